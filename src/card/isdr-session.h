@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A session with the ISD-R on one logical channel: ES10 requests go out as STORE DATA blocks, responses come
+ * back through GET RESPONSE chaining. One session spans a whole procedure, since reopening the channel in
+ * the middle breaks the eUICC's own session state. */
+#pragma once
+
+#include <glib.h>
+
+#include "card/card-transport.h"
+
+G_BEGIN_DECLS
+
+/* A0 00 00 05 59 10 10 FF FF FF FF 89 00 00 01 00 */
+extern const guint8 ISDR_DEFAULT_AID[16];
+
+#define ISDR_DEFAULT_BLOCK_SIZE 255
+
+typedef struct {
+  const guint8 *aid;      /* NULL: ISDR_DEFAULT_AID */
+  gsize aid_length;
+  guint block_size;       /* STORE DATA data bytes per block, 1..255; 0: ISDR_DEFAULT_BLOCK_SIZE */
+} IsdrSessionOptions;
+
+typedef struct _IsdrSession IsdrSession;
+
+typedef struct {
+  guint es10_commands;     /* ES10 requests sent */
+  guint store_data_blocks; /* STORE DATA APDUs */
+  guint get_responses;     /* GET RESPONSE APDUs */
+} IsdrSessionStats;
+
+void isdr_session_options_init (IsdrSessionOptions *options);
+
+/* Opens a logical channel on the ISD-R through the transport (which stays owned by the caller). */
+IsdrSession *isdr_session_open (CardTransport *transport, const IsdrSessionOptions *options, GError **error);
+/* Sends one ES10 request (a complete DER TLV) and returns the eUICC's response TLV, or an empty GBytes when
+ * the card answered 90 00 without data. Card errors become EUICCD_ERROR_CARD with the status word. */
+GBytes *isdr_session_es10 (IsdrSession *session, const guint8 *request, gsize request_length, GError **error);
+GBytes *isdr_session_es10_bytes (IsdrSession *session, GBytes *request, GError **error);
+/* The SELECT response (FCI) the channel was opened with, or NULL. */
+GBytes *isdr_session_get_select_response (IsdrSession *session);
+const IsdrSessionStats *isdr_session_get_stats (IsdrSession *session);
+CardTransport *isdr_session_get_transport (IsdrSession *session);
+/* Closes the channel (errors are logged, not returned: nothing more can be done) and frees the session. */
+void isdr_session_close (IsdrSession *session);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IsdrSession, isdr_session_close)
+
+G_END_DECLS
