@@ -39,6 +39,7 @@ typedef struct {
   GBytes *(*transmit) (CardTransport *transport, guint8 channel, const guint8 *apdu, gsize apdu_length,
                        GError **error);
   gboolean (*close_channel) (CardTransport *transport, guint8 channel, GError **error);
+  /* Releases the backend and the struct itself; `device` is freed by card_transport_free(). */
   void (*free) (CardTransport *transport);
 } CardTransportOps;
 

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Chooses the backend from the device URI and wraps every call, so statistics and error context are kept in
+ * one place instead of in each backend. */
+#include "config.h"
+
+#define G_LOG_DOMAIN "euiccd-card"
+
+#include <string.h>
+
+#include "card/card-transport.h"
+#include "euiccd-error.h"
+
+void
+card_transport_options_init (CardTransportOptions *options)
+{
+  memset (options, 0, sizeof *options);
+  options->slot = 1;
+  options->exclusive = FALSE;
+  options->apdu_timeout_ms = 30000;
+  options->open_timeout_ms = 15000;
+}
+
+typedef CardTransport *(*CardOpenFunc) (const gchar *device, const CardTransportOptions *options, GError **error);
+
+typedef struct {
+  const gchar *scheme;
+  CardOpenFunc open;  /* NULL: not built in */
+} CardBackend;
+
+static const CardBackend backends[] = {
+#ifdef WITH_QMI
+  { "qmi", card_qmi_open },
+#else
+  { "qmi", NULL },
+#endif
+#ifdef WITH_MBIM
+  { "mbim", card_mbim_open },
+#else
+  { "mbim", NULL },
+#endif
+#ifdef WITH_PCSC
+  { "pcsc", card_pcsc_open },
+#else
+  { "pcsc", NULL },
+#endif
+#ifdef WITH_AT
+  { "at", card_at_open },
+#else
+  { "at", NULL },
+#endif
+};
+
+CardTransport *
+card_transport_open (const gchar *uri, const CardTransportOptions *options, GError **error)
+{
+  CardTransportOptions defaults;
+  const gchar *colon;
+
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  if (options == NULL)
+    {
+      card_transport_options_init (&defaults);
+      options = &defaults;
+    }
+
+  colon = strchr (uri, ':');
+  if (colon == NULL)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS,
+                   "Device '%s' has no transport: expected qmi:PATH, mbim:PATH, pcsc:READER or at:PATH", uri);
+      return NULL;
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (backends); i++)
+    {
+      gsize scheme_length = strlen (backends[i].scheme);
+      CardTransport *transport;
+
+      if ((gsize) (colon - uri) != scheme_length || strncmp (uri, backends[i].scheme, scheme_length) != 0)
+        continue;
+      if (backends[i].open == NULL)
+        {
+          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_SUPPORTED,
+                       "Transport '%s' is not built into this euiccd", backends[i].scheme);
+          return NULL;
+        }
+      transport = backends[i].open (colon + 1, options, error);
+      if (transport == NULL)
+        {
+          g_prefix_error (error, "%s: ", backends[i].scheme);
+          return NULL;
+        }
+      return transport;
+    }
+
+  g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS,
+               "Unknown transport '%.*s' in '%s': expected qmi, mbim, pcsc or at", (int) (colon - uri), uri, uri);
+  return NULL;
+}
+
+const gchar *
+card_transport_name (const CardTransport *transport)
+{
+  return transport->ops->name;
+}
+
+gboolean
+card_transport_open_channel (CardTransport *transport, const guint8 *aid, gsize aid_length, guint8 *ret_channel,
+                             GBytes **ret_select_response, GError **error)
+{
+  if (ret_select_response != NULL)
+    *ret_select_response = NULL;
+  if (!transport->ops->open_channel (transport, aid, aid_length, ret_channel, ret_select_response, error))
+    {
+      g_prefix_error (error, "%s: opening a logical channel: ", transport->ops->name);
+      return FALSE;
+    }
+  transport->stats.channel_opens++;
+  g_debug ("%s: logical channel %u open", transport->ops->name, *ret_channel);
+  return TRUE;
+}
+
+GBytes *
+card_transport_transmit (CardTransport *transport, guint8 channel, const guint8 *apdu, gsize apdu_length,
+                         GError **error)
+{
+  g_autoptr(GBytes) response = NULL;
+
+  if (g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN) == FALSE)
+    {
+      g_autofree gchar *hex = NULL;
+      GString *s = g_string_sized_new (apdu_length * 2);
+      for (gsize i = 0; i < apdu_length; i++)
+        g_string_append_printf (s, "%02X", apdu[i]);
+      hex = g_string_free (s, FALSE);
+      g_debug ("%s: ch%u > %s", transport->ops->name, channel, hex);
+    }
+
+  response = transport->ops->transmit (transport, channel, apdu, apdu_length, error);
+  if (response == NULL)
+    {
+      g_prefix_error (error, "%s: APDU %02X %02X: ", transport->ops->name, apdu_length > 0 ? apdu[0] : 0,
+                      apdu_length > 1 ? apdu[1] : 0);
+      return NULL;
+    }
+  if (g_bytes_get_size (response) < 2)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_TRANSPORT,
+                   "%s: response to APDU %02X %02X has %" G_GSIZE_FORMAT " bytes, no status word",
+                   transport->ops->name, apdu_length > 0 ? apdu[0] : 0, apdu_length > 1 ? apdu[1] : 0,
+                   g_bytes_get_size (response));
+      return NULL;
+    }
+
+  transport->stats.apdus++;
+  transport->stats.bytes_out += apdu_length;
+  transport->stats.bytes_in += g_bytes_get_size (response);
+  return g_steal_pointer (&response);
+}
+
+gboolean
+card_transport_close_channel (CardTransport *transport, guint8 channel, GError **error)
+{
+  if (!transport->ops->close_channel (transport, channel, error))
+    {
+      g_prefix_error (error, "%s: closing logical channel %u: ", transport->ops->name, channel);
+      return FALSE;
+    }
+  transport->stats.channel_closes++;
+  return TRUE;
+}
+
+void
+card_transport_free (CardTransport *transport)
+{
+  gchar *device;
+
+  if (transport == NULL)
+    return;
+  device = transport->device;
+  transport->ops->free (transport);
+  g_free (device);
+}
+
+guint8
+card_apdu_cla (guint8 class_byte, guint8 channel)
+{
+  if (channel < 4)
+    return (guint8) ((class_byte & 0x80) | channel);
+  /* Further inter-industry coding: b7 set, channel - 4 in the low nibble (ISO 7816-4, 5.4.1). */
+  return (guint8) ((class_byte & 0x80) | 0x40 | ((channel - 4) & 0x0F));
+}
