@@ -67,6 +67,9 @@ gboolean der_tlv_get_bits (const DerTlv *tlv, const guint8 **ret_bits, gsize *re
 gboolean der_bits_test (const guint8 *bits, gsize length, guint unused, guint n);
 /* Number of identifier octets a tag takes (1 to 4). */
 guint der_tag_size (guint32 tag);
+/* Whether a tag integer is a well-formed identifier (X.690 8.1.2): one octet for tag numbers below 31,
+ * otherwise 1F-form octets with continuation bits set on all but the last. 0 is never valid. */
+gboolean der_tag_is_valid (guint32 tag);
 
 /* Writing */
 typedef struct {
@@ -96,6 +99,7 @@ void der_begin (DerWriter *writer, guint32 tag);
 void der_end (DerWriter *writer);
 /* Returns the encoding; every der_begin() must have been closed. The writer is cleared. */
 GBytes *der_writer_finish (DerWriter *writer);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DerWriter, der_writer_clear)
 
 /* Hex helpers for logs, tests and the command line. */
 gchar *der_to_hex (const guint8 *data, gsize length);  /* upper case, no separators */
