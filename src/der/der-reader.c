@@ -137,7 +137,7 @@ der_read_tlv (const guint8 *base, const guint8 *pos, const guint8 *end, guint de
       if (n == 2 && (tag & 0xFF) < 31)
         {
           g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                       "DER: tag %X at offset %zu uses the multi-byte form for tag number %u", tag,
+                       "DER: tag %02X at offset %zu uses the multi-byte form for tag number %u", tag,
                        (gsize) (pos - base), tag & 0xFF);
           return FALSE;
         }
@@ -154,7 +154,7 @@ der_read_tlv (const guint8 *base, const guint8 *pos, const guint8 *end, guint de
   if (p >= end)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "DER: truncated length at offset %zu: tag %X has no length octet", (gsize) (p - base), tag);
+                   "DER: truncated length at offset %zu: tag %02X has no length octet", (gsize) (p - base), tag);
       return FALSE;
     }
   if (*p < 0x80)
@@ -164,7 +164,7 @@ der_read_tlv (const guint8 *base, const guint8 *pos, const guint8 *end, guint de
   else if (*p == 0x80)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "DER: indefinite length (0x80) at offset %zu for tag %X is not allowed", (gsize) (p - base),
+                   "DER: indefinite length (0x80) at offset %zu for tag %02X is not allowed", (gsize) (p - base),
                    tag);
       return FALSE;
     }
@@ -176,7 +176,7 @@ der_read_tlv (const guint8 *base, const guint8 *pos, const guint8 *end, guint de
       if (n_octets > 4)
         {
           g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                       "DER: length at offset %zu for tag %X has %zu length octets (more than 4)",
+                       "DER: length at offset %zu for tag %02X has %zu length octets (more than 4)",
                        (gsize) (p - base), tag, n_octets);
           return FALSE;
         }
@@ -184,7 +184,7 @@ der_read_tlv (const guint8 *base, const guint8 *pos, const guint8 *end, guint de
       if ((gsize) (end - p) < n_octets)
         {
           g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                       "DER: truncated length at offset %zu for tag %X: %zu length octets announced, %zu present",
+                       "DER: truncated length at offset %zu for tag %02X: %zu length octets announced, %zu present",
                        (gsize) (length_pos - base), tag, n_octets, (gsize) (end - p));
           return FALSE;
         }
@@ -196,7 +196,7 @@ der_read_tlv (const guint8 *base, const guint8 *pos, const guint8 *end, guint de
   if (length > (gsize) (end - p))
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "DER: length beyond buffer: tag %X at offset %zu announces %zu bytes but only %zu remain",
+                   "DER: length beyond buffer: tag %02X at offset %zu announces %zu bytes but only %zu remain",
                    tag, (gsize) (pos - base), length, (gsize) (end - p));
       return FALSE;
     }
@@ -235,13 +235,13 @@ der_reader_enter (const DerTlv *tlv, DerReader *ret_child, GError **error)
   if (!tlv->constructed)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "DER: tag %X is primitive, expected a constructed value", tlv->tag);
+                   "DER: tag %02X is primitive, expected a constructed value", tlv->tag);
       return FALSE;
     }
   if (tlv->depth >= DER_MAX_DEPTH)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "DER: tag %X nests deeper than %u levels", tlv->tag, (guint) DER_MAX_DEPTH);
+                   "DER: tag %02X nests deeper than %u levels", tlv->tag, (guint) DER_MAX_DEPTH);
       return FALSE;
     }
   ret_child->pos = tlv->value;
@@ -268,8 +268,8 @@ der_parse_single (const guint8 *data, gsize length, DerTlv *ret_tlv, GError **er
   if (tlv.raw_length != length)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "DER: trailing data: %zu bytes after tag %X at offset %zu", length - tlv.raw_length, tlv.tag,
-                   tlv.raw_length);
+                   "DER: trailing data at offset %zu: %zu byte(s) after the TLV with tag %02X", tlv.raw_length,
+                   length - tlv.raw_length, tlv.tag);
       return FALSE;
     }
   *ret_tlv = tlv;
@@ -283,12 +283,12 @@ der_parse_expect (const guint8 *data, gsize length, guint32 tag, DerTlv *ret_tlv
 
   if (!der_parse_single (data, length, &tlv, error))
     {
-      g_prefix_error (error, "expecting tag %X: ", tag);
+      g_prefix_error (error, "expecting tag %02X: ", tag);
       return FALSE;
     }
   if (tlv.tag != tag)
     {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "DER: expected tag %X, found tag %X", tag,
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "DER: expected tag %02X, found tag %02X", tag,
                    tlv.tag);
       return FALSE;
     }
@@ -312,7 +312,7 @@ der_find_child (const DerTlv *parent, guint32 tag, DerTlv *ret_child, GError **e
 
       if (!der_read_tlv (parent->raw, reader.pos, reader.end, reader.depth, &child, error))
         {
-          g_prefix_error (error, "in tag %X: ", parent->tag);
+          g_prefix_error (error, "in tag %02X: ", parent->tag);
           return FALSE;
         }
       reader.pos = child.raw + child.raw_length;
@@ -343,7 +343,7 @@ der_validate_at (const guint8 *base, const DerTlv *tlv, GError **error)
 
       if (!der_read_tlv (base, reader.pos, reader.end, reader.depth, &child, error))
         {
-          g_prefix_error (error, "in tag %X: ", tlv->tag);
+          g_prefix_error (error, "in tag %02X: ", tlv->tag);
           return FALSE;
         }
       reader.pos = child.raw + child.raw_length;
@@ -371,7 +371,7 @@ der_check_primitive (const DerTlv *tlv, const gchar *what, GError **error)
   if (tlv->constructed)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "DER: tag %X is constructed, expected a primitive %s", tlv->tag, what);
+                   "DER: tag %02X is constructed, expected a primitive %s", tlv->tag, what);
       return FALSE;
     }
   return TRUE;
@@ -386,7 +386,7 @@ der_check_integer (const DerTlv *tlv, GError **error)
     return FALSE;
   if (tlv->length == 0)
     {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "DER: INTEGER in tag %X is empty", tlv->tag);
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "DER: INTEGER in tag %02X is empty", tlv->tag);
       return FALSE;
     }
   if (tlv->length >= 2 &&
@@ -394,7 +394,7 @@ der_check_integer (const DerTlv *tlv, GError **error)
        (tlv->value[0] == 0xFF && (tlv->value[1] & 0x80) != 0)))
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "DER: non-minimal INTEGER in tag %X: redundant leading octet %02X", tlv->tag, tlv->value[0]);
+                   "DER: non-minimal INTEGER in tag %02X: redundant leading octet %02X", tlv->tag, tlv->value[0]);
       return FALSE;
     }
   return TRUE;
@@ -417,7 +417,7 @@ der_tlv_get_uint (const DerTlv *tlv, guint64 *ret_value, GError **error)
   if ((v[0] & 0x80) != 0)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "DER: INTEGER in tag %X is negative, expected a value >= 0", tlv->tag);
+                   "DER: INTEGER in tag %02X is negative, expected a value >= 0", tlv->tag);
       return FALSE;
     }
   /* A leading 00 only keeps the sign positive; it does not count against the 64 bits. */
@@ -429,7 +429,7 @@ der_tlv_get_uint (const DerTlv *tlv, guint64 *ret_value, GError **error)
   if (n > 8)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "DER: INTEGER in tag %X has %zu octets, more than 64 bits", tlv->tag, tlv->length);
+                   "DER: INTEGER in tag %02X has %zu octets, more than 64 bits", tlv->tag, tlv->length);
       return FALSE;
     }
   for (gsize i = 0; i < n; i++)
@@ -451,7 +451,7 @@ der_tlv_get_int (const DerTlv *tlv, gint64 *ret_value, GError **error)
   if (tlv->length > 8)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "DER: INTEGER in tag %X has %zu octets, more than 64 bits", tlv->tag, tlv->length);
+                   "DER: INTEGER in tag %02X has %zu octets, more than 64 bits", tlv->tag, tlv->length);
       return FALSE;
     }
   /* Sign-extend from the first octet, then shift the rest in. */
@@ -473,7 +473,7 @@ der_tlv_get_bool (const DerTlv *tlv, gboolean *ret_value, GError **error)
   if (tlv->length != 1)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "DER: BOOLEAN in tag %X has %zu octets, expected 1", tlv->tag, tlv->length);
+                   "DER: BOOLEAN in tag %02X has %zu octets, expected 1", tlv->tag, tlv->length);
       return FALSE;
     }
   /* DER writes FF for TRUE; any non-zero octet is TRUE in BER, and reading it so costs nothing. */
@@ -497,14 +497,14 @@ der_tlv_dup_utf8 (const DerTlv *tlv, GError **error)
   if (nul != NULL)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "DER: UTF8String in tag %X has a NUL byte at offset %zu of its value", tlv->tag,
+                   "DER: UTF8String in tag %02X has a NUL byte at offset %zu of its value", tlv->tag,
                    (gsize) ((const gchar *) nul - text));
       return NULL;
     }
   if (!g_utf8_validate_len (text, tlv->length, &invalid))
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "DER: UTF8String in tag %X has invalid UTF-8 at offset %zu of its value", tlv->tag,
+                   "DER: UTF8String in tag %02X has invalid UTF-8 at offset %zu of its value", tlv->tag,
                    (gsize) (invalid - text));
       return NULL;
     }
@@ -524,20 +524,20 @@ der_tlv_get_bits (const DerTlv *tlv, const guint8 **ret_bits, gsize *ret_length,
   if (tlv->length == 0)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "DER: BIT STRING in tag %X is empty (no unused-bits octet)", tlv->tag);
+                   "DER: BIT STRING in tag %02X is empty (no unused-bits octet)", tlv->tag);
       return FALSE;
     }
   unused = tlv->value[0];
   if (unused > 7)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "DER: BIT STRING in tag %X claims %u unused bits (at most 7)", tlv->tag, unused);
+                   "DER: BIT STRING in tag %02X claims %u unused bits (at most 7)", tlv->tag, unused);
       return FALSE;
     }
   if (tlv->length == 1 && unused != 0)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "DER: empty BIT STRING in tag %X claims %u unused bits (must be 0)", tlv->tag, unused);
+                   "DER: empty BIT STRING in tag %02X claims %u unused bits (must be 0)", tlv->tag, unused);
       return FALSE;
     }
   if (ret_bits != NULL)
