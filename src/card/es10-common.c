@@ -1,0 +1,526 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What every ES10 codec file needs: field readers whose errors name the structure, field and tag, the ICCID
+ * coding, the tag-to-function table and the request/response round trip over the ISD-R session. */
+#include "config.h"
+
+#define G_LOG_DOMAIN "euiccd-card"
+
+#include <string.h>
+
+#include "card/es10-private.h"
+#include "euiccd-error.h"
+
+gchar *
+es10_version_to_string (const Es10Version *version)
+{
+  return g_strdup_printf ("%u.%u.%u", version->major, version->minor, version->revision);
+}
+
+/* ES10 request and response tags (SGP.22 v2.5 and SGP.32 v1.2 registries). */
+static const struct {
+  guint32 tag;
+  const gchar *name;
+} es10_functions[] = {
+  { 0xBF20, "GetEUICCInfo1" },
+  { 0xBF21, "PrepareDownload" },
+  { 0xBF22, "GetEUICCInfo2" },
+  { 0xBF23, "LoadBoundProfilePackage" },
+  { 0xBF28, "ListNotification" },
+  { 0xBF29, "SetNickname" },
+  { 0xBF2A, "UpdateMetadata" },
+  { 0xBF2B, "RetrieveNotificationsList" },
+  { 0xBF2D, "GetProfilesInfo" },
+  { 0xBF2E, "GetEUICCChallenge" },
+  { 0xBF30, "RemoveNotificationFromList" },
+  { 0xBF31, "EnableProfile" },
+  { 0xBF32, "DisableProfile" },
+  { 0xBF33, "DeleteProfile" },
+  { 0xBF34, "EuiccMemoryReset" },
+  { 0xBF35, "LoadCRL" },
+  { 0xBF36, "LoadBoundProfilePackage" },
+  { 0xBF38, "AuthenticateServer" },
+  { 0xBF3C, "GetEuiccConfiguredAddresses" },
+  { 0xBF3E, "GetEID" },
+  { 0xBF3F, "SetDefaultDpAddress" },
+  { 0xBF41, "CancelSession" },
+  { 0xBF42, "IpaeActivation" },
+  { 0xBF43, "GetRAT" },
+  { 0xBF51, "LoadEuiccPackage" },
+  { 0xBF52, "IpaEuiccData" },
+  { 0xBF55, "GetEimConfigurationData" },
+  { 0xBF56, "GetCerts" },
+  { 0xBF57, "AddInitialEim" },
+  { 0xBF58, "ProfileRollback" },
+  { 0xBF59, "ConfigureImmediateProfileEnabling" },
+  { 0xBF5A, "ImmediateEnable" },
+  { 0xBF5B, "EnableEmergencyProfile" },
+  { 0xBF5C, "DisableEmergencyProfile" },
+  { 0xBF5D, "ExecuteFallbackMechanism" },
+  { 0xBF5E, "ReturnFromFallback" },
+  { 0xBF5F, "GetConnectivityParameters" },
+  { 0xBF64, "EuiccMemoryReset" },
+  { 0xBF65, "SetDefaultDpAddress" },
+  { 0xA0, "LoadBoundProfilePackage" },  /* BPP segments after the first */
+  { 0xA1, "LoadBoundProfilePackage" },
+  { 0xA2, "LoadBoundProfilePackage" },
+  { 0xA3, "LoadBoundProfilePackage" },
+  { 0x86, "LoadBoundProfilePackage" },
+  { 0x87, "LoadBoundProfilePackage" },
+  { 0x88, "LoadBoundProfilePackage" },
+};
+
+const gchar *
+es10_function_name (guint32 tag)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (es10_functions); i++)
+    if (es10_functions[i].tag == tag)
+      return es10_functions[i].name;
+  return NULL;
+}
+
+/* ICCID: EFiccid coding, two BCD digits per octet with the low nibble first, F filling the unused nibbles. */
+gchar *
+es10_iccid_decode (const guint8 *data, gsize length, GError **error)
+{
+  GString *digits;
+
+  if (length != 10)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "ICCID: %" G_GSIZE_FORMAT " bytes, expected 10",
+                   length);
+      return NULL;
+    }
+  digits = g_string_sized_new (20);
+  for (gsize i = 0; i < 2 * length; i++)
+    {
+      guint8 nibble = (i % 2 == 0) ? (data[i / 2] & 0x0F) : (data[i / 2] >> 4);
+
+      if (nibble == 0x0F)
+        {
+          /* Padding: only allowed as the tail. */
+          for (gsize j = i + 1; j < 2 * length; j++)
+            {
+              guint8 rest = (j % 2 == 0) ? (data[j / 2] & 0x0F) : (data[j / 2] >> 4);
+              if (rest != 0x0F)
+                {
+                  g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
+                               "ICCID: digit after the F padding at nibble %" G_GSIZE_FORMAT, j);
+                  g_string_free (digits, TRUE);
+                  return NULL;
+                }
+            }
+          break;
+        }
+      if (nibble > 9)
+        {
+          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
+                       "ICCID: nibble %" G_GSIZE_FORMAT " is %X, not a decimal digit", i, nibble);
+          g_string_free (digits, TRUE);
+          return NULL;
+        }
+      g_string_append_c (digits, (gchar) ('0' + nibble));
+    }
+  if (digits->len < 18)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "ICCID: %" G_GSIZE_FORMAT " digits, expected 18 to 20",
+                   digits->len);
+      g_string_free (digits, TRUE);
+      return NULL;
+    }
+  return g_string_free (digits, FALSE);
+}
+
+gboolean
+es10_iccid_encode (const gchar *iccid, guint8 ret_coded[10], GError **error)
+{
+  gsize n = iccid != NULL ? strlen (iccid) : 0;
+
+  if (n < 18 || n > 20)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS, "ICCID '%s': %" G_GSIZE_FORMAT
+                   " digits, expected 18 to 20", iccid != NULL ? iccid : "", n);
+      return FALSE;
+    }
+  memset (ret_coded, 0xFF, 10);
+  for (gsize i = 0; i < n; i++)
+    {
+      guint8 digit;
+
+      if (!g_ascii_isdigit (iccid[i]))
+        {
+          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS,
+                       "ICCID '%s': character %" G_GSIZE_FORMAT " is not a digit", iccid, i);
+          return FALSE;
+        }
+      digit = (guint8) (iccid[i] - '0');
+      if (i % 2 == 0)
+        ret_coded[i / 2] = (guint8) ((ret_coded[i / 2] & 0xF0) | digit);
+      else
+        ret_coded[i / 2] = (guint8) ((ret_coded[i / 2] & 0x0F) | (digit << 4));
+    }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------------------------------------ */
+
+gboolean
+es10_parse_outer (const guint8 *data, gsize length, guint32 tag, const gchar *structure, DerTlv *ret_tlv,
+                  GError **error)
+{
+  if (data == NULL || length == 0)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: empty response, expected tag %X", structure,
+                   tag);
+      return FALSE;
+    }
+  if (!der_parse_single (data, length, ret_tlv, error))
+    {
+      g_prefix_error (error, "%s: ", structure);
+      return FALSE;
+    }
+  if (ret_tlv->tag != tag)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: outer tag %X, expected %X", structure,
+                   ret_tlv->tag, tag);
+      return FALSE;
+    }
+  if (!ret_tlv->constructed)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: outer tag %X is primitive, expected constructed",
+                   structure, tag);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+es10_enter (const DerTlv *tlv, const gchar *structure, const gchar *field, DerReader *ret_reader, GError **error)
+{
+  if (!tlv->constructed)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s (%X): primitive, expected constructed",
+                   structure, field, tlv->tag);
+      return FALSE;
+    }
+  if (!der_reader_enter (tlv, ret_reader, error))
+    {
+      g_prefix_error (error, "%s: %s (%X): ", structure, field, tlv->tag);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+es10_next (DerReader *reader, const gchar *structure, DerTlv *ret_tlv, GError **error)
+{
+  if (!der_reader_next (reader, ret_tlv, error))
+    {
+      g_prefix_error (error, "%s: ", structure);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+es10_check_primitive (const DerTlv *tlv, const gchar *structure, const gchar *field, GError **error)
+{
+  if (tlv->constructed)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s (%X): constructed, expected primitive",
+                   structure, field, tlv->tag);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+es10_read_version (const DerTlv *tlv, const gchar *structure, const gchar *field, Es10Version *ret_version,
+                   GError **error)
+{
+  if (!es10_check_primitive (tlv, structure, field, error))
+    return FALSE;
+  if (tlv->length != 3)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s (%X): length %" G_GSIZE_FORMAT
+                   ", expected 3", structure, field, tlv->tag, tlv->length);
+      return FALSE;
+    }
+  ret_version->major = tlv->value[0];
+  ret_version->minor = tlv->value[1];
+  ret_version->revision = tlv->value[2];
+  return TRUE;
+}
+
+gchar *
+es10_read_utf8 (const DerTlv *tlv, const gchar *structure, const gchar *field, GError **error)
+{
+  gchar *text = der_tlv_dup_utf8 (tlv, error);
+
+  if (text == NULL)
+    g_prefix_error (error, "%s: %s (%X): ", structure, field, tlv->tag);
+  return text;
+}
+
+gboolean
+es10_read_int (const DerTlv *tlv, const gchar *structure, const gchar *field, gint64 *ret_value, GError **error)
+{
+  if (!der_tlv_get_int (tlv, ret_value, error))
+    {
+      g_prefix_error (error, "%s: %s (%X): ", structure, field, tlv->tag);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+es10_read_bool (const DerTlv *tlv, const gchar *structure, const gchar *field, gboolean *ret_value, GError **error)
+{
+  if (!der_tlv_get_bool (tlv, ret_value, error))
+    {
+      g_prefix_error (error, "%s: %s (%X): ", structure, field, tlv->tag);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+es10_read_null (const DerTlv *tlv, const gchar *structure, const gchar *field, GError **error)
+{
+  if (!es10_check_primitive (tlv, structure, field, error))
+    return FALSE;
+  if (tlv->length != 0)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s (%X): NULL of length %" G_GSIZE_FORMAT
+                   ", expected 0", structure, field, tlv->tag, tlv->length);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+es10_read_bits (const DerTlv *tlv, const gchar *structure, const gchar *field, guint64 *ret_mask, GError **error)
+{
+  const guint8 *bits = NULL;
+  gsize length = 0;
+  guint unused = 0;
+  guint64 mask = 0;
+
+  if (!der_tlv_get_bits (tlv, &bits, &length, &unused, error))
+    {
+      g_prefix_error (error, "%s: %s (%X): ", structure, field, tlv->tag);
+      return FALSE;
+    }
+  for (guint n = 0; n < 64 && n / 8 < length; n++)
+    if (der_bits_test (bits, length, unused, n))
+      mask |= G_GUINT64_CONSTANT (1) << n;
+  *ret_mask = mask;
+  return TRUE;
+}
+
+GBytes *
+es10_read_octets (const DerTlv *tlv, const gchar *structure, const gchar *field, gsize min_length, gsize max_length,
+                  GError **error)
+{
+  if (!es10_check_primitive (tlv, structure, field, error))
+    return NULL;
+  if (tlv->length < min_length || tlv->length > max_length)
+    {
+      if (min_length == max_length)
+        g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s (%X): length %" G_GSIZE_FORMAT
+                     ", expected %" G_GSIZE_FORMAT, structure, field, tlv->tag, tlv->length, min_length);
+      else
+        g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s (%X): length %" G_GSIZE_FORMAT
+                     ", expected %" G_GSIZE_FORMAT " to %" G_GSIZE_FORMAT, structure, field, tlv->tag, tlv->length,
+                     min_length, max_length);
+      return NULL;
+    }
+  return g_bytes_new (tlv->value, tlv->length);
+}
+
+gchar *
+es10_read_iccid (const DerTlv *tlv, const gchar *structure, const gchar *field, GError **error)
+{
+  gchar *iccid;
+
+  if (!es10_check_primitive (tlv, structure, field, error))
+    return NULL;
+  iccid = es10_iccid_decode (tlv->value, tlv->length, error);
+  if (iccid == NULL)
+    g_prefix_error (error, "%s: %s (%X): ", structure, field, tlv->tag);
+  return iccid;
+}
+
+GPtrArray *
+es10_read_pkid_list (const DerTlv *tlv, const gchar *structure, const gchar *field, GError **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  DerReader reader;
+
+  if (!es10_enter (tlv, structure, field, &reader, error))
+    return NULL;
+  while (!der_reader_at_end (&reader))
+    {
+      DerTlv item;
+      GBytes *pkid;
+
+      if (!es10_next (&reader, structure, &item, error))
+        return NULL;
+      if (item.tag != 0x04)
+        {
+          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
+                       "%s: %s (%X): item tag %X, expected 04 (SubjectKeyIdentifier)", structure, field, tlv->tag,
+                       item.tag);
+          return NULL;
+        }
+      pkid = es10_read_octets (&item, structure, field, 1, 64, error);
+      if (pkid == NULL)
+        return NULL;
+      g_ptr_array_add (list, pkid);
+    }
+  return g_steal_pointer (&list);
+}
+
+GArray *
+es10_read_version_list (const DerTlv *tlv, const gchar *structure, const gchar *field, GError **error)
+{
+  g_autoptr(GArray) list = g_array_new (FALSE, TRUE, sizeof (Es10Version));
+  DerReader reader;
+
+  if (!es10_enter (tlv, structure, field, &reader, error))
+    return NULL;
+  while (!der_reader_at_end (&reader))
+    {
+      DerTlv item;
+      Es10Version version;
+
+      if (!es10_next (&reader, structure, &item, error))
+        return NULL;
+      if (item.tag != 0x04)
+        {
+          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
+                       "%s: %s (%X): item tag %X, expected 04 (VersionType)", structure, field, tlv->tag, item.tag);
+          return NULL;
+        }
+      if (!es10_read_version (&item, structure, field, &version, error))
+        return NULL;
+      g_array_append_val (list, version);
+    }
+  return g_steal_pointer (&list);
+}
+
+void
+es10_operator_id_free (Es10OperatorId *operator_id)
+{
+  if (operator_id == NULL)
+    return;
+  g_clear_pointer (&operator_id->gid1, g_bytes_unref);
+  g_clear_pointer (&operator_id->gid2, g_bytes_unref);
+  g_free (operator_id);
+}
+
+Es10OperatorId *
+es10_read_operator_id (const DerTlv *tlv, const gchar *structure, const gchar *field, GError **error)
+{
+  g_autoptr(Es10OperatorId) operator_id = g_new0 (Es10OperatorId, 1);
+  gboolean have_mcc_mnc = FALSE;
+  DerReader reader;
+
+  if (!es10_enter (tlv, structure, field, &reader, error))
+    return NULL;
+  while (!der_reader_at_end (&reader))
+    {
+      DerTlv item;
+
+      if (!es10_next (&reader, structure, &item, error))
+        return NULL;
+      switch (item.tag)
+        {
+        case 0x80:
+          if (!es10_check_primitive (&item, structure, "mccMnc", error))
+            return NULL;
+          if (item.length != 3)
+            {
+              g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
+                           "%s: %s: mccMnc (80): length %" G_GSIZE_FORMAT ", expected 3", structure, field,
+                           item.length);
+              return NULL;
+            }
+          memcpy (operator_id->mcc_mnc, item.value, 3);
+          have_mcc_mnc = TRUE;
+          break;
+        case 0x81:
+          g_clear_pointer (&operator_id->gid1, g_bytes_unref);
+          operator_id->gid1 = es10_read_octets (&item, structure, "gid1", 0, G_MAXSIZE, error);
+          if (operator_id->gid1 == NULL)
+            return NULL;
+          break;
+        case 0x82:
+          g_clear_pointer (&operator_id->gid2, g_bytes_unref);
+          operator_id->gid2 = es10_read_octets (&item, structure, "gid2", 0, G_MAXSIZE, error);
+          if (operator_id->gid2 == NULL)
+            return NULL;
+          break;
+        default:
+          break;  /* extensibility */
+        }
+    }
+  if (!have_mcc_mnc)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s: mccMnc (80) missing", structure, field);
+      return NULL;
+    }
+  return g_steal_pointer (&operator_id);
+}
+
+gboolean
+es10_missing (gboolean present, const gchar *structure, const gchar *field, guint32 tag, GError **error)
+{
+  if (present)
+    return FALSE;
+  g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s (%X) missing", structure, field, tag);
+  return TRUE;
+}
+
+GBytes *
+es10_tlv_dup_value (const DerTlv *tlv)
+{
+  return g_bytes_new (tlv->value, tlv->length);
+}
+
+GBytes *
+es10_tlv_dup_raw (const DerTlv *tlv)
+{
+  return g_bytes_new (tlv->raw, tlv->raw_length);
+}
+
+GBytes *
+es10_encode_empty (guint32 tag)
+{
+  DerWriter writer;
+
+  der_writer_init (&writer);
+  der_begin (&writer, tag);
+  der_end (&writer);
+  return der_writer_finish (&writer);
+}
+
+GBytes *
+es10_transact (IsdrSession *session, GBytes *request, GError **error)
+{
+  g_autoptr(GBytes) response = isdr_session_es10_bytes (session, request, error);
+
+  if (response == NULL)
+    return NULL;
+  if (g_bytes_get_size (response) == 0)
+    {
+      gsize length = 0;
+      const guint8 *data = g_bytes_get_data (request, &length);
+      guint32 tag = length >= 2 ? (guint32) ((data[0] << 8) | data[1]) : 0;
+      const gchar *name = es10_function_name (tag);
+
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_PROTOCOL, "%s (%X): the card answered without response data",
+                   name != NULL ? name : "ES10 request", tag);
+      return NULL;
+    }
+  return g_steal_pointer (&response);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Helpers the es10-*.c files share: reading a field with an error that names the structure, the field and
+ * its tag, and running one request over the ISD-R session. Not for use outside src/card/es10-*.c. */
+#pragma once
+
+#include <glib.h>
+
+#include "card/es10-types.h"
+#include "card/isdr-session.h"
+#include "der/der.h"
+
+G_BEGIN_DECLS
+
+/* Parses `data` as exactly one TLV with tag `tag`, refusing anything else with "<structure>: ..." */
+gboolean es10_parse_outer (const guint8 *data, gsize length, guint32 tag, const gchar *structure, DerTlv *ret_tlv,
+                           GError **error);
+/* A reader over a constructed field, "<structure>: <field> (<tag>): ..." on failure. */
+gboolean es10_enter (const DerTlv *tlv, const gchar *structure, const gchar *field, DerReader *ret_reader,
+                     GError **error);
+/* Reads the next child of `reader`, "<structure>: ..." on failure. */
+gboolean es10_next (DerReader *reader, const gchar *structure, DerTlv *ret_tlv, GError **error);
+
+/* Typed field readers, each naming structure, field and tag when they refuse. */
+gboolean es10_read_version (const DerTlv *tlv, const gchar *structure, const gchar *field, Es10Version *ret_version,
+                            GError **error);
+gchar *es10_read_utf8 (const DerTlv *tlv, const gchar *structure, const gchar *field, GError **error);
+gboolean es10_read_int (const DerTlv *tlv, const gchar *structure, const gchar *field, gint64 *ret_value,
+                        GError **error);
+gboolean es10_read_bool (const DerTlv *tlv, const gchar *structure, const gchar *field, gboolean *ret_value,
+                         GError **error);
+gboolean es10_read_null (const DerTlv *tlv, const gchar *structure, const gchar *field, GError **error);
+/* BIT STRING as a mask, bit n = 1 << n; named bits beyond 63 are ignored. */
+gboolean es10_read_bits (const DerTlv *tlv, const gchar *structure, const gchar *field, guint64 *ret_mask,
+                         GError **error);
+/* Primitive OCTET STRING with a length in [min, max]. */
+GBytes *es10_read_octets (const DerTlv *tlv, const gchar *structure, const gchar *field, gsize min_length,
+                          gsize max_length, GError **error);
+gchar *es10_read_iccid (const DerTlv *tlv, const gchar *structure, const gchar *field, GError **error);
+/* SEQUENCE OF SubjectKeyIdentifier (OCTET STRING, 04) */
+GPtrArray *es10_read_pkid_list (const DerTlv *tlv, const gchar *structure, const gchar *field, GError **error);
+/* SEQUENCE OF VersionType */
+GArray *es10_read_version_list (const DerTlv *tlv, const gchar *structure, const gchar *field, GError **error);
+/* OperatorId contents (80 mccMnc, 81 gid1, 82 gid2) */
+Es10OperatorId *es10_read_operator_id (const DerTlv *tlv, const gchar *structure, const gchar *field,
+                                       GError **error);
+void es10_operator_id_free (Es10OperatorId *operator_id);
+
+gboolean es10_missing (gboolean present, const gchar *structure, const gchar *field, guint32 tag, GError **error);
+
+GBytes *es10_tlv_dup_value (const DerTlv *tlv);
+GBytes *es10_tlv_dup_raw (const DerTlv *tlv);
+
+/* Sends the request and returns the response; an answer without data is an error naming the function. */
+GBytes *es10_transact (IsdrSession *session, GBytes *request, GError **error);
+/* An empty request TLV `tag 00`. */
+GBytes *es10_encode_empty (guint32 tag);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Es10OperatorId, es10_operator_id_free)
+
+G_END_DECLS

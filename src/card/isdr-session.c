@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The ISD-R session: one logical channel, ES10 requests cut into STORE DATA blocks, responses assembled from
+ * GET RESPONSE pieces (SGP.22 5.7, ISO 7816-4). The APDU rules live here and nowhere else, so every ES10
+ * function and every transport gets them right the same way. */
+#include "config.h"
+
+#define G_LOG_DOMAIN "euiccd-card"
+
+#include <string.h>
+
+#include "card/es10-types.h"
+#include "card/isdr-session.h"
+#include "euiccd-error.h"
+
+const guint8 ISDR_DEFAULT_AID[16] = {
+  0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0x89, 0x00, 0x00, 0x01, 0x00,
+};
+
+/* P2 is one octet, so a request can span at most 256 blocks. */
+#define ISDR_MAX_BLOCKS 256
+/* A card answering 61 xx or 6C xx without ever delivering data would keep us looping; give up after this many
+ * answers in a row that brought nothing. */
+#define ISDR_MAX_EMPTY_PIECES 8
+
+#define INS_STORE_DATA 0xE2
+#define INS_GET_RESPONSE 0xC0
+#define P1_MORE_BLOCKS 0x11
+#define P1_LAST_BLOCK 0x91
+
+struct _IsdrSession {
+  CardTransport *transport;
+  guint8 channel;
+  gboolean channel_open;
+  guint block_size;
+  gsize max_response_length;
+  GBytes *select_response;
+  IsdrSessionStats stats;
+  gboolean proactive_pending;
+  guint16 last_status_word;
+};
+
+void
+isdr_session_options_init (IsdrSessionOptions *options)
+{
+  memset (options, 0, sizeof *options);
+  options->aid = ISDR_DEFAULT_AID;
+  options->aid_length = sizeof ISDR_DEFAULT_AID;
+  options->block_size = ISDR_DEFAULT_BLOCK_SIZE;
+}
+
+IsdrSession *
+isdr_session_open (CardTransport *transport, const IsdrSessionOptions *options, GError **error)
+{
+  g_autoptr(IsdrSession) session = NULL;
+  const guint8 *aid = ISDR_DEFAULT_AID;
+  gsize aid_length = sizeof ISDR_DEFAULT_AID;
+  guint block_size = ISDR_DEFAULT_BLOCK_SIZE;
+  GBytes *select_response = NULL;
+  guint8 channel = 0;
+
+  g_return_val_if_fail (transport != NULL, NULL);
+
+  if (options != NULL)
+    {
+      if (options->aid != NULL)
+        {
+          aid = options->aid;
+          aid_length = options->aid_length;
+        }
+      if (options->block_size != 0)
+        block_size = options->block_size;
+    }
+  if (aid_length < 5 || aid_length > 16)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS,
+                   "ISD-R AID has %" G_GSIZE_FORMAT " bytes, expected 5 to 16", aid_length);
+      return NULL;
+    }
+  if (block_size > 255)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS,
+                   "STORE DATA block size %u is out of range 1..255", block_size);
+      return NULL;
+    }
+
+  session = g_new0 (IsdrSession, 1);
+  session->transport = transport;
+  session->block_size = block_size;
+  session->max_response_length = ISDR_MAX_RESPONSE_LENGTH;
+
+  if (!card_transport_open_channel (transport, aid, aid_length, &channel, &select_response, error))
+    {
+      g_prefix_error (error, "Opening the ISD-R session: ");
+      return NULL;
+    }
+  /* From here on the channel is ours: the autoptr closes it on every early return. */
+  session->channel = channel;
+  session->channel_open = TRUE;
+  session->select_response = select_response;
+
+  if (channel == 0 || channel > 19)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_TRANSPORT,
+                   "Opening the ISD-R session: %s returned logical channel %u, expected 1 to 19",
+                   card_transport_name (transport), channel);
+      return NULL;
+    }
+
+  g_debug ("ISD-R session on %s channel %u, STORE DATA blocks of up to %u bytes", card_transport_name (transport),
+           channel, block_size);
+  return g_steal_pointer (&session);
+}
+
+static gchar *
+describe_request (const guint8 *request, gsize request_length)
+{
+  guint32 tag = 0;
+  const gchar *name;
+
+  /* Only the identifier octets matter here; the card judges the rest. */
+  if (request_length >= 1)
+    {
+      tag = request[0];
+      if ((request[0] & 0x1F) == 0x1F && request_length >= 2)
+        {
+          tag = (tag << 8) | request[1];
+          if ((request[1] & 0x80) != 0 && request_length >= 3)
+            tag = (tag << 8) | request[2];
+        }
+    }
+  name = es10_function_name (tag);
+  if (name != NULL)
+    return g_strdup_printf ("%s (%X)", name, tag);
+  return g_strdup_printf ("ES10 request (%X)", tag);
+}
+
+/* Splits a transport answer into data and status word. */
+static guint16
+split_response (GBytes *response, const guint8 **ret_data, gsize *ret_length)
+{
+  gsize size = 0;
+  const guint8 *bytes = g_bytes_get_data (response, &size);
+
+  /* card_transport_transmit() guarantees at least the two status bytes. */
+  *ret_data = bytes;
+  *ret_length = size - 2;
+  return (guint16) ((bytes[size - 2] << 8) | bytes[size - 1]);
+}
+
+static gboolean
+append_piece (IsdrSession *session, GByteArray *assembled, const guint8 *data, gsize length, const gchar *what,
+              GError **error)
+{
+  if (length > session->max_response_length || assembled->len > session->max_response_length - length)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
+                   "%s: response exceeds %" G_GSIZE_FORMAT " bytes", what, session->max_response_length);
+      return FALSE;
+    }
+  g_byte_array_append (assembled, data, (guint) length);
+  return TRUE;
+}
+
+GBytes *
+isdr_session_es10 (IsdrSession *session, const guint8 *request, gsize request_length, GError **error)
+{
+  g_autofree gchar *what = NULL;
+  g_autoptr(GByteArray) assembled = NULL;
+  g_autoptr(GBytes) response = NULL;
+  guint8 apdu[5 + 255];
+  gsize n_blocks;
+  gsize offset = 0;
+  const guint8 *data;
+  gsize data_length;
+  guint16 sw;
+  guint empty_pieces = 0;
+
+  g_return_val_if_fail (session != NULL, NULL);
+  g_return_val_if_fail (request != NULL || request_length == 0, NULL);
+
+  what = describe_request (request, request_length);
+  if (!session->channel_open)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_FAILED, "%s: the ISD-R session is closed", what);
+      return NULL;
+    }
+  if (request_length == 0)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS, "ES10 request is empty");
+      return NULL;
+    }
+  n_blocks = (request_length + session->block_size - 1) / session->block_size;
+  if (n_blocks > ISDR_MAX_BLOCKS)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS,
+                   "%s: request of %" G_GSIZE_FORMAT " bytes needs %" G_GSIZE_FORMAT
+                   " STORE DATA blocks of %u bytes, at most %u fit in P2", what, request_length, n_blocks,
+                   session->block_size, ISDR_MAX_BLOCKS);
+      return NULL;
+    }
+
+  session->stats.es10_commands++;
+  session->last_status_word = 0;
+
+  for (gsize block = 0; block < n_blocks; block++)
+    {
+      gsize chunk = MIN (session->block_size, request_length - offset);
+      gboolean last = block + 1 == n_blocks;
+
+      /* Case 3 (no Le): what T=0 cards and modems expect; the response comes back through 61 xx. */
+      apdu[0] = card_apdu_cla (0x80, session->channel);
+      apdu[1] = INS_STORE_DATA;
+      apdu[2] = last ? P1_LAST_BLOCK : P1_MORE_BLOCKS;
+      apdu[3] = (guint8) block;
+      apdu[4] = (guint8) chunk;
+      memcpy (apdu + 5, request + offset, chunk);
+      offset += chunk;
+
+      g_clear_pointer (&response, g_bytes_unref);
+      response = card_transport_transmit (session->transport, session->channel, apdu, 5 + chunk, error);
+      session->stats.store_data_blocks++;
+      if (response == NULL)
+        {
+          g_prefix_error (error, "%s: STORE DATA block %" G_GSIZE_FORMAT ": ", what, block);
+          return NULL;
+        }
+      sw = split_response (response, &data, &data_length);
+      session->last_status_word = sw;
+      if (!last && sw != 0x9000)
+        {
+          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_CARD,
+                       "%s: STORE DATA block %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " answered %04X", what,
+                       block, n_blocks, sw);
+          return NULL;
+        }
+    }
+
+  /* `response` is now the answer to the last block. */
+  assembled = g_byte_array_new ();
+  for (;;)
+    {
+      guint8 sw1;
+      guint8 get_response[5];
+
+      sw = split_response (response, &data, &data_length);
+      session->last_status_word = sw;
+      sw1 = (guint8) (sw >> 8);
+
+      if (sw == 0x9000 || sw1 == 0x61 || sw1 == 0x91)
+        {
+          if (!append_piece (session, assembled, data, data_length, what, error))
+            return NULL;
+        }
+
+      if (sw == 0x9000)
+        break;
+      if (sw1 == 0x91)
+        {
+          /* Expected after enable, rollback or fallback: the modem fetches the REFRESH and the card session
+           * resets. The command itself succeeded. */
+          g_debug ("%s: card answered %04X, a proactive command is pending", what, sw);
+          session->proactive_pending = TRUE;
+          break;
+        }
+      if (sw1 != 0x61 && sw1 != 0x6C)
+        {
+          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_CARD, "%s: card answered %04X", what, sw);
+          return NULL;
+        }
+
+      if (data_length == 0)
+        empty_pieces++;
+      else
+        empty_pieces = 0;
+      if (empty_pieces > ISDR_MAX_EMPTY_PIECES)
+        {
+          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_CARD,
+                       "%s: card answered %04X %u times in a row without data", what, sw, empty_pieces);
+          return NULL;
+        }
+
+      /* 61 xx: xx more bytes are waiting (00 means 256 or more); 6C xx: ask again with exactly Le = xx. */
+      get_response[0] = card_apdu_cla (0x00, session->channel);
+      get_response[1] = INS_GET_RESPONSE;
+      get_response[2] = 0x00;
+      get_response[3] = 0x00;
+      get_response[4] = (guint8) (sw & 0xFF);
+
+      g_clear_pointer (&response, g_bytes_unref);
+      response = card_transport_transmit (session->transport, session->channel, get_response, sizeof get_response,
+                                          error);
+      session->stats.get_responses++;
+      if (response == NULL)
+        {
+          g_prefix_error (error, "%s: GET RESPONSE: ", what);
+          return NULL;
+        }
+    }
+
+  return g_byte_array_free_to_bytes (g_steal_pointer (&assembled));
+}
+
+GBytes *
+isdr_session_es10_bytes (IsdrSession *session, GBytes *request, GError **error)
+{
+  gsize length = 0;
+  const guint8 *data;
+
+  g_return_val_if_fail (request != NULL, NULL);
+  data = g_bytes_get_data (request, &length);
+  return isdr_session_es10 (session, data, length, error);
+}
+
+GBytes *
+isdr_session_get_select_response (IsdrSession *session)
+{
+  return session->select_response;
+}
+
+const IsdrSessionStats *
+isdr_session_get_stats (IsdrSession *session)
+{
+  return &session->stats;
+}
+
+CardTransport *
+isdr_session_get_transport (IsdrSession *session)
+{
+  return session->transport;
+}
+
+void
+isdr_session_set_max_response_length (IsdrSession *session, gsize max_length)
+{
+  session->max_response_length = max_length;
+}
+
+guint8
+isdr_session_get_channel (IsdrSession *session)
+{
+  return session->channel;
+}
+
+gboolean
+isdr_session_get_proactive_pending (IsdrSession *session)
+{
+  return session->proactive_pending;
+}
+
+guint16
+isdr_session_get_last_status_word (IsdrSession *session)
+{
+  return session->last_status_word;
+}
+
+void
+isdr_session_close (IsdrSession *session)
+{
+  if (session == NULL)
+    return;
+  if (session->channel_open)
+    {
+      g_autoptr(GError) error = NULL;
+
+      /* After a REFRESH the channel may already be gone; that is not worth more than a log line. */
+      if (!card_transport_close_channel (session->transport, session->channel, &error))
+        g_message ("Closing the ISD-R session: %s", error->message);
+      session->channel_open = FALSE;
+    }
+  g_clear_pointer (&session->select_response, g_bytes_unref);
+  g_free (session);
+}
