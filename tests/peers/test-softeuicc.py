@@ -1,0 +1,678 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""Self-test of the software eUICC: APDU mechanics, every ES10 answer decoded and
+checked against the SGP.32 v1.2 / SGP.22 v2.5 ASN.1, the certificate chain, the
+EID check digits, and each fault.  Run by `make check`; exit status 0 = all passed."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from softeuicc import SoftEuicc, ISDR_AID, client, ids, pki  # noqa: E402
+from softeuicc.es10_info import encode_euicc_info1  # noqa: E402
+from softeuicc.es10_notifications import encode_epr_signed, add_package_result  # noqa: E402
+import pyder  # noqa: E402
+from pyder import tlv  # noqa: E402
+
+from cryptography import x509  # noqa: E402
+from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
+
+INIT = os.path.join(HERE, "softeuicc", "init.py")
+PYTHON = os.environ.get("PYTHON3") or sys.executable
+EID = "89049032123451234512345678901235"
+SGP26_CI_SKI = bytes.fromhex("F54172BDF98A95D65CBEB88A38A1C11D800A85C3")
+
+# test-vectors.md section C
+VEC_EUICC_INFO1 = ("BF20358203020300A9160414F54172BDF98A95D65CBEB88A38A1C11D800A85C3AA160414F54172"
+                   "BDF98A95D65CBEB88A38A1C11D800A85C3")
+VEC_EPR = ("BF5167A0653020800465696D31810101820801020304050607088301073008830100BF2D02A0005F3740"
+           + "AA" * 64)
+VEC_ADD_INITIAL_EIM = ("BF5725A0233021800465696D31810F65696D2E6578616D706C652E636F6D8201028301018702"
+                       "0780")
+
+TMP = tempfile.mkdtemp(prefix="softeuicc-test-")
+TEMPLATE = os.path.join(TMP, "template.json")
+TEMPLATE_EIM = os.path.join(TMP, "template-eim.json")
+
+
+def run_init(*args):
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    return subprocess.run([PYTHON, INIT] + list(args), capture_output=True, text=True, env=env)
+
+
+def setUpModule():
+    for path, extra in ((TEMPLATE, []),
+                        (TEMPLATE_EIM, ["--add-initial-eim",
+                                        "eimId=eim1,fqdn=127.0.0.1:8443,counter=1,token=1"])):
+        r = run_init("--state", path, *extra)
+        if r.returncode != 0 or r.stdout or r.stderr:
+            raise RuntimeError("init.py failed (%d): %s %s" % (r.returncode, r.stdout, r.stderr))
+
+
+def tearDownModule():
+    shutil.rmtree(TMP, ignore_errors=True)
+
+
+def hx(s):
+    return bytes.fromhex(s.replace(" ", ""))
+
+
+def cert_from_tagged(node):
+    """A certificate carried under an implicit tag (A5/A6) -> x509 object."""
+    return x509.load_der_x509_certificate(tlv(0x30, node.value))
+
+
+class CardTest(unittest.TestCase):
+    template = TEMPLATE
+
+    def setUp(self):
+        self.path = os.path.join(TMP, "%s.json" % self.id().rsplit(".", 1)[-1])
+        shutil.copy(self.template, self.path)
+        self.card = SoftEuicc(self.path)
+
+    def tx(self, h):
+        r = self.card.transmit(hx(h) if isinstance(h, str) else h)
+        self.assertGreaterEqual(len(r), 2)
+        return r[:-2], r[-2:].hex().upper()
+
+    def es10(self, req, ch=None, block=255):
+        if ch is None:
+            ch = client.open_isdr(self.card)
+        resp = client.es10(self.card, ch, hx(req) if isinstance(req, str) else req, block)
+        pyder.validate(resp)
+        return pyder.decode(resp)
+
+    def state(self):
+        with open(self.path) as f:
+            return json.load(f)
+
+    def write_faults(self, faults):
+        d = self.state()
+        d["faults"] = faults
+        with open(self.path + ".new", "w") as f:
+            json.dump(d, f)
+        os.replace(self.path + ".new", self.path)
+
+
+class SectionA(CardTest):
+    """The start-up sequence of test-vectors.md section A, byte for byte."""
+    template = TEMPLATE_EIM
+
+    def test_startup_sequence(self):
+        self.assertEqual(self.tx("80 AA 00 00 05 A9 03 83 01 07"), (b"", "9000"))
+        self.assertEqual(self.tx("00 70 00 00 01"), (b"\x01", "9000"))
+        data, sw = self.tx("01 A4 04 04 10 A0000005591010FFFFFFFF8900000100")
+        self.assertEqual((data, sw[:2]), (b"", "61"))
+        fci, sw2 = self.tx("01 C0 00 00 " + sw[2:])
+        self.assertEqual(sw2, "9000")
+        self.assertEqual(len(fci), int(sw[2:], 16))
+        t = pyder.decode(fci, expect=0x6F)
+        self.assertEqual(t.req(0x84).value, ISDR_AID)
+        self.assertEqual(t.req(0xE1).req(0x03).bits(), {1})      # enabledProfile
+        data, sw = self.tx("81 E2 91 00 06 BF3E035C015A")
+        self.assertEqual((data, sw), (b"", "6115"))
+        data, sw = self.tx("01 C0 00 00 15")
+        self.assertEqual(sw, "9000")
+        self.assertEqual(data, hx("BF3E125A10" + EID))
+        data, sw = self.tx("81 E2 91 00 03 BF5500")
+        self.assertEqual(sw[:2], "61")
+        data, sw = self.tx("01 C0 00 00 " + sw[2:])
+        self.assertEqual(sw, "9000")
+        conf = pyder.decode(data, expect=0xBF55).req(0xA0).children()
+        self.assertEqual([c.req(0x80).str() for c in conf], ["eim1"])
+        data, sw = self.tx("81 E2 91 00 03 BF2B00")
+        self.assertEqual(sw, "6100")                           # 256 or more bytes waiting
+        out = b""
+        while sw[:2] == "61":
+            data, sw = self.tx("01 C0 00 00 " + sw[2:])
+            self.assertLessEqual(len(data), 256)
+            out += data
+        self.assertEqual(sw, "9000")
+        self.assertEqual(len(pyder.decode(out, expect=0xBF2B).req(0xA0).children()), 3)
+        self.assertEqual(self.tx("00 70 80 01 00"), (b"", "9000"))
+        self.assertEqual(self.tx("81 E2 91 00 03 BF5500"), (b"", "6881"))
+
+
+class Mechanics(CardTest):
+    def test_store_data_multi_block_and_order(self):
+        ch = client.open_isdr(self.card)
+        # Block 00 (more), then a block numbered 02: the card refuses the order.
+        self.assertEqual(self.tx("81 E2 11 00 02 BF2D"), (b"", "9000"))
+        self.assertEqual(self.tx("81 E2 91 02 01 00"), (b"", "6A86"))
+        # A fresh command starting at 00 works after that, in two blocks.
+        self.assertEqual(self.tx("81 E2 11 00 02 BF2D"), (b"", "9000"))
+        _, sw = self.tx("81 E2 91 01 01 00")
+        self.assertEqual(sw, "6100")
+        out = client.fetch(self.card, ch, 0x6100, "GetProfilesInfo")
+        self.assertEqual(len(pyder.decode(out, expect=0xBF2D).req(0xA0).children()), 3)
+        # Starting with block 01 is refused too; a bad P1 as well.
+        self.assertEqual(self.tx("81 E2 91 01 03 BF2D00"), (b"", "6A86"))
+        self.assertEqual(self.tx("81 E2 81 00 03 BF2D00"), (b"", "6A86"))
+        # No data at all: wrong length.
+        self.assertEqual(self.tx("81 E2 91 00"), (b"", "6700"))
+
+    def test_large_request_in_small_blocks(self):
+        cert = pki.cert_der(self.card.state["pki"]["eum_cert"])
+        spki = pki.load_cert(self.card.state["pki"]["eum_cert"]).public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        conf = tlv(0x30, [pyder.enc_utf8("big", tag=0x80), pyder.enc_integer(5, tag=0x83),
+                          tlv(0xA5, tlv(0xA0, pyder.decode(spki).value)),
+                          tlv(0xA6, tlv(0xA1, pyder.decode(cert).value))])
+        req = tlv(0xBF57, tlv(0xA0, conf))
+        self.assertGreater(len(req), 3 * 120)
+        r = self.es10(req, block=120)
+        self.assertEqual(r.raw, hx("BF5704A0020500"))
+        got = self.es10("BF5500").req(0xA0).children()[0]
+        self.assertEqual(got.req(0xA5).children()[0].tag, 0xA0)
+        self.assertEqual(tlv(0x30, got.req(0xA5).children()[0].value), spki)
+        self.assertEqual(tlv(0x30, got.req(0xA6).children()[0].value), cert)
+
+    def test_max_block_255(self):
+        ch = client.open_isdr(self.card)
+        # GetProfilesInfo with a 250-byte tagList (every tag known) is one full block.
+        taglist = b"\x5A" * 248
+        req = tlv(0xBF2D, tlv(0x5C, taglist))
+        self.assertEqual(len(req), 255)
+        _, sw = self.tx(bytes([0x80 | ch, 0xE2, 0x91, 0x00, 0xFF]) + req)
+        self.assertEqual(sw[:2], "61")
+        # Extended length is not offered.
+        self.assertEqual(self.tx("81 E2 91 00 00 00 03 BF2D00"), (b"", "6700"))
+
+    def test_get_response_pieces_and_6c(self):
+        ch = client.open_isdr(self.card)
+        _, sw = self.tx("81 E2 91 00 03 BF2000")
+        total = int(sw[2:], 16)
+        self.assertEqual(sw[:2], "61")
+        data, sw = self.tx("01 C0 00 00 10")                 # less than available
+        self.assertEqual(len(data), 0x10)
+        self.assertEqual(sw, "61%02X" % (total - 0x10))
+        self.assertEqual(self.tx("01 C0 00 00 FF"), (b"", "6C%02X" % (total - 0x10)))
+        rest, sw = self.tx("01 C0 00 00 %02X" % (total - 0x10))
+        self.assertEqual(sw, "9000")
+        pyder.decode(data + rest, expect=0xBF20)
+        self.assertEqual(self.tx("01 C0 00 00 10"), (b"", "6985"))   # nothing pending
+        # Another command discards unread response data.
+        self.tx("81 E2 91 00 03 BF2000")
+        self.tx("01 A4 04 0C 10" + ISDR_AID.hex())
+        self.assertEqual(self.tx("01 C0 00 00 00"), (b"", "6985"))
+        self.assertEqual(ch, 1)
+
+    def test_class_and_instruction_errors(self):
+        self.assertEqual(self.tx("A0 A4 00 00 02 3F00"), (b"", "6E00"))   # GSM class
+        self.assertEqual(self.tx("FF A4 00 00 00"), (b"", "6E00"))
+        self.assertEqual(self.tx("82 E2 91 00 03 BF2000"), (b"", "6881"))  # channel 2 closed
+        self.assertEqual(self.tx("C3 E2 91 00 03 BF2000"), (b"", "6881"))  # channel 7 closed
+        self.assertEqual(self.tx("80 E2 91 00 03 BF2000"), (b"", "6985"))  # no ISD-R on ch 0
+        self.assertEqual(self.tx("00 E2 91 00 03 BF2000"), (b"", "6E00"))  # STORE DATA needs 80
+        self.assertEqual(self.tx("80 CA 00 5A 00"), (b"", "6D00"))
+        self.assertEqual(self.tx("8C E2 91 00 03 BF2000"), (b"", "6882"))  # secure messaging
+        self.assertEqual(self.tx("80 E2"), (b"", "6700"))
+        self.assertEqual(self.tx("80 AA 00 00 02 A9 05"), (b"", "6A80"))    # bad TLV
+        self.assertEqual(self.tx("00 A4 04 00 05 A000000087"), (b"", "6A82"))
+
+    def test_many_channels_and_further_class(self):
+        opened = []
+        for _ in range(19):
+            data, sw = self.tx("00 70 00 00 01")
+            self.assertEqual(sw, "9000")
+            opened.append(data[0])
+        self.assertEqual(opened, list(range(1, 20)))
+        self.assertEqual(self.tx("00 70 00 00 01"), (b"", "6A81"))
+        # Channel 9: SELECT with class 45, STORE DATA with C5, GET RESPONSE with 45.
+        _, sw = self.tx("45 A4 04 0C 10" + ISDR_AID.hex())
+        self.assertEqual(sw, "9000")
+        _, sw = self.tx("C5 E2 91 00 06 BF3E035C015A")
+        self.assertEqual(sw, "6115")
+        self.assertEqual(self.tx("45 C0 00 00 15"), (hx("BF3E125A10" + EID), "9000"))
+        self.assertEqual(self.tx("00 70 80 09 00"), (b"", "9000"))
+        self.assertEqual(self.tx("00 70 80 09 00"), (b"", "6881"))
+        self.assertEqual(self.tx("00 70 80 00 00"), (b"", "6A86"))
+
+    def test_open_channel_api_and_reset(self):
+        ch, fci, sw = self.card.open_channel(ISDR_AID)
+        self.assertEqual((ch, sw), (1, b"\x90\x00"))
+        self.assertEqual(pyder.decode(fci, expect=0x6F).req(0x84).value, ISDR_AID)
+        self.assertEqual(self.card.open_channel(hx("A0000000871002FF")), (0, b"", b"\x6a\x82"))
+        r = self.es10("BF29125A0A98001032547698103285900473696D31", ch=ch)   # SetNickname
+        self.assertEqual(r.raw, hx("BF2903800100"))
+        self.assertEqual(self.card.close_channel(ch), b"\x90\x00")
+        self.assertEqual(self.card.close_channel(ch), b"\x68\x81")
+        ch, _, _ = self.card.open_channel(ISDR_AID)
+        self.assertEqual(self.card.reset(), self.card.atr)
+        self.assertEqual(self.tx("81 E2 91 00 03 BF2000"), (b"", "6881"))
+        # Persistent state survives reset and a new card object.
+        card2 = SoftEuicc(self.path)
+        self.card = card2
+        info = self.es10("BF2D085C065A909F709192").req(0xA0).children()
+        self.assertEqual(info[0].req(0x90).str(), "sim1")
+        self.assertEqual(info[0].req(0x9F70).int(), 1)
+        self.assertIsNone(info[0].find(0x4F))                # not in the tagList
+
+    def test_atr(self):
+        atr = self.card.atr
+        self.assertEqual(atr[0], 0x3B)
+        tck = 0
+        for b in atr[1:]:
+            tck ^= b
+        self.assertEqual(tck, 0)                             # T=15 present: TCK checks
+        self.assertEqual(len(atr) - 2 - 4 - 1, atr[1] & 0x0F)  # 4 interface bytes, history, TCK
+
+
+class Es10Answers(CardTest):
+    template = TEMPLATE_EIM
+
+    def test_get_eid_and_addresses(self):
+        self.assertEqual(self.es10("BF3E035C015A").raw, hx("BF3E125A10" + EID))
+        a = self.es10("BF3C00")
+        self.assertEqual(a.tag, 0xBF3C)
+        self.assertEqual(a.req(0x80).str(), "smdp.example.com")
+        self.assertEqual(a.req(0x81).str(), "lpa.ds.gsma.com")
+
+    def test_euicc_info1(self):
+        r = self.es10("BF2000")
+        self.assertEqual(r.req(0x82).value, b"\x02\x03\x00")
+        ski = pki.subject_key_id(self.card.state["pki"]["ci_cert"])
+        for t in (0xA9, 0xAA):
+            self.assertEqual([c.value for c in r.req(t).children()], [ski])
+            self.assertEqual(r.req(t).children()[0].tag, 0x04)
+        # The encoder reproduces the reference vector exactly.
+        self.assertEqual(encode_euicc_info1(b"\x02\x03\x00", [SGP26_CI_SKI], [SGP26_CI_SKI]),
+                         hx(VEC_EUICC_INFO1))
+
+    def test_euicc_info2(self):
+        r = self.es10("BF2200")
+        self.assertEqual(r.tag, 0xBF22)
+        tags = [c.tag for c in r.children()]
+        # Mandatory SGP32-EUICCInfo2 fields, in ASN.1 order.
+        required = [0x81, 0x82, 0x83, 0x84, 0x85, 0x88, 0xA9, 0xAA, 0x04, 0x0C]
+        self.assertEqual([t for t in tags if t in required], required)
+        order = [0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0xA9, 0xAA, 0x8B, 0x99, 0x04,
+                 0x0C, 0xAC, 0x8D, 0x8E, 0xAF, 0x90, 0xB1, 0x92, 0x93, 0xB4]
+        self.assertEqual(tags, [t for t in order if t in tags])
+        for t in (0x81, 0x82, 0x83, 0x86, 0x87, 0x04):
+            self.assertEqual(len(r.req(t).value), 3, "VersionType %X" % t)
+        self.assertIn(1, r.req(0x85).bits())                 # usimSupport
+        self.assertEqual(r.req(0x90).int(), 0)               # ipaMode ipad
+        iot = r.req(0xB4)
+        self.assertEqual([v.value for v in iot.req(0xA0).children()], [b"\x01\x02\x00"])
+        cdo = r.req(0xAC)
+        self.assertEqual([c.tag for c in cdo.children()], [0x80, 0x81])
+        pyder.validate(r.req(0x84).value)                    # TS 102 226 TLVs
+
+    def test_challenge(self):
+        a = self.es10("BF2E00")
+        b = self.es10("BF2E00")
+        self.assertEqual(len(a.req(0x80).value), 16)
+        self.assertEqual(len(a.children()), 1)
+        self.assertNotEqual(a.req(0x80).value, b.req(0x80).value)
+        self.assertEqual(self.card.challenge, b.req(0x80).value)
+
+    def test_profiles_info(self):
+        lst = self.es10("BF2D00").req(0xA0).children()
+        self.assertGreaterEqual(len(lst), 2)
+        states = []
+        for e in lst:
+            self.assertEqual(e.tag, 0xE3)
+            iccid = ids.iccid_from_ef(e.req(0x5A).value)
+            self.assertTrue(ids.iccid_is_valid(iccid), iccid)
+            states.append(e.req(0x9F70).int())
+            self.assertIn(e.req(0x95).int(), (0, 1, 2))
+            for t in (0x90, 0x91, 0x92):
+                e.req(t).str()
+            self.assertEqual(len(e.req(0x4F).value), 16)
+        self.assertEqual(sorted(states), [0] * (len(lst) - 1) + [1])
+        self.assertEqual({e.req(0x95).int() for e in lst}, {0, 2})
+        # search by ICCID (the reference ICCID of the enabled profile)
+        one = self.es10("BF2D0EA00C5A0A98001032547698103285").req(0xA0).children()
+        self.assertEqual([ids.iccid_from_ef(e.req(0x5A).value) for e in one],
+                         ["89000123456789012358"])
+        # search by class test(0), tagList 5A 95
+        tst = self.es10("BF2D0AA003950100" "5C035A9F70").req(0xA0).children()
+        self.assertEqual(len(tst), 1)
+        self.assertEqual([c.tag for c in tst[0].children()], [0x5A, 0x9F70])
+        self.assertEqual(self.es10("BF2D0EA00C5A0A00000000000000000000").req(0xA0).children(), [])
+        # malformed search criteria -> profileInfoListError incorrectInputValues
+        self.assertEqual(self.es10("BF2D06A0048002FFFF").raw, hx("BF2D03810101"))
+
+    def test_rat(self):
+        rules = self.es10("BF4300").req(0xA0).children()
+        self.assertEqual(len(rules), 1)
+        r = rules[0]
+        self.assertEqual(r.tag, 0x30)
+        self.assertEqual(r.req(0x80).bits(), {1})
+        self.assertEqual(r.req(0xA1).children()[0].req(0x80).value, hx("EEEEEE"))
+        self.assertEqual(r.req(0x82).bits(), {0})
+
+    def test_unknown_and_malformed(self):
+        ch = client.open_isdr(self.card)
+        for req, sw in (("BF5F00", 0x6A88), ("BF7F00", 0x6A88), ("BF2D05", 0x6A80),
+                        ("BF2000FF", 0x6A80), ("30820000", 0x6A80)):
+            with self.assertRaises(client.CardError) as cm:
+                client.es10(self.card, ch, hx(req))
+            self.assertEqual(cm.exception.sw, sw, req)
+        self.assertEqual(client.es10(self.card, ch, hx("BF411580100102030405060708090A0B0C0D0E"
+                                                       "0F10810101")), hx("BF4103810105"))
+
+
+class Notifications(CardTest):
+    def test_list_and_retrieve(self):
+        meta = self.es10("BF2800").req(0xA0).children()
+        self.assertEqual([m.req(0x80).int() for m in meta], [1, 2, 3])
+        self.assertEqual([m.req(0x81).bits() for m in meta], [{0}, {1}, {3}])
+        for m in meta:
+            self.assertEqual(m.tag, 0xBF2F)
+            m.req(0x0C).str()
+            self.assertTrue(ids.iccid_is_valid(ids.iccid_from_ef(m.req(0x5A).value)))
+        only_enable = self.es10("BF280481020560").req(0xA0).children()   # enable|disable
+        self.assertEqual([m.req(0x80).int() for m in only_enable], [2])
+        allp = self.es10("BF2B00").req(0xA0).children()
+        self.assertEqual([n.tag for n in allp], [0xBF37, 0x30, 0x30])
+        pub = pki.load_cert(self.card.state["pki"]["euicc_cert"]).public_key()
+        # install result: BF27 data signed with the eUICC key
+        pir = allp[0]
+        data = pir.req(0xBF27)
+        self.assertEqual(data.req(0xBF2F).req(0x80).int(), 1)
+        data.req(0x80)
+        data.req(0x06)
+        self.assertEqual(data.req(0xA2).children()[0].tag, 0xA0)
+        pki.verify_raw(pub, data.raw, pir.req(0x5F37).value)
+        for n in allp[1:]:
+            kids = n.children()
+            self.assertEqual([k.tag for k in kids], [0xBF2F, 0x5F37, 0x30, 0x30])
+            pki.verify_raw(pub, kids[0].raw, kids[1].value)
+            x509.load_der_x509_certificate(kids[2].raw)
+        by_seq = self.es10("BF2B05A003800102").req(0xA0).children()
+        self.assertEqual(len(by_seq), 1)
+        self.assertEqual(by_seq[0].req(0xBF2F).req(0x80).int(), 2)
+        self.assertEqual(self.es10("BF2B05A003800105").raw, hx("BF2B02A000"))
+        self.assertEqual(self.es10("BF2B04A0028200").raw, hx("BF2B02A200"))
+        by_op = self.es10("BF2B06A00481020780").req(0xA0).children()    # install
+        self.assertEqual([n.tag for n in by_op], [0xBF37])
+
+    def test_remove(self):
+        self.assertEqual(self.es10("BF3003800105").raw, hx("BF3003800101"))
+        self.assertEqual(self.es10("BF3003800102").raw, hx("BF3003800100"))
+        self.assertEqual([n["seq"] for n in self.state()["notifications"]], [1, 3])
+        self.assertEqual(self.es10("BF3003800102").raw, hx("BF3003800101"))
+        left = self.es10("BF2B00").req(0xA0).children()
+        self.assertEqual(len(left), 2)
+
+    def test_package_results(self):
+        d = self.state()
+        d["eims"] = [{"eimId": "eim1", "counterValue": 1, "associationToken": 7}]
+        with open(self.path, "w") as f:
+            json.dump(d, f)
+        self.card = SoftEuicc(self.path)
+        seq = add_package_result(self.card.state, "eim1", 2,
+                                 [pyder.enc_integer(0, tag=0x83)], txid=hx("0102030405060708"))
+        self.card.state.save()
+        self.assertEqual(seq, 4)
+        eprs = self.es10("BF2B04A0028200").req(0xA2).children()
+        self.assertEqual(len(eprs), 1)
+        signed = eprs[0].req(0xA0)
+        data, sig = signed.children()
+        self.assertEqual(data.req(0x83).int(), 4)
+        pub = pki.load_cert(self.card.state["pki"]["euicc_cert"]).public_key()
+        pki.verify_raw(pub, data.raw + hx("840107"), sig.value)
+        self.assertEqual(self.es10("BF2B05A003800104").req(0xA2).children()[0].raw, eprs[0].raw)
+        self.assertEqual(self.es10("BF3003800104").raw, hx("BF3003800100"))
+        self.assertEqual(self.es10("BF2B04A0028200").raw, hx("BF2B02A200"))
+
+    def test_epr_encoder_vector(self):
+        got = encode_epr_signed("eim1", 1, 7, [pyder.enc_integer(0, tag=0x83),
+                                               tlv(0xBF2D, tlv(0xA0))],
+                                hx("0102030405060708"), lambda d: b"\xaa" * 64)
+        self.assertEqual(got, hx(VEC_EPR))
+
+
+class EimConfig(CardTest):
+    def test_add_initial_eim_vector(self):
+        self.assertEqual(self.es10("BF5500").raw, hx("BF5502A000"))
+        self.assertEqual(self.es10(VEC_ADD_INITIAL_EIM).raw, hx("BF5704A0020500"))
+        conf = self.es10("BF5500").req(0xA0).children()
+        self.assertEqual(len(conf), 1)
+        # What was given comes back, in the same encoding.
+        self.assertEqual(conf[0].raw, hx(VEC_ADD_INITIAL_EIM)[5:])
+        self.assertEqual(self.es10("BF5508A006800465696D31").raw, self.es10("BF5500").raw)
+        self.assertEqual(self.es10("BF5508A006800465696D32").raw, hx("BF5502A000"))
+        # A second AddInitialEim is refused: associatedEimAlreadyExists(2).
+        self.assertEqual(self.es10(VEC_ADD_INITIAL_EIM).raw, hx("BF5703810102"))
+        self.assertEqual(self.state()["eims"][0]["eimFqdn"], "eim.example.com")
+
+    def test_add_initial_eim_checks(self):
+        # empty list, missing eimId, unknown CI key id, negative counter
+        u8 = pyder.enc_utf8
+        cases = ((tlv(0xBF57, tlv(0xA0)), 7),
+                 (tlv(0xBF57, tlv(0xA0, tlv(0x30, u8("a", tag=0x81)))), 7),
+                 (tlv(0xBF57, tlv(0xA0, tlv(0x30, [u8("a", tag=0x80), tlv(0x88, b"\0" * 20)]))), 3),
+                 (tlv(0xBF57, tlv(0xA0, tlv(0x30, [u8("a", tag=0x80),
+                                                   pyder.enc_integer(-1, tag=0x83)]))), 6),
+                 (tlv(0xBF57, tlv(0xA0, [tlv(0x30, u8("a", tag=0x80)),
+                                         tlv(0x30, u8("a", tag=0x80))])), 2))
+        for req, code in cases:
+            self.assertEqual(self.es10(req).raw, tlv(0xBF57, pyder.enc_integer(code, tag=0x81)),
+                             req.hex())
+        self.assertEqual(self.state()["eims"], [])
+
+    def test_init_with_keys_and_token(self):
+        key = ec.generate_private_key(ec.SECP256R1())
+        pem = os.path.join(TMP, "eim-pub.pem")
+        with open(pem, "wb") as f:
+            f.write(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                  serialization.PublicFormat.SubjectPublicKeyInfo))
+        tls = os.path.join(TMP, "tls.pem")
+        with open(tls, "w") as f:
+            f.write(self.card.state["pki"]["ci_cert"])
+        path = os.path.join(TMP, "keys.json")
+        r = run_init("--state", path, "--eid", "89086030202200000022000023022943",
+                     "--add-initial-eim",
+                     "eimId=eimA,fqdn=127.0.0.1:8443,counter=3,token=1,pubkey=%s,tls=%s,"
+                     "protocol=retrieve-https+inject-https,indirect=1" % (pem, tls),
+                     "--add-initial-eim", "eimId=eimB,counter=0")
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, "", ""))
+        self.card = SoftEuicc(path)
+        self.assertEqual(self.es10("BF3E035C015A").req(0x5A).value.hex(),
+                         "89086030202200000022000023022943")
+        a, b = self.es10("BF5500").req(0xA0).children()
+        self.assertEqual(a.req(0x80).str(), "eimA")
+        self.assertEqual(a.req(0x83).int(), 3)
+        self.assertEqual(a.req(0x84).int(), 1)
+        self.assertEqual(a.req(0x87).bits(), {0, 2})
+        a.req(0x89)
+        spki = key.public_key().public_bytes(serialization.Encoding.DER,
+                                             serialization.PublicFormat.SubjectPublicKeyInfo)
+        self.assertEqual(tlv(0x30, a.req(0xA5).req(0xA0).value), spki)
+        with open(tls) as f:
+            self.assertEqual(tlv(0x30, a.req(0xA6).req(0xA1).value), pki.cert_der(f.read()))
+        self.assertEqual(b.req(0x80).str(), "eimB")
+        self.assertIsNone(b.find(0x84))
+
+
+class CertsAndIds(CardTest):
+    def test_chain_verifies(self):
+        r = self.es10("BF5600")
+        certs = r.req(0xA0)
+        eum = cert_from_tagged(certs.req(0xA5))
+        euicc = cert_from_tagged(certs.req(0xA6))
+        ci = pki.load_cert(self.card.state["pki"]["ci_cert"])
+        for child, parent in ((ci, ci), (eum, ci), (euicc, eum)):
+            parent.public_key().verify(child.signature, child.tbs_certificate_bytes,
+                                       ec.ECDSA(child.signature_hash_algorithm))
+            self.assertEqual(child.issuer, parent.subject)
+        ski = x509.SubjectKeyIdentifier
+        aki = x509.AuthorityKeyIdentifier
+        self.assertEqual(euicc.extensions.get_extension_for_class(aki).value.key_identifier,
+                         eum.extensions.get_extension_for_class(ski).value.digest)
+        self.assertEqual(eum.extensions.get_extension_for_class(aki).value.key_identifier,
+                         ci.extensions.get_extension_for_class(ski).value.digest)
+        self.assertIsInstance(euicc.public_key().curve, ec.SECP256R1)
+        sn = euicc.subject.get_attributes_for_oid(x509.oid.NameOID.SERIAL_NUMBER)[0].value
+        self.assertEqual(sn, EID)
+        self.assertEqual(euicc.serial_number >> 64, 0x02)
+        # the eUICC key in the state signs what the certificate's key verifies
+        sig = pki.sign_raw(self.card.state["pki"]["euicc_key"], b"abc")
+        pki.verify_raw(euicc.public_key(), b"abc", sig)
+        # by CI key id (full and truncated) and an unknown one
+        ci_ski = pki.subject_key_id(self.card.state["pki"]["ci_cert"])
+        self.assertEqual(self.es10(tlv(0xBF56, tlv(0x80, ci_ski))).raw, r.raw)
+        self.assertEqual(self.es10(tlv(0xBF56, tlv(0x80, ci_ski[:8]))).raw, r.raw)
+        self.assertEqual(self.es10(tlv(0xBF56, tlv(0x80, b"\x01" * 20))).raw, hx("BF5603810101"))
+
+    def test_eid_check_digits(self):
+        for good in (EID, "89086030202200000022000023022943", "89044045116727494800000004479366"):
+            self.assertTrue(ids.eid_is_valid(good), good)
+        self.assertFalse(ids.eid_is_valid("89049032123451234512345678901234"))
+        self.assertEqual(ids.eid_check_digits("890490321234512345123456789012"), "35")
+        self.assertTrue(ids.eid_is_valid(self.card.state["eid"]))
+        r = run_init("--state", os.path.join(TMP, "bad.json"),
+                     "--eid", "89049032123451234512345678901234")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("check digits", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(TMP, "bad.json")))
+
+    def test_iccid(self):
+        self.assertEqual(ids.iccid_to_ef("89000123456789012358"), hx("98001032547698103285"))
+        self.assertEqual(ids.iccid_from_ef(hx("98001032547698103285")), "89000123456789012358")
+        self.assertTrue(ids.iccid_is_valid("89000123456789012358"))
+        self.assertFalse(ids.iccid_is_valid("89000123456789012357"))
+        for p in self.card.state["profiles"]:
+            self.assertTrue(ids.iccid_is_valid(p["iccid"]), p["iccid"])
+
+    def test_state_written_atomically(self):
+        before = os.stat(self.path).st_ino
+        self.es10("BF3003800101")
+        self.assertNotEqual(os.stat(self.path).st_ino, before)      # replaced, not rewritten
+        self.assertEqual([n["seq"] for n in self.state()["notifications"]], [2, 3])
+        self.assertEqual([f for f in os.listdir(TMP) if ".tmp." in f], [])
+
+
+class Faults(CardTest):
+    def es10_sw(self, req, card=None):
+        card = card or self.card
+        ch = client.open_isdr(card)
+        r = card.transmit(bytes([0x80 | ch, 0xE2, 0x91, 0x00, len(hx(req))]) + hx(req))
+        return r
+
+    def test_sw(self):
+        self.card = SoftEuicc(self.path, faults=["sw:BF2D:6A88"])
+        self.assertEqual(self.es10_sw("BF2D00"), hx("6A88"))
+        self.assertEqual(self.es10_sw("BF2000")[:1], b"\x61")
+        self.card = SoftEuicc(self.path, faults=["sw:*:6F00"])
+        self.assertEqual(self.es10_sw("BF2000"), hx("6F00"))
+
+    def test_garbage_badlen_truncate(self):
+        good = self.es10("BF3E035C015A").raw
+        for fault, check in (("garbage:BF3E", None), ("badlen:bf3e", "claims"),
+                             ("truncate:BF3E", None)):
+            self.card = SoftEuicc(self.path, faults=[fault])
+            ch = client.open_isdr(self.card)
+            resp = client.es10(self.card, ch, hx("BF3E035C015A"))
+            with self.assertRaises(pyder.DerError) as cm:
+                pyder.validate(resp)
+            if check:
+                self.assertIn(check, str(cm.exception))
+            if fault.startswith("truncate"):
+                self.assertEqual(resp, good[:len(good) // 2])
+            if fault.startswith("badlen"):
+                self.assertEqual(resp[:2], good[:2])
+            # Other commands are untouched.
+            pyder.validate(client.es10(self.card, ch, hx("BF2000")))
+
+    def test_slow(self):
+        self.card = SoftEuicc(self.path, faults=["slow:BF3E:300"])
+        ch = client.open_isdr(self.card)
+        t0 = time.monotonic()
+        client.es10(self.card, ch, hx("BF3E035C015A"))
+        self.assertGreaterEqual(time.monotonic() - t0, 0.3)
+        t0 = time.monotonic()
+        client.es10(self.card, ch, hx("BF2000"))
+        self.assertLess(time.monotonic() - t0, 0.3)
+
+    def test_nochannel(self):
+        self.card = SoftEuicc(self.path, faults=["nochannel"])
+        self.assertEqual(self.tx("00 70 00 00 01"), (b"", "6A81"))
+        self.assertEqual(self.card.open_channel(ISDR_AID), (0, b"", b"\x6a\x81"))
+
+    def test_getresponse_6c(self):
+        self.card = SoftEuicc(self.path, faults=["getresponse-6cxx"])
+        ch = client.open_isdr(self.card)
+        _, sw = self.tx("81 E2 91 00 06 BF3E035C015A")
+        self.assertEqual(sw, "6115")
+        self.assertEqual(self.tx("01 C0 00 00 14"), (b"", "6C15"))
+        self.assertEqual(self.tx("01 C0 00 00 15"), (hx("BF3E125A10" + EID), "9000"))
+        self.assertEqual(client.es10(self.card, ch, hx("BF3E035C015A")), hx("BF3E125A10" + EID))
+
+    def test_faults_from_state_file_at_run_time(self):
+        ch = client.open_isdr(self.card)
+        self.assertEqual(client.es10(self.card, ch, hx("BF3E035C015A"))[:2], hx("BF3E"))
+        self.write_faults(["sw:BF3E:6985"])
+        with self.assertRaises(client.CardError) as cm:
+            client.es10(self.card, ch, hx("BF3E035C015A"))
+        self.assertEqual(cm.exception.sw, 0x6985)
+        self.write_faults(["nonsense:1", "nochannel"])      # a bad entry is skipped
+        self.assertEqual(self.tx("00 70 00 00 01"), (b"", "6A81"))
+        self.write_faults([])
+        self.assertEqual(client.es10(self.card, ch, hx("BF3E035C015A"))[:2], hx("BF3E"))
+
+    def test_bad_fault_strings(self):
+        for bad in ("sw:BF2D", "sw:BF2D:6A8", "slow:BF2D:x", "garbage:XYZ", "frobnicate"):
+            with self.assertRaises(ValueError, msg=bad):
+                SoftEuicc(self.path, faults=[bad])
+
+
+class Der(unittest.TestCase):
+    def test_strict_decoding(self):
+        for bad, why in (("3080", "indefinite"), ("30810100", "minimal"), ("3004020101", "claims"),
+                         ("04FF00", "reserved"), ("1F", "truncated"), ("BF", "truncated"),
+                         ("5A02AABB00", "trailing"), ("1F1E00", "multi-byte")):
+            with self.assertRaises(pyder.DerError) as cm:
+                pyder.decode(hx(bad))
+            self.assertIn(why, str(cm.exception), bad)
+
+    def test_round_trip(self):
+        for v, enc in ((0, "020100"), (127, "02017F"), (128, "02020080"), (-1, "0201FF"),
+                       (256, "02020100"), (-129, "0202FF7F")):
+            self.assertEqual(pyder.enc_integer(v), hx(enc))
+            self.assertEqual(pyder.decode(hx(enc)).int(), v)
+        with self.assertRaises(pyder.DerError):
+            pyder.dec_integer(hx("0001"))
+        self.assertEqual(pyder.enc_named_bits([0], tag=0x87), hx("87020780"))
+        self.assertEqual(pyder.enc_named_bits([], tag=0x03), hx("030100"))
+        self.assertEqual(pyder.decode(hx("87020780")).bits(), {0})
+        self.assertEqual(pyder.tlv(0x04, b"x" * 200)[:4], hx("0481C878"))
+        self.assertEqual(pyder.tlv(0x04, b"x" * 300)[:5], hx("0482012C78"))
+        self.assertEqual(pyder.make_tag(2, True, 45), 0xBF2D)
+        self.assertEqual(pyder.make_tag(1, False, 55), 0x5F37)
+        self.assertEqual(pyder.make_tag(2, False, 112), 0x9F70)
+        self.assertEqual(pyder.dec_oid(pyder.decode(pyder.enc_oid("2.999.10")).value), "2.999.10")
+        self.assertEqual(pyder.enc_oid("1.2.840.10045.2.1"), hx("06072A8648CE3D0201"))
+        t = pyder.decode(hx("BF4F125A1089049032123451234512345678901235"), expect=0xBF4F)
+        self.assertEqual(t.req(0x5A).value.hex(), EID)
+        with self.assertRaises(pyder.DerError):
+            t.req(0x80)
+
+
+class Summary(unittest.TextTestResult):
+    pass
+
+
+def main():
+    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
+    result = unittest.TextTestRunner(verbosity=2, resultclass=Summary).run(suite)
+    failed = len(result.failures) + len(result.errors)
+    print("%d passed, %d failed" % (result.testsRun - failed, failed))
+    return 0 if result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
