@@ -89,9 +89,10 @@ card_pcsc_raw_transmit (CardTransport *transport, const guint8 *apdu, gsize apdu
     }
   if (response_length < 2 || response_length > MAX_BUFFER_SIZE_EXTENDED)
     {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "SCardTransmit on reader '%s': response of %lu bytes has no status word", self->reader,
-                   (unsigned long) response_length);
+      /* Readers report a card pulled in mid-command this way too (vpcd does), so it is the transport failing. */
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_TRANSPORT,
+                   "SCardTransmit on reader '%s': response of %lu bytes has no status word (card gone?)",
+                   self->reader, (unsigned long) response_length);
       return NULL;
     }
   return g_bytes_new (self->response, response_length);
