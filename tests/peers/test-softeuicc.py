@@ -24,7 +24,7 @@ import pyder  # noqa: E402
 from pyder import tlv  # noqa: E402
 
 from cryptography import x509  # noqa: E402
-from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
+from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 
 INIT = os.path.join(HERE, "softeuicc", "init.py")
@@ -628,6 +628,35 @@ class Faults(CardTest):
         for bad in ("sw:BF2D", "sw:BF2D:6A8", "slow:BF2D:x", "garbage:XYZ", "frobnicate"):
             with self.assertRaises(ValueError, msg=bad):
                 SoftEuicc(self.path, faults=[bad])
+
+
+class Hostile(CardTest):
+    """Random and mutated input never raises out of transmit() and always gets a SW."""
+    template = TEMPLATE_EIM
+
+    def test_random_apdus(self):
+        import random
+        rnd = random.Random(1234)
+        seeds = [hx(x) for x in ("BF3E035C015A", "BF2D0EA00C5A0A98001032547698103285",
+                                 "BF2B05A003800102", "BF3003800102", VEC_ADD_INITIAL_EIM,
+                                 "BF5508A006800465696D31", "BF28048102 0560", "BF5600",
+                                 "BF29125A0A98001032547698103285900473696D31")]
+        for i in range(3000):
+            if i % 3 == 0:
+                apdu = bytes(rnd.randrange(256) for _ in range(rnd.randrange(12)))
+            else:
+                req = bytearray(rnd.choice(seeds))
+                for _ in range(rnd.randrange(1, 4)):
+                    pos = rnd.randrange(len(req))
+                    req[pos] = rnd.randrange(256)
+                ch = client.open_isdr(self.card) if i % 50 == 1 else 1
+                apdu = bytes([0x80 | ch, 0xE2, 0x91, 0, len(req)]) + bytes(req)
+            r = self.card.transmit(apdu)
+            self.assertGreaterEqual(len(r), 2, apdu.hex())
+            if len(self.card.apdu.channels) > 15:
+                self.card.reset()
+        # The card still works and its state file is still valid.
+        self.assertEqual(self.es10("BF3E035C015A").raw, hx("BF3E125A10" + EID))
 
 
 class Der(unittest.TestCase):

@@ -9,7 +9,9 @@ from pyder import tlv, enc_named_bits
 from . import apdu, es10, faults as faultlib
 from .state import State
 # The area modules fill the ES10 handler table when imported.
-from . import es10_info, es10_profiles, es10_notifications, es10_eim, es10_download  # noqa: F401
+from . import es10_info, es10_profiles, es10_notifications, es10_eim, es10_download
+
+ES10_AREAS = (es10_info, es10_profiles, es10_notifications, es10_eim, es10_download)
 
 ISDR_AID = bytes.fromhex("A0000005591010FFFFFFFF8900000100")
 

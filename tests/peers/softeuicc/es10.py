@@ -2,6 +2,9 @@
 """ES10 dispatch: one handler per request tag, registered by the area modules
 (es10_info, es10_profiles, es10_notifications, es10_eim, ...)."""
 
+import sys
+import traceback
+
 import pyder
 
 HANDLERS = {}
@@ -17,6 +20,7 @@ class Es10Status(Exception):
 
 SW_WRONG_DATA = 0x6A80
 SW_NOT_FOUND = 0x6A88
+SW_NO_DIAGNOSIS = 0x6F00
 
 
 def handles(tag):
@@ -45,6 +49,10 @@ def dispatch(card, request):
         return b"", st.sw
     except pyder.DerError:
         return b"", SW_WRONG_DATA
+    except Exception:                       # noqa: BLE001 - a card never dies on input
+        # A real card answers "no precise diagnosis"; the traceback helps the test author.
+        traceback.print_exc(file=sys.stderr)
+        return b"", SW_NO_DIAGNOSIS
 
 
 def request_tag(request):

@@ -53,7 +53,11 @@ class State:
             print("softeuicc: %s" % exc, file=sys.stderr)
             return
         if stamp != self._stamp:
-            self.reload()
+            try:
+                self.reload()
+            except StateError as exc:
+                print("softeuicc: keeping the previous state: %s" % exc, file=sys.stderr)
+                self._stamp = stamp
 
     def save(self):
         write_atomic(self.path, self.data)
