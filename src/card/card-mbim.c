@@ -31,6 +31,23 @@ status_word (guint32 status)
   return (status & 0xFF) << 8 | ((status >> 8) & 0xFF);
 }
 
+/* libmbim 1.28 does not name the status codes of the MS UICC low-level access service. */
+static const gchar *
+status_name (guint32 status)
+{
+  switch (status)
+    {
+    case 0x87430001:
+      return "MsNoLogicalChannels";
+    case 0x87430002:
+      return "MsSelectFailed";
+    case 0x87430003:
+      return "MsInvalidLogicalChannel";
+    default:
+      return mbim_status_error_get_string ((MbimStatusError) status);
+    }
+}
+
 /* Converts libmbim's errors at the layer edge, keeping the MBIM status name and number. */
 static void
 propagate_mbim_error (CardMbim *self, GError **error, GError *mbim_error, const gchar *operation)
@@ -47,9 +64,9 @@ propagate_mbim_error (CardMbim *self, GError **error, GError *mbim_error, const 
     g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_TIMEOUT, "%s: %s", operation, mbim_error->message);
   else if (mbim_error->domain == MBIM_STATUS_ERROR)
     {
-      const gchar *name = mbim_status_error_get_string ((MbimStatusError) mbim_error->code);
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_TRANSPORT, "%s failed: MBIM status %s (%d)", operation,
-                   name != NULL ? name : "unknown", mbim_error->code);
+      const gchar *name = status_name ((guint32) mbim_error->code);
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_TRANSPORT, "%s failed: MBIM status %s (0x%08X)", operation,
+                   name != NULL ? name : "unknown", (guint32) mbim_error->code);
     }
   else if (mbim_error->domain == MBIM_PROTOCOL_ERROR)
     {
@@ -312,7 +329,7 @@ select_slot (CardMbim *self, GError **error)
           g_debug ("mbim: %s: no slot mappings (%s); using the only slot", self->parent.device, query_error->message);
           return TRUE;
         }
-      g_propagate_prefixed_error (error, g_steal_pointer (&query_error), "slot %u: ", wanted + 1);
+      g_propagate_prefixed_error (error, g_steal_pointer (&query_error), "slot %u cannot be selected: ", wanted + 1);
       return FALSE;
     }
   if (!mbim_message_ms_basic_connect_extensions_device_slot_mappings_response_parse (response, &map_count, &maps,
