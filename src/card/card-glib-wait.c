@@ -41,8 +41,9 @@ card_glib_wait_free (CardGlibWait *wait)
   if (wait == NULL)
     return;
   /* Let completions that are already queued (a release or close the backend did not wait for) run, so
-   * their closures are freed rather than leaked with the context. */
-  while (g_main_context_iteration (wait->context, FALSE))
+   * their closures are freed rather than leaked with the context; bounded, in case a source keeps itself
+   * ready. */
+  for (guint i = 0; i < 100 && g_main_context_iteration (wait->context, FALSE); i++)
     ;
   g_main_context_unref (wait->context);
   g_free (wait->gone_reason);

@@ -6,7 +6,6 @@
 
 #define G_LOG_DOMAIN "euiccd-card"
 
-#include <string.h>
 
 #include "card/card-glib-wait.h"
 #include "card/card-qmi.h"
