@@ -8,10 +8,11 @@
 #                       -- COMMAND [ARGS...]
 #   pcsc-harness.sh check        exit 0 if the harness can run here, 77 if not
 #
-# "run" creates a private network and mount namespace (vpcd listens on
-# 0.0.0.0:35963, and pcscd's socket path /run/pcscd/pcscd.comm is compiled
-# in: Debian's pcscd 1.9.9 ignores PCSCLITE_CSOCK_NAME, only the client
-# library reads it), binds a private directory over /run/pcscd, hides the USB
+# "run" creates private network, mount and PID namespaces (vpcd listens on
+# 0.0.0.0:35963; pcscd's socket path /run/pcscd/pcscd.comm is compiled in:
+# Debian's pcscd 1.9.9 ignores PCSCLITE_CSOCK_NAME, only the client library
+# reads it; and when the harness dies in any way, even by SIGKILL of its
+# namespace side, the kernel ends every process it started), binds a private directory over /run/pcscd, hides the USB
 # reader drivers so a real reader on the machine stays with the system pcscd,
 # starts pcscd in the foreground with its own reader.conf.d, starts the card,
 # waits until a reader reports the card present, then runs COMMAND in the same
@@ -21,7 +22,8 @@
 #   PCSC_HARNESS_STATE     the software eUICC state file
 #   PCSC_HARNESS_CARD_PID  the card process (kill it to pull the card)
 #   PCSC_HARNESS_DIR       a scratch directory removed afterwards (logs live here)
-# Everything is stopped and removed on any exit; the exit status is COMMAND's.
+# Everything is stopped and removed on any exit (TERM/INT/HUP are passed on so
+# COMMAND and the peers stop in order); the exit status is COMMAND's.
 # Without --state a fresh state is made with softeuicc/init.py.
 # Exit 77 (skip) when pcscd, the vpcd driver, unshare, ip, python3 or
 # libpcsclite are missing or namespaces are not permitted; 99 when the stack
@@ -61,11 +63,14 @@ find_vpcd_driver () {
 }
 
 unshare_flags () {
+  # PID 1 of the new PID namespace is the inner harness shell: when it goes,
+  # the kernel kills pcscd, the card and COMMAND.  --kill-child does the same
+  # when unshare itself is killed.
   if [ "$(id -u)" -eq 0 ]; then
-    echo "-m -n"
+    echo "-m -n -p --fork --kill-child --mount-proc"
   else
     # Unprivileged: a user namespace makes us root over our own mounts.
-    echo "-r -m -n"
+    echo "-r -m -n -p --fork --kill-child --mount-proc"
   fi
 }
 
@@ -155,8 +160,10 @@ inside () {
   faults=
   timeout=20
   verbose=
+  tmp=
   while [ $# -gt 0 ]; do
     case $1 in
+      --dir) [ $# -ge 2 ] || usage; tmp=$2; shift 2 ;;
       --state) [ $# -ge 2 ] || usage; state=$2; shift 2 ;;
       --fault) [ $# -ge 2 ] || usage; faults="$faults --fault=$2"; shift 2 ;;
       --timeout) [ $# -ge 2 ] || usage; timeout=$2; shift 2 ;;
@@ -167,7 +174,7 @@ inside () {
   done
   [ $# -ge 1 ] || usage
 
-  tmp=$(mktemp -d "${TMPDIR:-/tmp}/pcsc-harness.XXXXXX") || fail "mktemp failed"
+  [ -n "$tmp" ] && [ -d "$tmp" ] || fail "internal: no scratch directory"
   pcscd_pid=
   card_pid=
   cmd_pid=
@@ -175,6 +182,7 @@ inside () {
   trap 'cleanup; exit 143' TERM
   trap 'cleanup; exit 130' INT
   trap 'cleanup; exit 129' HUP
+  trap 'cleanup; exit 141' PIPE
   trap 'cleanup' EXIT
 
   PATH=$PATH:/usr/sbin:/sbin
@@ -222,8 +230,8 @@ EOF
   card_pid=$!
 
   if ! found=$(wait_for_card "$timeout" 2> "$tmp/wait.log"); then
-    kill -0 "$pcscd_pid" 2> /dev/null || say "pcscd exited"
-    kill -0 "$card_pid" 2> /dev/null || say "vpcd-card.py exited"
+    alive "$pcscd_pid" || say "pcscd exited"
+    alive "$card_pid" || say "vpcd-card.py exited"
     dump_logs
     fail "no card in any vpcd reader after ${timeout}s: $(cat "$tmp/wait.log")"
   fi
@@ -260,11 +268,17 @@ dump_logs () {
   done
 }
 
+# True while the process runs (a zombie waiting to be reaped does not count).
+alive () {
+  kill -0 "$1" 2> /dev/null || return 1
+  ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2> /dev/null
+}
+
 stop_pid () {
   [ -n "$1" ] || return 0
   kill "$1" 2> /dev/null || return 0
   n=0
-  while kill -0 "$1" 2> /dev/null && [ $n -lt 50 ]; do
+  while alive "$1" && [ $n -lt 50 ]; do
     sleep 0.1
     n=$((n + 1))
   done
@@ -274,7 +288,7 @@ stop_pid () {
 }
 
 cleanup () {
-  trap - EXIT TERM INT HUP
+  trap - EXIT TERM INT HUP PIPE
   stop_pid "$cmd_pid"
   stop_pid "$card_pid"
   stop_pid "$pcscd_pid"
@@ -283,7 +297,46 @@ cleanup () {
     umount "$m" 2> /dev/null
   done
   mounted=
-  [ -n "${tmp:-}" ] && rm -rf "$tmp"
+  # The scratch directory belongs to the outer side, which removes it.
+}
+
+# ---- outside: create the namespaces, pass signals on, remove the scratch dir
+
+outside () {
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/pcsc-harness.XXXXXX") || fail "mktemp failed"
+  ns_pid=
+  trap 'outer_stop; exit 143' TERM
+  trap 'outer_stop; exit 130' INT
+  trap 'outer_stop; exit 129' HUP
+  trap 'outer_stop; exit 141' PIPE
+  trap 'outer_stop' EXIT
+  # shellcheck disable=SC2046
+  unshare $(unshare_flags) /bin/sh "$here/pcsc-harness.sh" __inside --dir "$tmp" "$@" &
+  ns_pid=$!
+  wait "$ns_pid"
+  rc=$?
+  ns_pid=
+  exit "$rc"
+}
+
+# unshare ignores TERM and INT while it waits for its child, so the signal is
+# handed to the inner shell (unshare's only child) directly; if that does not
+# end things within 5 s, killing unshare brings the whole namespace down.
+outer_stop () {
+  trap - EXIT TERM INT HUP PIPE
+  if [ -n "$ns_pid" ]; then
+    inner=$(cat "/proc/$ns_pid/task/$ns_pid/children" 2> /dev/null)
+    [ -n "$inner" ] && kill -TERM $inner 2> /dev/null
+    n=0
+    while alive "$ns_pid" && [ $n -lt 50 ]; do
+      sleep 0.1
+      n=$((n + 1))
+    done
+    kill -KILL "$ns_pid" 2> /dev/null
+    wait "$ns_pid" 2> /dev/null
+    ns_pid=
+  fi
+  [ -n "$tmp" ] && rm -rf "$tmp"
   tmp=
 }
 
@@ -297,8 +350,7 @@ case ${1:-} in
   run)
     shift
     check_prerequisites
-    # shellcheck disable=SC2046
-    exec unshare $(unshare_flags) /bin/sh "$here/pcsc-harness.sh" __inside "$@"
+    outside "$@"
     ;;
   __inside)
     shift
