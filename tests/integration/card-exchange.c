@@ -104,6 +104,7 @@ main (int argc, char **argv)
       g_autoptr(GBytes) apdu = parse_hex (argv[i], &error);
       g_autoptr(GBytes) response = NULL;
       g_autofree guint8 *copy = NULL;
+      const guint8 *data;
       gsize n;
 
       if (apdu == NULL || g_bytes_get_size (apdu) < 4)
@@ -111,7 +112,8 @@ main (int argc, char **argv)
           fprintf (stderr, "error: APDU '%s': %s\n", argv[i], error != NULL ? error->message : "too short");
           return 2;
         }
-      copy = g_memdup2 (g_bytes_get_data (apdu, &n), n);
+      data = g_bytes_get_data (apdu, &n);
+      copy = g_memdup2 (data, n);
       copy[0] = card_apdu_cla (copy[0], channel);
       response = card_transport_transmit (transport, channel, copy, n, &error);
       if (response == NULL)
