@@ -169,7 +169,7 @@ es10_parse_outer (const guint8 *data, gsize length, guint32 tag, const gchar *st
 {
   if (data == NULL || length == 0)
     {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: empty response, expected tag %X", structure,
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: empty response, expected tag %02X", structure,
                    tag);
       return FALSE;
     }
@@ -180,13 +180,13 @@ es10_parse_outer (const guint8 *data, gsize length, guint32 tag, const gchar *st
     }
   if (ret_tlv->tag != tag)
     {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: outer tag %X, expected %X", structure,
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: outer tag %02X, expected %02X", structure,
                    ret_tlv->tag, tag);
       return FALSE;
     }
   if (!ret_tlv->constructed)
     {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: outer tag %X is primitive, expected constructed",
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: outer tag %02X is primitive, expected constructed",
                    structure, tag);
       return FALSE;
     }
@@ -198,13 +198,13 @@ es10_enter (const DerTlv *tlv, const gchar *structure, const gchar *field, DerRe
 {
   if (!tlv->constructed)
     {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s (%X): primitive, expected constructed",
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s (%02X): primitive, expected constructed",
                    structure, field, tlv->tag);
       return FALSE;
     }
   if (!der_reader_enter (tlv, ret_reader, error))
     {
-      g_prefix_error (error, "%s: %s (%X): ", structure, field, tlv->tag);
+      g_prefix_error (error, "%s: %s (%02X): ", structure, field, tlv->tag);
       return FALSE;
     }
   return TRUE;
@@ -226,7 +226,7 @@ es10_check_primitive (const DerTlv *tlv, const gchar *structure, const gchar *fi
 {
   if (tlv->constructed)
     {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s (%X): constructed, expected primitive",
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s (%02X): constructed, expected primitive",
                    structure, field, tlv->tag);
       return FALSE;
     }
@@ -241,7 +241,7 @@ es10_read_version (const DerTlv *tlv, const gchar *structure, const gchar *field
     return FALSE;
   if (tlv->length != 3)
     {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s (%X): length %" G_GSIZE_FORMAT
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s (%02X): length %" G_GSIZE_FORMAT
                    ", expected 3", structure, field, tlv->tag, tlv->length);
       return FALSE;
     }
@@ -257,7 +257,7 @@ es10_read_utf8 (const DerTlv *tlv, const gchar *structure, const gchar *field, G
   gchar *text = der_tlv_dup_utf8 (tlv, error);
 
   if (text == NULL)
-    g_prefix_error (error, "%s: %s (%X): ", structure, field, tlv->tag);
+    g_prefix_error (error, "%s: %s (%02X): ", structure, field, tlv->tag);
   return text;
 }
 
@@ -266,7 +266,7 @@ es10_read_int (const DerTlv *tlv, const gchar *structure, const gchar *field, gi
 {
   if (!der_tlv_get_int (tlv, ret_value, error))
     {
-      g_prefix_error (error, "%s: %s (%X): ", structure, field, tlv->tag);
+      g_prefix_error (error, "%s: %s (%02X): ", structure, field, tlv->tag);
       return FALSE;
     }
   return TRUE;
@@ -277,7 +277,7 @@ es10_read_bool (const DerTlv *tlv, const gchar *structure, const gchar *field, g
 {
   if (!der_tlv_get_bool (tlv, ret_value, error))
     {
-      g_prefix_error (error, "%s: %s (%X): ", structure, field, tlv->tag);
+      g_prefix_error (error, "%s: %s (%02X): ", structure, field, tlv->tag);
       return FALSE;
     }
   return TRUE;
@@ -290,7 +290,7 @@ es10_read_null (const DerTlv *tlv, const gchar *structure, const gchar *field, G
     return FALSE;
   if (tlv->length != 0)
     {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s (%X): NULL of length %" G_GSIZE_FORMAT
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s (%02X): NULL of length %" G_GSIZE_FORMAT
                    ", expected 0", structure, field, tlv->tag, tlv->length);
       return FALSE;
     }
@@ -307,7 +307,7 @@ es10_read_bits (const DerTlv *tlv, const gchar *structure, const gchar *field, g
 
   if (!der_tlv_get_bits (tlv, &bits, &length, &unused, error))
     {
-      g_prefix_error (error, "%s: %s (%X): ", structure, field, tlv->tag);
+      g_prefix_error (error, "%s: %s (%02X): ", structure, field, tlv->tag);
       return FALSE;
     }
   for (guint n = 0; n < 64 && n / 8 < length; n++)
@@ -326,10 +326,10 @@ es10_read_octets (const DerTlv *tlv, const gchar *structure, const gchar *field,
   if (tlv->length < min_length || tlv->length > max_length)
     {
       if (min_length == max_length)
-        g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s (%X): length %" G_GSIZE_FORMAT
+        g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s (%02X): length %" G_GSIZE_FORMAT
                      ", expected %" G_GSIZE_FORMAT, structure, field, tlv->tag, tlv->length, min_length);
       else
-        g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s (%X): length %" G_GSIZE_FORMAT
+        g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s (%02X): length %" G_GSIZE_FORMAT
                      ", expected %" G_GSIZE_FORMAT " to %" G_GSIZE_FORMAT, structure, field, tlv->tag, tlv->length,
                      min_length, max_length);
       return NULL;
@@ -346,7 +346,7 @@ es10_read_iccid (const DerTlv *tlv, const gchar *structure, const gchar *field, 
     return NULL;
   iccid = es10_iccid_decode (tlv->value, tlv->length, error);
   if (iccid == NULL)
-    g_prefix_error (error, "%s: %s (%X): ", structure, field, tlv->tag);
+    g_prefix_error (error, "%s: %s (%02X): ", structure, field, tlv->tag);
   return iccid;
 }
 
@@ -368,7 +368,7 @@ es10_read_pkid_list (const DerTlv *tlv, const gchar *structure, const gchar *fie
       if (item.tag != 0x04)
         {
           g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                       "%s: %s (%X): item tag %X, expected 04 (SubjectKeyIdentifier)", structure, field, tlv->tag,
+                       "%s: %s (%02X): item tag %02X, expected 04 (SubjectKeyIdentifier)", structure, field, tlv->tag,
                        item.tag);
           return NULL;
         }
@@ -398,7 +398,7 @@ es10_read_version_list (const DerTlv *tlv, const gchar *structure, const gchar *
       if (item.tag != 0x04)
         {
           g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                       "%s: %s (%X): item tag %X, expected 04 (VersionType)", structure, field, tlv->tag, item.tag);
+                       "%s: %s (%02X): item tag %02X, expected 04 (VersionType)", structure, field, tlv->tag, item.tag);
           return NULL;
         }
       if (!es10_read_version (&item, structure, field, &version, error))
@@ -477,8 +477,32 @@ es10_missing (gboolean present, const gchar *structure, const gchar *field, guin
 {
   if (present)
     return FALSE;
-  g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s (%X) missing", structure, field, tag);
+  g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s (%02X) missing", structure, field, tag);
   return TRUE;
+}
+
+/* Under AUTOMATIC TAGS a context tag on a SEQUENCE type is implicit: the A5/A6/A0 TLV holds the SEQUENCE's
+ * contents. Putting the universal SEQUENCE tag back gives the value's own DER (a certificate as issued). */
+GBytes *
+es10_read_implicit_sequence (const DerTlv *tlv, const gchar *structure, const gchar *field, GError **error)
+{
+  g_autofree guint8 *der = NULL;
+  DerTlv check;
+
+  if (!tlv->constructed || tlv->raw_length < 2 || tlv->raw[0] != (guint8) tlv->tag)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s (%02X): expected a constructed one-byte tag",
+                   structure, field, tlv->tag);
+      return NULL;
+    }
+  der = g_memdup2 (tlv->raw, tlv->raw_length);
+  der[0] = 0x30;
+  if (!der_parse_single (der, tlv->raw_length, &check, error) || !der_validate (&check, error))
+    {
+      g_prefix_error (error, "%s: %s (%02X): ", structure, field, tlv->tag);
+      return NULL;
+    }
+  return g_bytes_new_take (g_steal_pointer (&der), tlv->raw_length);
 }
 
 GBytes *
@@ -518,7 +542,7 @@ es10_transact (IsdrSession *session, GBytes *request, GError **error)
       guint32 tag = length >= 2 ? (guint32) ((data[0] << 8) | data[1]) : 0;
       const gchar *name = es10_function_name (tag);
 
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_PROTOCOL, "%s (%X): the card answered without response data",
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_PROTOCOL, "%s (%02X): the card answered without response data",
                    name != NULL ? name : "ES10 request", tag);
       return NULL;
     }

@@ -52,9 +52,10 @@ es10_add_initial_eim_result_free (Es10AddInitialEimResult *result)
 
 /* ---- EimConfigurationData ---------------------------------------------------------------------------- */
 
-/* eimPublicKeyData and trustedPublicKeyDataTls are CHOICEs of SubjectPublicKeyInfo and Certificate, both
- * universal SEQUENCEs, so the tag does not tell them apart: an SPKI has two components (algorithm, key), a
- * Certificate three (tbsCertificate, signatureAlgorithm, signature). */
+/* eimPublicKeyData [5] and trustedPublicKeyDataTls [6] are CHOICEs, so their tags are explicit; inside, the
+ * untagged alternatives get automatic tags: [0] SubjectPublicKeyInfo (A0), [1] Certificate (A1), each implicit,
+ * so the SEQUENCE's own 30 tag is replaced. Some implementations put the bare SEQUENCE (30) there instead;
+ * that is accepted too, told apart by its component count (an SPKI has two, a Certificate three). */
 static gboolean
 read_key_choice (const DerTlv *tlv, const gchar *structure, const gchar *field, Es10EimKeyKind *ret_kind,
                  GBytes **ret_data, GError **error)
@@ -69,15 +70,24 @@ read_key_choice (const DerTlv *tlv, const gchar *structure, const gchar *field, 
   if (der_reader_at_end (&reader))
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "%s: %s (%X): empty, expected a SubjectPublicKeyInfo or Certificate", structure, field, tlv->tag);
+                   "%s: %s (%02X): empty, expected eimPublicKey (A0) or eimCertificate (A1)", structure, field,
+                   tlv->tag);
       return FALSE;
     }
   if (!es10_next (&reader, structure, &key, error))
     return FALSE;
+  if (key.tag == 0xA0 || key.tag == 0xA1)
+    {
+      *ret_data = es10_read_implicit_sequence (&key, structure, field, error);
+      if (*ret_data == NULL)
+        return FALSE;
+      *ret_kind = key.tag == 0xA0 ? ES10_EIM_KEY_PUBLIC_KEY : ES10_EIM_KEY_CERTIFICATE;
+      return TRUE;
+    }
   if (key.tag != 0x30)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "%s: %s (%X): tag %X, expected 30 (SubjectPublicKeyInfo or Certificate)", structure, field,
+                   "%s: %s (%02X): tag %02X, expected eimPublicKey (A0) or eimCertificate (A1)", structure, field,
                    tlv->tag, key.tag);
       return FALSE;
     }
@@ -98,7 +108,7 @@ read_key_choice (const DerTlv *tlv, const gchar *structure, const gchar *field, 
   else
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "%s: %s (%X): SEQUENCE of %u components, expected 2 (SubjectPublicKeyInfo) or 3 (Certificate)",
+                   "%s: %s (%02X): SEQUENCE of %u components, expected 2 (SubjectPublicKeyInfo) or 3 (Certificate)",
                    structure, field, tlv->tag, n_parts);
       return FALSE;
     }
@@ -116,7 +126,7 @@ parse_eim_configuration (const DerTlv *tlv, GError **error)
 
   if (tlv->tag != 0x30)
     {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: tag %X, expected 30", structure, tlv->tag);
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: tag %02X, expected 30", structure, tlv->tag);
       return NULL;
     }
   if (!es10_enter (tlv, structure, "EimConfigurationData", &reader, error))
@@ -234,6 +244,20 @@ check_key_data (GBytes *key, const gchar *field, GError **error)
   return TRUE;
 }
 
+/* [5]/[6] explicit around the CHOICE; the alternative's automatic tag (A0 key, A1 certificate) replaces the
+ * SEQUENCE tag of the DER given (checked by check_key_data() to be one SEQUENCE). */
+static void
+write_key_choice (DerWriter *writer, guint32 tag, Es10EimKeyKind kind, GBytes *key)
+{
+  DerTlv tlv;
+
+  if (!der_parse_single (g_bytes_get_data (key, NULL), g_bytes_get_size (key), &tlv, NULL))
+    g_return_if_reached ();
+  der_begin (writer, tag);
+  der_write (writer, kind == ES10_EIM_KEY_PUBLIC_KEY ? 0xA0 : 0xA1, tlv.value, tlv.length);
+  der_end (writer);
+}
+
 gboolean
 es10_eim_configuration_encode (const Es10EimConfiguration *eim, GByteArray *buffer, GError **error)
 {
@@ -281,19 +305,10 @@ es10_eim_configuration_encode (const Es10EimConfiguration *eim, GByteArray *buff
     der_write_int (&writer, 0x83, eim->counter_value);
   if (eim->has_association_token)
     der_write_int (&writer, 0x84, eim->association_token);
-  /* The CHOICE under [5] / [6] takes an explicit tag: A5/A6 around the SEQUENCE as it is. */
   if (eim->public_key_kind != ES10_EIM_KEY_NONE)
-    {
-      der_begin (&writer, 0xA5);
-      der_write_raw (&writer, g_bytes_get_data (eim->public_key_data, NULL), g_bytes_get_size (eim->public_key_data));
-      der_end (&writer);
-    }
+    write_key_choice (&writer, 0xA5, eim->public_key_kind, eim->public_key_data);
   if (eim->tls_kind != ES10_EIM_KEY_NONE)
-    {
-      der_begin (&writer, 0xA6);
-      der_write_raw (&writer, g_bytes_get_data (eim->tls_data, NULL), g_bytes_get_size (eim->tls_data));
-      der_end (&writer);
-    }
+    write_key_choice (&writer, 0xA6, eim->tls_kind, eim->tls_data);
   if (eim->has_supported_protocols)
     der_write_named_bits (&writer, 0x87, eim->supported_protocols, 5);
   if (eim->euicc_ci_pkid != NULL)
@@ -464,7 +479,7 @@ es10_add_initial_eim_decode (const guint8 *data, gsize length, GError **error)
   if (choice.tag != 0xA0)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "%s: tag %X, expected addInitialEimOk (A0) or addInitialEimError (81)", structure, choice.tag);
+                   "%s: tag %02X, expected addInitialEimOk (A0) or addInitialEimError (81)", structure, choice.tag);
       return NULL;
     }
   if (!es10_enter (&choice, structure, "addInitialEimOk", &reader, error))
@@ -490,7 +505,7 @@ es10_add_initial_eim_decode (const guint8 *data, gsize length, GError **error)
       else
         {
           g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                       "%s: addInitialEimOk (A0): item %u has tag %X, expected associationToken (84) or addOk (05)",
+                       "%s: addInitialEimOk (A0): item %u has tag %02X, expected associationToken (84) or addOk (05)",
                        structure, result->entries->len, item.tag);
           return NULL;
         }

@@ -660,30 +660,6 @@ es10_get_certs_encode (const guint8 *ci_pkid, gsize ci_pkid_length)
   return der_writer_finish (&writer);
 }
 
-/* [5] Certificate under AUTOMATIC TAGS is an implicit tag on a SEQUENCE: the A5/A6 TLV holds the certificate's
- * contents. Putting the universal SEQUENCE tag back gives the certificate's own DER. */
-static GBytes *
-certificate_from_implicit (const DerTlv *tlv, const gchar *structure, const gchar *field, GError **error)
-{
-  g_autofree guint8 *der = NULL;
-  DerTlv check;
-
-  if (!tlv->constructed || tlv->raw_length < 2 || tlv->raw[0] != (guint8) tlv->tag)
-    {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: %s (%X): expected a constructed one-byte tag",
-                   structure, field, tlv->tag);
-      return NULL;
-    }
-  der = g_memdup2 (tlv->raw, tlv->raw_length);
-  der[0] = 0x30;
-  if (!der_parse_single (der, tlv->raw_length, &check, error) || !der_validate (&check, error))
-    {
-      g_prefix_error (error, "%s: %s (%X): ", structure, field, tlv->tag);
-      return NULL;
-    }
-  return g_bytes_new_take (g_steal_pointer (&der), tlv->raw_length);
-}
-
 Es10Certs *
 es10_get_certs_decode (const guint8 *data, gsize length, GError **error)
 {
@@ -715,7 +691,7 @@ es10_get_certs_decode (const guint8 *data, gsize length, GError **error)
   if (choice.tag != 0xA0)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "%s: tag %X, expected certs (A0) or getCertsError (81)", structure, choice.tag);
+                   "%s: tag %02X, expected certs (A0) or getCertsError (81)", structure, choice.tag);
       return NULL;
     }
   if (!es10_enter (&choice, structure, "certs", &reader, error))
@@ -729,14 +705,14 @@ es10_get_certs_decode (const guint8 *data, gsize length, GError **error)
       if (item.tag == 0xA5)
         {
           g_clear_pointer (&certs->eum_certificate, g_bytes_unref);
-          certs->eum_certificate = certificate_from_implicit (&item, structure, "eumCertificate", error);
+          certs->eum_certificate = es10_read_implicit_sequence (&item, structure, "eumCertificate", error);
           if (certs->eum_certificate == NULL)
             return NULL;
         }
       else if (item.tag == 0xA6)
         {
           g_clear_pointer (&certs->euicc_certificate, g_bytes_unref);
-          certs->euicc_certificate = certificate_from_implicit (&item, structure, "euiccCertificate", error);
+          certs->euicc_certificate = es10_read_implicit_sequence (&item, structure, "euiccCertificate", error);
           if (certs->euicc_certificate == NULL)
             return NULL;
         }
@@ -803,7 +779,7 @@ parse_rat_rule (const DerTlv *tlv, GError **error)
 
   if (tlv->tag != 0x30)
     {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "GetRatResponse: rat (A0): item tag %X, expected 30",
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "GetRatResponse: rat (A0): item tag %02X, expected 30",
                    tlv->tag);
       return NULL;
     }

@@ -166,7 +166,7 @@ parse_notification_metadata (const DerTlv *tlv, const gchar *context, GError **e
 
   if (tlv->tag != 0xBF2F)
     {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: tag %X, expected BF2F", structure, tlv->tag);
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: tag %02X, expected BF2F", structure, tlv->tag);
       return NULL;
     }
   if (!es10_enter (tlv, context, "NotificationMetadata", &reader, error))
@@ -352,7 +352,7 @@ parse_euicc_package_result (Es10PendingNotification *notification, const DerTlv 
       break;
     default:
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "%s: tag %X, expected euiccPackageResultSigned (A0), euiccPackageErrorSigned (A1) or "
+                   "%s: tag %02X, expected euiccPackageResultSigned (A0), euiccPackageErrorSigned (A1) or "
                    "euiccPackageErrorUnsigned (A2)", structure, choice.tag);
       return FALSE;
     }
@@ -418,7 +418,7 @@ parse_pending (const DerTlv *tlv, GError **error)
   if (!tlv->constructed)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "PendingNotification: tag %X is primitive, expected BF37, 30, A0, A1 or BF51", tlv->tag);
+                   "PendingNotification: tag %02X is primitive, expected BF37, 30, A0, A1 or BF51", tlv->tag);
       return NULL;
     }
   switch (tlv->tag)
@@ -445,7 +445,7 @@ parse_pending (const DerTlv *tlv, GError **error)
       break;
     default:
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "PendingNotification: tag %X, expected BF37, 30, A0, A1 or BF51", tlv->tag);
+                   "PendingNotification: tag %02X, expected BF37, 30, A0, A1 or BF51", tlv->tag);
       return NULL;
     }
   if (!ok)
@@ -506,7 +506,7 @@ es10_retrieve_notifications_list_decode (const guint8 *data, gsize length, GErro
       break;
     default:
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "%s: tag %X, expected notificationList (A0), notificationsListResultError (81) or "
+                   "%s: tag %02X, expected notificationList (A0), notificationsListResultError (81) or "
                    "euiccPackageResultList (A2)", structure, choice.tag);
       return NULL;
     }
@@ -524,7 +524,7 @@ es10_retrieve_notifications_list_decode (const guint8 *data, gsize length, GErro
       if (choice.tag == 0xA2 && item.tag != 0xBF51)
         {
           g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                       "%s: euiccPackageResultList (A2): item %u has tag %X, expected BF51", structure,
+                       "%s: euiccPackageResultList (A2): item %u has tag %02X, expected BF51", structure,
                        list->notifications->len, item.tag);
           return NULL;
         }
@@ -592,7 +592,7 @@ es10_list_notification_decode (const guint8 *data, gsize length, GError **error)
   if (choice.tag != 0xA0)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "%s: tag %X, expected notificationMetadataList (A0) or listNotificationsResultError (81)",
+                   "%s: tag %02X, expected notificationMetadataList (A0) or listNotificationsResultError (81)",
                    structure, choice.tag);
       return NULL;
     }

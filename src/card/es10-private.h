@@ -47,6 +47,10 @@ void es10_operator_id_free (Es10OperatorId *operator_id);
 
 gboolean es10_missing (gboolean present, const gchar *structure, const gchar *field, guint32 tag, GError **error);
 
+/* A SEQUENCE type under an implicit context tag (e.g. [5] Certificate, A5): the DER of the SEQUENCE itself, with
+ * its universal tag 30 put back, after checking that it parses. */
+GBytes *es10_read_implicit_sequence (const DerTlv *tlv, const gchar *structure, const gchar *field, GError **error);
+
 GBytes *es10_tlv_dup_value (const DerTlv *tlv);
 GBytes *es10_tlv_dup_raw (const DerTlv *tlv);
 

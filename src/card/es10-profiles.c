@@ -341,7 +341,7 @@ es10_get_profiles_info_decode (const guint8 *data, gsize length, GError **error)
   if (choice.tag != 0xA0)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "%s: tag %X, expected profileInfoListOk (A0) or profileInfoListError (81)", structure, choice.tag);
+                   "%s: tag %02X, expected profileInfoListOk (A0) or profileInfoListError (81)", structure, choice.tag);
       return NULL;
     }
   if (!es10_enter (&choice, structure, "profileInfoListOk", &reader, error))

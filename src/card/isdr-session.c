@@ -130,8 +130,8 @@ describe_request (const guint8 *request, gsize request_length)
     }
   name = es10_function_name (tag);
   if (name != NULL)
-    return g_strdup_printf ("%s (%X)", name, tag);
-  return g_strdup_printf ("ES10 request (%X)", tag);
+    return g_strdup_printf ("%s (%02X)", name, tag);
+  return g_strdup_printf ("ES10 request (%02X)", tag);
 }
 
 /* Splits a transport answer into data and status word. */

@@ -1,0 +1,1069 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ES10 codecs: every request vector of the reference (test-vectors.md section C) byte for byte, decoders on
+ * responses built here by hand from the ASN.1, and refusals of truncated, mistagged and garbage input. */
+#include "config.h"
+
+#include <check.h>
+#include <string.h>
+
+#include "card/es10.h"
+#include "der/der.h"
+#include "euiccd-error.h"
+
+/* ---- helpers ----------------------------------------------------------------------------------------- */
+
+/* A TLV in hex from a tag in hex and contents in hex, with the DER length computed here (not by src/der), so
+ * the responses below read like the ASN.1 they come from. */
+static gchar *
+tlv (const gchar *tag, const gchar *contents)
+{
+  gsize n = strlen (contents) / 2;
+
+  if (n < 0x80)
+    return g_strdup_printf ("%s%02X%s", tag, (guint) n, contents);
+  if (n < 0x100)
+    return g_strdup_printf ("%s81%02X%s", tag, (guint) n, contents);
+  return g_strdup_printf ("%s82%04X%s", tag, (guint) n, contents);
+}
+
+/* Frees the arguments: tlvf ("A0", cat (tlvf (...), tlvf (...))) builds nested structures without leaks. */
+static gchar *
+tlvf (const gchar *tag, gchar *contents)
+{
+  gchar *out = tlv (tag, contents);
+  g_free (contents);
+  return out;
+}
+
+static gchar *
+cat (gchar *first, ...)
+{
+  GString *s = g_string_new (NULL);
+  va_list ap;
+
+  va_start (ap, first);
+  for (gchar *p = first; p != NULL; p = va_arg (ap, gchar *))
+    {
+      g_string_append (s, p);
+      g_free (p);
+    }
+  va_end (ap);
+  return g_string_free (s, FALSE);
+}
+
+static gchar *
+utf8_hex (const gchar *text)
+{
+  return der_to_hex ((const guint8 *) text, strlen (text));
+}
+
+static GBytes *
+from_hex (const gchar *hex)
+{
+  g_autoptr(GError) error = NULL;
+  GBytes *bytes = der_from_hex (hex, &error);
+
+  ck_assert_msg (bytes != NULL, "bad hex in test: %s", error != NULL ? error->message : "");
+  return bytes;
+}
+
+static void
+assert_bytes_hex (GBytes *bytes, const gchar *expected)
+{
+  g_autofree gchar *hex = NULL;
+
+  ck_assert_ptr_nonnull (bytes);
+  hex = der_to_hex (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  ck_assert_str_eq (hex, expected);
+}
+
+#define DATA(b) g_bytes_get_data ((b), NULL), g_bytes_get_size (b)
+
+#define EID "89049032123451234512345678901235"
+#define SKI_NIST "F54172BDF98A95D65CBEB88A38A1C11D800A85C3"
+#define ICCID_DIGITS "89000123456789012358"
+#define ICCID_CODED "98001032547698103285"
+
+/* ---- requests: section C, byte-identical ----------------------------------------------------------- */
+
+START_TEST (test_requests_simple)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) eid = es10_get_eid_encode ();
+  g_autoptr(GBytes) info1 = es10_get_euicc_info1_encode ();
+  g_autoptr(GBytes) info2 = es10_get_euicc_info2_encode ();
+  g_autoptr(GBytes) addresses = es10_get_euicc_configured_addresses_encode ();
+  g_autoptr(GBytes) challenge = es10_get_euicc_challenge_encode ();
+  g_autoptr(GBytes) rat = es10_get_rat_encode ();
+  g_autoptr(GBytes) certs = es10_get_certs_encode (NULL, 0);
+  g_autoptr(GBytes) profiles = es10_get_profiles_info_encode (NULL, &error);
+  g_autoptr(GBytes) list_notification = es10_list_notification_encode (0, &error);
+  g_autoptr(GBytes) eims = es10_get_eim_configuration_data_encode (NULL, &error);
+  g_autoptr(GBytes) remove = es10_remove_notification_from_list_encode (5);
+
+  ck_assert_ptr_null (error);
+  assert_bytes_hex (eid, "BF3E035C015A");
+  assert_bytes_hex (info1, "BF2000");
+  assert_bytes_hex (info2, "BF2200");
+  assert_bytes_hex (addresses, "BF3C00");
+  assert_bytes_hex (challenge, "BF2E00");
+  assert_bytes_hex (rat, "BF4300");
+  assert_bytes_hex (certs, "BF5600");
+  assert_bytes_hex (profiles, "BF2D00");
+  assert_bytes_hex (list_notification, "BF2800");
+  assert_bytes_hex (eims, "BF5500");
+  assert_bytes_hex (remove, "BF3003800105");
+}
+END_TEST
+
+START_TEST (test_requests_notifications)
+{
+  g_autoptr(GError) error = NULL;
+  Es10NotificationSearch all = { .kind = ES10_NOTIFICATION_SEARCH_ALL };
+  Es10NotificationSearch seq = { .kind = ES10_NOTIFICATION_SEARCH_SEQ_NUMBER, .seq_number = 5 };
+  Es10NotificationSearch epr = { .kind = ES10_NOTIFICATION_SEARCH_EUICC_PACKAGE_RESULTS };
+  Es10NotificationSearch op = { .kind = ES10_NOTIFICATION_SEARCH_OPERATION, .operation = ES10_NOTIFICATION_DISABLE };
+  Es10NotificationSearch bad = { .kind = ES10_NOTIFICATION_SEARCH_OPERATION,
+                                 .operation = ES10_NOTIFICATION_ENABLE | ES10_NOTIFICATION_DISABLE };
+  g_autoptr(GBytes) r_null = es10_retrieve_notifications_list_encode (NULL, &error);
+  g_autoptr(GBytes) r_all = es10_retrieve_notifications_list_encode (&all, &error);
+  g_autoptr(GBytes) r_seq = es10_retrieve_notifications_list_encode (&seq, &error);
+  g_autoptr(GBytes) r_epr = es10_retrieve_notifications_list_encode (&epr, &error);
+  g_autoptr(GBytes) r_op = es10_retrieve_notifications_list_encode (&op, &error);
+  g_autoptr(GBytes) l_install = es10_list_notification_encode (ES10_NOTIFICATION_INSTALL, &error);
+  g_autoptr(GBytes) r_bad = NULL;
+
+  ck_assert_ptr_null (error);
+  assert_bytes_hex (r_null, "BF2B00");
+  assert_bytes_hex (r_all, "BF2B00");
+  assert_bytes_hex (r_seq, "BF2B05A003800105");
+  assert_bytes_hex (r_epr, "BF2B04A0028200");
+  /* NotificationEvent notificationDisable(2): one octet, 5 unused bits, 0010 0000. */
+  assert_bytes_hex (r_op, "BF2B06A00481020520");
+  assert_bytes_hex (l_install, "BF2804810207" "80");
+
+  r_bad = es10_retrieve_notifications_list_encode (&bad, &error);
+  ck_assert_ptr_null (r_bad);
+  ck_assert_int_eq (error->code, EUICCD_ERROR_INVALID_ARGS);
+  ck_assert_ptr_nonnull (strstr (error->message, "RetrieveNotificationsList: operation mask 0x6"));
+}
+END_TEST
+
+START_TEST (test_requests_profiles)
+{
+  g_autoptr(GError) error = NULL;
+  static const guint8 aid[] = { 0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0x89, 0x00,
+                                0x00, 0x10, 0x00 };
+  static const guint8 tags[] = { 0x5A, 0x9F, 0x70, 0x90 };
+  Es10ProfileSearch by_iccid = { .kind = ES10_PROFILE_SEARCH_ICCID, .iccid = ICCID_DIGITS };
+  Es10ProfileSearch by_aid = { .kind = ES10_PROFILE_SEARCH_ISDP_AID, .isdp_aid = aid, .isdp_aid_length = sizeof aid };
+  Es10ProfileSearch by_class = { .kind = ES10_PROFILE_SEARCH_CLASS, .profile_class = ES10_PROFILE_CLASS_OPERATIONAL };
+  Es10ProfileSearch with_tags = { .kind = ES10_PROFILE_SEARCH_ALL, .tag_list = tags, .tag_list_length = sizeof tags };
+  Es10ProfileSearch bad_iccid = { .kind = ES10_PROFILE_SEARCH_ICCID, .iccid = "8900012345678901235X" };
+  g_autoptr(GBytes) r_iccid = es10_get_profiles_info_encode (&by_iccid, &error);
+  g_autoptr(GBytes) r_aid = es10_get_profiles_info_encode (&by_aid, &error);
+  g_autoptr(GBytes) r_class = es10_get_profiles_info_encode (&by_class, &error);
+  g_autoptr(GBytes) r_tags = es10_get_profiles_info_encode (&with_tags, &error);
+  g_autoptr(GBytes) r_bad = NULL;
+
+  ck_assert_ptr_null (error);
+  /* searchCriteria [0] CHOICE: explicit A0 around the alternative. */
+  assert_bytes_hex (r_iccid, "BF2D0EA00C5A0A" ICCID_CODED);
+  assert_bytes_hex (r_aid, "BF2D14A0124F10A0000005591010FFFFFFFF8900001000");
+  assert_bytes_hex (r_class, "BF2D05A003950102");
+  assert_bytes_hex (r_tags, "BF2D065C045A9F7090");
+
+  r_bad = es10_get_profiles_info_encode (&bad_iccid, &error);
+  ck_assert_ptr_null (r_bad);
+  ck_assert_ptr_nonnull (strstr (error->message, "character 19 is not a digit"));
+}
+END_TEST
+
+START_TEST (test_requests_eim_and_certs)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) pkid = from_hex (SKI_NIST);
+  g_autoptr(GBytes) by_id = es10_get_eim_configuration_data_encode ("eim1", &error);
+  g_autoptr(GBytes) certs = es10_get_certs_encode (DATA (pkid));
+  g_autoptr(GBytes) too_long = NULL;
+  g_autofree gchar *long_id = g_strnfill (129, 'x');
+
+  ck_assert_ptr_null (error);
+  assert_bytes_hex (by_id, "BF5508A006800465696D31");
+  assert_bytes_hex (certs, "BF561680" "14" SKI_NIST);
+
+  too_long = es10_get_eim_configuration_data_encode (long_id, &error);
+  ck_assert_ptr_null (too_long);
+  ck_assert_str_eq (error->message, "GetEimConfigurationData: eimId of 129 bytes, expected 1 to 128");
+}
+END_TEST
+
+START_TEST (test_requests_add_initial_eim)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10EimConfiguration) eim = es10_eim_configuration_new ();
+  g_autoptr(Es10EimConfiguration) full = es10_eim_configuration_new ();
+  /* A SubjectPublicKeyInfo-shaped SEQUENCE and a Certificate-shaped one, small enough to read. */
+  g_autoptr(GBytes) spki = from_hex ("3013300906072A8648CE3D020103060004AABBCCDD");
+  g_autoptr(GBytes) cert = from_hex ("300B3003020101300003020000");
+  g_autoptr(GBytes) request = NULL;
+  g_autoptr(GBytes) request2 = NULL;
+  g_autofree gchar *expected = NULL;
+  const Es10EimConfiguration *one[1];
+  const Es10EimConfiguration *two[2];
+
+  eim->eim_id = g_strdup ("eim1");
+  eim->eim_fqdn = g_strdup ("eim.example.com");
+  eim->has_eim_id_type = TRUE;
+  eim->eim_id_type = ES10_EIM_ID_TYPE_FQDN;
+  eim->has_counter_value = TRUE;
+  eim->counter_value = 1;
+  eim->has_supported_protocols = TRUE;
+  eim->supported_protocols = ES10_EIM_RETRIEVE_HTTPS;
+  one[0] = eim;
+  request = es10_add_initial_eim_encode (one, 1, &error);
+  ck_assert_ptr_null (error);
+  assert_bytes_hex (request,
+                    "BF5725A0233021800465696D31810F65696D2E6578616D706C652E636F6D82010283010187020780");
+
+  full->eim_id = g_strdup ("eim2");
+  full->has_association_token = TRUE;
+  full->association_token = 300;
+  full->public_key_kind = ES10_EIM_KEY_PUBLIC_KEY;
+  full->public_key_data = g_bytes_ref (spki);
+  full->tls_kind = ES10_EIM_KEY_CERTIFICATE;
+  full->tls_data = g_bytes_ref (cert);
+  full->has_supported_protocols = TRUE;
+  full->supported_protocols = ES10_EIM_RETRIEVE_HTTPS | ES10_EIM_INJECT_HTTPS;
+  full->euicc_ci_pkid = from_hex (SKI_NIST);
+  full->indirect_profile_download = TRUE;
+  two[0] = eim;
+  two[1] = full;
+  request2 = es10_add_initial_eim_encode (two, 2, &error);
+  ck_assert_ptr_null (error);
+  expected = tlvf ("BF57", tlvf ("A0", cat (g_strdup ("3021800465696D31810F65696D2E6578616D706C652E636F6D82010283010187020780"),
+                                            tlvf ("30", cat (g_strdup ("800465696D32"), g_strdup ("8402012C"),
+                                                             /* CHOICE alternatives: [0] key, [1] certificate */
+                                                             tlvf ("A5", tlv ("A0", "300906072A8648CE3D020103060004AABBCCDD")),
+                                                             tlvf ("A6", tlv ("A1", "3003020101300003020000")),
+                                                             g_strdup ("870205A0"), tlv ("88", SKI_NIST),
+                                                             g_strdup ("8900"), NULL)),
+                                            NULL)));
+  assert_bytes_hex (request2, expected);
+
+  /* Key data that is not a SEQUENCE is refused before anything reaches the card. */
+  g_clear_pointer (&full->public_key_data, g_bytes_unref);
+  full->public_key_data = from_hex ("0401AA");
+  g_clear_pointer (&request2, g_bytes_unref);
+  request2 = es10_add_initial_eim_encode (two, 2, &error);
+  ck_assert_ptr_null (request2);
+  ck_assert_str_eq (error->message, "AddInitialEim: eIM 1: EimConfigurationData: eimPublicKeyData is not one DER "
+                                    "SEQUENCE (SubjectPublicKeyInfo or Certificate)");
+}
+END_TEST
+
+/* ---- decoders ---------------------------------------------------------------------------------------- */
+
+START_TEST (test_decode_eid)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) good = from_hex ("BF3E125A10" EID);
+  g_autoptr(GBytes) short_eid = from_hex ("BF3E115A0F" "890490321234512345123456789012");
+  g_autoptr(GBytes) wrong_tag = from_hex ("BF3F125A10" EID);
+  g_autoptr(GBytes) missing = from_hex ("BF3E00");
+  g_autofree gchar *eid = es10_get_eid_decode (DATA (good), &error);
+  gchar *bad;
+
+  ck_assert_ptr_null (error);
+  ck_assert_str_eq (eid, EID);
+
+  bad = es10_get_eid_decode (DATA (short_eid), &error);
+  ck_assert_ptr_null (bad);
+  ck_assert_str_eq (error->message, "GetEuiccDataResponse: eidValue (5A): length 15, expected 16");
+  g_clear_error (&error);
+
+  bad = es10_get_eid_decode (DATA (wrong_tag), &error);
+  ck_assert_ptr_null (bad);
+  ck_assert_str_eq (error->message, "GetEuiccDataResponse: outer tag BF3F, expected BF3E");
+  g_clear_error (&error);
+
+  bad = es10_get_eid_decode (DATA (missing), &error);
+  ck_assert_ptr_null (bad);
+  ck_assert_str_eq (error->message, "GetEuiccDataResponse: eidValue (5A) missing");
+  g_clear_error (&error);
+
+  /* Truncated: the outer length runs past the data. */
+  bad = es10_get_eid_decode (g_bytes_get_data (good, NULL), g_bytes_get_size (good) - 1, &error);
+  ck_assert_ptr_null (bad);
+  ck_assert_int_eq (error->code, EUICCD_ERROR_INVALID_DATA);
+  ck_assert_ptr_nonnull (strstr (error->message, "GetEuiccDataResponse: DER: length beyond buffer"));
+}
+END_TEST
+
+START_TEST (test_decode_euicc_info1)
+{
+  g_autoptr(GError) error = NULL;
+  /* The reference vector (section C). */
+  g_autoptr(GBytes) good = from_hex ("BF20358203020300A9160414" SKI_NIST "AA160414" SKI_NIST);
+  g_autoptr(Es10EuiccInfo1) info = es10_get_euicc_info1_decode (DATA (good), &error);
+  g_autoptr(GBytes) no_signing = from_hex ("BF201D8203020300A9160414" SKI_NIST);
+  Es10EuiccInfo1 *bad;
+
+  ck_assert_ptr_null (error);
+  ck_assert_int_eq (info->svn.major, 2);
+  ck_assert_int_eq (info->svn.minor, 3);
+  ck_assert_int_eq (info->svn.revision, 0);
+  ck_assert_uint_eq (info->ci_pkids_verification->len, 1);
+  ck_assert_uint_eq (info->ci_pkids_signing->len, 1);
+  assert_bytes_hex (g_ptr_array_index (info->ci_pkids_verification, 0), SKI_NIST);
+  assert_bytes_hex (info->raw, "BF20358203020300A9160414" SKI_NIST "AA160414" SKI_NIST);
+
+  bad = es10_get_euicc_info1_decode (DATA (no_signing), &error);
+  ck_assert_ptr_null (bad);
+  ck_assert_str_eq (error->message, "EUICCInfo1: euiccCiPKIdListForSigning (AA) missing");
+}
+END_TEST
+
+/* EUICCInfo2 as an SGP.32 eUICC would send it, field by field from SGP32-EUICCInfo2. */
+static gchar *
+build_euicc_info2 (const gchar *svn_field)
+{
+  return tlvf ("BF22",
+               cat (g_strdup ("810302030" "1"),            /* profileVersion 2.3.1 */
+                    g_strdup (svn_field),                  /* svn */
+                    g_strdup ("8303010203"),               /* euiccFirmwareVer 1.2.3 */
+                    /* extCardResource: 81 apps=5, 82 free NVM=65536, 83 free RAM=8192 */
+                    tlv ("84", "810105820301000083022000"),
+                    g_strdup ("85030576E0"),               /* uiccCapability bits 1,2,3,5,6,8,9,10 */
+                    g_strdup ("8603090200"),               /* ts102241Version 9.2.0 */
+                    g_strdup ("8703020301"),               /* globalplatformVersion 2.3.1 */
+                    g_strdup ("88020490"),                 /* rspCapability additionalProfile, testProfileSupport */
+                    tlvf ("A9", tlv ("04", SKI_NIST)),
+                    tlvf ("AA", tlv ("04", SKI_NIST)),
+                    g_strdup ("8B0102"),                   /* euiccCategory mediumEuicc */
+                    g_strdup ("99020640"),                 /* forbiddenProfilePolicyRules ppr1 */
+                    g_strdup ("0403010000"),               /* ppVersion 1.0.0 */
+                    tlvf ("0C", utf8_hex ("SAS-123456")),  /* sasAcreditationNumber */
+                    tlvf ("AC", cat (tlvf ("80", utf8_hex ("label")), tlvf ("81", utf8_hex ("dl.test")), NULL)),
+                    g_strdup ("900100"),                   /* ipaMode ipad */
+                    /* iotSpecificInfo: iotVersion {1.2.0}, ecallSupported, fallbackSupported */
+                    tlvf ("B4", cat (tlv ("A0", "0403010200"), g_strdup ("81008200"), NULL)),
+                    g_strdup ("9F7F01AA"),                 /* a field from a later version: tolerated */
+                    NULL));
+}
+
+START_TEST (test_decode_euicc_info2)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *hex = build_euicc_info2 ("8203020500");
+  g_autoptr(GBytes) good = from_hex (hex);
+  g_autoptr(Es10EuiccInfo2) info = es10_get_euicc_info2_decode (DATA (good), &error);
+  g_autofree gchar *svn = NULL;
+
+  ck_assert_msg (info != NULL, "%s", error != NULL ? error->message : "");
+  svn = es10_version_to_string (&info->svn);
+  ck_assert_str_eq (svn, "2.5.0");
+  ck_assert_int_eq (info->profile_version.revision, 1);
+  ck_assert_int_eq (info->firmware_version.minor, 2);
+  ck_assert (info->has_installed_applications);
+  ck_assert_uint_eq (info->installed_applications, 5);
+  ck_assert (info->has_free_nvm);
+  ck_assert_uint_eq (info->free_nvm, 65536);
+  ck_assert (info->has_free_ram);
+  ck_assert_uint_eq (info->free_ram, 8192);
+  ck_assert_uint_eq (info->uicc_capability, (1u << 1) | (1u << 2) | (1u << 3) | (1u << 5) | (1u << 6) | (1u << 8) |
+                                                (1u << 9) | (1u << 10));
+  ck_assert (info->has_ts102241_version);
+  ck_assert_int_eq (info->ts102241_version.major, 9);
+  ck_assert (info->has_globalplatform_version);
+  ck_assert_uint_eq (info->rsp_capability, ES10_RSP_CAP_ADDITIONAL_PROFILE | ES10_RSP_CAP_TEST_PROFILE_SUPPORT);
+  ck_assert_uint_eq (info->ci_pkids_verification->len, 1);
+  ck_assert_uint_eq (info->ci_pkids_signing->len, 1);
+  ck_assert (info->has_euicc_category);
+  ck_assert_int_eq (info->euicc_category, 2);
+  ck_assert (info->has_forbidden_ppr);
+  ck_assert_uint_eq (info->forbidden_ppr, ES10_PPR1);
+  ck_assert_int_eq (info->pp_version.major, 1);
+  ck_assert_str_eq (info->sas_accreditation_number, "SAS-123456");
+  ck_assert_str_eq (info->certification_platform_label, "label");
+  ck_assert_str_eq (info->certification_discovery_url, "dl.test");
+  ck_assert (info->has_ipa_mode);
+  ck_assert_int_eq (info->ipa_mode, 0);
+  ck_assert (info->has_iot_specific_info);
+  ck_assert_uint_eq (info->iot_versions->len, 1);
+  ck_assert_int_eq (g_array_index (info->iot_versions, Es10Version, 0).minor, 2);
+  ck_assert (info->ecall_supported);
+  ck_assert (info->fallback_supported);
+  ck_assert (!info->has_highest_svn);
+  assert_bytes_hex (info->raw, hex);
+}
+END_TEST
+
+START_TEST (test_decode_euicc_info2_refusals)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *short_svn = build_euicc_info2 ("82020205");
+  g_autofree gchar *no_svn = build_euicc_info2 ("");
+  g_autofree gchar *bad_ecr = NULL;
+  g_autoptr(GBytes) b1 = from_hex (short_svn);
+  g_autoptr(GBytes) b2 = from_hex (no_svn);
+  g_autoptr(GBytes) b3 = NULL;
+  g_autoptr(GBytes) garbage = from_hex ("DEADBEEF0102030405");
+  Es10EuiccInfo2 *info;
+
+  info = es10_get_euicc_info2_decode (DATA (b1), &error);
+  ck_assert_ptr_null (info);
+  ck_assert_int_eq (error->code, EUICCD_ERROR_INVALID_DATA);
+  ck_assert_str_eq (error->message, "EUICCInfo2: svn (82): length 2, expected 3");
+  g_clear_error (&error);
+
+  info = es10_get_euicc_info2_decode (DATA (b2), &error);
+  ck_assert_ptr_null (info);
+  ck_assert_str_eq (error->message, "EUICCInfo2: svn (82) missing");
+  g_clear_error (&error);
+
+  /* extCardResource item announcing more bytes than it holds. */
+  bad_ecr = tlvf ("BF22", cat (g_strdup ("8103020301"), g_strdup ("8203020500"), g_strdup ("8303010203"),
+                               g_strdup ("8403820401"), NULL));
+  b3 = from_hex (bad_ecr);
+  info = es10_get_euicc_info2_decode (DATA (b3), &error);
+  ck_assert_ptr_null (info);
+  ck_assert_str_eq (error->message, "EUICCInfo2: extCardResource (84): item 82 announces 4 bytes, 1 remain");
+  g_clear_error (&error);
+
+  info = es10_get_euicc_info2_decode (DATA (garbage), &error);
+  ck_assert_ptr_null (info);
+  ck_assert_ptr_nonnull (strstr (error->message, "EUICCInfo2: "));
+  g_clear_error (&error);
+
+  info = es10_get_euicc_info2_decode (NULL, 0, &error);
+  ck_assert_ptr_null (info);
+  ck_assert_str_eq (error->message, "EUICCInfo2: empty response, expected tag BF22");
+}
+END_TEST
+
+START_TEST (test_decode_addresses_challenge)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *hex = tlvf ("BF3C", cat (tlvf ("80", utf8_hex ("smdp.example.com")),
+                                            tlvf ("81", utf8_hex ("lpa.ds.gsma.com")), NULL));
+  g_autofree gchar *root_only = tlvf ("BF3C", tlvf ("81", utf8_hex ("lpa.ds.gsma.com")));
+  g_autoptr(GBytes) b = from_hex (hex);
+  g_autoptr(GBytes) b2 = from_hex (root_only);
+  g_autoptr(GBytes) none = from_hex ("BF3C00");
+  g_autoptr(GBytes) ch = from_hex ("BF2E1280100102030405060708090A0B0C0D0E0F10");
+  g_autoptr(GBytes) ch_short = from_hex ("BF2E038001AA");
+  g_autoptr(Es10ConfiguredAddresses) addresses = es10_get_euicc_configured_addresses_decode (DATA (b), &error);
+  g_autoptr(Es10ConfiguredAddresses) addresses2 = es10_get_euicc_configured_addresses_decode (DATA (b2), &error);
+  g_autoptr(GBytes) challenge = es10_get_euicc_challenge_decode (DATA (ch), &error);
+  gpointer bad;
+
+  ck_assert_ptr_null (error);
+  ck_assert_str_eq (addresses->default_dp_address, "smdp.example.com");
+  ck_assert_str_eq (addresses->root_ds_address, "lpa.ds.gsma.com");
+  ck_assert_ptr_null (addresses2->default_dp_address);
+  assert_bytes_hex (challenge, "0102030405060708090A0B0C0D0E0F10");
+
+  bad = es10_get_euicc_configured_addresses_decode (DATA (none), &error);
+  ck_assert_ptr_null (bad);
+  ck_assert_str_eq (error->message, "EuiccConfiguredAddressesResponse: rootDsAddress (81) missing");
+  g_clear_error (&error);
+
+  bad = es10_get_euicc_challenge_decode (DATA (ch_short), &error);
+  ck_assert_ptr_null (bad);
+  ck_assert_str_eq (error->message, "GetEuiccChallengeResponse: euiccChallenge (80): length 1, expected 16");
+}
+END_TEST
+
+START_TEST (test_decode_certs)
+{
+  g_autoptr(GError) error = NULL;
+  /* Two certificate-shaped SEQUENCEs; [5]/[6] replace their 30 tag (implicit tagging). */
+  g_autofree gchar *hex = tlvf ("BF56", tlvf ("A0", cat (tlv ("A5", "3003020101300003020000"),
+                                                        tlv ("A6", "3003020102300003020000"), NULL)));
+  g_autoptr(GBytes) b = from_hex (hex);
+  g_autoptr(GBytes) err = from_hex ("BF5603810101");
+  g_autoptr(GBytes) half = from_hex ("BF560FA00DA50B3003020101300003020000");
+  g_autoptr(Es10Certs) certs = es10_get_certs_decode (DATA (b), &error);
+  g_autoptr(Es10Certs) certs_error = es10_get_certs_decode (DATA (err), &error);
+  Es10Certs *bad;
+
+  ck_assert_ptr_null (error);
+  ck_assert (!certs->has_error);
+  assert_bytes_hex (certs->eum_certificate, "300B3003020101300003020000");
+  assert_bytes_hex (certs->euicc_certificate, "300B3003020102300003020000");
+  ck_assert (certs_error->has_error);
+  ck_assert_int_eq (certs_error->error_code, 1);
+  ck_assert_ptr_null (certs_error->eum_certificate);
+
+  bad = es10_get_certs_decode (DATA (half), &error);
+  ck_assert_ptr_null (bad);
+  ck_assert_str_eq (error->message, "GetCertsResponse: euiccCertificate (A6) missing");
+}
+END_TEST
+
+START_TEST (test_decode_rat)
+{
+  g_autoptr(GError) error = NULL;
+  /* One rule: ppr1 allowed for 262-01 with gid1 AA, consent required. */
+  g_autofree gchar *hex = tlvf ("BF43", tlvf ("A0", tlvf ("30", cat (g_strdup ("80020640"),
+                                                                    tlvf ("A1", tlv ("30", "800362F2108101AA")),
+                                                                    g_strdup ("82020780"), NULL))));
+  g_autoptr(GBytes) b = from_hex (hex);
+  g_autoptr(GBytes) empty = from_hex ("BF4302A000");
+  g_autoptr(GBytes) broken = from_hex ("BF4308A006300480020940");
+  g_autoptr(Es10Rat) rat = es10_get_rat_decode (DATA (b), &error);
+  g_autoptr(Es10Rat) rat_empty = es10_get_rat_decode (DATA (empty), &error);
+  Es10RatRule *rule;
+  Es10OperatorId *op;
+  Es10Rat *bad;
+
+  ck_assert_ptr_null (error);
+  ck_assert_uint_eq (rat->rules->len, 1);
+  rule = g_ptr_array_index (rat->rules, 0);
+  ck_assert_uint_eq (rule->ppr_ids, ES10_PPR1);
+  ck_assert (rule->consent_required);
+  ck_assert_uint_eq (rule->allowed_operators->len, 1);
+  op = g_ptr_array_index (rule->allowed_operators, 0);
+  ck_assert_int_eq (op->mcc_mnc[0], 0x62);
+  ck_assert_int_eq (op->mcc_mnc[2], 0x10);
+  assert_bytes_hex (op->gid1, "AA");
+  ck_assert_ptr_null (op->gid2);
+  assert_bytes_hex (rat->raw, hex);
+  ck_assert_uint_eq (rat_empty->rules->len, 0);
+
+  bad = es10_get_rat_decode (DATA (broken), &error);
+  ck_assert_ptr_null (bad);
+  ck_assert_ptr_nonnull (strstr (error->message, "GetRatResponse: ProfilePolicyAuthorisationRule: pprIds (80): DER: BIT STRING in tag 80 claims 9 unused bits"));
+}
+END_TEST
+
+static gchar *
+build_profiles (void)
+{
+  gchar *second = tlvf ("E3", cat (tlv ("5A", "980010325476981032FF"), g_strdup ("9F700100"),
+                                   g_strdup ("950100"), NULL));
+  gchar *first;
+
+  first = tlvf ("E3", cat (tlv ("5A", ICCID_CODED),
+                           tlv ("4F", "A0000005591010FFFFFFFF8900001000"),
+                           g_strdup ("9F700101"),
+                           tlvf ("90", utf8_hex ("work")),
+                           tlvf ("91", utf8_hex ("Op Ltd")),
+                           tlvf ("92", utf8_hex ("IoT 1GB")),
+                           g_strdup ("930101"),
+                           g_strdup ("950102"),
+                           tlvf ("B6", tlvf ("30", cat (g_strdup ("80020640"), tlvf ("81", utf8_hex ("smdp.example.com")),
+                                                        NULL))),
+                           g_strdup ("B7058003" "62F210"),
+                           g_strdup ("99020640"),
+                           g_strdup ("9F2601FF"),
+                           g_strdup ("9F6701FF"),
+                           g_strdup ("BF6400"),
+                           NULL));
+  return tlvf ("BF2D", tlvf ("A0", cat (first, second, NULL)));
+}
+
+START_TEST (test_decode_profiles)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *hex = build_profiles ();
+  g_autoptr(GBytes) b = from_hex (hex);
+  g_autoptr(GBytes) err = from_hex ("BF2D0381010B");
+  g_autoptr(GBytes) empty = from_hex ("BF2D02A000");
+  g_autoptr(Es10ProfileList) list = es10_get_profiles_info_decode (DATA (b), &error);
+  g_autoptr(Es10ProfileList) list_error = es10_get_profiles_info_decode (DATA (err), &error);
+  g_autoptr(Es10ProfileList) list_empty = es10_get_profiles_info_decode (DATA (empty), &error);
+  Es10ProfileInfo *p, *q;
+  Es10NotificationConfiguration *nc;
+
+  ck_assert_msg (list != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_ptr_null (error);
+  ck_assert (!list->has_error);
+  ck_assert_uint_eq (list->profiles->len, 2);
+  p = g_ptr_array_index (list->profiles, 0);
+  ck_assert_str_eq (p->iccid, ICCID_DIGITS);
+  assert_bytes_hex (p->isdp_aid, "A0000005591010FFFFFFFF8900001000");
+  ck_assert (p->has_state);
+  ck_assert_int_eq (p->state, ES10_PROFILE_STATE_ENABLED);
+  ck_assert_str_eq (p->nickname, "work");
+  ck_assert_str_eq (p->service_provider_name, "Op Ltd");
+  ck_assert_str_eq (p->name, "IoT 1GB");
+  ck_assert (p->has_icon_type);
+  ck_assert_int_eq (p->icon_type, ES10_ICON_TYPE_PNG);
+  ck_assert (p->has_class);
+  ck_assert_int_eq (p->profile_class, ES10_PROFILE_CLASS_OPERATIONAL);
+  ck_assert_uint_eq (p->notification_configuration->len, 1);
+  nc = g_ptr_array_index (p->notification_configuration, 0);
+  ck_assert_uint_eq (nc->operation, ES10_NOTIFICATION_ENABLE);
+  ck_assert_str_eq (nc->address, "smdp.example.com");
+  ck_assert_ptr_nonnull (p->owner);
+  ck_assert_int_eq (p->owner->mcc_mnc[1], 0xF2);
+  ck_assert (p->has_policy_rules);
+  ck_assert_uint_eq (p->policy_rules, ES10_PPR1);
+  ck_assert (p->fallback_attribute);
+  ck_assert (p->has_fallback_allowed);
+  ck_assert (p->fallback_allowed);
+
+  q = g_ptr_array_index (list->profiles, 1);
+  ck_assert_str_eq (q->iccid, "890001234567890123");
+  ck_assert_int_eq (q->state, ES10_PROFILE_STATE_DISABLED);
+  ck_assert_int_eq (q->profile_class, ES10_PROFILE_CLASS_TEST);
+  ck_assert (!q->fallback_attribute);  /* DEFAULT FALSE */
+  ck_assert (!q->has_fallback_allowed);
+  ck_assert_ptr_null (q->nickname);
+
+  ck_assert (list_error->has_error);
+  ck_assert_int_eq (list_error->error_code, 11);
+  ck_assert_uint_eq (list_error->profiles->len, 0);
+  ck_assert_uint_eq (list_empty->profiles->len, 0);
+}
+END_TEST
+
+START_TEST (test_decode_profiles_refusals)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bad_iccid = from_hex ("BF2D0FA00DE30B5A09980010325476981032");
+  g_autoptr(GBytes) bad_digit = from_hex ("BF2D10A00EE30C5A0A9800103254769810A285");
+  g_autoptr(GBytes) bad_state = from_hex ("BF2D07A005E3039F7000");
+  g_autoptr(GBytes) wrong_item = from_hex ("BF2D06A004E0020500");
+  g_autoptr(GBytes) wrong_choice = from_hex ("BF2D03820101");
+  Es10ProfileList *list;
+
+  list = es10_get_profiles_info_decode (DATA (bad_iccid), &error);
+  ck_assert_ptr_null (list);
+  ck_assert_str_eq (error->message, "ProfileInfoListResponse: profile 0: ProfileInfo: iccid (5A): ICCID: 9 bytes, "
+                                    "expected 10");
+  g_clear_error (&error);
+
+  list = es10_get_profiles_info_decode (DATA (bad_digit), &error);
+  ck_assert_ptr_null (list);
+  ck_assert_str_eq (error->message, "ProfileInfoListResponse: profile 0: ProfileInfo: iccid (5A): ICCID: nibble 17 "
+                                    "is A, not a decimal digit");
+  g_clear_error (&error);
+
+  list = es10_get_profiles_info_decode (DATA (bad_state), &error);
+  ck_assert_ptr_null (list);
+  ck_assert_str_eq (error->message, "ProfileInfoListResponse: profile 0: ProfileInfo: profileState (9F70): DER: "
+                                    "INTEGER in tag 9F70 is empty");
+  g_clear_error (&error);
+
+  list = es10_get_profiles_info_decode (DATA (wrong_item), &error);
+  ck_assert_ptr_null (list);
+  ck_assert_str_eq (error->message, "ProfileInfoListResponse: profile 0: ProfileInfo: outer tag E0, expected E3");
+  g_clear_error (&error);
+
+  list = es10_get_profiles_info_decode (DATA (wrong_choice), &error);
+  ck_assert_ptr_null (list);
+  ck_assert_str_eq (error->message, "ProfileInfoListResponse: tag 82, expected profileInfoListOk (A0) or "
+                                    "profileInfoListError (81)");
+}
+END_TEST
+
+#define SIG64 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+
+static gchar *
+build_metadata (const gchar *seq, const gchar *operation_bits, gboolean with_iccid)
+{
+  return tlvf ("BF2F", cat (tlv ("80", seq), tlv ("81", operation_bits), tlvf ("0C", utf8_hex ("smdp.example.com")),
+                            with_iccid ? tlv ("5A", ICCID_CODED) : g_strdup (""), NULL));
+}
+
+START_TEST (test_decode_pending_notifications)
+{
+  g_autoptr(GError) error = NULL;
+  /* otherSignedNotification (enable, seq 5) and a profileInstallationResult (install, seq 3). */
+  gchar *other = tlvf ("30", cat (build_metadata ("05", "0640", TRUE), tlv ("5F37", SIG64),
+                                  g_strdup ("300B3003020101300003020000"), g_strdup ("300B3003020102300003020000"),
+                                  NULL));
+  gchar *pir = tlvf ("BF37", cat (tlvf ("BF27", cat (tlv ("80", "0102030405060708090A0B0C0D0E0F10"),
+                                                     build_metadata ("03", "0780", FALSE),
+                                                     g_strdup ("06032B0601"),
+                                                     tlvf ("A2", tlv ("30", "4F03A00000040100")), NULL)),
+                                  tlv ("5F37", SIG64), NULL));
+  gchar *compact = tlvf ("A1", cat (tlv ("5A", EID), build_metadata ("0100", "0520", TRUE), tlv ("5F37", SIG64),
+                                    NULL));
+  g_autofree gchar *hex = tlvf ("BF2B", tlvf ("A0", cat (other, pir, compact, NULL)));
+  g_autoptr(GBytes) b = from_hex (hex);
+  g_autoptr(Es10PendingNotificationList) list = es10_retrieve_notifications_list_decode (DATA (b), &error);
+  Es10PendingNotification *n;
+  DerTlv outer, a0, first;
+
+  ck_assert_msg (list != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert (!list->has_error);
+  ck_assert_uint_eq (list->notifications->len, 3);
+
+  n = g_ptr_array_index (list->notifications, 0);
+  ck_assert_int_eq (n->kind, ES10_PENDING_OTHER_SIGNED_NOTIFICATION);
+  ck_assert (n->has_seq_number);
+  ck_assert_int_eq (n->seq_number, 5);
+  ck_assert_uint_eq (n->operation, ES10_NOTIFICATION_ENABLE);
+  ck_assert_str_eq (n->address, "smdp.example.com");
+  ck_assert_str_eq (n->iccid, ICCID_DIGITS);
+  /* The raw TLV is the first item of the list, unchanged. */
+  ck_assert (der_parse_single (DATA (b), &outer, NULL));
+  ck_assert (der_find_child (&outer, 0xA0, &a0, NULL));
+  ck_assert (der_find_child (&a0, 0x30, &first, NULL));
+  ck_assert_uint_eq (g_bytes_get_size (n->raw), first.raw_length);
+  ck_assert_mem_eq (g_bytes_get_data (n->raw, NULL), first.raw, first.raw_length);
+
+  n = g_ptr_array_index (list->notifications, 1);
+  ck_assert_int_eq (n->kind, ES10_PENDING_PROFILE_INSTALLATION_RESULT);
+  ck_assert_int_eq (n->seq_number, 3);
+  ck_assert_uint_eq (n->operation, ES10_NOTIFICATION_INSTALL);
+  ck_assert_ptr_null (n->iccid);
+  assert_bytes_hex (n->transaction_id, "0102030405060708090A0B0C0D0E0F10");
+
+  n = g_ptr_array_index (list->notifications, 2);
+  ck_assert_int_eq (n->kind, ES10_PENDING_COMPACT_OTHER_SIGNED_NOTIFICATION);
+  ck_assert_int_eq (n->seq_number, 256);
+  ck_assert_uint_eq (n->operation, ES10_NOTIFICATION_DISABLE);
+}
+END_TEST
+
+START_TEST (test_decode_package_results)
+{
+  g_autoptr(GError) error = NULL;
+  /* The two EuiccPackageResult vectors of section C. */
+  g_autofree gchar *signed_result = g_strconcat ("BF5167A0653020800465696D31810101820801020304050607088301073008830100"
+                                                 "BF2D02A0005F3740", SIG64, NULL);
+  g_autofree gchar *hex = tlvf ("BF2B", tlvf ("A2", cat (g_strdup ("BF5112A210800465696D3182080102030405060708"),
+                                                        g_strdup (signed_result), NULL)));
+  g_autoptr(GBytes) b = from_hex (hex);
+  g_autoptr(GBytes) err = from_hex ("BF2B0381017F");
+  g_autoptr(GBytes) empty = from_hex ("BF2B02A000");
+  g_autoptr(GBytes) not_epr = from_hex ("BF2B05A203810100");
+  g_autoptr(Es10PendingNotificationList) list = es10_retrieve_notifications_list_decode (DATA (b), &error);
+  g_autoptr(Es10PendingNotificationList) list_err = es10_retrieve_notifications_list_decode (DATA (err), &error);
+  g_autoptr(Es10PendingNotificationList) list_empty = es10_retrieve_notifications_list_decode (DATA (empty), &error);
+  Es10PendingNotificationList *bad;
+  Es10PendingNotification *n;
+
+  ck_assert_msg (list != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_ptr_null (error);
+  ck_assert_uint_eq (list->notifications->len, 2);
+  n = g_ptr_array_index (list->notifications, 0);
+  ck_assert_int_eq (n->kind, ES10_PENDING_EUICC_PACKAGE_RESULT);
+  ck_assert_str_eq (n->eim_id, "eim1");
+  ck_assert (!n->has_seq_number);
+  assert_bytes_hex (n->transaction_id, "0102030405060708");
+  assert_bytes_hex (n->raw, "BF5112A210800465696D3182080102030405060708");
+  n = g_ptr_array_index (list->notifications, 1);
+  ck_assert (n->has_seq_number);
+  ck_assert_int_eq (n->seq_number, 7);
+  assert_bytes_hex (n->raw, signed_result);
+
+  ck_assert (list_err->has_error);
+  ck_assert_int_eq (list_err->error_code, 127);
+  ck_assert_uint_eq (list_empty->notifications->len, 0);
+
+  bad = es10_retrieve_notifications_list_decode (DATA (not_epr), &error);
+  ck_assert_ptr_null (bad);
+  ck_assert_str_eq (error->message, "RetrieveNotificationsListResponse: euiccPackageResultList (A2): item 0 has tag "
+                                    "81, expected BF51");
+}
+END_TEST
+
+START_TEST (test_decode_list_notification_and_remove)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *hex = tlvf ("BF28", tlvf ("A0", cat (build_metadata ("01", "0780", TRUE),
+                                                        build_metadata ("02", "0410", FALSE), NULL)));
+  g_autofree gchar *no_address = tlvf ("BF28", tlvf ("A0", tlvf ("BF2F", g_strdup ("800101810207" "80"))));
+  g_autoptr(GBytes) b = from_hex (hex);
+  g_autoptr(GBytes) b_bad = from_hex (no_address);
+  g_autoptr(GBytes) ok = from_hex ("BF3003800100");
+  g_autoptr(GBytes) nothing = from_hex ("BF3003800101");
+  g_autoptr(GBytes) wrong = from_hex ("BF3103800100");
+  g_autoptr(Es10NotificationMetadataList) list = es10_list_notification_decode (DATA (b), &error);
+  Es10NotificationMetadataList *bad;
+  Es10NotificationMetadata *m;
+  gint64 status = -1;
+
+  ck_assert_ptr_null (error);
+  ck_assert_uint_eq (list->notifications->len, 2);
+  m = g_ptr_array_index (list->notifications, 0);
+  ck_assert_int_eq (m->seq_number, 1);
+  ck_assert_uint_eq (m->operation, ES10_NOTIFICATION_INSTALL);
+  ck_assert_str_eq (m->iccid, ICCID_DIGITS);
+  m = g_ptr_array_index (list->notifications, 1);
+  ck_assert_uint_eq (m->operation, ES10_NOTIFICATION_DELETE);
+  ck_assert_ptr_null (m->iccid);
+
+  bad = es10_list_notification_decode (DATA (b_bad), &error);
+  ck_assert_ptr_null (bad);
+  ck_assert_str_eq (error->message, "ListNotificationResponse: NotificationMetadata: notificationAddress (0C) missing");
+  g_clear_error (&error);
+
+  ck_assert (es10_remove_notification_from_list_decode (DATA (ok), &status, &error));
+  ck_assert_int_eq (status, ES10_REMOVE_NOTIFICATION_OK);
+  ck_assert (es10_remove_notification_from_list_decode (DATA (nothing), &status, &error));
+  ck_assert_int_eq (status, ES10_REMOVE_NOTIFICATION_NOTHING_TO_DELETE);
+  ck_assert (!es10_remove_notification_from_list_decode (DATA (wrong), &status, &error));
+  ck_assert_str_eq (error->message, "NotificationSentResponse: outer tag BF31, expected BF30");
+}
+END_TEST
+
+START_TEST (test_decode_eim_configuration)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *hex = tlvf ("BF55", tlvf ("A0", cat (
+      tlvf ("30", cat (g_strdup ("800465696D31"), tlvf ("81", utf8_hex ("eim.example.com")), g_strdup ("820102"),
+                       g_strdup ("830105"), g_strdup ("840107"),
+                       tlvf ("A5", tlv ("A0", "300906072A8648CE3D020103060004AABBCCDD")),
+                       tlvf ("A6", tlv ("A1", "3003020101300003020000")),
+                       g_strdup ("870205A0"), tlv ("88", SKI_NIST), g_strdup ("8900"),
+                       g_strdup ("AA00"), NULL)),  /* eSipaProprietaryProtocolInformation [10]: tolerated */
+      tlvf ("30", g_strdup ("800465696D32")),
+      /* A bare SubjectPublicKeyInfo without the alternative's tag, as some cards send it: tolerated. */
+      tlvf ("30", cat (g_strdup ("800465696D33"), tlv ("A5", "3013300906072A8648CE3D020103060004AABBCCDD"), NULL)),
+      NULL)));
+  g_autoptr(GBytes) b = from_hex (hex);
+  g_autoptr(GBytes) empty = from_hex ("BF5502A000");
+  g_autoptr(GBytes) no_id = from_hex ("BF5507A005300381010A");
+  g_autoptr(GBytes) bad_key = from_hex ("BF550DA00B3009800161A50430020500");
+  g_autoptr(Es10EimConfigurationList) list = es10_get_eim_configuration_data_decode (DATA (b), &error);
+  g_autoptr(Es10EimConfigurationList) list_empty = es10_get_eim_configuration_data_decode (DATA (empty), &error);
+  Es10EimConfigurationList *bad;
+  Es10EimConfiguration *eim;
+
+  ck_assert_msg (list != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_ptr_null (error);
+  ck_assert_uint_eq (list->eims->len, 3);
+  eim = g_ptr_array_index (list->eims, 0);
+  ck_assert_str_eq (eim->eim_id, "eim1");
+  ck_assert_str_eq (eim->eim_fqdn, "eim.example.com");
+  ck_assert (eim->has_eim_id_type);
+  ck_assert_int_eq (eim->eim_id_type, ES10_EIM_ID_TYPE_FQDN);
+  ck_assert (eim->has_counter_value);
+  ck_assert_int_eq (eim->counter_value, 5);
+  ck_assert (eim->has_association_token);
+  ck_assert_int_eq (eim->association_token, 7);
+  ck_assert_int_eq (eim->public_key_kind, ES10_EIM_KEY_PUBLIC_KEY);
+  assert_bytes_hex (eim->public_key_data, "3013300906072A8648CE3D020103060004AABBCCDD");
+  ck_assert_int_eq (eim->tls_kind, ES10_EIM_KEY_CERTIFICATE);
+  assert_bytes_hex (eim->tls_data, "300B3003020101300003020000");
+  ck_assert (eim->has_supported_protocols);
+  ck_assert_uint_eq (eim->supported_protocols, ES10_EIM_RETRIEVE_HTTPS | ES10_EIM_INJECT_HTTPS);
+  assert_bytes_hex (eim->euicc_ci_pkid, SKI_NIST);
+  ck_assert (eim->indirect_profile_download);
+  eim = g_ptr_array_index (list->eims, 1);
+  ck_assert_str_eq (eim->eim_id, "eim2");
+  ck_assert_ptr_null (eim->eim_fqdn);
+  ck_assert (!eim->has_counter_value);
+  ck_assert_int_eq (eim->public_key_kind, ES10_EIM_KEY_NONE);
+  eim = g_ptr_array_index (list->eims, 2);
+  ck_assert_int_eq (eim->public_key_kind, ES10_EIM_KEY_PUBLIC_KEY);
+  assert_bytes_hex (eim->public_key_data, "3013300906072A8648CE3D020103060004AABBCCDD");
+  ck_assert_uint_eq (list_empty->eims->len, 0);
+
+  bad = es10_get_eim_configuration_data_decode (DATA (no_id), &error);
+  ck_assert_ptr_null (bad);
+  ck_assert_str_eq (error->message, "GetEimConfigurationDataResponse: eIM 0: EimConfigurationData: eimId (80) missing");
+  g_clear_error (&error);
+
+  bad = es10_get_eim_configuration_data_decode (DATA (bad_key), &error);
+  ck_assert_ptr_null (bad);
+  ck_assert_str_eq (error->message, "GetEimConfigurationDataResponse: eIM 0: EimConfigurationData: eimPublicKeyData "
+                                    "(A5): SEQUENCE of 1 components, expected 2 (SubjectPublicKeyInfo) or 3 "
+                                    "(Certificate)");
+}
+END_TEST
+
+START_TEST (test_eim_configuration_round_trip)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) in = from_hex ("3021800465696D31810F65696D2E6578616D706C652E636F6D82010283010187020780");
+  g_autoptr(Es10EimConfiguration) eim = es10_eim_configuration_decode (DATA (in), &error);
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autofree gchar *hex = NULL;
+
+  ck_assert_ptr_nonnull (eim);
+  ck_assert (es10_eim_configuration_encode (eim, out, &error));
+  hex = der_to_hex (out->data, out->len);
+  ck_assert_str_eq (hex, "3021800465696D31810F65696D2E6578616D706C652E636F6D82010283010187020780");
+}
+END_TEST
+
+START_TEST (test_decode_add_initial_eim)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) ok = from_hex ("BF5707A00584010705 00");
+  g_autoptr(GBytes) err = from_hex ("BF5703810102");
+  g_autoptr(GBytes) bad_item = from_hex ("BF5705A003800100");
+  g_autoptr(Es10AddInitialEimResult) result = es10_add_initial_eim_decode (DATA (ok), &error);
+  g_autoptr(Es10AddInitialEimResult) result_err = es10_add_initial_eim_decode (DATA (err), &error);
+  Es10AddInitialEimResult *bad;
+
+  ck_assert_ptr_null (error);
+  ck_assert (!result->has_error);
+  ck_assert_uint_eq (result->entries->len, 2);
+  ck_assert (g_array_index (result->entries, Es10AddInitialEimEntry, 0).has_association_token);
+  ck_assert_int_eq (g_array_index (result->entries, Es10AddInitialEimEntry, 0).association_token, 7);
+  ck_assert (!g_array_index (result->entries, Es10AddInitialEimEntry, 1).has_association_token);
+  ck_assert (result_err->has_error);
+  ck_assert_int_eq (result_err->error_code, 2);
+
+  bad = es10_add_initial_eim_decode (DATA (bad_item), &error);
+  ck_assert_ptr_null (bad);
+  ck_assert_str_eq (error->message, "AddInitialEimResponse: addInitialEimOk (A0): item 0 has tag 80, expected "
+                                    "associationToken (84) or addOk (05)");
+}
+END_TEST
+
+START_TEST (test_iccid_coding)
+{
+  g_autoptr(GError) error = NULL;
+  static const guint8 coded19[] = { 0x98, 0x00, 0x10, 0x32, 0x54, 0x76, 0x98, 0x10, 0x32, 0xF5 };
+  static const guint8 bad_padding[] = { 0x98, 0x00, 0x10, 0x32, 0x54, 0x76, 0x98, 0xF0, 0x32, 0xF5 };
+  guint8 out[10];
+  g_autofree gchar *digits = es10_iccid_decode (coded19, sizeof coded19, &error);
+  gchar *bad;
+
+  ck_assert_str_eq (digits, "8900012345678901235");
+  ck_assert (es10_iccid_encode ("8900012345678901235", out, &error));
+  ck_assert_mem_eq (out, coded19, 10);
+  bad = es10_iccid_decode (bad_padding, sizeof bad_padding, &error);
+  ck_assert_ptr_null (bad);
+  ck_assert_str_eq (error->message, "ICCID: digit after the F padding at nibble 16");
+  g_clear_error (&error);
+  ck_assert (!es10_iccid_encode ("12345", out, &error));
+  ck_assert_str_eq (error->message, "ICCID '12345': 5 digits, expected 18 to 20");
+}
+END_TEST
+
+/* Every prefix of a good response is refused, and no single-byte change crashes a decoder (run under valgrind
+ * or ASan to catch reads outside the buffer). */
+typedef gboolean (*DecodeFunc) (const guint8 *data, gsize length, GError **error);
+
+#define DECODER(name, type, call, freefn)                                                 \
+  static gboolean name (const guint8 *data, gsize length, GError **error)                 \
+  {                                                                                       \
+    type *value = call (data, length, error);                                             \
+    gboolean ok = value != NULL;                                                          \
+    freefn (value);                                                                       \
+    return ok;                                                                            \
+  }
+
+DECODER (try_eid, gchar, es10_get_eid_decode, g_free)
+DECODER (try_info1, Es10EuiccInfo1, es10_get_euicc_info1_decode, es10_euicc_info1_free)
+DECODER (try_info2, Es10EuiccInfo2, es10_get_euicc_info2_decode, es10_euicc_info2_free)
+DECODER (try_profiles, Es10ProfileList, es10_get_profiles_info_decode, es10_profile_list_free)
+DECODER (try_notifications, Es10PendingNotificationList, es10_retrieve_notifications_list_decode,
+         es10_pending_notification_list_free)
+DECODER (try_eims, Es10EimConfigurationList, es10_get_eim_configuration_data_decode, es10_eim_configuration_list_free)
+DECODER (try_rat, Es10Rat, es10_get_rat_decode, es10_rat_free)
+
+static void
+mutilate (DecodeFunc decode, const gchar *hex)
+{
+  g_autoptr(GBytes) good = from_hex (hex);
+  gsize length = g_bytes_get_size (good);
+  g_autofree guint8 *copy = g_memdup2 (g_bytes_get_data (good, NULL), length);
+
+  {
+    g_autoptr(GError) error = NULL;
+    ck_assert_msg (decode (copy, length, &error), "%s", error != NULL ? error->message : "");
+  }
+  for (gsize cut = 0; cut < length; cut++)
+    {
+      g_autoptr(GError) error = NULL;
+      /* A fresh heap block of exactly `cut` bytes, so a read past it is caught by the memory checker. */
+      g_autofree guint8 *prefix = g_memdup2 (copy, cut);
+
+      ck_assert_msg (!decode (prefix, cut, &error), "prefix of %zu bytes accepted", cut);
+      ck_assert_ptr_nonnull (error);
+      ck_assert_int_eq (error->code, EUICCD_ERROR_INVALID_DATA);
+    }
+  for (gsize i = 0; i < length; i++)
+    {
+      static const guint8 values[] = { 0x00, 0x01, 0x7F, 0x80, 0x81, 0x82, 0x84, 0xFF };
+      guint8 saved = copy[i];
+
+      for (gsize v = 0; v < G_N_ELEMENTS (values); v++)
+        {
+          GError *error = NULL;
+
+          copy[i] = values[v];
+          if (!decode (copy, length, &error))
+            {
+              ck_assert_ptr_nonnull (error);
+              g_error_free (error);
+            }
+        }
+      copy[i] = saved;
+    }
+}
+
+START_TEST (test_hostile_input)
+{
+  g_autofree gchar *info2 = build_euicc_info2 ("8203020500");
+  g_autofree gchar *profiles = build_profiles ();
+  g_autofree gchar *notifications = tlvf ("BF2B", tlvf ("A0", tlvf ("30", cat (build_metadata ("05", "0640", TRUE),
+                                                                              tlv ("5F37", "AABB"), NULL))));
+
+  mutilate (try_eid, "BF3E125A10" EID);
+  mutilate (try_info1, "BF20358203020300A9160414" SKI_NIST "AA160414" SKI_NIST);
+  mutilate (try_info2, info2);
+  mutilate (try_profiles, profiles);
+  mutilate (try_notifications, notifications);
+  mutilate (try_eims, "BF5525A0233021800465696D31810F65696D2E6578616D706C652E636F6D82010283010187020780");
+  mutilate (try_rat, "BF4318A016301480020640A10A30088003" "62F2108101AA82020780");
+}
+END_TEST
+
+START_TEST (test_function_names)
+{
+  ck_assert_str_eq (es10_function_name (0xBF2D), "GetProfilesInfo");
+  ck_assert_str_eq (es10_function_name (0xBF55), "GetEimConfigurationData");
+  ck_assert_ptr_null (es10_function_name (0xBF7E));
+}
+END_TEST
+
+static Suite *
+es10_suite (void)
+{
+  Suite *s = suite_create ("es10");
+  TCase *requests = tcase_create ("requests");
+  TCase *decoders = tcase_create ("decoders");
+
+  tcase_add_test (requests, test_requests_simple);
+  tcase_add_test (requests, test_requests_notifications);
+  tcase_add_test (requests, test_requests_profiles);
+  tcase_add_test (requests, test_requests_eim_and_certs);
+  tcase_add_test (requests, test_requests_add_initial_eim);
+  suite_add_tcase (s, requests);
+
+  tcase_add_test (decoders, test_decode_eid);
+  tcase_add_test (decoders, test_decode_euicc_info1);
+  tcase_add_test (decoders, test_decode_euicc_info2);
+  tcase_add_test (decoders, test_decode_euicc_info2_refusals);
+  tcase_add_test (decoders, test_decode_addresses_challenge);
+  tcase_add_test (decoders, test_decode_certs);
+  tcase_add_test (decoders, test_decode_rat);
+  tcase_add_test (decoders, test_decode_profiles);
+  tcase_add_test (decoders, test_decode_profiles_refusals);
+  tcase_add_test (decoders, test_decode_pending_notifications);
+  tcase_add_test (decoders, test_decode_package_results);
+  tcase_add_test (decoders, test_decode_list_notification_and_remove);
+  tcase_add_test (decoders, test_decode_eim_configuration);
+  tcase_add_test (decoders, test_eim_configuration_round_trip);
+  tcase_add_test (decoders, test_decode_add_initial_eim);
+  tcase_add_test (decoders, test_iccid_coding);
+  tcase_add_test (decoders, test_hostile_input);
+  tcase_add_test (decoders, test_function_names);
+  suite_add_tcase (s, decoders);
+  return s;
+}
+
+int
+main (void)
+{
+  SRunner *runner = srunner_create (es10_suite ());
+  int failed;
+
+  srunner_run_all (runner, CK_NORMAL);
+  failed = srunner_ntests_failed (runner);
+  srunner_free (runner);
+  return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,663 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ISD-R session APDU rules against a scripted card: a small CardTransport backend defined here that plays
+ * back queued answers and records every command APDU, so block splitting, CLA coding, GET RESPONSE chaining
+ * and error handling are checked byte for byte. */
+#include "config.h"
+
+#include <check.h>
+#include <string.h>
+
+#include "card/card-transport.h"
+#include "card/isdr-session.h"
+#include "euiccd-error.h"
+
+typedef struct {
+  CardTransport parent;
+  guint8 channel;          /* what open_channel hands out */
+  gboolean open_fails;
+  gboolean transmit_fails; /* the transport itself fails (not a status word) */
+  gboolean channel_open;
+  guint opens;
+  guint closes;
+  GPtrArray *apdus;        /* GBytes, every command APDU in order */
+  GQueue answers;          /* GBytes, answers in order; 90 00 when empty */
+} ScriptedCard;
+
+static gboolean
+scripted_open_channel (CardTransport *transport, const guint8 *aid, gsize aid_length, guint8 *ret_channel,
+                       GBytes **ret_select_response, GError **error)
+{
+  ScriptedCard *card = (ScriptedCard *) transport;
+
+  if (card->open_fails)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_CARD, "SELECT answered 6A82");
+      return FALSE;
+    }
+  ck_assert_uint_eq (aid_length, 16);
+  ck_assert_int_eq (aid[0], 0xA0);
+  card->opens++;
+  card->channel_open = TRUE;
+  *ret_channel = card->channel;
+  if (ret_select_response != NULL)
+    *ret_select_response = g_bytes_new_static ("\x6F\x00", 2);
+  return TRUE;
+}
+
+static GBytes *
+scripted_transmit (CardTransport *transport, guint8 channel, const guint8 *apdu, gsize apdu_length, GError **error)
+{
+  ScriptedCard *card = (ScriptedCard *) transport;
+  GBytes *answer;
+
+  ck_assert (card->channel_open);
+  ck_assert_uint_eq (channel, card->channel);
+  g_ptr_array_add (card->apdus, g_bytes_new (apdu, apdu_length));
+  if (card->transmit_fails)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_TIMEOUT, "no answer in 30000 ms");
+      return NULL;
+    }
+  answer = g_queue_pop_head (&card->answers);
+  if (answer == NULL)
+    answer = g_bytes_new_static ("\x90\x00", 2);
+  return answer;
+}
+
+static gboolean
+scripted_close_channel (CardTransport *transport, guint8 channel, GError **error)
+{
+  ScriptedCard *card = (ScriptedCard *) transport;
+
+  ck_assert (card->channel_open);
+  ck_assert_uint_eq (channel, card->channel);
+  card->channel_open = FALSE;
+  card->closes++;
+  return TRUE;
+}
+
+static void
+scripted_free (CardTransport *transport)
+{
+  ScriptedCard *card = (ScriptedCard *) transport;
+
+  g_ptr_array_unref (card->apdus);
+  g_queue_clear_full (&card->answers, (GDestroyNotify) g_bytes_unref);
+  g_free (card);
+}
+
+static const CardTransportOps scripted_ops = {
+  .name = "scripted",
+  .open_channel = scripted_open_channel,
+  .transmit = scripted_transmit,
+  .close_channel = scripted_close_channel,
+  .free = scripted_free,
+};
+
+static ScriptedCard *
+scripted_card_new (guint8 channel)
+{
+  ScriptedCard *card = g_new0 (ScriptedCard, 1);
+
+  card->parent.ops = &scripted_ops;
+  card_transport_options_init (&card->parent.options);
+  card->parent.device = g_strdup ("test");
+  card->channel = channel;
+  card->apdus = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_queue_init (&card->answers);
+  return card;
+}
+
+/* Queues data followed by a status word. */
+static void
+answer (ScriptedCard *card, const guint8 *data, gsize length, guint16 sw)
+{
+  guint8 *bytes = g_malloc (length + 2);
+
+  if (length > 0)
+    memcpy (bytes, data, length);
+  bytes[length] = (guint8) (sw >> 8);
+  bytes[length + 1] = (guint8) sw;
+  g_queue_push_tail (&card->answers, g_bytes_new_take (bytes, length + 2));
+}
+
+static void
+answer_sw (ScriptedCard *card, guint16 sw)
+{
+  answer (card, NULL, 0, sw);
+}
+
+static const guint8 *
+apdu_at (ScriptedCard *card, guint i, gsize *ret_length)
+{
+  GBytes *apdu = g_ptr_array_index (card->apdus, i);
+  return g_bytes_get_data (apdu, ret_length);
+}
+
+static guint8 *
+pattern (gsize length)
+{
+  guint8 *data = g_malloc (length);
+
+  for (gsize i = 0; i < length; i++)
+    data[i] = (guint8) (i * 7 + 3);
+  /* A real request starts with its tag; BF2D names the function in errors. */
+  if (length >= 2)
+    {
+      data[0] = 0xBF;
+      data[1] = 0x2D;
+    }
+  return data;
+}
+
+/* The expected CLA bytes, written out independently of card_apdu_cla(). */
+static guint8
+expected_store_data_cla (guint8 channel)
+{
+  return channel < 4 ? (guint8) (0x80 | channel) : (guint8) (0xC0 | (channel - 4));
+}
+
+static guint8
+expected_get_response_cla (guint8 channel)
+{
+  return channel < 4 ? channel : (guint8) (0x40 | (channel - 4));
+}
+
+static void
+check_blocks (ScriptedCard *card, guint8 channel, const guint8 *request, gsize length, guint block_size)
+{
+  gsize n_blocks = (length + block_size - 1) / block_size;
+  gsize offset = 0;
+
+  ck_assert_uint_eq (card->apdus->len, n_blocks);
+  for (gsize i = 0; i < n_blocks; i++)
+    {
+      gsize apdu_length;
+      const guint8 *apdu = apdu_at (card, (guint) i, &apdu_length);
+      gsize chunk = MIN (block_size, length - offset);
+
+      ck_assert_uint_eq (apdu_length, 5 + chunk);  /* no Le */
+      ck_assert_int_eq (apdu[0], expected_store_data_cla (channel));
+      ck_assert_int_eq (apdu[1], 0xE2);
+      ck_assert_int_eq (apdu[2], i + 1 == n_blocks ? 0x91 : 0x11);
+      ck_assert_int_eq (apdu[3], i);
+      ck_assert_int_eq (apdu[4], chunk);
+      ck_assert_mem_eq (apdu + 5, request + offset, chunk);
+      offset += chunk;
+    }
+  ck_assert_uint_eq (offset, length);
+}
+
+static IsdrSession *
+open_session (ScriptedCard *card, guint block_size)
+{
+  g_autoptr(GError) error = NULL;
+  IsdrSessionOptions options;
+  IsdrSession *session;
+
+  isdr_session_options_init (&options);
+  options.block_size = block_size;
+  session = isdr_session_open (&card->parent, &options, &error);
+  ck_assert_msg (session != NULL, "%s", error != NULL ? error->message : "");
+  return session;
+}
+
+/* ---- tests ------------------------------------------------------------------------------------------- */
+
+static const gsize split_sizes[] = { 100, 255, 256, 1020, 4000 };
+
+START_TEST (test_block_splitting)
+{
+  gsize length = split_sizes[_i];
+  ScriptedCard *card = scripted_card_new (1);
+  g_autoptr(CardTransport) transport = &card->parent;
+  g_autofree guint8 *request = pattern (length);
+  g_autoptr(GError) error = NULL;
+  IsdrSession *session = open_session (card, 0);
+  g_autoptr(GBytes) response = NULL;
+  const IsdrSessionStats *stats;
+
+  response = isdr_session_es10 (session, request, length, &error);
+  ck_assert_ptr_null (error);
+  ck_assert_uint_eq (g_bytes_get_size (response), 0);
+  check_blocks (card, 1, request, length, 255);
+  stats = isdr_session_get_stats (session);
+  ck_assert_uint_eq (stats->es10_commands, 1);
+  ck_assert_uint_eq (stats->store_data_blocks, (length + 254) / 255);
+  ck_assert_uint_eq (stats->get_responses, 0);
+  isdr_session_close (session);
+  ck_assert_uint_eq (card->closes, 1);
+}
+END_TEST
+
+static const guint block_sizes[] = { 120, 250, 1 };
+
+START_TEST (test_block_size_option)
+{
+  guint block_size = block_sizes[_i];
+  /* 1000 bytes, or as many as 256 blocks carry (P2 runs 00..FF) for tiny blocks. */
+  gsize length = MIN (1000, block_size * 256);
+  ScriptedCard *card = scripted_card_new (2);
+  g_autoptr(CardTransport) transport = &card->parent;
+  g_autofree guint8 *request = pattern (length);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IsdrSession) session = open_session (card, block_size);
+  g_autoptr(GBytes) response = isdr_session_es10 (session, request, length, &error);
+
+  ck_assert_ptr_null (error);
+  check_blocks (card, 2, request, length, block_size);
+}
+END_TEST
+
+START_TEST (test_block_size_out_of_range)
+{
+  ScriptedCard *card = scripted_card_new (1);
+  g_autoptr(CardTransport) transport = &card->parent;
+  g_autoptr(GError) error = NULL;
+  IsdrSessionOptions options;
+  IsdrSession *session;
+
+  isdr_session_options_init (&options);
+  options.block_size = 256;
+  session = isdr_session_open (&card->parent, &options, &error);
+  ck_assert_ptr_null (session);
+  ck_assert_str_eq (error->message, "STORE DATA block size 256 is out of range 1..255");
+  ck_assert_uint_eq (card->opens, 0);
+}
+END_TEST
+
+START_TEST (test_channel_cla)
+{
+  guint8 channel = (guint8) _i;
+  ScriptedCard *card = scripted_card_new (channel);
+  g_autoptr(CardTransport) transport = &card->parent;
+  static const guint8 request[] = { 0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A };
+  static const guint8 piece[] = { 0xAA, 0xBB };
+  g_autoptr(GError) error = NULL;
+  IsdrSession *session = open_session (card, 0);
+  g_autoptr(GBytes) response = NULL;
+  gsize length;
+  const guint8 *apdu;
+
+  answer_sw (card, 0x6102);
+  answer (card, piece, sizeof piece, 0x9000);
+  response = isdr_session_es10 (session, request, sizeof request, &error);
+  ck_assert_ptr_null (error);
+  ck_assert_uint_eq (g_bytes_get_size (response), 2);
+  ck_assert_uint_eq (isdr_session_get_channel (session), channel);
+  ck_assert_uint_eq (card->apdus->len, 2);
+  apdu = apdu_at (card, 0, &length);
+  ck_assert_int_eq (apdu[0], expected_store_data_cla (channel));
+  apdu = apdu_at (card, 1, &length);
+  ck_assert_uint_eq (length, 5);
+  ck_assert_int_eq (apdu[0], expected_get_response_cla (channel));
+  ck_assert_int_eq (apdu[1], 0xC0);
+  ck_assert_int_eq (apdu[2], 0x00);
+  ck_assert_int_eq (apdu[3], 0x00);
+  ck_assert_int_eq (apdu[4], 0x02);
+  isdr_session_close (session);
+  ck_assert_uint_eq (card->closes, 1);
+}
+END_TEST
+
+START_TEST (test_get_response_chaining)
+{
+  ScriptedCard *card = scripted_card_new (1);
+  g_autoptr(CardTransport) transport = &card->parent;
+  static const guint8 request[] = { 0xBF, 0x2D, 0x00 };
+  g_autofree guint8 *body = pattern (1000);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IsdrSession) session = open_session (card, 0);
+  g_autoptr(GBytes) response = NULL;
+  static const guint8 expected_le[] = { 0x00, 0x00, 0x00, 0xE8 };
+
+  /* 1000 bytes: 61 00 (256 or more) three times, then 61 E8 for the last 232. */
+  answer_sw (card, 0x6100);
+  answer (card, body, 256, 0x6100);
+  answer (card, body + 256, 256, 0x6100);
+  answer (card, body + 512, 256, 0x61E8);
+  answer (card, body + 768, 232, 0x9000);
+  response = isdr_session_es10 (session, request, sizeof request, &error);
+  ck_assert_ptr_null (error);
+  ck_assert_uint_eq (g_bytes_get_size (response), 1000);
+  ck_assert_mem_eq (g_bytes_get_data (response, NULL), body, 1000);
+  ck_assert_uint_eq (card->apdus->len, 5);
+  for (guint i = 0; i < 4; i++)
+    {
+      gsize length;
+      const guint8 *apdu = apdu_at (card, 1 + i, &length);
+      static const guint8 get_response[] = { 0x01, 0xC0, 0x00, 0x00 };
+
+      ck_assert_uint_eq (length, 5);
+      ck_assert_mem_eq (apdu, get_response, 4);
+      ck_assert_int_eq (apdu[4], expected_le[i]);
+    }
+  ck_assert_uint_eq (isdr_session_get_stats (session)->get_responses, 4);
+  ck_assert_uint_eq (isdr_session_get_last_status_word (session), 0x9000);
+}
+END_TEST
+
+START_TEST (test_wrong_length_6c)
+{
+  ScriptedCard *card = scripted_card_new (1);
+  g_autoptr(CardTransport) transport = &card->parent;
+  static const guint8 request[] = { 0xBF, 0x2E, 0x00 };
+  g_autofree guint8 *body = pattern (0x12);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IsdrSession) session = open_session (card, 0);
+  g_autoptr(GBytes) response = NULL;
+  gsize length;
+  const guint8 *apdu;
+
+  /* 61 20, the GET RESPONSE for 0x20 is refused with 6C 12, the repeat with Le 12 succeeds. */
+  answer_sw (card, 0x6120);
+  answer_sw (card, 0x6C12);
+  answer (card, body, 0x12, 0x9000);
+  response = isdr_session_es10 (session, request, sizeof request, &error);
+  ck_assert_ptr_null (error);
+  ck_assert_uint_eq (g_bytes_get_size (response), 0x12);
+  ck_assert_uint_eq (card->apdus->len, 3);
+  apdu = apdu_at (card, 1, &length);
+  ck_assert_int_eq (apdu[4], 0x20);
+  apdu = apdu_at (card, 2, &length);
+  ck_assert_int_eq (apdu[1], 0xC0);
+  ck_assert_int_eq (apdu[4], 0x12);
+}
+END_TEST
+
+START_TEST (test_direct_answers)
+{
+  ScriptedCard *card = scripted_card_new (1);
+  g_autoptr(CardTransport) transport = &card->parent;
+  static const guint8 request[] = { 0xBF, 0x5A, 0x03, 0x80, 0x01, 0x00 };
+  static const guint8 result[] = { 0xBF, 0x5A, 0x03, 0x80, 0x01, 0x00 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IsdrSession) session = open_session (card, 0);
+  g_autoptr(GBytes) r1 = NULL;
+  g_autoptr(GBytes) r2 = NULL;
+  g_autoptr(GBytes) r3 = NULL;
+
+  /* 90 00 with the data in the same answer (T=1 readers, some modems). */
+  answer (card, result, sizeof result, 0x9000);
+  r1 = isdr_session_es10 (session, request, sizeof request, &error);
+  ck_assert_ptr_null (error);
+  ck_assert_uint_eq (g_bytes_get_size (r1), sizeof result);
+  ck_assert (!isdr_session_get_proactive_pending (session));
+
+  /* 91 xx: success, a proactive command (REFRESH) is pending. */
+  answer (card, result, sizeof result, 0x9110);
+  r2 = isdr_session_es10 (session, request, sizeof request, &error);
+  ck_assert_ptr_null (error);
+  ck_assert_uint_eq (g_bytes_get_size (r2), sizeof result);
+  ck_assert (isdr_session_get_proactive_pending (session));
+  ck_assert_uint_eq (isdr_session_get_last_status_word (session), 0x9110);
+
+  /* 90 00 without data. */
+  answer_sw (card, 0x9000);
+  r3 = isdr_session_es10 (session, request, sizeof request, &error);
+  ck_assert_ptr_null (error);
+  ck_assert_uint_eq (g_bytes_get_size (r3), 0);
+  ck_assert_uint_eq (card->apdus->len, 3);
+}
+END_TEST
+
+START_TEST (test_error_middle_block)
+{
+  ScriptedCard *card = scripted_card_new (1);
+  g_autoptr(CardTransport) transport = &card->parent;
+  g_autofree guint8 *request = pattern (600);
+  g_autoptr(GError) error = NULL;
+  IsdrSession *session = open_session (card, 0);
+  g_autoptr(GBytes) response = NULL;
+
+  answer_sw (card, 0x9000);
+  answer_sw (card, 0x6A80);
+  response = isdr_session_es10 (session, request, 600, &error);
+  ck_assert_ptr_null (response);
+  ck_assert_int_eq (error->code, EUICCD_ERROR_CARD);
+  ck_assert_str_eq (error->message, "GetProfilesInfo (BF2D): STORE DATA block 1 of 3 answered 6A80");
+  /* The third block is never sent. */
+  ck_assert_uint_eq (card->apdus->len, 2);
+  isdr_session_close (session);
+  ck_assert_uint_eq (card->closes, 1);
+}
+END_TEST
+
+static const guint16 error_words[] = { 0x6A88, 0x6A80, 0x6985, 0x6D00, 0x6F00 };
+
+START_TEST (test_error_last_block)
+{
+  ScriptedCard *card = scripted_card_new (1);
+  g_autoptr(CardTransport) transport = &card->parent;
+  static const guint8 request[] = { 0xBF, 0x55, 0x00 };
+  g_autoptr(GError) error = NULL;
+  IsdrSession *session = open_session (card, 0);
+  g_autoptr(GBytes) response = NULL;
+  g_autofree gchar *expected = g_strdup_printf ("GetEimConfigurationData (BF55): card answered %04X",
+                                                error_words[_i]);
+
+  answer_sw (card, error_words[_i]);
+  response = isdr_session_es10 (session, request, sizeof request, &error);
+  ck_assert_ptr_null (response);
+  ck_assert_int_eq (error->code, EUICCD_ERROR_CARD);
+  ck_assert_str_eq (error->message, expected);
+  ck_assert_uint_eq (isdr_session_get_last_status_word (session), error_words[_i]);
+  isdr_session_close (session);
+  ck_assert_uint_eq (card->closes, 1);
+}
+END_TEST
+
+START_TEST (test_error_during_get_response)
+{
+  ScriptedCard *card = scripted_card_new (3);
+  g_autoptr(CardTransport) transport = &card->parent;
+  static const guint8 request[] = { 0xBF, 0x7E, 0x00 };
+  static const guint8 piece[] = { 1, 2, 3, 4 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IsdrSession) session = open_session (card, 0);
+  g_autoptr(GBytes) response = NULL;
+
+  answer_sw (card, 0x6104);
+  answer (card, piece, sizeof piece, 0x6F00);
+  response = isdr_session_es10 (session, request, sizeof request, &error);
+  ck_assert_ptr_null (response);
+  ck_assert_str_eq (error->message, "ES10 request (BF7E): card answered 6F00");
+}
+END_TEST
+
+START_TEST (test_response_bound)
+{
+  ScriptedCard *card = scripted_card_new (1);
+  g_autoptr(CardTransport) transport = &card->parent;
+  static const guint8 request[] = { 0xBF, 0x2D, 0x00 };
+  g_autofree guint8 *piece = pattern (256);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IsdrSession) session = open_session (card, 0);
+  g_autoptr(GBytes) response = NULL;
+  guint n = ISDR_MAX_RESPONSE_LENGTH / 256;
+
+  /* Exactly the bound is accepted... */
+  answer_sw (card, 0x6100);
+  for (guint i = 0; i < n - 1; i++)
+    answer (card, piece, 256, 0x6100);
+  answer (card, piece, 256, 0x9000);
+  response = isdr_session_es10 (session, request, sizeof request, &error);
+  ck_assert_ptr_null (error);
+  ck_assert_uint_eq (g_bytes_get_size (response), ISDR_MAX_RESPONSE_LENGTH);
+  g_clear_pointer (&response, g_bytes_unref);
+
+  /* ...one byte more is not. */
+  answer_sw (card, 0x6100);
+  for (guint i = 0; i < n; i++)
+    answer (card, piece, 256, 0x6101);
+  answer (card, piece, 1, 0x9000);
+  response = isdr_session_es10 (session, request, sizeof request, &error);
+  ck_assert_ptr_null (response);
+  ck_assert_int_eq (error->code, EUICCD_ERROR_INVALID_DATA);
+  ck_assert_str_eq (error->message, "GetProfilesInfo (BF2D): response exceeds 65536 bytes");
+  g_clear_error (&error);
+  g_queue_clear_full (&card->answers, (GDestroyNotify) g_bytes_unref);
+
+  /* A smaller bound set for the session. */
+  isdr_session_set_max_response_length (session, 1000);
+  answer_sw (card, 0x6100);
+  for (guint i = 0; i < 4; i++)
+    answer (card, piece, 256, 0x6100);
+  response = isdr_session_es10 (session, request, sizeof request, &error);
+  ck_assert_ptr_null (response);
+  ck_assert_str_eq (error->message, "GetProfilesInfo (BF2D): response exceeds 1000 bytes");
+  /* Stopped at the piece that crossed the bound: STORE DATA + 4 GET RESPONSE. */
+  ck_assert_uint_eq (isdr_session_get_stats (session)->get_responses, n + (n + 1) + 4);
+}
+END_TEST
+
+START_TEST (test_endless_61xx_without_data)
+{
+  ScriptedCard *card = scripted_card_new (1);
+  g_autoptr(CardTransport) transport = &card->parent;
+  static const guint8 request[] = { 0xBF, 0x2B, 0x00 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IsdrSession) session = open_session (card, 0);
+  g_autoptr(GBytes) response = NULL;
+
+  for (guint i = 0; i < 100; i++)
+    answer_sw (card, 0x6110);
+  response = isdr_session_es10 (session, request, sizeof request, &error);
+  ck_assert_ptr_null (response);
+  ck_assert_str_eq (error->message, "RetrieveNotificationsList (BF2B): card answered 6110 9 times in a row without data");
+  ck_assert_uint_eq (card->apdus->len, 9);
+}
+END_TEST
+
+START_TEST (test_request_too_large)
+{
+  ScriptedCard *card = scripted_card_new (1);
+  g_autoptr(CardTransport) transport = &card->parent;
+  gsize length = 256 * 255 + 1;
+  g_autofree guint8 *request = pattern (length);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IsdrSession) session = open_session (card, 0);
+  g_autoptr(GBytes) response = isdr_session_es10 (session, request, length, &error);
+
+  ck_assert_ptr_null (response);
+  ck_assert_int_eq (error->code, EUICCD_ERROR_INVALID_ARGS);
+  ck_assert_str_eq (error->message, "GetProfilesInfo (BF2D): request of 65281 bytes needs 257 STORE DATA blocks of "
+                                    "255 bytes, at most 256 fit in P2");
+  ck_assert_uint_eq (card->apdus->len, 0);
+}
+END_TEST
+
+START_TEST (test_transport_failure)
+{
+  ScriptedCard *card = scripted_card_new (1);
+  g_autoptr(CardTransport) transport = &card->parent;
+  static const guint8 request[] = { 0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A };
+  g_autoptr(GError) error = NULL;
+  IsdrSession *session = open_session (card, 0);
+  g_autoptr(GBytes) response = NULL;
+
+  card->transmit_fails = TRUE;
+  response = isdr_session_es10 (session, request, sizeof request, &error);
+  ck_assert_ptr_null (response);
+  ck_assert_int_eq (error->code, EUICCD_ERROR_TIMEOUT);
+  ck_assert_str_eq (error->message, "GetEID (BF3E): STORE DATA block 0: scripted: APDU 81 E2: no answer in 30000 ms");
+  isdr_session_close (session);
+  ck_assert_uint_eq (card->closes, 1);
+  ck_assert (!card->channel_open);
+}
+END_TEST
+
+START_TEST (test_open_failures)
+{
+  g_autoptr(GError) error = NULL;
+  ScriptedCard *refused = scripted_card_new (1);
+  ScriptedCard *bad_channel = scripted_card_new (20);
+  ScriptedCard *zero_channel = scripted_card_new (0);
+  g_autoptr(CardTransport) t1 = &refused->parent;
+  g_autoptr(CardTransport) t2 = &bad_channel->parent;
+  g_autoptr(CardTransport) t3 = &zero_channel->parent;
+  IsdrSession *session;
+
+  refused->open_fails = TRUE;
+  session = isdr_session_open (t1, NULL, &error);
+  ck_assert_ptr_null (session);
+  ck_assert_str_eq (error->message, "Opening the ISD-R session: scripted: opening a logical channel: SELECT answered 6A82");
+  ck_assert_uint_eq (refused->closes, 0);
+  g_clear_error (&error);
+
+  /* A channel the CLA byte cannot carry: refused, and the channel that was opened is closed again. */
+  session = isdr_session_open (t2, NULL, &error);
+  ck_assert_ptr_null (session);
+  ck_assert_str_eq (error->message, "Opening the ISD-R session: scripted returned logical channel 20, expected 1 to 19");
+  ck_assert_uint_eq (bad_channel->opens, 1);
+  ck_assert_uint_eq (bad_channel->closes, 1);
+  g_clear_error (&error);
+
+  session = isdr_session_open (t3, NULL, &error);
+  ck_assert_ptr_null (session);
+  ck_assert_uint_eq (zero_channel->closes, 1);
+}
+END_TEST
+
+START_TEST (test_select_response_and_default_aid)
+{
+  ScriptedCard *card = scripted_card_new (1);
+  g_autoptr(CardTransport) transport = &card->parent;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IsdrSession) session = isdr_session_open (transport, NULL, &error);
+  GBytes *fci;
+
+  ck_assert_ptr_nonnull (session);
+  fci = isdr_session_get_select_response (session);
+  ck_assert_ptr_nonnull (fci);
+  ck_assert_uint_eq (g_bytes_get_size (fci), 2);
+  ck_assert_ptr_eq (isdr_session_get_transport (session), transport);
+  ck_assert_int_eq (ISDR_DEFAULT_AID[0], 0xA0);
+  ck_assert_int_eq (ISDR_DEFAULT_AID[15], 0x00);
+  ck_assert_int_eq (ISDR_DEFAULT_AID[14], 0x01);
+}
+END_TEST
+
+static Suite *
+isdr_session_suite (void)
+{
+  Suite *s = suite_create ("isdr-session");
+  TCase *blocks = tcase_create ("blocks");
+  TCase *responses = tcase_create ("responses");
+  TCase *lifecycle = tcase_create ("lifecycle");
+
+  tcase_add_loop_test (blocks, test_block_splitting, 0, G_N_ELEMENTS (split_sizes));
+  tcase_add_loop_test (blocks, test_block_size_option, 0, G_N_ELEMENTS (block_sizes));
+  tcase_add_test (blocks, test_block_size_out_of_range);
+  tcase_add_loop_test (blocks, test_channel_cla, 1, 20);
+  tcase_add_test (blocks, test_request_too_large);
+  suite_add_tcase (s, blocks);
+
+  tcase_add_test (responses, test_get_response_chaining);
+  tcase_add_test (responses, test_wrong_length_6c);
+  tcase_add_test (responses, test_direct_answers);
+  tcase_add_test (responses, test_error_middle_block);
+  tcase_add_loop_test (responses, test_error_last_block, 0, G_N_ELEMENTS (error_words));
+  tcase_add_test (responses, test_error_during_get_response);
+  tcase_add_test (responses, test_response_bound);
+  tcase_add_test (responses, test_endless_61xx_without_data);
+  tcase_add_test (responses, test_transport_failure);
+  suite_add_tcase (s, responses);
+
+  tcase_add_test (lifecycle, test_open_failures);
+  tcase_add_test (lifecycle, test_select_response_and_default_aid);
+  suite_add_tcase (s, lifecycle);
+  return s;
+}
+
+int
+main (void)
+{
+  SRunner *runner = srunner_create (isdr_session_suite ());
+  int failed;
+
+  srunner_run_all (runner, CK_NORMAL);
+  failed = srunner_ntests_failed (runner);
+  srunner_free (runner);
+  return failed == 0 ? 0 : 1;
+}
