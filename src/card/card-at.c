@@ -207,8 +207,10 @@ at_command_full (CardAt *self, const gchar *command, const gchar *prefix, gboole
         {
           const gchar *info = card_at_parser_get_info (self->parser);
 
-          g_debug ("AT %s < %s%s%sOK", self->path, prefix != NULL && info != NULL ? prefix : "",
-                   info != NULL ? info : "", info != NULL ? " " : "");
+          if (info != NULL)
+            g_debug ("AT %s < %s %s, OK", self->path, prefix != NULL ? prefix : "", info);
+          else
+            g_debug ("AT %s < OK", self->path);
           if (ret_info != NULL)
             *ret_info = g_strdup (info);
           return TRUE;
