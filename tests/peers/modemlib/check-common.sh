@@ -16,9 +16,9 @@ pass() {
   echo "ok: $*"
 }
 
-# The card's state file: the software eUICC's own initialiser writes it.
+# make_state FILE EID: the card's state file, written by the software eUICC's own initialiser.
 make_state() {
-  "$PY" "$peers/softeuicc/init.py" --state "$1" >"$tmp/init.log" 2>&1 || {
+  "$PY" "$peers/softeuicc/init.py" --state "$1" --eid "$2" >"$tmp/init.log" 2>&1 || {
     cat "$tmp/init.log"
     echo "FAIL: softeuicc/init.py could not create $1"
     exit 1
