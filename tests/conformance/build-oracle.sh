@@ -15,6 +15,9 @@
 # result is built in a temporary folder and renamed into place, so nobody ever
 # sees half a build.
 #
+#   build-oracle.sh                      build if needed, print the program
+#   build-oracle.sh --print-reference    print the reference folder only
+#
 # Exit status: 0 oracle ready; 77 the reference or asn1c is missing (the
 # caller's test is skipped); 99 the oracle failed to build.
 
@@ -33,12 +36,24 @@ fi
 # Order matters to asn1c only in that every import must be among them.
 modules="PKIX1Explicit88.asn PKIX1Implicit88.asn PEDefinitions.asn RSPDefinitions-v2.5.asn SGP32Definitions-v1.2.asn"
 
+# --print-reference: only say where the reference is (for tests that read
+# other files of it), with the same skip when it is missing.
+print_reference=no
+if [ "${1:-}" = "--print-reference" ]; then
+  print_reference=yes
+fi
+
 for m in $modules; do
   if [ ! -r "$reference/asn1/$m" ]; then
     echo "ASN.1 reference not found at $reference (no asn1/$m; set EUICCD_SHARED_REFERENCE): conformance skipped" >&2
     exit 77
   fi
 done
+
+if [ "$print_reference" = yes ]; then
+  echo "$reference"
+  exit 0
+fi
 
 if ! command -v asn1c >/dev/null 2>&1; then
   echo "asn1c not installed (Debian package asn1c): conformance skipped" >&2
@@ -105,8 +120,12 @@ module_paths=
 for m in $modules; do
   module_paths="$module_paths ../asn1/$m"
 done
+# -fwide-types: without it asn1c maps a plain INTEGER to a C long, and the
+# edited CertificateSerialNumber could not hold the 9 to 20 byte serial numbers
+# of real certificates (the SGP.26 test CI's is 9 bytes), so every message
+# carrying a certificate would fail to decode.  Encodings are unaffected.
 # shellcheck disable=SC2086 # the module list is ours and has no spaces
-if ! (cd "$work/gen" && asn1c -fcompound-names -pdu=all $module_paths) > "$work/asn1c.log" 2>&1; then
+if ! (cd "$work/gen" && asn1c -fcompound-names -fwide-types -pdu=all $module_paths) > "$work/asn1c.log" 2>&1; then
   echo "build-oracle: asn1c failed on the reference modules; its last words:" >&2
   tail -n 20 "$work/asn1c.log" >&2
   exit 99
