@@ -147,6 +147,11 @@ else
 fi
 stop_fake
 
+# Hostile input, in-process against the same modem code: random and mangled messages.
+make_state "$tmp/hostile.json" "$EID"
+"$PY" "$peers/modemlib/hostile_input.py" mbim "$tmp/hostile.json" 2000 >"$tmp/out" 2>&1
+expect "2000 random and mangled MBIM messages: all answered, no exception" "none crashed" "$tmp/out"
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed; fake modem log:"
   sed 's/^/    /' "$tmp/fake.err"

@@ -117,6 +117,11 @@ expect "slot 2: slot 1 refused" "open error=48" "$tmp/out"
 expect "slot 2: slot 2 served" "open error=0 channel=1" "$tmp/out"
 stop_fake
 
+# Hostile input, in-process against the same modem code: random and mangled messages.
+make_state "$tmp/hostile.json" "$EID"
+"$PY" "$peers/modemlib/hostile_input.py" qmi "$tmp/hostile.json" 2000 >"$tmp/out" 2>&1
+expect "2000 random and mangled QMI messages: all answered, no exception" "none crashed" "$tmp/out"
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed; fake modem log:"
   sed 's/^/    /' "$tmp/fake.err"

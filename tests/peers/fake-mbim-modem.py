@@ -86,6 +86,7 @@ class FakeMbimModem:
     def __init__(self, card, modem_faults, verbose):
         self.card = card
         self.verbose = verbose
+        self.unexpected = []  # exceptions no handler expected: bugs, listed for the self-tests
         self.no_channels = fault_value(modem_faults, "mbim-no-channels") is not None
         slow = fault_value(modem_faults, "mbim-slow")
         self.slow_seconds = 0.0
@@ -164,6 +165,7 @@ class FakeMbimModem:
             return mbim.STATUS_INVALID_PARAMETERS, b""
         except Exception as exc:  # the card or a handler broke: answer, never go silent
             self.log("%s: failure %r" % (name, exc))
+            self.unexpected.append(repr(exc))
             return mbim.STATUS_FAILURE, b""
         self.log("%s: ok" % name)
         return mbim.STATUS_SUCCESS, info

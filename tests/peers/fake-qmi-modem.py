@@ -72,6 +72,7 @@ class FakeQmiModem:
         self.card = card
         self.slot = slot
         self.verbose = verbose
+        self.unexpected = []  # exceptions no handler expected: bugs, listed for the self-tests
         self.open_denied = fault_value(modem_faults, "qmi-open-denied") is not None
         slow = fault_value(modem_faults, "qmi-slow")
         self.slow_seconds = 0.0
@@ -117,6 +118,7 @@ class FakeQmiModem:
         except Exception as exc:  # the card or a handler broke: answer, never go silent
             self.log("service 0x%02x message 0x%04x: internal error %r"
                      % (msg.service, msg.message_id, exc))
+            self.unexpected.append(repr(exc))
             return qmux.build_response(msg, qmux.ERR_INTERNAL)
         self.log("service 0x%02x message 0x%04x: ok" % (msg.service, msg.message_id))
         return qmux.build_response(msg, qmux.ERR_NONE, tlvs)

@@ -85,7 +85,7 @@ class MbimStreamParser:
 
 def plausible_type(msg_type):
     """Small type numbers, host or function direction; anything else is line noise."""
-    return 0 < (msg_type & 0x7FFFFFFF) < 0x100 and (msg_type & 0x7FFFFF00) == 0
+    return 0 < (msg_type & 0x7FFFFFFF) < 0x100
 
 
 def header(msg_type, length, transaction):

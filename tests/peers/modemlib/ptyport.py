@@ -92,8 +92,3 @@ class StopFlag:
     def _handler(self, signum, frame):
         self.stop = True
 
-
-def log(prog, verbose, message):
-    if verbose:
-        sys.stderr.write("%s: %s\n" % (prog, message))
-        sys.stderr.flush()
