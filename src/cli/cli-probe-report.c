@@ -44,10 +44,7 @@ cli_probe_report_collect (CliProbeReport *report, IsdrSession *session, GError *
 
   /* Without the EID the card is not usable as an eUICC at all: that ends the probe. */
   if (!es10_get_eid (session, &report->eid, error))
-    {
-      g_prefix_error (error, "GetEID: ");
-      return FALSE;
-    }
+    return FALSE;
 
   if (!es10_get_euicc_info2 (session, &report->info2, &local_error))
     {

@@ -49,7 +49,7 @@ expect_error "badlen:BF55" "eIM configuration: .*(length|beyond|truncated)"
 expect_error "truncate:BF2B" "notifications: .*(length|beyond|truncated)"
 expect_error "garbage:BF3E" "GetEID"
 expect_error "nochannel" "(channel|6A81)"
-expect_error "slow:BF22:3000" "(timed out|timeout|Timeout)" --apdu-timeout 1000
+expect_error "slow:BF22:3000" "(timed out|timeout|no answer .* within)" --apdu-timeout 1000
 
 # With the faults cleared the same card answers again: the errors above were the card's, not leftovers.
 expect_ok() {
