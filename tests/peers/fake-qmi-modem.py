@@ -20,6 +20,7 @@ import struct
 import sys
 import time
 
+sys.dont_write_bytecode = True  # the source tree may be read-only (distcheck)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from modemlib import qmux  # noqa: E402

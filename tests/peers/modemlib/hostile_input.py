@@ -14,6 +14,7 @@ import struct
 import sys
 
 PEERS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # the source tree may be read-only (distcheck)
 sys.path.insert(0, PEERS)
 
 from modemlib import mbim, qmux  # noqa: E402

@@ -17,6 +17,7 @@ import sys
 import time
 import uuid
 
+sys.dont_write_bytecode = True  # the source tree may be read-only (distcheck)
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from modemlib import mbim  # noqa: E402
