@@ -20,6 +20,7 @@ es10_pending_notification_free (Es10PendingNotification *notification)
   g_free (notification->iccid);
   g_clear_pointer (&notification->transaction_id, g_bytes_unref);
   g_free (notification->eim_id);
+  g_clear_pointer (&notification->package_operations, g_array_unref);
   g_clear_pointer (&notification->raw, g_bytes_unref);
   g_free (notification);
 }
@@ -320,6 +321,72 @@ parse_other_signed (Es10PendingNotification *notification, const DerTlv *tlv, co
   return TRUE;
 }
 
+const gchar *
+es10_euicc_result_name (guint32 tag)
+{
+  switch (tag)
+    {
+    case 0x83: return "enable";
+    case 0x84: return "disable";
+    case 0x85: return "delete";
+    case 0xBF2D: return "listProfileInfo";
+    case 0xA6: return "getRAT";
+    case 0x87: return "configureImmediateEnable";
+    case 0xA8: return "addEim";
+    case 0x89: return "deleteEim";
+    case 0x8A: return "updateEim";
+    case 0xAB: return "listEim";
+    case 0x8C: return "rollback";
+    case 0x8D: return "setFallbackAttribute";
+    case 0x8E: return "unsetFallbackAttribute";
+    case 0x02: return "processingTerminated";
+    case 0xBF65: return "setDefaultDpAddress";
+    default: return "unknown";
+    }
+}
+
+/* euiccResult: SEQUENCE OF EuiccResultData. Plain INTEGER results keep their code; structured ones (profile
+ * lists, RAT, eIM lists) only their tag, except addEimResult whose CHOICE is either a token (ok) or a code. */
+static gboolean
+parse_euicc_results (Es10PendingNotification *notification, const DerTlv *list, const gchar *structure,
+                     GError **error)
+{
+  DerReader reader;
+
+  if (!es10_enter (list, structure, "euiccResult", &reader, error))
+    return FALSE;
+  notification->package_operations = g_array_new (FALSE, TRUE, sizeof (Es10EuiccResultItem));
+  while (!der_reader_at_end (&reader))
+    {
+      Es10EuiccResultItem item = { 0 };
+      DerTlv result;
+
+      if (!es10_next (&reader, structure, &result, error))
+        return FALSE;
+      item.tag = result.tag;
+      if (!result.constructed)
+        {
+          if (!es10_read_int (&result, structure, es10_euicc_result_name (result.tag), &item.code, error))
+            return FALSE;
+          item.has_code = TRUE;
+        }
+      else if (result.tag == 0xA8)
+        {
+          DerReader inner;
+          DerTlv choice;
+
+          if (!es10_enter (&result, structure, "addEimResult", &inner, error) ||
+              !es10_next (&inner, structure, &choice, error))
+            return FALSE;
+          item.has_code = TRUE;
+          if (choice.tag == 0x02 && !es10_read_int (&choice, structure, "addEimResultCode", &item.code, error))
+            return FALSE;
+        }
+      g_array_append_val (notification->package_operations, item);
+    }
+  return TRUE;
+}
+
 static gboolean
 parse_euicc_package_result (Es10PendingNotification *notification, const DerTlv *tlv, GError **error)
 {
@@ -357,6 +424,7 @@ parse_euicc_package_result (Es10PendingNotification *notification, const DerTlv 
       return FALSE;
     }
 
+  notification->package_result_variant = choice.tag;
   if (choice.tag == 0xA2)
     body = choice;
   else if (!find_required (&choice, 0x30, structure, variant, &body, error))
@@ -383,6 +451,18 @@ parse_euicc_package_result (Es10PendingNotification *notification, const DerTlv 
           g_clear_pointer (&notification->transaction_id, g_bytes_unref);
           notification->transaction_id = es10_read_octets (&item, structure, "eimTransactionId", 1, 16, error);
           if (notification->transaction_id == NULL)
+            return FALSE;
+          break;
+        case 0x81:
+          if (choice.tag != 0xA2)
+            {
+              if (!es10_read_int (&item, structure, "counterValue", &notification->counter_value, error))
+                return FALSE;
+              notification->has_counter_value = TRUE;
+            }
+          break;
+        case 0x30:
+          if (choice.tag == 0xA0 && !parse_euicc_results (notification, &item, structure, error))
             return FALSE;
           break;
         case 0x83:

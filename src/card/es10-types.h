@@ -255,6 +255,17 @@ typedef enum {
   ES10_PENDING_EUICC_PACKAGE_RESULT,                 /* BF51 */
 } Es10PendingKind;
 
+/* One EuiccResultData of a signed eUICC package result: which PSMO or eCO it answers (its context tag) and its
+ * result code where the result is a plain code (ok(0), iccidOrAidNotFound(1), ...). */
+typedef struct {
+  guint32 tag;                        /* 0x83 enableResult, 0x84 disable, 0x85 delete, 0xBF2D listProfileInfo, ... */
+  gboolean has_code;
+  gint64 code;
+} Es10EuiccResultItem;
+
+/* The PSMO/eCO name of an EuiccResultData tag, e.g. "enable" for 0x83; "unknown" otherwise. */
+const gchar *es10_euicc_result_name (guint32 tag);
+
 /* One SGP32-PendingNotification or EuiccPackageResult. `raw` is the whole TLV, to be forwarded unchanged. */
 typedef struct {
   Es10PendingKind kind;
@@ -266,6 +277,11 @@ typedef struct {
   GBytes *transaction_id;             /* SM-DP+ transactionId (install results) or eimTransactionId */
   gchar *eim_id;                      /* eUICC package results */
   gint64 package_error_code;          /* euiccPackageErrorCode of euiccPackageErrorSigned, else 0 */
+  guint32 package_result_variant;     /* eUICC package results: 0xA0 euiccPackageResultSigned,
+                                       * 0xA1 euiccPackageErrorSigned, 0xA2 euiccPackageErrorUnsigned */
+  gboolean has_counter_value;
+  gint64 counter_value;               /* eUICC package results (signed variants) */
+  GArray *package_operations;         /* of Es10EuiccResultItem, one per PSMO/eCO result; NULL otherwise */
   GBytes *raw;
 } Es10PendingNotification;
 

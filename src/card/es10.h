@@ -7,3 +7,4 @@
 #include "card/es10-profiles.h"
 #include "card/es10-notifications.h"
 #include "card/es10-eim.h"
+#include "card/es10-package.h"

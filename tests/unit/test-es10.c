@@ -1020,6 +1020,63 @@ START_TEST (test_function_names)
 }
 END_TEST
 
+
+/* ES10b.LoadEuiccPackage results (test-vectors.md section C) decoded with their per-operation results. */
+START_TEST (test_load_euicc_package_results)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) signed_hex = g_string_new ("BF5167A0653020800465696D31810101820801020304050607088301073008830100BF2D02A0005F3740");
+  g_autoptr(GBytes) result_signed = NULL;
+  g_autoptr(GBytes) unsigned_error = from_hex ("BF5112A210800465696D3182080102030405060708");
+  g_autoptr(GBytes) request = NULL;
+  g_autoptr(GBytes) not_a_package = from_hex ("BF2D00");
+  g_autoptr(Es10PendingNotification) r = NULL;
+  const Es10EuiccResultItem *item;
+  gsize n;
+  const guint8 *d;
+
+  for (int i = 0; i < 64; i++)
+    g_string_append (signed_hex, "AA");
+  result_signed = from_hex (signed_hex->str);
+  d = g_bytes_get_data (result_signed, &n);
+  r = es10_load_euicc_package_decode (d, n, &error);
+  ck_assert_msg (r != NULL, "%s", error ? error->message : "");
+  ck_assert_uint_eq (r->package_result_variant, 0xA0);
+  ck_assert_str_eq (r->eim_id, "eim1");
+  ck_assert (r->has_counter_value && r->counter_value == 1);
+  ck_assert (r->has_seq_number && r->seq_number == 7);
+  ck_assert_uint_eq (g_bytes_get_size (r->transaction_id), 8);
+  ck_assert_uint_eq (r->package_operations->len, 2);
+  item = &g_array_index (r->package_operations, Es10EuiccResultItem, 0);
+  ck_assert_uint_eq (item->tag, 0x83);
+  ck_assert (item->has_code && item->code == 0);
+  ck_assert_str_eq (es10_euicc_result_name (item->tag), "enable");
+  item = &g_array_index (r->package_operations, Es10EuiccResultItem, 1);
+  ck_assert_uint_eq (item->tag, 0xBF2D);
+  ck_assert (!item->has_code);
+  ck_assert (g_bytes_equal (r->raw, result_signed));
+  g_clear_pointer (&r, es10_pending_notification_free);
+
+  d = g_bytes_get_data (unsigned_error, &n);
+  r = es10_load_euicc_package_decode (d, n, &error);
+  ck_assert_msg (r != NULL, "%s", error ? error->message : "");
+  ck_assert_uint_eq (r->package_result_variant, 0xA2);
+  ck_assert (!r->has_seq_number);
+  ck_assert (r->package_operations == NULL);
+
+  /* The request must be one well-formed BF51; anything else is refused before the card sees it. */
+  request = from_hex ("BF5103800100");
+  ck_assert (es10_load_euicc_package_check (request, NULL));
+  ck_assert (!es10_load_euicc_package_check (not_a_package, &error));
+  ck_assert_msg (strstr (error->message, "EuiccPackageRequest") != NULL, "%s", error->message);
+  g_clear_error (&error);
+
+  d = g_bytes_get_data (not_a_package, &n);
+  ck_assert (es10_load_euicc_package_decode (d, n, &error) == NULL);
+  ck_assert_msg (strstr (error->message, "EuiccPackageResult") != NULL, "%s", error->message);
+}
+END_TEST
+
 static Suite *
 es10_suite (void)
 {
@@ -1045,6 +1102,7 @@ es10_suite (void)
   tcase_add_test (decoders, test_decode_profiles_refusals);
   tcase_add_test (decoders, test_decode_pending_notifications);
   tcase_add_test (decoders, test_decode_package_results);
+  tcase_add_test (decoders, test_load_euicc_package_results);
   tcase_add_test (decoders, test_decode_list_notification_and_remove);
   tcase_add_test (decoders, test_decode_eim_configuration);
   tcase_add_test (decoders, test_eim_configuration_round_trip);

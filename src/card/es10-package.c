@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "config.h"
+
+#define G_LOG_DOMAIN "euiccd-card"
+
+#include "card/es10-notifications.h"
+#include "card/es10-package.h"
+#include "card/es10-private.h"
+#include "euiccd-error.h"
+
+gboolean
+es10_load_euicc_package_check (GBytes *request, GError **error)
+{
+  DerTlv tlv;
+  gsize length;
+  const guint8 *data = g_bytes_get_data (request, &length);
+
+  if (!der_parse_expect (data, length, 0xBF51, &tlv, error))
+    {
+      g_prefix_error (error, "EuiccPackageRequest: ");
+      return FALSE;
+    }
+  if (!der_validate (&tlv, error))
+    {
+      g_prefix_error (error, "EuiccPackageRequest: ");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+Es10PendingNotification *
+es10_load_euicc_package_decode (const guint8 *data, gsize length, GError **error)
+{
+  DerTlv tlv;
+
+  /* The same BF51 the notification list carries: one decoder serves both. */
+  if (!es10_parse_outer (data, length, 0xBF51, "EuiccPackageResult", &tlv, error))
+    return NULL;
+  return es10_pending_notification_decode (data, length, error);
+}
+
+gboolean
+es10_load_euicc_package (IsdrSession *session, GBytes *request, Es10PendingNotification **ret_result, GError **error)
+{
+  g_autoptr(GBytes) response = NULL;
+  gsize length = 0;
+  const guint8 *data;
+
+  if (!es10_load_euicc_package_check (request, error))
+    return FALSE;
+  response = es10_transact (session, request, error);
+  if (response == NULL)
+    return FALSE;
+  data = g_bytes_get_data (response, &length);
+  *ret_result = es10_load_euicc_package_decode (data, length, error);
+  return *ret_result != NULL;
+}
