@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The durable state in StateDirectory (mode 0700, files 0600):
+ *   outbox/<key>.msg  results the eUICC does not keep and an eIM has not acknowledged yet; each file framed
+ *                     with its eIM, creation time, length and a SHA-256, so a truncated or damaged file is
+ *                     recognised, moved to corrupt/ and skipped instead of being sent or stopping the daemon
+ *   <name>            small state files (the scheduler state, cached card facts) written whole
+ *   history           the last N eIM package outcomes, one JSON object a line, oldest first
+ *   corrupt/          files found damaged, kept for a human to look at
+ * Every write is atomic: a temporary file in the same directory, write, fsync, rename, fsync of the
+ * directory. A power cut leaves the old file or the new one, never half of one; leftover temporary files
+ * are removed when the store is opened. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define DAEMON_STORE_MAX_KEY_LENGTH 128
+#define DAEMON_STORE_MAX_EIM_ID_LENGTH 128
+#define DAEMON_STORE_MAX_MESSAGE_SIZE (4 * 1024 * 1024)
+#define DAEMON_STORE_MAX_FILE_SIZE (1024 * 1024)
+#define DAEMON_STORE_DEFAULT_HISTORY_SIZE 100
+
+typedef struct _DaemonStore DaemonStore;
+
+/* Creates `directory` (and parents) when absent, tightens it to 0700, removes leftover temporary files and
+ * loads the history (damaged lines are skipped with a warning). `history_size` bounds the history (>= 1). */
+DaemonStore *daemon_store_open (const gchar *directory, guint history_size, GError **error);
+void daemon_store_free (DaemonStore *store);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DaemonStore, daemon_store_free)
+const gchar *daemon_store_get_directory (const DaemonStore *store);
+
+/* Keys and file names: 1..128 of [A-Za-z0-9._-], not starting with '.', so they can never name another
+ * path. */
+gboolean daemon_store_name_is_valid (const gchar *name);
+
+/* ---- outbox ---- */
+typedef struct {
+  gchar *eim_id;     /* the eIM the message is for */
+  gchar *key;        /* the caller's key, e.g. the eimTransactionId in hex */
+  GBytes *message;   /* the bytes to deliver */
+  gint64 created;    /* wall-clock µs when it was put */
+} DaemonOutboxEntry;
+
+void daemon_outbox_entry_free (DaemonOutboxEntry *entry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DaemonOutboxEntry, daemon_outbox_entry_free)
+
+/* Stores `message` for `eim_id` under `key`, replacing an entry with the same key. `eim_id` is 1..128
+ * bytes of UTF-8; `message` at most DAEMON_STORE_MAX_MESSAGE_SIZE. */
+gboolean daemon_store_outbox_put (DaemonStore *store, const gchar *eim_id, const gchar *key, GBytes *message,
+                                  GError **error);
+
+/* Every entry, oldest first (DaemonOutboxEntry, freed with the array). Damaged files are moved to corrupt/
+ * and skipped; a message naming each of them is logged with g_warning and, when `ret_problems` is not NULL,
+ * returned there (a GPtrArray of strings, empty when all was well). Fails only when the outbox itself cannot
+ * be read. */
+GPtrArray *daemon_store_outbox_list (DaemonStore *store, GPtrArray **ret_problems, GError **error);
+
+/* Removes the entry with `key`: EUICCD_ERROR_NOT_FOUND when there is none. */
+gboolean daemon_store_outbox_remove (DaemonStore *store, const gchar *key, GError **error);
+
+/* ---- small state files ---- */
+/* Whole-file atomic write of at most DAEMON_STORE_MAX_FILE_SIZE bytes. */
+gboolean daemon_store_write_file (DaemonStore *store, const gchar *name, GBytes *contents, GError **error);
+/* EUICCD_ERROR_NOT_FOUND when the file does not exist (a first start), EUICCD_ERROR_INVALID_DATA when it
+ * is larger than DAEMON_STORE_MAX_FILE_SIZE. */
+GBytes *daemon_store_read_file (DaemonStore *store, const gchar *name, GError **error);
+/* Removing a file that does not exist is not an error. */
+gboolean daemon_store_remove_file (DaemonStore *store, const gchar *name, GError **error);
+
+/* ---- history of eIM package outcomes ---- */
+typedef struct {
+  gint64 time;            /* wall-clock µs when the package finished */
+  gchar *eim_id;          /* NULL when unknown */
+  gchar *transaction_id;  /* eimTransactionId in hex, NULL when the package had none */
+  gchar *operation;       /* what the package asked: "profileDownload", "enable", "eimConfiguration", ... */
+  gchar *result;          /* "ok" or the error's name or code: "iccidNotFound", "network", ... */
+  gchar *detail;          /* a human sentence, no personal data; NULL for none */
+} DaemonHistoryEntry;
+
+DaemonHistoryEntry *daemon_history_entry_copy (const DaemonHistoryEntry *entry);
+void daemon_history_entry_free (DaemonHistoryEntry *entry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DaemonHistoryEntry, daemon_history_entry_free)
+
+/* Appends `entry` (copied; operation and result are required) and drops the oldest beyond the bound; the
+ * file is rewritten atomically before this returns. */
+gboolean daemon_store_history_append (DaemonStore *store, const DaemonHistoryEntry *entry, GError **error);
+/* A copy of the history, oldest first (DaemonHistoryEntry, freed with the array). */
+GPtrArray *daemon_store_history_list (DaemonStore *store);
+
+G_END_DECLS
