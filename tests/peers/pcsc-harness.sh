@@ -8,20 +8,24 @@
 #                       -- COMMAND [ARGS...]
 #   pcsc-harness.sh check        exit 0 if the harness can run here, 77 if not
 #
-# "run" creates private network, mount and PID namespaces (vpcd listens on
-# 0.0.0.0:35963; pcscd's socket path /run/pcscd/pcscd.comm is compiled in:
-# Debian's pcscd 1.9.9 ignores PCSCLITE_CSOCK_NAME, only the client library
-# reads it; and when the harness dies in any way, even by SIGKILL of its
-# namespace side, the kernel ends every process it started), binds a private directory over /run/pcscd, hides the USB
-# reader drivers so a real reader on the machine stays with the system pcscd,
-# starts pcscd in the foreground with its own reader.conf.d, starts the card,
-# waits until a reader reports the card present, then runs COMMAND in the same
-# namespaces with:
+# "run" creates private network, mount and PID namespaces:
+#  - network, because vpcd listens on 0.0.0.0:35963 (only loopback exists inside);
+#  - mount, because pcscd's socket path /run/pcscd/pcscd.comm is compiled in
+#    (Debian's pcscd 1.9.9 ignores PCSCLITE_CSOCK_NAME; only the client library
+#    reads it), so a private directory is bound over /run/pcscd, and the USB
+#    reader drivers are hidden so a real reader stays with the system pcscd;
+#  - PID, so that however the namespace side dies (even by SIGKILL to it or to
+#    unshare), the kernel ends every process it started.
+# It then starts pcscd in the foreground with its own reader.conf.d, starts the
+# card, waits until a reader reports the card present, prints the reader name,
+# and runs COMMAND in the same namespaces with:
 #   PCSCLITE_CSOCK_NAME    the private pcscd socket
 #   PCSC_HARNESS_READER    the reader holding the card ("Virtual PCD 00 00")
 #   PCSC_HARNESS_STATE     the software eUICC state file
-#   PCSC_HARNESS_CARD_PID  the card process (kill it to pull the card)
-#   PCSC_HARNESS_DIR       a scratch directory removed afterwards (logs live here)
+#   PCSC_HARNESS_CARD_PID  the card process (SIGSTOP/SIGCONT freeze it, SIGTERM
+#                          pulls the card for good)
+#   PCSC_HARNESS_DIR       a scratch directory removed afterwards (pcscd.log and
+#                          card.log live here)
 # Everything is stopped and removed on any exit (TERM/INT/HUP are passed on so
 # COMMAND and the peers stop in order); the exit status is COMMAND's.
 # Without --state a fresh state is made with softeuicc/init.py.
@@ -43,7 +47,7 @@ skip () { say "SKIP: $*"; exit 77; }
 fail () { say "ERROR: $*"; exit 99; }
 
 usage () {
-  sed -n '4,8p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '7,9p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
