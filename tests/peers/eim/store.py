@@ -1,0 +1,435 @@
+# SPDX-License-Identifier: Apache-2.0
+"""State of the test eIM, shared by the ESipa and admin threads under one lock:
+a record per EID (counter, association token, eUICC certificate, package queue,
+polls, results), the fault switches, connection statistics and a request log."""
+
+import base64
+import collections
+import threading
+import time
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from . import packages, pki
+
+# Fault kinds and the functions they can apply to (None = every function).
+FAULT_KINDS = {
+    "http-status": None, "delay": None, "drop": None, "truncate": None, "garbage": None,
+    "content-type": None, "wrong-cert": None,
+    "package-error": ("getEimPackage", "provideEimPackageResult"),
+    "no-ack": ("provideEimPackageResult",),
+}
+
+
+def jsonable(value):
+    """Bytes -> upper-case hex, recursively, so records can go out as JSON."""
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).hex().upper()
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value
+
+
+class Store:
+    def __init__(self, ctx):
+        self.ctx = ctx                      # eim_id, eim_key, eim_pub_pem, eim_cert_pem
+        self.lock = threading.RLock()
+        self.euiccs = {}
+        self.txid_owner = {}                # eimTransactionId hex -> EID, for results without EID
+        self.faults = []
+        self._reset_stats()
+
+    # ------------------------------------------------------------ records
+
+    def _reset_stats(self):
+        self.connections = []
+        self.log = []
+        self.unattributed = []
+        self.next_result_id = 1
+
+    def record(self, eid):
+        """The record of an EID (hex, upper case), created on first use."""
+        eid = eid.upper()
+        rec = self.euiccs.get(eid)
+        if rec is None:
+            rec = {"eid": eid, "counter": 0, "initial_counter": 0, "association_token": None,
+                   "euicc_cert": None, "cert_source": None, "queue": collections.deque(),
+                   "results": [], "polls": [], "seen_txids": set(), "seen_seqs": set(),
+                   "sent": []}
+            self.euiccs[eid] = rec
+        return rec
+
+    def set_euicc(self, eid, counter=None, token=None, cert_pem=None):
+        if not isinstance(eid, str) or len(eid) != 32:
+            raise ValueError("eid: 32 hex digits expected")
+        bytes.fromhex(eid)
+        with self.lock:
+            rec = self.record(eid)
+            if counter is not None:
+                if not isinstance(counter, int) or counter < 0:
+                    raise ValueError("counter: non-negative integer expected")
+                rec["counter"] = counter
+                rec["initial_counter"] = counter
+            rec["association_token"] = token
+            if cert_pem is not None:
+                rec["euicc_cert"] = pki.cert_from_pem_or_der(cert_pem)
+                rec["cert_source"] = "admin"
+            return self.describe(rec)
+
+    def describe(self, rec):
+        return {"eid": rec["eid"], "counter": rec["counter"],
+                "initial_counter": rec["initial_counter"],
+                "association_token": rec["association_token"],
+                "euicc_cert": rec["cert_source"], "queued": len(rec["queue"])}
+
+    def enqueue(self, eid, package, brk=None, txid=None):
+        if not isinstance(eid, str) or len(eid) != 32:
+            raise packages.PackageError("eid: 32 hex digits expected")
+        try:
+            bytes.fromhex(eid)
+        except ValueError:
+            raise packages.PackageError("eid: 32 hex digits expected")
+        with self.lock:
+            rec = self.record(eid)
+            saved = rec["counter"]
+            try:
+                entry = packages.build(self.ctx, rec, package, brk, txid)
+            except Exception:
+                rec["counter"] = saved
+                raise
+            rec["queue"].append(entry)
+            if entry["transaction_id"] is not None:
+                self.txid_owner[entry["transaction_id"]] = rec["eid"]
+            return {"transaction_id": entry["transaction_id"], "counter": entry["counter"],
+                    "kind": entry["kind"], "der": entry["der"].hex().upper()}
+
+    def pop(self, eid):
+        with self.lock:
+            rec = self.record(eid)
+            if not rec["queue"]:
+                return None
+            entry = rec["queue"].popleft()
+            rec["sent"].append(entry)
+            return entry
+
+    def add_poll(self, eid, info):
+        with self.lock:
+            rec = self.record(eid)
+            info = dict(info, time=time.time())
+            rec["polls"].append(info)
+            return info
+
+    # ------------------------------------------------------------ signatures
+
+    def _cert_for(self, rec):
+        return rec["euicc_cert"]
+
+    def _learn_cert(self, rec, der, source):
+        """Keep an eUICC certificate seen on the wire unless the admin gave one."""
+        if rec is None or rec["cert_source"] == "admin":
+            return
+        try:
+            rec["euicc_cert"] = pki.cert_from_pem_or_der(der)
+            rec["cert_source"] = source
+        except ValueError:
+            pass
+
+    def _verify_epr(self, rec, pr):
+        """signature_valid of a decoded EuiccPackageResult: True/False, None when it is
+        unsigned or no eUICC certificate is known."""
+        if pr["signature"] is None:
+            return None
+        cert = self._cert_for(rec) if rec is not None else None
+        if cert is None:
+            return None
+        data = pr["signed_data"]
+        if pr["eimId"] == self.ctx["eim_id"] and rec["association_token"] is not None:
+            data += packages.association_token_tlv(rec["association_token"])
+        return pki.verify_raw(cert.public_key(), data, pr["signature"])
+
+    def _verify_notification(self, rec, n):
+        if n["signature"] is None:
+            return None
+        if n["cert"] is not None:
+            try:
+                cert = pki.cert_from_pem_or_der(n["cert"])
+            except ValueError:
+                return False
+        else:
+            cert = self._cert_for(rec) if rec is not None else None
+            if cert is None:
+                return None
+        return pki.verify_raw(cert.public_key(), n["signed_data"], n["signature"])
+
+    # ------------------------------------------------------------ results
+
+    def eid_for(self, eid, txid, conn_eid, cert_der=None):
+        """Which EID a message without (or with) eidValue belongs to."""
+        if eid is not None:
+            return eid
+        if txid is not None and txid in self.txid_owner:
+            return self.txid_owner[txid]
+        if conn_eid is not None:
+            return conn_eid
+        if cert_der is not None:
+            # SGP.26 eUICC certificates carry the EID as the subject serialNumber.
+            try:
+                cert = pki.cert_from_pem_or_der(cert_der)
+                attrs = cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
+                if attrs and len(attrs[0].value) == 32:
+                    return attrs[0].value.upper()
+            except (ValueError, x509.ExtensionNotFound):
+                pass
+        return None
+
+    def _notification_entry(self, rec, n, acks):
+        valid = self._verify_notification(rec, n)
+        seq = n["seqNumber"]
+        dup = seq is not None and seq in rec["seen_seqs"]
+        if seq is not None and valid is not False:
+            rec["seen_seqs"].add(seq)
+            acks.append(seq)
+        out = {k: v for k, v in n.items() if k not in ("signed_data", "cert")}
+        out["signature_valid"] = valid
+        out["duplicate"] = dup
+        return out
+
+    def _package_result_entry(self, rec, pr, acks):
+        valid = self._verify_epr(rec, pr)
+        seq = pr["seqNumber"]
+        txid = pr["eimTransactionId"]
+        dup = (seq is not None and seq in rec["seen_seqs"]) or (
+            txid is not None and txid in rec["seen_txids"])
+        if seq is not None and valid is not False:
+            rec["seen_seqs"].add(seq)
+            acks.append(seq)
+        out = {k: v for k, v in pr.items() if k != "signed_data"}
+        out["signature_valid"] = valid
+        out["duplicate"] = dup
+        return out, valid, dup
+
+    def add_result(self, decoded, raw, binding, function, conn_eid, no_ack=False):
+        """Record a decoded ProvideEimPackageResult (also when it came inside
+        HandleNotificationEsipa).  Returns (entry, acknowledged seqNumbers); entry is
+        None when no EID can be attributed."""
+        with self.lock:
+            eid = self.eid_for(decoded["eid"], decoded["eimTransactionId"], conn_eid)
+            if eid is None:
+                entry = jsonable({"id": self.next_result_id, "time": time.time(),
+                                  "function": function, "binding": binding,
+                                  "kind": decoded["kind"], "eid": None,
+                                  "error": "no eidValue and no EID known for this connection",
+                                  "raw": raw.hex().upper()})
+                self.next_result_id += 1
+                self.unattributed.append(entry)
+                return None, []
+            rec = self.record(eid)
+            acks = []
+            entry = {"id": self.next_result_id, "time": time.time(), "function": function,
+                     "binding": binding, "kind": decoded["kind"], "eid": eid,
+                     "eid_in_message": decoded["eid"] is not None,
+                     "eimTransactionId": decoded["eimTransactionId"],
+                     "seqNumber": decoded["seqNumber"], "results": decoded["results"],
+                     "signature_valid": None, "duplicate": False, "error": decoded["error"],
+                     "download": decoded["download"], "package_result": None,
+                     "notifications": [], "ipaEuiccData": None, "raw": raw.hex().upper()}
+            self.next_result_id += 1
+            txid = decoded["eimTransactionId"]
+            entry["known_transaction"] = txid is not None and any(
+                s["transaction_id"] == txid for s in rec["sent"])
+            if decoded["package_result"] is not None:
+                pr, valid, dup = self._package_result_entry(rec, decoded["package_result"], acks)
+                entry["package_result"] = pr
+                entry["signature_valid"] = valid
+                entry["duplicate"] = dup
+            else:
+                entry["duplicate"] = txid is not None and txid in rec["seen_txids"]
+            data = decoded["ipaEuiccData"]
+            if data is not None:
+                if data.get("euiccCertificate"):
+                    self._learn_cert(rec, bytes.fromhex(data["euiccCertificate"]), "ipaEuiccData")
+                if data.get("associationToken") is not None and rec["association_token"] is None:
+                    rec["association_token"] = data["associationToken"]
+                view = dict(data)
+                if "notificationsList" in data:
+                    view["notificationsList"] = [self._notification_entry(rec, n, acks)
+                                                 for n in data["notificationsList"]]
+                if "euiccPackageResultList" in data:
+                    view["euiccPackageResultList"] = [
+                        self._package_result_entry(rec, pr, acks)[0]
+                        for pr in data["euiccPackageResultList"]]
+                entry["ipaEuiccData"] = view
+            entry["notifications"] = [self._notification_entry(rec, n, acks)
+                                      for n in decoded["notifications"]]
+            if txid is not None:
+                rec["seen_txids"].add(txid)
+            if no_ack:
+                acks = []
+            entry["acknowledged"] = acks
+            entry = jsonable(entry)
+            rec["results"].append(entry)
+            return entry, acks
+
+    def add_notification(self, n, raw, binding, conn_eid):
+        """Record a HandleNotificationEsipa.pendingNotification."""
+        with self.lock:
+            eid = self.eid_for(None, None, conn_eid, n["cert"])
+            rec = self.record(eid) if eid is not None else None
+            if rec is not None and n["cert"] is not None:
+                self._learn_cert(rec, n["cert"], "notification")
+            acks = []
+            if rec is not None:
+                view = self._notification_entry(rec, n, acks)
+            else:
+                view = {k: v for k, v in n.items() if k not in ("signed_data", "cert")}
+                view["signature_valid"] = None
+                view["duplicate"] = False
+            entry = {"id": self.next_result_id, "time": time.time(),
+                     "function": "handleNotification", "binding": binding,
+                     "kind": "pendingNotification", "eid": eid, "eimTransactionId": None,
+                     "seqNumber": n["seqNumber"], "results": [],
+                     "signature_valid": view["signature_valid"], "duplicate": view["duplicate"],
+                     "notification": view, "raw": raw.hex().upper()}
+            self.next_result_id += 1
+            entry = jsonable(entry)
+            if rec is not None:
+                rec["results"].append(entry)
+            else:
+                self.unattributed.append(entry)
+            return entry
+
+    # ------------------------------------------------------------ faults
+
+    def set_faults(self, faults):
+        """Replace the fault switches (an empty list clears them)."""
+        if not isinstance(faults, list):
+            raise ValueError("faults: list expected")
+        out = []
+        for f in faults:
+            if not isinstance(f, dict) or f.get("kind") not in FAULT_KINDS:
+                raise ValueError("fault %r: kind must be one of %s"
+                                 % (f, ", ".join(sorted(FAULT_KINDS))))
+            f = dict(f)
+            if f["kind"] == "http-status" and not isinstance(f.get("status"), int):
+                raise ValueError("http-status fault needs an integer 'status'")
+            if f["kind"] == "delay" and not isinstance(f.get("ms"), (int, float)):
+                raise ValueError("delay fault needs 'ms'")
+            if f["kind"] == "content-type" and not isinstance(f.get("value"), str):
+                raise ValueError("content-type fault needs a string 'value'")
+            if f["kind"] == "package-error" and not isinstance(f.get("code"), int):
+                raise ValueError("package-error fault needs an integer 'code'")
+            default = -1 if f["kind"] == "wrong-cert" else 1
+            f["count"] = int(f.get("count", default))
+            f["used"] = 0
+            out.append(f)
+        with self.lock:
+            self.faults = out
+            return list(self.faults)
+
+    def take_faults(self, function, kinds):
+        """Consume and return the matching faults of the given kinds: every delay, and
+        at most one of the others."""
+        taken = []
+        with self.lock:
+            for f in self.faults:
+                if f["kind"] not in kinds or f["count"] == 0:
+                    continue
+                if f.get("function") is not None and f["function"] != function:
+                    continue
+                applies = FAULT_KINDS[f["kind"]]
+                if applies is not None and function not in applies:
+                    continue
+                if f["kind"] != "delay" and any(t["kind"] != "delay" for t in taken):
+                    continue
+                if f["count"] > 0:
+                    f["count"] -= 1
+                f["used"] += 1
+                taken.append(dict(f))
+        return taken
+
+    def wrong_cert_now(self):
+        """Whether the next TLS connection gets the unrelated certificate."""
+        return bool(self.take_faults(None, ("wrong-cert",)))
+
+    # ------------------------------------------------------------ statistics
+
+    def open_connection(self, peer, wrong_cert):
+        with self.lock:
+            c = {"id": len(self.connections) + 1, "peer": "%s:%d" % peer[:2],
+                 "opened": time.time(), "closed": None, "tls": None, "tls_version": None,
+                 "cert": "wrong" if wrong_cert else "normal", "requests": 0,
+                 "http_in": 0, "http_out": 0, "body_in": 0, "body_out": 0, "error": None}
+            self.connections.append(c)
+            return c
+
+    def add_log(self, item):
+        with self.lock:
+            item = dict(item, time=time.time())
+            self.log.append(item)
+
+    def stats(self):
+        with self.lock:
+            conns = [dict(c) for c in self.connections]
+            return {
+                "connections": len(conns),
+                "handshakes_full": sum(1 for c in conns if c["tls"] == "full"),
+                "handshakes_resumed": sum(1 for c in conns if c["tls"] == "resumed"),
+                "handshake_failures": sum(1 for c in conns if c["tls"] == "failed"),
+                "requests": sum(c["requests"] for c in conns),
+                "requests_per_connection": [c["requests"] for c in conns],
+                "http_bytes_in": sum(c["http_in"] for c in conns),
+                "http_bytes_out": sum(c["http_out"] for c in conns),
+                "body_bytes_in": sum(c["body_in"] for c in conns),
+                "body_bytes_out": sum(c["body_out"] for c in conns),
+                "per_connection": conns,
+            }
+
+    def reset(self):
+        """Clear queues, polls, results, faults, statistics and the log.  Counters,
+        association tokens and certificates stay: the eUICC keeps its counter too."""
+        with self.lock:
+            for rec in self.euiccs.values():
+                rec["queue"].clear()
+                rec["results"] = []
+                rec["polls"] = []
+                rec["sent"] = []
+                rec["seen_txids"] = set()
+                rec["seen_seqs"] = set()
+            self.txid_owner = {}
+            self.faults = []
+            self._reset_stats()
+
+    # ------------------------------------------------------------ views
+
+    def results(self, eid=None):
+        with self.lock:
+            recs = [self.euiccs[eid.upper()]] if eid and eid.upper() in self.euiccs else (
+                [] if eid else list(self.euiccs.values()))
+            out = [r for rec in recs for r in rec["results"]]
+            if not eid:
+                out += self.unattributed
+            return sorted(out, key=lambda r: r["id"])
+
+    def polls(self, eid=None):
+        with self.lock:
+            recs = [self.euiccs[eid.upper()]] if eid and eid.upper() in self.euiccs else (
+                [] if eid else list(self.euiccs.values()))
+            return [dict(p, eid=rec["eid"]) for rec in recs for p in rec["polls"]]
+
+    def queue_view(self, eid=None):
+        with self.lock:
+            recs = [self.euiccs[eid.upper()]] if eid and eid.upper() in self.euiccs else (
+                [] if eid else list(self.euiccs.values()))
+            return [{"eid": rec["eid"], "counter": rec["counter"],
+                     "pending": [{"kind": e["kind"], "transaction_id": e["transaction_id"],
+                                  "counter": e["counter"], "break": e["break"],
+                                  "der": e["der"].hex().upper()} for e in rec["queue"]]}
+                    for rec in recs]
+
+
+def b64(data):
+    return base64.b64encode(data).decode("ascii")
+
