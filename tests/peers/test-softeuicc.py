@@ -4,6 +4,7 @@
 checked against the SGP.32 v1.2 / SGP.22 v2.5 ASN.1, the certificate chain, the
 EID check digits, and each fault.  Run by `make check`; exit status 0 = all passed."""
 
+import datetime
 import json
 import os
 import shutil
@@ -17,15 +18,18 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from softeuicc import SoftEuicc, ISDR_AID, client, ids, pki  # noqa: E402
+from softeuicc import SoftEuicc, ISDR_AID, client, ids, pki, es10_package  # noqa: E402
 from softeuicc.es10_info import encode_euicc_info1  # noqa: E402
 from softeuicc.es10_notifications import encode_epr_signed, add_package_result  # noqa: E402
 import pyder  # noqa: E402
 from pyder import tlv  # noqa: E402
 
 from cryptography import x509  # noqa: E402
-from cryptography.hazmat.primitives import serialization  # noqa: E402
+from cryptography.exceptions import InvalidSignature  # noqa: E402
+from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.utils import (  # noqa: E402
+    decode_dss_signature, encode_dss_signature)
 
 INIT = os.path.join(HERE, "softeuicc", "init.py")
 PYTHON = os.environ.get("PYTHON3") or sys.executable
@@ -39,10 +43,20 @@ VEC_EPR = ("BF5167A0653020800465696D31810101820801020304050607088301073008830100
            + "AA" * 64)
 VEC_ADD_INITIAL_EIM = ("BF5725A0233021800465696D31810F65696D2E6578616D706C652E636F6D8201028301018702"
                        "0780")
+VEC_LOAD_PSMO = ("BF517F303A800465696D315A10890490321234512345123456789012358101018208010203040506"
+                 "0708A013A30E5A0A980010325476981032850500BF2D005F3740" + "AA" * 64)
+VEC_LOAD_ECO = ("BF5181883043800465696D315A1089049032123451234512345678901235810102A126A822800465"
+                "696D32811065696D322E6578616D706C652E636F6D82010283010187020780AB005F3740"
+                + "AA" * 64)
+VEC_EPE_UNSIGNED = "BF5112A210800465696D3182080102030405060708"
+VEC_CONFIGURE_IE = "BF591480008210736D64702E6578616D706C652E636F6D"
 
 TMP = tempfile.mkdtemp(prefix="softeuicc-test-")
 TEMPLATE = os.path.join(TMP, "template.json")
 TEMPLATE_EIM = os.path.join(TMP, "template-eim.json")
+TEMPLATE_PKG = os.path.join(TMP, "template-pkg.json")
+# The eIM key that signs the test packages (its public key goes into the card).
+EIM_KEY = ec.generate_private_key(ec.SECP256R1())
 
 
 def run_init(*args):
@@ -51,9 +65,15 @@ def run_init(*args):
 
 
 def setUpModule():
+    pem = os.path.join(TMP, "eim1-pub.pem")
+    with open(pem, "wb") as f:
+        f.write(EIM_KEY.public_key().public_bytes(serialization.Encoding.PEM,
+                                                  serialization.PublicFormat.SubjectPublicKeyInfo))
     for path, extra in ((TEMPLATE, []),
                         (TEMPLATE_EIM, ["--add-initial-eim",
-                                        "eimId=eim1,fqdn=127.0.0.1:8443,counter=1,token=1"])):
+                                        "eimId=eim1,fqdn=127.0.0.1:8443,counter=1,token=1"]),
+                        (TEMPLATE_PKG, ["--add-initial-eim", "eimId=eim1,fqdn=eim.example.com,"
+                                        "counter=0,pubkey=" + pem])):
         r = run_init("--state", path, *extra)
         if r.returncode != 0 or r.stdout or r.stderr:
             raise RuntimeError("init.py failed (%d): %s %s" % (r.returncode, r.stdout, r.stderr))
@@ -86,9 +106,12 @@ class CardTest(unittest.TestCase):
         return r[:-2], r[-2:].hex().upper()
 
     def es10(self, req, ch=None, block=255):
-        if ch is None:
+        opened = ch is None
+        if opened:
             ch = client.open_isdr(self.card)
         resp = client.es10(self.card, ch, hx(req) if isinstance(req, str) else req, block)
+        if opened:
+            client.close(self.card, ch)
         pyder.validate(resp)
         return pyder.decode(resp)
 
@@ -355,7 +378,7 @@ class Es10Answers(CardTest):
 
     def test_unknown_and_malformed(self):
         ch = client.open_isdr(self.card)
-        for req, sw in (("BF5F00", 0x6A88), ("BF7F00", 0x6A88), ("BF2D05", 0x6A80),
+        for req, sw in (("BF7E00", 0x6A88), ("BF7F00", 0x6A88), ("BF2D05", 0x6A80),
                         ("BF2000FF", 0x6A80), ("30820000", 0x6A80)):
             with self.assertRaises(client.CardError) as cm:
                 client.es10(self.card, ch, hx(req))
@@ -657,6 +680,558 @@ class Hostile(CardTest):
                 self.card.reset()
         # The card still works and its state file is still valid.
         self.assertEqual(self.es10("BF3E035C015A").raw, hx("BF3E125A10" + EID))
+
+
+# ---------------------------------------------------------------- eUICC packages
+
+TXID = hx("0102030405060708")
+ICCID_EF = [ids.iccid_to_ef(x) for x in ("89000123456789012358", "89000123456789000015",
+                                         "89000123456789000023")]
+
+
+def raw_sign(key, data):
+    """ECDSA-SHA256 as r || s, computed here independently of the card's pki module."""
+    r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def raw_verify(pub, data, sig):
+    if len(sig) != 64:
+        raise InvalidSignature()
+    der = encode_dss_signature(int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big"))
+    pub.verify(der, data, ec.ECDSA(hashes.SHA256()))
+
+
+def package(key, items, counter, eim_id="eim1", eid=EID, txid=TXID, token=None, eco=False):
+    """An EuiccPackageRequest (BF51) signed with key over DER(signed) || 84 token."""
+    parts = [pyder.enc_utf8(eim_id, tag=0x80), tlv(0x5A, hx(eid)),
+             pyder.enc_integer(counter, tag=0x81)]
+    if txid is not None:
+        parts.append(tlv(0x82, txid))
+    parts.append(tlv(0xA1 if eco else 0xA0, items))
+    signed = tlv(0x30, parts)
+    tok = pyder.enc_integer(token, tag=0x84) if token is not None else b""
+    return tlv(0xBF51, [signed, tlv(0x5F37, raw_sign(key, signed + tok))])
+
+
+def enable(ef, rollback=False):
+    return tlv(0xA3, [tlv(0x5A, ef)] + ([tlv(0x05)] if rollback else []))
+
+
+def iccid_psmo(tag, ef):
+    return tlv(tag, tlv(0x5A, ef))
+
+
+def spki_choice(pub):
+    der = pub.public_bytes(serialization.Encoding.DER,
+                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    return tlv(0xA0, pyder.decode(der).value)
+
+
+def self_signed_cert(key, cn):
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, cn)])
+    now = datetime.datetime.utcnow()
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(1000)
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=30))
+            .sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+class PackageTest(CardTest):
+    template = TEMPLATE_PKG
+
+    def setUp(self):
+        super().setUp()
+        self.key = EIM_KEY
+
+    def load(self, pkg, expect_sw=None):
+        """LoadEuiccPackage; return (decoded BF51 answer, final SW)."""
+        ch = client.open_isdr(self.card)
+        resp, sw = client.es10_sw(self.card, ch, pkg)
+        client.close(self.card, ch)
+        pyder.validate(resp)
+        if expect_sw is not None:
+            self.assertEqual("%04X" % sw, expect_sw)
+        return pyder.decode(resp, expect=0xBF51), sw
+
+    def euicc_pub(self):
+        certs = self.es10("BF5600").req(0xA0)
+        return cert_from_tagged(certs.req(0xA6)).public_key()
+
+    def signed_result(self, r, token=b""):
+        """Check a euiccPackageResultSigned against the eUICC certificate; return its data."""
+        self.assertEqual([c.tag for c in r.children()], [0xA0])
+        data, sig = r.req(0xA0).children()
+        self.assertEqual((data.tag, sig.tag), (0x30, 0x5F37))
+        raw_verify(self.euicc_pub(), data.raw + token, sig.value)
+        self.assertEqual([c.tag for c in data.children() if c.tag != 0x82],
+                         [0x80, 0x81, 0x83, 0x30])
+        return data
+
+    def results(self, data):
+        return data.req(0x30).children()
+
+    def profiles(self):
+        return {ids.iccid_from_ef(e.req(0x5A).value): e.req(0x9F70).int()
+                for e in self.es10("BF2D00").req(0xA0).children()}
+
+    def counter(self, eim_id="eim1"):
+        for e in self.es10("BF5500").req(0xA0).children():
+            if e.req(0x80).str() == eim_id:
+                return e.req(0x83).int()
+        return None
+
+    def stored_results(self):
+        return self.es10("BF2B04A0028200").req(0xA2).children()
+
+
+class PackageVectors(PackageTest):
+    def test_section_c_requests_parse_and_are_rejected(self):
+        # Both reference requests decode; their dummy 64 x AA signatures must not verify.
+        r, sw = self.load(hx(VEC_LOAD_PSMO), "9000")
+        self.assertEqual(r.raw, hx(VEC_EPE_UNSIGNED))
+        req = es10_package.PackageRequest(pyder.decode(hx(VEC_LOAD_PSMO)))
+        self.assertEqual((req.eim_id, req.counter, req.txid, req.kind),
+                         ("eim1", 1, TXID, "psmo"))
+        self.assertEqual([i.tag for i in req.items], [0xA3, 0xBF2D])
+        self.assertEqual(req.items[0].req(0x5A).value, ICCID_EF[0])
+        self.assertIsNotNone(req.items[0].find(0x05))
+        r, _ = self.load(hx(VEC_LOAD_ECO), "9000")
+        self.assertEqual(r.raw, hx("BF5108A206800465696D31"))      # no eimTransactionId in it
+        req = es10_package.PackageRequest(pyder.decode(hx(VEC_LOAD_ECO)))
+        self.assertEqual((req.kind, [i.tag for i in req.items]), ("eco", [0xA8, 0xAB]))
+        # Nothing ran: counter, profiles and eIMs unchanged; both errors are kept.
+        self.assertEqual(self.counter(), 0)
+        self.assertEqual(self.profiles()["89000123456789012358"], 1)
+        self.assertEqual([e.req(0x80).str() for e in self.es10("BF5500").req(0xA0).children()],
+                         ["eim1"])
+        self.assertEqual([e.raw for e in self.stored_results()],
+                         [hx(VEC_EPE_UNSIGNED), hx("BF5108A206800465696D31")])
+
+    def test_result_shape_matches_vector(self):
+        d = self.state()
+        d["next_seq"] = 5          # the switch's two notifications take 5 and 6, the result 7
+        with open(self.path, "w") as f:
+            json.dump(d, f)
+        nothing = tlv(0xBF2D, tlv(0xA0, tlv(0x5A, b"\x00" * 10)))
+        r, sw = self.load(package(self.key, [enable(ICCID_EF[1]), nothing], 1), "910B")
+        data = self.signed_result(r)
+        got = tlv(0xBF51, tlv(0xA0, [data.raw, tlv(0x5F37, b"\xaa" * 64)]))
+        self.assertEqual(got, hx(VEC_EPR))
+        self.assertEqual([n["seq"] for n in self.state()["notifications"]][-2:], [5, 6])
+
+    def test_malformed_requests(self):
+        ch = client.open_isdr(self.card)
+        good = package(self.key, [tlv(0xA6)], 1)
+        for bad in (tlv(0xBF51, tlv(0x30)), good[:-1], tlv(0xBF51, pyder.decode(good).value[:-66]),
+                    tlv(0xBF51, [pyder.decode(good).children()[0].raw, tlv(0x04, b"x")])):
+            with self.assertRaises(client.CardError) as cm:
+                client.es10(self.card, ch, bad)
+            self.assertEqual(cm.exception.sw, 0x6A80, bad.hex())
+        self.assertEqual(self.counter(), 0)
+
+
+class PackagePsmo(PackageTest):
+    def test_enable_switches_with_refresh_and_notifications(self):
+        before = {n["seq"] for n in self.state()["notifications"]}
+        r, sw = self.load(package(self.key, [enable(ICCID_EF[1])], 5), "910B")
+        data = self.signed_result(r)
+        self.assertEqual(data.req(0x80).str(), "eim1")
+        self.assertEqual(data.req(0x81).int(), 5)
+        self.assertEqual(data.req(0x82).value, TXID)
+        self.assertEqual([x.raw for x in self.results(data)], [hx("830100")])
+        self.assertEqual(self.counter(), 5)
+        self.assertEqual(self.profiles(), {"89000123456789012358": 0, "89000123456789000015": 1,
+                                           "89000123456789000023": 0})
+        # FETCH hands out the REFRESH the 91 0B announced; TERMINAL RESPONSE ends it.
+        self.assertEqual(self.tx("80 12 00 00 05"), (b"", "6C0B"))
+        cmd, sw = self.tx("80 12 00 00 0B")
+        self.assertEqual(sw, "9000")
+        # D0 is the proactive command template (its inner TLVs are COMPREHENSION-TLVs).
+        inner = pyder.decode_all(pyder.decode(cmd, expect=0xD0).value)
+        self.assertEqual([x.tag for x in inner], [0x81, 0x82])
+        self.assertEqual(inner[0].value[1], 0x01)                     # type: REFRESH
+        self.assertEqual(inner[1].value, hx("8182"))                  # UICC -> terminal
+        self.assertEqual(self.tx("80 14 00 00 0C 810301010102028281030100"), (b"", "9000"))
+        self.assertEqual(self.tx("80 12 00 00 0B"), (b"", "6985"))
+        # Two signed notifications: disable of the old profile, enable of the new one.
+        new = [n for n in self.es10("BF2B00").req(0xA0).children()
+               if n.tag == 0x30 and n.req(0xBF2F).req(0x80).int() not in before]
+        pub = self.euicc_pub()
+        got = []
+        for n in new:
+            meta = n.req(0xBF2F)
+            raw_verify(pub, meta.raw, n.req(0x5F37).value)
+            got.append((meta.req(0x81).bits(), ids.iccid_from_ef(meta.req(0x5A).value),
+                        meta.req(0x0C).str()))
+        self.assertEqual(got, [({2}, "89000123456789012358", "smdp.example.com"),
+                               ({1}, "89000123456789000015", "smdp.example.com")])
+        seqs = [n.req(0xBF2F).req(0x80).int() for n in new]
+        self.assertEqual(data.req(0x83).int(), max(seqs) + 1)
+        # Enabling it again: profileNotInDisabledState(2); no switch, so 9000.
+        r, sw = self.load(package(self.key, [enable(ICCID_EF[1])], 6), "9000")
+        self.assertEqual([x.raw for x in self.results(self.signed_result(r))], [hx("830102")])
+
+    def test_refresh_sw_flag_off(self):
+        d = self.state()
+        d["refresh_sw"] = False
+        with open(self.path, "w") as f:
+            json.dump(d, f)
+        r, _ = self.load(package(self.key, [enable(ICCID_EF[1])], 1), "9000")
+        self.assertEqual([x.raw for x in self.results(self.signed_result(r))], [hx("830100")])
+        self.assertEqual(self.tx("80 12 00 00 0B"), (b"", "6985"))
+
+    def test_disable_delete_and_policy(self):
+        d = self.state()
+        d["profiles"][2]["ppr"] = [2]                   # ppr2: deletion not allowed
+        with open(self.path, "w") as f:
+            json.dump(d, f)
+        unknown = ids.iccid_to_ef("8900012345678900037")
+        items = [iccid_psmo(0xA5, ICCID_EF[0]),      # enabled: profileNotInDisabledState
+                 iccid_psmo(0xA4, ICCID_EF[1]),      # disabled: profileNotInEnabledState
+                 iccid_psmo(0xA4, unknown),          # iccidOrAidNotFound
+                 iccid_psmo(0xA4, ICCID_EF[0]),      # ok
+                 iccid_psmo(0xA5, ICCID_EF[2]),      # ppr2: disallowedByPolicy
+                 iccid_psmo(0xA5, ICCID_EF[1]),      # fallback profile: disallowedByPolicy
+                 iccid_psmo(0xA5, ICCID_EF[0])]      # now disabled: ok
+        r, sw = self.load(package(self.key, items, 1), "910B")
+        res = [x.raw for x in self.results(self.signed_result(r))]
+        self.assertEqual(res, [hx(x) for x in ("850102", "840102", "840101", "840100", "850103",
+                                               "850103", "850100")])
+        self.assertEqual(self.profiles(), {"89000123456789000015": 0, "89000123456789000023": 0})
+        ops = [(n["op"], n["iccid"]) for n in self.state()["notifications"]][-2:]
+        self.assertEqual(ops, [("disable", "89000123456789012358"),
+                               ("delete", "89000123456789012358")])
+        # ppr1 forbids disabling (profiles[0] is now the backup profile, ICCID_EF[1]).
+        d = self.state()
+        d["profiles"][0]["state"] = "enabled"
+        d["profiles"][0]["ppr"] = [1]
+        with open(self.path, "w") as f:
+            json.dump(d, f)
+        r, _ = self.load(package(self.key, [iccid_psmo(0xA4, ICCID_EF[1])], 2), "9000")
+        self.assertEqual([x.raw for x in self.results(self.signed_result(r))], [hx("840103")])
+
+    def test_list_rat_immediate_fallback_dp_and_termination(self):
+        items = [tlv(0xBF2D, [tlv(0xA0, tlv(0x5A, ICCID_EF[0])), tlv(0x5C, hx("5A9F70"))]),
+                 tlv(0xA6),
+                 tlv(0xA7, [tlv(0x80), pyder.enc_oid("2.999.10", tag=0x81),
+                            pyder.enc_utf8("dp.example.org", tag=0x82)]),
+                 iccid_psmo(0xA8, ICCID_EF[2]),
+                 tlv(0xA9),
+                 tlv(0xA9),
+                 tlv(0xBF65, pyder.enc_utf8("newdp.example.org", tag=0x80)),
+                 tlv(0xAF),                              # not a PSMO: processing stops
+                 tlv(0xA6)]
+        r, sw = self.load(package(self.key, items, 1), "9000")
+        res = self.results(self.signed_result(r))
+        self.assertEqual(res[0].raw, tlv(0xBF2D, tlv(0xA0, tlv(0xE3, [tlv(0x5A, ICCID_EF[0]),
+                                                                      hx("9F700101")]))))
+        self.assertEqual(res[1].tag, 0xA6)
+        self.assertEqual(res[1].children()[0].req(0x80).bits(), {1})
+        self.assertEqual([x.raw for x in res[2:]],
+                         [hx(x) for x in ("870100", "8D0100", "8E0100", "8E0102", "BF6503800100",
+                                          "020102")])
+        st = self.state()
+        self.assertEqual(st["immediate_enable"], {"flag": True, "smdp_oid": "2.999.10",
+                                                  "smdp_address": "dp.example.org"})
+        self.assertFalse(any(p.get("fallback_attribute") for p in st["profiles"]))
+        self.assertEqual(self.es10("BF3C00").req(0x80).str(), "newdp.example.org")
+
+    def test_fallback_attribute_rules(self):
+        d = self.state()
+        d["profiles"][2]["fallback_allowed"] = False
+        with open(self.path, "w") as f:
+            json.dump(d, f)
+        unknown = ids.iccid_to_ef("8900012345678900037")
+        r, _ = self.load(package(self.key, [iccid_psmo(0xA8, ICCID_EF[2]),
+                                            iccid_psmo(0xA8, unknown),
+                                            iccid_psmo(0xA8, ICCID_EF[0])], 1))
+        self.assertEqual([x.raw for x in self.results(self.signed_result(r))],
+                         [hx("8D0102"), hx("8D0101"), hx("8D0100")])
+        # The fallback profile is now the enabled one: neither moving nor unsetting.
+        r, _ = self.load(package(self.key, [iccid_psmo(0xA8, ICCID_EF[1]), tlv(0xA9)], 2))
+        self.assertEqual([x.raw for x in self.results(self.signed_result(r))],
+                         [hx("8D0103"), hx("8E0103")])
+
+
+class PackageChecks(PackageTest):
+    def test_rejections_in_order(self):
+        other = ec.generate_private_key(ec.SECP256R1())
+        pub = self.euicc_pub()
+        # unknown eimId: unsigned, even with a valid signature by some key
+        r, _ = self.load(package(self.key, [tlv(0xA6)], 1, eim_id="nobody"))
+        self.assertEqual(r.raw, hx("BF5114A21280066E6F626F647982080102030405060708"))
+        # bad signature (other key), even with a wrong EID: unsigned
+        r, _ = self.load(package(other, [tlv(0xA6)], 1, eid="89086030202200000022000023022943"))
+        self.assertEqual(r.raw, hx(VEC_EPE_UNSIGNED))
+        # right key over the wrong bytes (a token appended that the card does not hold)
+        r, _ = self.load(package(self.key, [tlv(0xA6)], 1, token=1))
+        self.assertEqual(r.raw, hx(VEC_EPE_UNSIGNED))
+        # signed by the eIM but for another EID: invalidEid(3), signed by the eUICC
+        codes = []
+        for kw, code in (({"eid": "89086030202200000022000023022943", "counter": 1}, 3),
+                         ({"counter": 0}, 4), ({"counter": -5}, 4),
+                         ({"counter": 2 ** 31}, 6), ({"counter": 2 ** 64}, 6)):
+            counter = kw.pop("counter")
+            r, _ = self.load(package(self.key, [tlv(0xA6)], counter, txid=None, **kw))
+            self.assertEqual([c.tag for c in r.children()], [0xA1])
+            data, sig = r.req(0xA1).children()
+            raw_verify(pub, data.raw, sig.value)
+            self.assertEqual([c.tag for c in data.children()], [0x80, 0x81, 0x02])
+            self.assertEqual(data.req(0x81).int(), counter)
+            codes.append(data.req(0x02).int())
+        self.assertEqual(codes, [3, 4, 4, 6, 6])
+        self.assertEqual(self.counter(), 0)
+        # Accepted at last; the stale counter is then refused.
+        self.signed_result(self.load(package(self.key, [tlv(0xA6)], 7))[0])
+        self.assertEqual(self.counter(), 7)
+        r, _ = self.load(package(self.key, [tlv(0xA6)], 7))
+        self.assertEqual(r.req(0xA1).children()[0].req(0x02).int(), 4)
+        self.signed_result(self.load(package(self.key, [tlv(0xA6)], 8))[0])
+        # Every answer is kept, in order, with a seqNumber for RemoveNotificationFromList.
+        kept = self.state()["package_results"]
+        self.assertEqual([k["kind"] for k in kept],
+                         ["error-unsigned"] * 3 + ["error-signed"] * 5 +
+                         ["result", "error-signed", "result"])
+        self.assertEqual([e.raw.hex() for e in self.stored_results()], [k["der"] for k in kept])
+        seqs = [k["seq"] for k in kept]
+        self.assertEqual(seqs, sorted(seqs))
+        for s in seqs:
+            one = self.es10(tlv(0xBF2B, tlv(0xA0, pyder.enc_integer(s, tag=0x80))))
+            self.assertEqual(len(one.req(0xA2).children()), 1)
+            self.assertEqual(self.es10(tlv(0xBF30, pyder.enc_integer(s, tag=0x80))).raw,
+                             hx("BF3003800100"))
+        self.assertEqual(self.es10("BF2B04A0028200").raw, hx("BF2B02A200"))
+
+    def test_unsigned_errors_are_bounded(self):
+        for i in range(12):
+            self.load(package(self.key, [tlv(0xA6)], 1, eim_id="x%d" % i))
+        kept = [e.req(0xA2).req(0x80).str() for e in self.stored_results()]
+        self.assertEqual(kept, ["x%d" % i for i in range(4, 12)])
+
+    def test_noresult_fault_result_recovered_from_list(self):
+        self.write_faults(["noresult:BF51"])
+        ch = client.open_isdr(self.card)
+        pkg = package(self.key, [enable(ICCID_EF[1])], 3)
+        with self.assertRaises(client.CardError) as cm:
+            client.es10(self.card, ch, pkg)
+        self.assertEqual(cm.exception.sw, 0x6F00)
+        self.write_faults([])
+        # It ran and was persisted: a new card object on the file sees the effects.
+        self.card = SoftEuicc(self.path)
+        self.assertEqual(self.profiles()["89000123456789000015"], 1)
+        self.assertEqual(self.counter(), 3)
+        (lost,) = self.stored_results()
+        data = self.signed_result(lost)
+        self.assertEqual([x.raw for x in self.results(data)], [hx("830100")])
+        # Sending the package again cannot replay it.
+        r, _ = self.load(pkg)
+        self.assertEqual(r.req(0xA1).children()[0].req(0x02).int(), 4)
+        self.assertEqual(self.es10(tlv(0xBF30, pyder.enc_integer(data.req(0x83).int(),
+                                                                  tag=0x80))).raw,
+                         hx("BF3003800100"))
+
+    def test_state_persisted_atomically_per_package(self):
+        ino = os.stat(self.path).st_ino
+        self.load(package(self.key, [enable(ICCID_EF[2])], 2))
+        self.assertNotEqual(os.stat(self.path).st_ino, ino)
+        self.assertEqual([f for f in os.listdir(TMP) if ".tmp." in f], [])
+        st = self.state()
+        self.assertEqual(st["eims"][0]["counterValue"], 2)
+        self.assertEqual([p["state"] for p in st["profiles"]], ["disabled", "disabled", "enabled"])
+        self.card = SoftEuicc(self.path)
+        self.assertEqual(self.counter(), 2)
+        self.assertEqual(len(self.stored_results()), 1)
+
+    def test_hostile_packages(self):
+        import random
+        rnd = random.Random(99)
+        good = bytearray(package(self.key, [enable(ICCID_EF[1]), tlv(0xA6)], 50))
+        for _ in range(400):
+            req = bytearray(good)
+            for pos in rnd.sample(range(len(req)), rnd.randrange(1, 4)):
+                req[pos] ^= rnd.randrange(1, 256)              # always a real change
+            ch = client.open_isdr(self.card)
+            try:
+                resp, sw = client.es10_sw(self.card, ch, bytes(req))
+                pyder.validate(resp)
+            except client.CardError as exc:
+                self.assertIn(exc.sw, (0x6A80, 0x6A88), req.hex())
+            client.close(self.card, ch)
+        # Nothing but the intact package can have been accepted.
+        self.assertEqual(self.counter(), 0)
+        self.signed_result(self.load(package(self.key, [tlv(0xA6)], 1))[0])
+
+
+class PackageEco(PackageTest):
+    def test_add_list_update_delete_with_token(self):
+        key2 = ec.generate_private_key(ec.SECP256R1())
+        cert2 = self_signed_cert(key2, "eim2")
+        add = tlv(0xA8, [pyder.enc_utf8("eim2", tag=0x80), pyder.enc_utf8("eim2.example", tag=0x81),
+                         pyder.enc_integer(2, tag=0x82), pyder.enc_integer(10, tag=0x83),
+                         pyder.enc_integer(0, tag=0x84),
+                         tlv(0xA5, tlv(0xA1, pyder.decode(cert2).value)),
+                         pyder.enc_named_bits([0], tag=0x87)])
+        dup = tlv(0xA8, pyder.enc_utf8("eim1", tag=0x80))
+        bad_ci = tlv(0xA8, [pyder.enc_utf8("eim3", tag=0x80), tlv(0x88, b"\x01" * 20)])
+        r, sw = self.load(package(self.key, [add, dup, bad_ci, tlv(0xAB)], 1, eco=True), "9000")
+        res = self.results(self.signed_result(r))
+        token = res[0].req(0x84).int()
+        self.assertEqual(res[0].tag, 0xA8)
+        self.assertEqual([x.raw for x in res[1:3]], [hx("A803020102"), hx("A803020103")])
+        self.assertEqual(res[3].raw, tlv(0xAB, tlv(0xA0, [
+            tlv(0x30, pyder.enc_utf8("eim1", tag=0x80) + hx("820102")),
+            tlv(0x30, pyder.enc_utf8("eim2", tag=0x80) + hx("820102"))])))
+        conf = [e for e in self.es10("BF5500").req(0xA0).children()
+                if e.req(0x80).str() == "eim2"][0]
+        self.assertEqual((conf.req(0x83).int(), conf.req(0x84).int()), (10, token))
+        self.assertEqual(tlv(0x30, conf.req(0xA5).req(0xA1).value), cert2)
+        # eim2 signs over its token; the eUICC signs its result over data || 84 token.
+        # Signed without the token: a bad signature; the unsigned error names the token.
+        r, _ = self.load(package(key2, [tlv(0xAB)], 11, eim_id="eim2", eco=True))
+        self.assertEqual(r.raw, tlv(0xBF51, tlv(0xA2, [pyder.enc_utf8("eim2", tag=0x80),
+                                                       tlv(0x82, TXID),
+                                                       pyder.enc_integer(token, tag=0x84)])))
+        r, _ = self.load(package(key2, [tlv(0xAB)], 11, eim_id="eim2", token=token, eco=True))
+        tok = pyder.enc_integer(token, tag=0x84)
+        data = self.signed_result(r, tok)
+        with self.assertRaises(InvalidSignature):
+            raw_verify(self.euicc_pub(), data.raw, r.req(0xA0).children()[1].value)
+        self.assertEqual(self.counter("eim2"), 11)
+        # updateEim: new address and counter, token kept; unknown eIM; negative counter.
+        upd = tlv(0xAA, [pyder.enc_utf8("eim2", tag=0x80), pyder.enc_utf8("new.example", tag=0x81),
+                         pyder.enc_integer(20, tag=0x83),
+                         tlv(0xA5, tlv(0xA1, pyder.decode(cert2).value))])
+        r, _ = self.load(package(key2, [upd, tlv(0xAA, pyder.enc_utf8("zz", tag=0x80)),
+                                        tlv(0xAA, [pyder.enc_utf8("eim2", tag=0x80),
+                                                   pyder.enc_integer(-1, tag=0x83)])],
+                                 12, eim_id="eim2", token=token, eco=True))
+        self.assertEqual([x.raw for x in self.results(self.signed_result(r, tok))],
+                         [hx("8A0100"), hx("8A0101"), hx("8A0106")])
+        conf = [e for e in self.es10("BF5500").req(0xA0).children()
+                if e.req(0x80).str() == "eim2"][0]
+        self.assertEqual((conf.req(0x81).str(), conf.req(0x83).int(), conf.req(0x84).int()),
+                         ("new.example", 20, token))
+        self.assertIsNone(conf.find(0x87))
+        # deleteEim: unknown, then eim2 itself, then the last one.
+        r, _ = self.load(package(key2, [tlv(0xA9, pyder.enc_utf8("zz", tag=0x80)),
+                                        tlv(0xA9, pyder.enc_utf8("eim2", tag=0x80))],
+                                 21, eim_id="eim2", token=token, eco=True))
+        self.assertEqual([x.raw for x in self.results(self.signed_result(r, tok))],
+                         [hx("890101"), hx("890100")])
+        r, _ = self.load(package(self.key, [tlv(0xA9, pyder.enc_utf8("eim1", tag=0x80))], 2,
+                                 eco=True))
+        self.assertEqual([x.raw for x in self.results(self.signed_result(r))], [hx("890102")])
+        self.assertEqual(self.es10("BF5500").raw, hx("BF5502A000"))
+        # With no eIM left, AddInitialEim is possible again.
+        self.assertEqual(self.es10(VEC_ADD_INITIAL_EIM).raw, hx("BF5704A0020500"))
+
+
+class SwitchFunctions(PackageTest):
+    def test_rollback(self):
+        self.assertEqual(self.es10("BF5803800100").raw, hx("BF5803020101"))   # nothing to undo
+        first = tlv(0xBF65, pyder.enc_utf8("dp2.example", tag=0x80))
+        r, _ = self.load(package(self.key, [first, enable(ICCID_EF[2], rollback=True)], 4),
+                         "910B")
+        res = self.results(self.signed_result(r))
+        self.assertEqual([x.raw for x in res], [hx("BF6503800100"), hx("830100")])
+        self.assertEqual(self.profiles()["89000123456789000023"], 1)
+        ch = client.open_isdr(self.card)
+        resp, sw = client.es10_sw(self.card, ch, hx("BF58038001FF"))   # refreshFlag TRUE
+        self.assertEqual(sw, 0x910B)
+        t = pyder.decode(resp, expect=0xBF58)
+        self.assertEqual([c.tag for c in t.children()], [0x02, 0xBF51])
+        self.assertEqual(t.req(0x02).int(), 0)
+        data = self.signed_result(t.req(0xBF51))
+        self.assertEqual((data.req(0x80).str(), data.req(0x81).int(), data.req(0x82).value),
+                         ("eim1", 4, TXID))
+        self.assertEqual([x.raw for x in self.results(data)], [hx("BF6503800100"), hx("8C0100")])
+        self.assertEqual(self.profiles(), {"89000123456789012358": 1, "89000123456789000015": 0,
+                                           "89000123456789000023": 0})
+        kept = self.stored_results()
+        self.assertEqual(len(kept), 2)
+        self.assertEqual(kept[1].raw, t.req(0xBF51).raw)
+        self.assertEqual(self.es10("BF5803800100").raw, hx("BF5803020101"))
+        # refreshFlag FALSE: no 91xx.  A later verified package ends the rollback window.
+        self.load(package(self.key, [enable(ICCID_EF[2], rollback=True)], 5))
+        _, sw = client.es10_sw(self.card, client.open_isdr(self.card), hx("BF5803800100"))
+        self.assertEqual(sw, 0x9000)
+        self.load(package(self.key, [enable(ICCID_EF[1], rollback=True)], 6))
+        self.load(package(self.key, [tlv(0xA6)], 7))
+        self.assertEqual(self.es10("BF5803800100").raw, hx("BF5803020101"))
+        self.assertEqual(self.profiles()["89000123456789000015"], 1)
+
+    def test_rollback_target_cannot_be_deleted(self):
+        self.load(package(self.key, [enable(ICCID_EF[2], rollback=True),
+                                     iccid_psmo(0xA5, ICCID_EF[0])], 1))
+        res = self.results(self.signed_result(self.stored_results()[0]))
+        self.assertEqual([x.raw for x in res], [hx("830100"), hx("850114")])
+
+    def test_fallback(self):
+        self.assertEqual(self.es10("BF5E03800100").raw, hx("BF5E03800107"))  # not in fallback
+        ch = client.open_isdr(self.card)
+        resp, sw = client.es10_sw(self.card, ch, hx("BF5D038001FF"))
+        self.assertEqual((resp, sw), (hx("BF5D03800100"), 0x910B))
+        self.assertEqual(self.profiles()["89000123456789000015"], 1)
+        self.assertEqual(self.es10("BF5D03800100").raw, hx("BF5D03800102"))
+        # The profile to return to cannot be deleted meanwhile.
+        r, _ = self.load(package(self.key, [iccid_psmo(0xA5, ICCID_EF[0])], 1))
+        self.assertEqual([x.raw for x in self.results(self.signed_result(r))], [hx("850115")])
+        resp, sw = client.es10_sw(self.card, ch, hx("BF5E03800100"))
+        self.assertEqual((resp, sw), (hx("BF5E03800100"), 0x9000))
+        self.assertEqual(self.profiles()["89000123456789012358"], 1)
+        ops = [n["op"] for n in self.state()["notifications"]][-4:]
+        self.assertEqual(ops, ["disable", "enable", "disable", "enable"])
+        d = self.state()
+        for p in d["profiles"]:
+            p.pop("fallback_attribute", None)
+        with open(self.path, "w") as f:
+            json.dump(d, f)
+        self.assertEqual(self.es10("BF5D03800100").raw, hx("BF5D03800106"))
+        self.assertEqual(self.es10("BF5E03800100").raw, hx("BF5E03800106"))
+
+    def test_immediate_enable_and_configuration(self):
+        self.assertEqual(self.es10("BF5A03800100").raw, hx("BF5A03800101"))
+        # With an eIM associated, only its PSMO configures immediate enable.
+        self.assertEqual(self.es10(VEC_CONFIGURE_IE).raw, hx("BF5903800102"))
+        self.card = SoftEuicc(self.path_without_eim())
+        self.assertEqual(self.es10(VEC_CONFIGURE_IE).raw, hx("BF5903800100"))
+        self.assertEqual(self.card.state["immediate_enable"],
+                         {"flag": True, "smdp_address": "smdp.example.com"})
+        self.assertEqual(self.es10("BF5A03800100").raw, hx("BF5A03800104"))   # nothing installed
+        d = self.card.state.data
+        d["last_installed"] = "89000123456789000023"
+        self.card.state.save()
+        ch = client.open_isdr(self.card)
+        resp, sw = client.es10_sw(self.card, ch, hx("BF5A038001FF"))
+        self.assertEqual((resp, sw), (hx("BF5A03800100"), 0x910B))
+        self.assertEqual(self.profiles()["89000123456789000023"], 1)
+        self.assertEqual(self.es10("BF5A03800100").raw, hx("BF5A03800104"))
+
+    def path_without_eim(self):
+        path = self.path + ".noeim.json"
+        shutil.copy(TEMPLATE, path)
+        return path
+
+    def test_emergency_connectivity_default_dp(self):
+        self.assertEqual(self.es10("BF5B03800100").raw, hx("BF5B03800108"))
+        self.assertEqual(self.es10("BF5C03800100").raw, hx("BF5C03800102"))
+        self.assertEqual(self.es10("BF5F00").raw, hx("BF5F03810101"))
+        d = self.state()
+        d["profiles"][0]["connectivity_params"] = "0102AABB"
+        with open(self.path, "w") as f:
+            json.dump(d, f)
+        self.assertEqual(self.es10("BF5F00").raw, hx("BF5F08A00681040102AABB"))
+        self.assertEqual(self.es10(tlv(0xBF65, pyder.enc_utf8("x.example", tag=0x80))).raw,
+                         hx("BF6503800100"))
+        self.assertEqual(self.es10("BF3C00").req(0x80).str(), "x.example")
+        ch = client.open_isdr(self.card)
+        for bad in ("BF5800", "BF5A0380020000", "BF6500"):
+            with self.assertRaises(client.CardError) as cm:
+                client.es10(self.card, ch, hx(bad))
+            self.assertEqual(cm.exception.sw, 0x6A80, bad)
 
 
 class Der(unittest.TestCase):

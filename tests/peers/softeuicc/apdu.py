@@ -42,6 +42,7 @@ class Channel:
         self.next_block = 0
         self.pending = b""          # response data waiting for GET RESPONSE
         self.fresh = False          # no GET RESPONSE seen yet for pending
+        self.final_sw = SW_OK       # ends the last GET RESPONSE (91xx: REFRESH pending)
 
 
 def decode_cla(cla):
@@ -135,7 +136,11 @@ class ApduLayer:
             return self._terminal_capability(p1, p2, data)
         if ins == 0xE2 and proprietary:
             return self._store_data(chan, p1, p2, data)
-        if ins in (0x70, 0xA4, 0xAA, 0xE2):
+        if ins == 0x12 and proprietary:
+            return self._fetch(p1, p2, data, le)
+        if ins == 0x14 and proprietary:
+            return self._terminal_response(p1, p2, data)
+        if ins in (0x70, 0xA4, 0xAA, 0xE2, 0x12, 0x14):
             raise ApduError(SW_CLA_NOT_SUPPORTED)
         raise ApduError(SW_INS_NOT_SUPPORTED)
 
@@ -211,14 +216,44 @@ class ApduLayer:
         resp, sw = self.card.es10(request)
         if sw != SW_OK:
             return sw_bytes(sw)
+        # As a T=0 card does: response data is announced with 61xx and a pending
+        # proactive command (REFRESH after a profile switch) shows as 91xx on the
+        # GET RESPONSE that hands out the last bytes, or at once when there is no data.
+        final = self.card.completion_sw()
         if not resp:
-            return sw_bytes(SW_OK)
-        return self._announce(chan, resp)
+            return sw_bytes(final)
+        return self._announce(chan, resp, final)
 
-    def _announce(self, chan, resp):
+    def _announce(self, chan, resp, final=SW_OK):
         chan.pending = bytes(resp)
         chan.fresh = True
+        chan.final_sw = final
         return bytes([0x61, min(len(resp), 256) & 0xFF])
+
+    def _fetch(self, p1, p2, data, le):
+        """FETCH of the pending proactive command (ETSI TS 102 221)."""
+        if p1 != 0 or p2 != 0:
+            raise ApduError(SW_WRONG_P1P2)
+        if data or le is None:
+            raise ApduError(SW_WRONG_LENGTH)
+        cmd = self.card.proactive
+        if cmd is None:
+            raise ApduError(SW_CONDITIONS)
+        if le != len(cmd):
+            return bytes([0x6C, len(cmd)])
+        return cmd + sw_bytes(SW_OK)
+
+    def _terminal_response(self, p1, p2, data):
+        if p1 != 0 or p2 != 0:
+            raise ApduError(SW_WRONG_P1P2)
+        if self.card.proactive is None:
+            raise ApduError(SW_CONDITIONS)
+        try:
+            pyder.validate(data)
+        except pyder.DerError:
+            raise ApduError(SW_WRONG_DATA)
+        self.card.proactive = None
+        return sw_bytes(SW_OK)
 
     def _get_response(self, chan, p1, p2, data, le):
         if p1 != 0 or p2 != 0:
@@ -237,4 +272,5 @@ class ApduLayer:
         chunk, chan.pending = chan.pending[:le], chan.pending[le:]
         if chan.pending:
             return chunk + bytes([0x61, min(len(chan.pending), 256) & 0xFF])
-        return chunk + sw_bytes(SW_OK)
+        final, chan.final_sw = chan.final_sw, SW_OK
+        return chunk + sw_bytes(final)

@@ -10,8 +10,10 @@ from . import apdu, es10, faults as faultlib
 from .state import State
 # The area modules fill the ES10 handler table when imported.
 from . import es10_info, es10_profiles, es10_notifications, es10_eim, es10_download
+from . import es10_package, es10_fallback
 
-ES10_AREAS = (es10_info, es10_profiles, es10_notifications, es10_eim, es10_download)
+ES10_AREAS = (es10_info, es10_profiles, es10_notifications, es10_eim, es10_download,
+              es10_package, es10_fallback)
 
 ISDR_AID = bytes.fromhex("A0000005591010FFFFFFFF8900000100")
 
@@ -27,6 +29,10 @@ def _with_tck(body):
 # in compact-TLV form as UICCs present them; TCK over T0..last.
 ATR = _with_tck(bytes.fromhex("3B9F96801FC78031E073FE211B633A204E83009000"))
 
+# The proactive command a card queues after a profile switch (ETSI TS 102 223):
+# REFRESH, command number 1, qualifier 09 "eUICC profile state change", from UICC to terminal.
+REFRESH_COMMAND = bytes.fromhex("D009" "8103010109" "82028182")
+
 
 class SoftEuicc:
     """A software SGP.32 eUICC whose state lives in one JSON file."""
@@ -37,6 +43,8 @@ class SoftEuicc:
         self._faults = list(self._ctor_faults)
         self._bad_state_faults = set()
         self.challenge = None
+        self.proactive = None       # pending proactive command, handed out by FETCH
+        self._refresh_due = False   # the command being processed switched profiles
         self.isdr_aid = bytes.fromhex(self.state.get("isdr_aid", ISDR_AID.hex()))
         self.apdu = apdu.ApduLayer(self)
 
@@ -99,7 +107,23 @@ class SoftEuicc:
         """Power cycle: channels and session data go, the state file stays."""
         self.apdu.reset()
         self.challenge = None
+        self.proactive = None
         return self.atr
+
+    # ------------------------------------------------------------ proactive REFRESH
+
+    def request_refresh(self):
+        """Called by a handler that switched profiles: a real card then issues REFRESH."""
+        self._refresh_due = True
+
+    def completion_sw(self):
+        """Status word that ends the current command's response: 91xx when it queued a
+        REFRESH (and the state's "refresh_sw" flag, default true, allows it), else 9000."""
+        due, self._refresh_due = self._refresh_due, False
+        if due and self.state.get("refresh_sw", True):
+            self.proactive = REFRESH_COMMAND
+            return 0x9100 | len(REFRESH_COMMAND)
+        return apdu.SW_OK
 
     # ------------------------------------------------------------ ISD-R
 
@@ -116,6 +140,7 @@ class SoftEuicc:
 
     def es10(self, request):
         """One complete ES10 request (all STORE DATA blocks); returns (data, SW)."""
+        self._refresh_due = False
         tag = es10.request_tag(request)
         mine = [f for f in self._faults
                 if f.kind in faultlib.TAGGED and tag is not None and f.applies(tag)]
@@ -126,6 +151,13 @@ class SoftEuicc:
             if f.kind == "sw":
                 return b"", f.arg
         resp, sw = es10.dispatch(self, request)
+        if sw != apdu.SW_OK:
+            self._refresh_due = False
+        for f in mine:
+            if f.kind == "noresult":
+                # Executed and persisted, but the answer never reaches the terminal.
+                self._refresh_due = False
+                return b"", es10.SW_NO_DIAGNOSIS
         if sw == apdu.SW_OK and resp:
             for f in mine:
                 if f.kind in ("garbage", "badlen", "truncate"):

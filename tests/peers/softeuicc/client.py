@@ -29,6 +29,12 @@ def cla_for(channel, proprietary):
 
 def fetch(card, channel, first_sw, what):
     """Collect the data announced by 61 xx with GET RESPONSE (repeating on 6C xx)."""
+    return fetch_sw(card, channel, first_sw, what)[0]
+
+
+def fetch_sw(card, channel, first_sw, what):
+    """Like fetch(); returns (data, final status word), which is 9000 or 91xx (the
+    command succeeded and the card has a proactive command such as REFRESH pending)."""
     out = b""
     sw = first_sw
     while (sw >> 8) == 0x61:
@@ -38,9 +44,9 @@ def fetch(card, channel, first_sw, what):
             data, sw = split_sw(card.transmit(bytes([cla_for(channel, False), 0xC0, 0, 0,
                                                      sw & 0xFF])))
         out += data
-    if sw != 0x9000:
+    if sw != 0x9000 and (sw >> 8) != 0x91:
         raise CardError(what, sw)
-    return out
+    return out, sw
 
 
 def open_isdr(card, aid=ISDR_AID):
@@ -62,6 +68,11 @@ def close(card, channel):
 
 def es10(card, channel, request, block=255):
     """Send one ES10 request in STORE DATA blocks; return the response bytes."""
+    return es10_sw(card, channel, request, block)[0]
+
+
+def es10_sw(card, channel, request, block=255):
+    """Like es10(); returns (response bytes, final status word 9000 or 91xx)."""
     chunks = [request[i:i + block] for i in range(0, len(request), block)] or [b""]
     for n, chunk in enumerate(chunks):
         last = n == len(chunks) - 1
@@ -69,4 +80,4 @@ def es10(card, channel, request, block=255):
         _, sw = split_sw(card.transmit(apdu))
         if not last and sw != 0x9000:
             raise CardError("STORE DATA block %d" % n, sw)
-    return fetch(card, channel, sw, "STORE DATA tag %s" % request[:2].hex().upper())
+    return fetch_sw(card, channel, sw, "STORE DATA tag %s" % request[:2].hex().upper())

@@ -1,7 +1,15 @@
 # SPDX-License-Identifier: Apache-2.0
 """ES10b notifications: ListNotification (BF28), RetrieveNotificationsList (BF2B),
 RemoveNotificationFromList (BF30), plus the builders that create signed
-notifications and eUICC package results in the card state."""
+notifications and eUICC package results in the card state.
+
+Every EuiccPackageResult the card answers is kept, with a seqNumber from the same
+counter as the notifications: euiccPackageResultSigned (which carries that seqNumber),
+euiccPackageErrorSigned and euiccPackageErrorUnsigned (which do not carry it, but
+EuiccPackageResultList may hold them, so a terminal that lost the answer can still
+read it).  RetrieveNotificationsList {euiccPackageResults} returns them all in seq
+order, {seqNumber n} the one with that number; RemoveNotificationFromList {n}
+removes it.  Only the latest MAX_UNSIGNED_ERRORS unsigned errors are kept."""
 
 import os
 
@@ -84,15 +92,58 @@ def association_token_tlv(state, eim_id):
     return b""
 
 
-def add_package_result(state, eim_id, counter, results, txid=None):
-    """Store a signed EuiccPackageResult for eim_id; return its seqNumber."""
+def encode_epe_signed(eim_id, counter, txid, code, sign):
+    """EuiccPackageResult.euiccPackageErrorSigned (BF51 A1 ...); sign as for results."""
+    parts = [enc_utf8(eim_id, tag=0x80), enc_integer(counter, tag=0x81)]
+    if txid is not None:
+        parts.append(tlv(0x82, txid))
+    parts.append(enc_integer(code))          # euiccPackageErrorCode: untagged INTEGER
+    data = tlv(0x30, parts)
+    return tlv(0xBF51, tlv(0xA1, [data, tlv(0x5F37, sign(data))]))
+
+
+def encode_epe_unsigned(eim_id, txid=None, token=None):
+    """EuiccPackageResult.euiccPackageErrorUnsigned (BF51 A2 ...)."""
+    parts = [enc_utf8(eim_id, tag=0x80)]
+    if txid is not None:
+        parts.append(tlv(0x82, txid))
+    if token is not None:
+        parts.append(enc_integer(token, tag=0x84))
+    return tlv(0xBF51, tlv(0xA2, parts))
+
+
+# Unsigned errors answer packages nobody authenticated; keep only the latest few so a
+# stream of junk cannot fill the card.
+MAX_UNSIGNED_ERRORS = 8
+
+
+def store_package_result(state, seq, eim_id, der, kind):
+    """Keep an EuiccPackageResult (kind "result", "error-signed" or "error-unsigned")
+    in the notification list until RemoveNotificationFromList names its seq."""
+    lst = state.setdefault("package_results", [])
+    lst.append({"seq": seq, "eimId": eim_id, "der": der.hex(), "kind": kind})
+    if kind == "error-unsigned":
+        unsigned = [e for e in lst if e.get("kind") == "error-unsigned"]
+        drop = {id(e) for e in unsigned[:-MAX_UNSIGNED_ERRORS]}
+        state["package_results"] = [e for e in lst if id(e) not in drop]
+
+
+def make_package_result(state, eim_id, counter, results, txid=None, token=None):
+    """Sign and store a euiccPackageResultSigned; return (seq, DER).
+
+    token: the association token TLV to sign over (default: the one stored for eim_id)."""
     seq = state.next_seq()
-    token = association_token_tlv(state, eim_id)
+    if token is None:
+        token = association_token_tlv(state, eim_id)
     der = encode_epr_signed(eim_id, counter, seq, results, txid,
                             lambda d: pki.sign_raw(state["pki"]["euicc_key"], d + token))
-    state.setdefault("package_results", []).append({"seq": seq, "eimId": eim_id,
-                                                    "der": der.hex()})
-    return seq
+    store_package_result(state, seq, eim_id, der, "result")
+    return seq, der
+
+
+def add_package_result(state, eim_id, counter, results, txid=None):
+    """Store a signed EuiccPackageResult for eim_id; return its seqNumber."""
+    return make_package_result(state, eim_id, counter, results, txid)[0]
 
 
 @handles(0xBF28)

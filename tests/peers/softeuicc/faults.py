@@ -6,6 +6,7 @@
   badlen:<TAG>       answer with a TLV whose length claims more bytes than follow
   truncate:<TAG>     answer with the first half of the correct TLV
   slow:<TAG>:<ms>    wait <ms> milliseconds before answering the last STORE DATA block
+  noresult:<TAG>     execute the command (state changes persist) but answer 6F00, no data
   nochannel          MANAGE CHANNEL open / open_channel() fail with 6A81
   getresponse-6cxx   the first GET RESPONSE of every response is answered 6C xx
 
@@ -14,7 +15,7 @@
 
 import pyder
 
-TAGGED = {"sw": 2, "garbage": 1, "badlen": 1, "truncate": 1, "slow": 2}
+TAGGED = {"sw": 2, "garbage": 1, "badlen": 1, "truncate": 1, "slow": 2, "noresult": 1}
 PLAIN = ("nochannel", "getresponse-6cxx")
 
 

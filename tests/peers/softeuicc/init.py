@@ -65,6 +65,8 @@ def new_state(eid, smdp, smds):
         "next_association_token": 1,
         # One rule: PPR1 may be set by any operator, with end-user consent.
         "rat": [{"ppr_ids": [1], "operators": [{"mccmnc": "EEEEEE"}], "flags": [0]}],
+        # A profile switch ends its command with SW 91xx (REFRESH pending), as real cards do.
+        "refresh_sw": True,
         "faults": [],
     }
 

@@ -75,6 +75,9 @@ class State:
     def setdefault(self, key, default):
         return self.data.setdefault(key, default)
 
+    def pop(self, key, default=None):
+        return self.data.pop(key, default)
+
     def next_seq(self):
         """Allocate the next notification / package-result sequence number."""
         seq = int(self.data.get("next_seq", 1))
