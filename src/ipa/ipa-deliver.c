@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Notification delivery (SGP.32 3.7) and recovery: what an earlier exchange could not deliver goes to the eIM
+ * with HandleNotification before new packages are fetched. Two sources:
+ *  - the outbox: results the eUICC does not keep, stored before they were first sent;
+ *  - the eUICC: signed eUICC package results and profile notifications it keeps until removed.
+ * Each item leaves its source only after the eIM accepted it. A duplicate delivery is possible after a crash
+ * between acceptance and removal; the eIM recognises it by its eimTransactionId or seqNumber. */
+#include "config.h"
+
+#define G_LOG_DOMAIN "euiccd-ipa"
+
+#include "euiccd-error.h"
+#include "ipa/ipa-private.h"
+#include "ipa/ipa-result-record.h"
+
+static gboolean
+deliver_outbox (IpaExchange *exchange, GError **error)
+{
+  g_autoptr(GPtrArray) items = exchange->outbox.list (exchange->outbox.user_data, exchange->eim->eim_id, error);
+
+  if (items == NULL)
+    return FALSE;
+  for (guint i = 0; i < items->len; i++)
+    {
+      IpaOutboxItem *item = g_ptr_array_index (items, i);
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(IpaResultRecord) record = ipa_result_record_decode (item->record, &local_error);
+      EsipaNotification notification = { 0 };
+
+      if (record == NULL)
+        {
+          /* Nothing sensible can be sent from it; keeping it would block every later poll. */
+          g_warning ("Stored result %s: %s; discarded", item->key, local_error->message);
+          exchange->outbox.remove (exchange->outbox.user_data, item->key, NULL);
+          continue;
+        }
+      notification.kind = ESIPA_NOTIFICATION_PACKAGE_RESULT;
+      notification.package_result = &record->result;
+      if (!esipa_handle_notification (exchange->esipa, &notification, error))
+        {
+          g_prefix_error (error, "Delivering stored result %s: ", item->key);
+          return FALSE;
+        }
+      g_message ("eIM %s accepted stored result %s", exchange->eim->eim_id, item->key);
+      if (!exchange->outbox.remove (exchange->outbox.user_data, item->key, &local_error))
+        g_warning ("Removing delivered result %s: %s", item->key, local_error->message);
+    }
+  return TRUE;
+}
+
+static gboolean
+remove_from_card (IpaExchange *exchange, const Es10PendingNotification *n, GError **error)
+{
+  gint64 status = 0;
+
+  if (!n->has_seq_number)
+    return TRUE;
+  ipa_exchange_step (exchange, "before-remove");
+  if (!es10_remove_notification_from_list (exchange->session, n->seq_number, &status, error))
+    return FALSE;
+  if (status != ES10_REMOVE_NOTIFICATION_OK)
+    g_warning ("RemoveNotificationFromList %" G_GINT64_FORMAT ": eUICC answered %" G_GINT64_FORMAT, n->seq_number,
+               status);
+  return TRUE;
+}
+
+/* Signed eUICC package results for this eIM that it has not acknowledged yet. */
+static gboolean
+deliver_card_results (IpaExchange *exchange, GError **error)
+{
+  g_autoptr(Es10PendingNotificationList) list = NULL;
+  Es10NotificationSearch search = { .kind = ES10_NOTIFICATION_SEARCH_EUICC_PACKAGE_RESULTS };
+
+  if (!es10_retrieve_notifications_list (exchange->session, &search, &list, error))
+    return FALSE;
+  for (guint i = 0; !list->has_error && i < list->notifications->len; i++)
+    {
+      const Es10PendingNotification *n = g_ptr_array_index (list->notifications, i);
+      EsipaEimPackageResult result = { 0 };
+      EsipaNotification notification = { 0 };
+
+      if (n->kind != ES10_PENDING_EUICC_PACKAGE_RESULT || g_strcmp0 (n->eim_id, exchange->eim->eim_id) != 0)
+        continue;
+      result.eid = exchange->eid;
+      result.kind = ESIPA_RESULT_EUICC_PACKAGE_RESULT;
+      result.euicc_package_result = n->raw;
+      notification.kind = ESIPA_NOTIFICATION_PACKAGE_RESULT;
+      notification.package_result = &result;
+      if (!esipa_handle_notification (exchange->esipa, &notification, error))
+        {
+          g_prefix_error (error, "Delivering eUICC package result %" G_GINT64_FORMAT ": ", n->seq_number);
+          return FALSE;
+        }
+      g_message ("eIM %s accepted eUICC package result %" G_GINT64_FORMAT, exchange->eim->eim_id, n->seq_number);
+      if (!remove_from_card (exchange, n, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Profile state notifications: the eIM is the notification receiver of a device it manages. */
+static gboolean
+deliver_card_notifications (IpaExchange *exchange, GError **error)
+{
+  g_autoptr(Es10PendingNotificationList) list = NULL;
+  Es10NotificationSearch search = { .kind = ES10_NOTIFICATION_SEARCH_ALL };
+
+  if (!es10_retrieve_notifications_list (exchange->session, &search, &list, error))
+    return FALSE;
+  for (guint i = 0; !list->has_error && i < list->notifications->len; i++)
+    {
+      const Es10PendingNotification *n = g_ptr_array_index (list->notifications, i);
+      EsipaNotification notification = { 0 };
+
+      if (n->kind == ES10_PENDING_EUICC_PACKAGE_RESULT)
+        continue;
+      notification.kind = ESIPA_NOTIFICATION_PENDING;
+      notification.pending_notification = n->raw;
+      if (!esipa_handle_notification (exchange->esipa, &notification, error))
+        {
+          g_prefix_error (error, "Delivering notification %" G_GINT64_FORMAT ": ", n->seq_number);
+          return FALSE;
+        }
+      g_message ("eIM %s accepted notification %" G_GINT64_FORMAT " (%s)", exchange->eim->eim_id, n->seq_number,
+                 es10_notification_event_to_string (n->operation));
+      if (!remove_from_card (exchange, n, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ipa_deliver_pending (IpaExchange *exchange, GError **error)
+{
+  if (!deliver_outbox (exchange, error))
+    return FALSE;
+  if (!exchange->card_pending)
+    return TRUE;
+  if (ipa_exchange_session (exchange, error) == NULL)
+    return FALSE;
+  if (!deliver_card_results (exchange, error) || !deliver_card_notifications (exchange, error))
+    return FALSE;
+  exchange->card_pending = FALSE;
+  return TRUE;
+}

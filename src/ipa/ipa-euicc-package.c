@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* An eUICC package (SGP.32 3.3.1): the eIM's signed BF51 goes to the eUICC unchanged, the eUICC's result goes
+ * back to the eIM together with the notifications the package caused, and whatever the eIM acknowledges is
+ * removed from the eUICC. */
+#include "config.h"
+
+#define G_LOG_DOMAIN "euiccd-ipa"
+
+#include "euiccd-error.h"
+#include "ipa/ipa-private.h"
+
+static const gchar *
+psmo_name (guint kind)
+{
+  switch (kind)
+    {
+    case ESIPA_PSMO_ENABLE: return "enable";
+    case ESIPA_PSMO_DISABLE: return "disable";
+    case ESIPA_PSMO_DELETE: return "delete";
+    case ESIPA_PSMO_GET_RAT: return "getRAT";
+    case ESIPA_PSMO_CONFIGURE_IMMEDIATE_ENABLE: return "configureImmediateEnable";
+    case ESIPA_PSMO_SET_FALLBACK_ATTRIBUTE: return "setFallbackAttribute";
+    case ESIPA_PSMO_UNSET_FALLBACK_ATTRIBUTE: return "unsetFallbackAttribute";
+    case ESIPA_PSMO_LIST_PROFILE_INFO: return "listProfileInfo";
+    case ESIPA_PSMO_SET_DEFAULT_DP_ADDRESS: return "setDefaultDpAddress";
+    default: return "unknown";
+    }
+}
+
+static const gchar *
+eco_name (guint kind)
+{
+  switch (kind)
+    {
+    case ESIPA_ECO_ADD_EIM: return "addEim";
+    case ESIPA_ECO_DELETE_EIM: return "deleteEim";
+    case ESIPA_ECO_UPDATE_EIM: return "updateEim";
+    case ESIPA_ECO_LIST_EIM: return "listEim";
+    default: return "unknown";
+    }
+}
+
+/* "psmo:enable,listProfileInfo" */
+static gchar *
+describe_request (const EsipaEuiccPackageRequest *request)
+{
+  GString *out = g_string_new (request->is_eco_list ? "eco:" : "psmo:");
+
+  for (guint i = 0; request->operations != NULL && i < request->operations->len; i++)
+    {
+      guint kind = g_array_index (request->operations, guint, i);
+      g_string_append_printf (out, "%s%s", i > 0 ? "," : "", request->is_eco_list ? eco_name (kind) : psmo_name (kind));
+    }
+  return g_string_free (out, FALSE);
+}
+
+static const gchar *
+package_error_name (gint64 code)
+{
+  switch (code)
+    {
+    case 3: return "invalidEid";
+    case 4: return "replayError";
+    case 6: return "counterValueOutOfRange";
+    case 15: return "sizeOverflow";
+    case 104: return "ecallActive";
+    default: return "undefinedError";
+    }
+}
+
+/* The result word for the history and a sentence listing each operation's code. */
+static const gchar *
+summarize_result (const Es10PendingNotification *result, gchar **ret_detail)
+{
+  GString *detail;
+  gboolean all_ok = TRUE;
+
+  switch (result->package_result_variant)
+    {
+    case 0xA1:
+      *ret_detail = g_strdup_printf ("the eUICC refused the package: %s (%" G_GINT64_FORMAT ")",
+                                     package_error_name (result->package_error_code), result->package_error_code);
+      return package_error_name (result->package_error_code);
+    case 0xA2:
+      *ret_detail = g_strdup ("the eUICC could not verify the package (unknown eIM or bad signature)");
+      return "rejected";
+    default:
+      break;
+    }
+
+  detail = g_string_new (NULL);
+  for (guint i = 0; result->package_operations != NULL && i < result->package_operations->len; i++)
+    {
+      const Es10EuiccResultItem *item = &g_array_index (result->package_operations, Es10EuiccResultItem, i);
+      if (item->has_code)
+        g_string_append_printf (detail, "%s%s=%" G_GINT64_FORMAT, i > 0 ? ", " : "", es10_euicc_result_name (item->tag),
+                                item->code);
+      else
+        g_string_append_printf (detail, "%s%s=ok", i > 0 ? ", " : "", es10_euicc_result_name (item->tag));
+      if (item->has_code && item->code != 0)
+        all_ok = FALSE;
+    }
+  *ret_detail = g_string_free (detail, FALSE);
+  return all_ok ? "ok" : "executed-with-errors";
+}
+
+static void
+note_changes (IpaExchange *exchange, const EsipaEuiccPackageRequest *request, const Es10PendingNotification *result)
+{
+  if (result->package_result_variant != 0xA0 || result->package_operations == NULL)
+    return;
+  for (guint i = 0; i < result->package_operations->len; i++)
+    {
+      const Es10EuiccResultItem *item = &g_array_index (result->package_operations, Es10EuiccResultItem, i);
+      gboolean ok = !item->has_code || item->code == 0;
+
+      if (!ok)
+        continue;
+      switch (item->tag)
+        {
+        case 0x83: /* enable */
+        case 0x84: /* disable */
+        case 0x85: /* delete */
+        case 0x8C: /* rollback */
+        case 0x8D: /* setFallbackAttribute */
+        case 0x8E: /* unsetFallbackAttribute */
+          exchange->profiles_changed = TRUE;
+          break;
+        case 0xA8: /* addEim */
+        case 0x89: /* deleteEim */
+        case 0x8A: /* updateEim */
+          exchange->eims_changed = TRUE;
+          break;
+        default:
+          break;
+        }
+    }
+  (void) request;
+}
+
+/* When the card's answer to LoadEuiccPackage was lost (a REFRESH, a dropped channel), the result it keeps is
+ * found again in its list by eIM and transaction id. */
+static Es10PendingNotification *
+find_kept_result (IpaExchange *exchange, const EsipaEuiccPackageRequest *request, GError **error)
+{
+  g_autoptr(Es10PendingNotificationList) list = NULL;
+  Es10NotificationSearch search = { .kind = ES10_NOTIFICATION_SEARCH_EUICC_PACKAGE_RESULTS };
+  IsdrSession *session = ipa_exchange_session (exchange, error);
+
+  if (session == NULL || !es10_retrieve_notifications_list (session, &search, &list, error))
+    return NULL;
+  for (guint i = 0; i < list->notifications->len; i++)
+    {
+      Es10PendingNotification *n = g_ptr_array_index (list->notifications, i);
+
+      if (n->kind != ES10_PENDING_EUICC_PACKAGE_RESULT || g_strcmp0 (n->eim_id, request->eim_id) != 0)
+        continue;
+      if (request->eim_transaction_id != NULL
+          ? (n->transaction_id != NULL && g_bytes_equal (n->transaction_id, request->eim_transaction_id))
+          : (n->has_counter_value && n->counter_value == request->counter_value))
+        return g_steal_pointer (&g_ptr_array_index (list->notifications, i));
+    }
+  return NULL;
+}
+
+gboolean
+ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GError **error)
+{
+  const EsipaEuiccPackageRequest *request = package->euicc_package;
+  g_autofree gchar *operation = describe_request (request);
+  g_autofree gchar *detail = NULL;
+  g_autoptr(Es10PendingNotification) result = NULL;
+  g_autoptr(Es10PendingNotificationList) pending = NULL;
+  g_autoptr(GPtrArray) notifications = g_ptr_array_new ();
+  g_autoptr(GArray) sent = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(EsipaProvideResultResponse) response = NULL;
+  g_autoptr(GError) card_error = NULL;
+  EsipaEimPackageResult answer = { 0 };
+  Es10NotificationSearch all = { .kind = ES10_NOTIFICATION_SEARCH_ALL };
+  IsdrSession *session;
+  gboolean kept_by_card;
+  const gchar *verdict;
+
+  session = ipa_exchange_session (exchange, error);
+  if (session == NULL)
+    return FALSE;
+
+  ipa_exchange_step (exchange, "before-load");
+  /* From here on the eUICC may hold something new: until delivered, it is pending. */
+  exchange->card_pending = TRUE;
+  if (!es10_load_euicc_package (session, package->raw, &result, &card_error))
+    {
+      g_warning ("LoadEuiccPackage: %s; looking for the result the eUICC kept", card_error->message);
+      result = find_kept_result (exchange, request, NULL);
+      if (result == NULL)
+        {
+          /* Nothing to report from the card: the eIM still gets an answer naming the transaction. */
+          EsipaUnusablePackage unusable = { .result_error_code = ESIPA_PACKAGE_RESULT_ERROR_UNDEFINED,
+                                            .eim_transaction_id = request->eim_transaction_id };
+          return ipa_answer_unusable (exchange, &unusable, card_error, error);
+        }
+    }
+  ipa_exchange_step (exchange, "after-load");
+  note_changes (exchange, request, result);
+  verdict = summarize_result (result, &detail);
+
+  /* A signed result carries a seqNumber: the eUICC keeps it until removed. Errors without one are kept by
+   * nobody but us until the eIM has them. */
+  kept_by_card = result->has_seq_number;
+  if (kept_by_card)
+    g_array_append_val (sent, result->seq_number);
+
+  if (!es10_retrieve_notifications_list (session, &all, &pending, error))
+    return FALSE;
+  for (guint i = 0; !pending->has_error && i < pending->notifications->len; i++)
+    {
+      Es10PendingNotification *n = g_ptr_array_index (pending->notifications, i);
+      if (n->kind == ES10_PENDING_EUICC_PACKAGE_RESULT)
+        continue;
+      g_ptr_array_add (notifications, n->raw);
+      if (n->has_seq_number)
+        g_array_append_val (sent, n->seq_number);
+    }
+
+  answer.eid = exchange->eid;
+  answer.euicc_package_result = result->raw;
+  if (notifications->len > 0)
+    {
+      answer.kind = ESIPA_RESULT_EPR_AND_NOTIFICATIONS;
+      answer.notifications = notifications;
+    }
+  else
+    answer.kind = ESIPA_RESULT_EUICC_PACKAGE_RESULT;
+
+  if (!ipa_send_result (exchange, &answer, !kept_by_card, request->eim_transaction_id, &response, error))
+    return FALSE;
+  ipa_exchange_report (exchange, request->eim_transaction_id, operation, verdict, detail);
+
+  if (!ipa_remove_acknowledged (exchange, response, sent, error))
+    return FALSE;
+  /* Whatever the eIM did not acknowledge stays on the eUICC for the next delivery. */
+  exchange->card_pending = response->kind != ESIPA_PROVIDE_RESULT_ACKNOWLEDGEMENTS
+                           || response->seq_numbers->len < sent->len;
+  return TRUE;
+}

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The package loop of SGP.32 3.1.1.1: GetEimPackage, execute, ProvideEimPackageResult, until the eIM says
+ * noEimPackageAvailable. */
+#include "config.h"
+
+#define G_LOG_DOMAIN "euiccd-ipa"
+
+#include <string.h>
+
+#include "der/der.h"
+#include "euiccd-error.h"
+#include "ipa/ipa-private.h"
+#include "ipa/ipa-result-record.h"
+
+#define DEFAULT_MAX_PACKAGES 32
+
+void
+ipa_outbox_item_free (IpaOutboxItem *item)
+{
+  if (item == NULL)
+    return;
+  g_free (item->key);
+  g_clear_pointer (&item->record, g_bytes_unref);
+  g_free (item);
+}
+
+void
+ipa_exchange_init (IpaExchange *exchange)
+{
+  memset (exchange, 0, sizeof *exchange);
+  exchange->retry_after_s = -1;
+}
+
+void
+ipa_exchange_clear (IpaExchange *exchange)
+{
+  if (exchange->session != NULL)
+    {
+      exchange->card.close (exchange->card.user_data, exchange->session);
+      exchange->session = NULL;
+    }
+}
+
+IsdrSession *
+ipa_exchange_session (IpaExchange *exchange, GError **error)
+{
+  if (exchange->session == NULL)
+    exchange->session = exchange->card.open (exchange->card.user_data, error);
+  return exchange->session;
+}
+
+void
+ipa_exchange_step (IpaExchange *exchange, const gchar *step)
+{
+  g_debug ("step %s", step);
+  if (exchange->step != NULL)
+    exchange->step (step, exchange->user_data);
+}
+
+void
+ipa_exchange_report (IpaExchange *exchange, GBytes *transaction_id, const gchar *operation, const gchar *result,
+                     const gchar *detail)
+{
+  g_autofree gchar *txid = NULL;
+  IpaOutcome outcome = { 0 };
+
+  if (transaction_id != NULL)
+    txid = der_to_hex (g_bytes_get_data (transaction_id, NULL), g_bytes_get_size (transaction_id));
+  outcome.eim_id = exchange->eim->eim_id;
+  outcome.transaction_id = txid;
+  outcome.operation = operation;
+  outcome.result = result;
+  outcome.detail = detail;
+  g_message ("eIM %s package %s: %s: %s%s%s", exchange->eim->eim_id, txid != NULL ? txid : "-", operation, result,
+             detail != NULL ? ": " : "", detail != NULL ? detail : "");
+  if (exchange->outcome != NULL)
+    exchange->outcome (&outcome, exchange->user_data);
+}
+
+/* Outbox keys must be plain file names: the transaction id in hex when there is one, else a unique stamp. */
+static gchar *
+outbox_key (GBytes *transaction_id)
+{
+  static guint counter;
+
+  if (transaction_id != NULL && g_bytes_get_size (transaction_id) > 0)
+    {
+      g_autofree gchar *hex = der_to_hex (g_bytes_get_data (transaction_id, NULL), g_bytes_get_size (transaction_id));
+      return g_strdup_printf ("tx-%s", hex);
+    }
+  return g_strdup_printf ("r-%" G_GINT64_FORMAT "-%u", g_get_real_time (), ++counter);
+}
+
+gboolean
+ipa_send_result (IpaExchange *exchange, const EsipaEimPackageResult *result, gboolean durable,
+                 GBytes *transaction_id, EsipaProvideResultResponse **ret_response, GError **error)
+{
+  g_autofree gchar *key = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (durable)
+    {
+      g_autoptr(GBytes) record = ipa_result_record_encode (result);
+
+      key = outbox_key (transaction_id);
+      if (!exchange->outbox.put (exchange->outbox.user_data, exchange->eim->eim_id, key, record, error))
+        {
+          g_prefix_error (error, "Storing the result before sending it: ");
+          return FALSE;
+        }
+    }
+
+  ipa_exchange_step (exchange, "before-provide");
+  if (!esipa_provide_eim_package_result (exchange->esipa, result, ret_response, error))
+    return FALSE;
+  ipa_exchange_step (exchange, "after-provide");
+
+  if (key != NULL && !exchange->outbox.remove (exchange->outbox.user_data, key, &local_error))
+    g_warning ("Removing delivered result %s from the outbox: %s", key, local_error->message);
+  if ((*ret_response)->kind == ESIPA_PROVIDE_RESULT_ERROR)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_PROTOCOL, "The eIM refused the result: %s (%" G_GINT64_FORMAT ")",
+                   esipa_provide_result_error_to_string ((*ret_response)->error_code), (*ret_response)->error_code);
+      g_clear_pointer (ret_response, esipa_provide_result_response_free);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ipa_remove_acknowledged (IpaExchange *exchange, const EsipaProvideResultResponse *response, GArray *sent,
+                         GError **error)
+{
+  gboolean stepped = FALSE;
+
+  if (response->kind != ESIPA_PROVIDE_RESULT_ACKNOWLEDGEMENTS)
+    return TRUE;
+  for (guint i = 0; i < response->seq_numbers->len; i++)
+    {
+      gint64 seq = g_array_index (response->seq_numbers, gint64, i);
+      gboolean ours = FALSE;
+      gint64 status = 0;
+      IsdrSession *session;
+
+      for (guint j = 0; sent != NULL && j < sent->len && !ours; j++)
+        ours = g_array_index (sent, gint64, j) == seq;
+      if (!ours)
+        {
+          /* The eUICC's list is not the eIM's to prune beyond what it was sent. */
+          g_warning ("eIM %s acknowledged seqNumber %" G_GINT64_FORMAT " that was not sent to it: ignored",
+                     exchange->eim->eim_id, seq);
+          continue;
+        }
+      if (!stepped)
+        {
+          ipa_exchange_step (exchange, "before-remove");
+          stepped = TRUE;
+        }
+      session = ipa_exchange_session (exchange, error);
+      if (session == NULL || !es10_remove_notification_from_list (session, seq, &status, error))
+        return FALSE;
+      if (status != ES10_REMOVE_NOTIFICATION_OK)
+        g_warning ("RemoveNotificationFromList %" G_GINT64_FORMAT ": eUICC answered %" G_GINT64_FORMAT, seq, status);
+    }
+  return TRUE;
+}
+
+gboolean
+ipa_answer_unusable (IpaExchange *exchange, const EsipaUnusablePackage *unusable, const GError *why, GError **error)
+{
+  g_autoptr(EsipaProvideResultResponse) response = NULL;
+  EsipaEimPackageResult result = { 0 };
+  const gchar *name = unusable->result_error_code == ESIPA_PACKAGE_RESULT_ERROR_INVALID_PACKAGE_FORMAT
+                        ? "invalidPackageFormat"
+                        : unusable->result_error_code == ESIPA_PACKAGE_RESULT_ERROR_UNKNOWN_PACKAGE ? "unknownPackage"
+                                                                                                    : "undefinedError";
+
+  result.eid = exchange->eid;
+  result.kind = ESIPA_RESULT_ERROR;
+  result.eim_transaction_id = unusable->eim_transaction_id;
+  result.error_code = unusable->result_error_code;
+  ipa_exchange_report (exchange, unusable->eim_transaction_id, "unusablePackage", name, why->message);
+  return ipa_send_result (exchange, &result, TRUE, unusable->eim_transaction_id, &response, error);
+}
+
+static gboolean
+request_package (IpaExchange *exchange, gboolean first, EsipaEimPackage **ret_package,
+                 EsipaUnusablePackage **ret_unusable, GError **error)
+{
+  EsipaGetEimPackageRequest request = { 0 };
+
+  memcpy (request.eid, exchange->eid, sizeof request.eid);
+  if (first && exchange->notify_state_change)
+    {
+      request.notify_state_change = TRUE;
+      request.has_state_change_cause = exchange->has_state_change_cause;
+      request.state_change_cause = exchange->state_change_cause;
+    }
+  if (!esipa_get_eim_package (exchange->esipa, &request, ret_package, ret_unusable, error))
+    return FALSE;
+  if (first)
+    exchange->notify_state_change = FALSE;
+  return TRUE;
+}
+
+gboolean
+ipa_exchange_run (IpaExchange *exchange, GError **error)
+{
+  guint max_packages = exchange->max_packages > 0 ? exchange->max_packages : DEFAULT_MAX_PACKAGES;
+
+  g_return_val_if_fail (exchange->esipa != NULL && exchange->eim != NULL, FALSE);
+
+  if (!ipa_deliver_pending (exchange, error))
+    {
+      exchange->retry_after_s = esipa_client_get_retry_after (exchange->esipa);
+      return FALSE;
+    }
+
+  for (guint n = 0;; n++)
+    {
+      g_autoptr(EsipaEimPackage) package = NULL;
+      g_autoptr(EsipaUnusablePackage) unusable = NULL;
+      g_autoptr(GError) package_error = NULL;
+      gboolean ok;
+
+      if (n == max_packages)
+        {
+          /* An eIM that never runs dry must not keep the card busy forever: the next poll continues. */
+          g_message ("eIM %s: %u packages in one exchange, continuing at the next poll", exchange->eim->eim_id, n);
+          return TRUE;
+        }
+
+      if (!request_package (exchange, n == 0, &package, &unusable, &package_error))
+        {
+          if (unusable == NULL)
+            {
+              exchange->retry_after_s = esipa_client_get_retry_after (exchange->esipa);
+              g_propagate_error (error, g_steal_pointer (&package_error));
+              return FALSE;
+            }
+          exchange->packages++;
+          if (!ipa_answer_unusable (exchange, unusable, package_error, error))
+            return FALSE;
+          continue;
+        }
+
+      switch (package->kind)
+        {
+        case ESIPA_EIM_PACKAGE_ERROR:
+          if (package->error_code == ESIPA_EIM_PACKAGE_ERROR_NO_PACKAGE_AVAILABLE)
+            return TRUE;
+          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_PROTOCOL, "eIM %s answered GetEimPackage with %s (%"
+                       G_GINT64_FORMAT ")", exchange->eim->eim_id, esipa_eim_package_error_to_string (package->error_code),
+                       package->error_code);
+          return FALSE;
+        case ESIPA_EIM_PACKAGE_EUICC_PACKAGE_REQUEST:
+          exchange->packages++;
+          ok = ipa_run_euicc_package (exchange, package, error);
+          break;
+        case ESIPA_EIM_PACKAGE_IPA_EUICC_DATA_REQUEST:
+          exchange->packages++;
+          ok = ipa_run_ipa_euicc_data (exchange, package, error);
+          break;
+        case ESIPA_EIM_PACKAGE_PROFILE_DOWNLOAD_TRIGGER:
+          exchange->packages++;
+          ok = ipa_run_download_trigger (exchange, package, error);
+          break;
+        default:
+          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_PROTOCOL, "eIM package of unknown kind %d", package->kind);
+          ok = FALSE;
+          break;
+        }
+      if (!ok)
+        {
+          exchange->retry_after_s = esipa_client_get_retry_after (exchange->esipa);
+          return FALSE;
+        }
+    }
+}

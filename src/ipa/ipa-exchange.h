@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* One exchange with one eIM (SGP.32 3.1.1.1 / 3.3.1 / 3.5 / 3.7): deliver what earlier exchanges left
+ * undelivered, then GetEimPackage -> execute -> ProvideEimPackageResult until the eIM has nothing more.
+ *
+ * The exchange touches the card only when it has to: an idle poll (nothing stored, nothing pending on the
+ * card, no package) sends no APDU and opens no channel. The card is reached through IpaCardAccess, which
+ * opens the ISD-R session on first use. Results the eUICC does not keep are written to the outbox before
+ * they are sent and removed only after the eIM accepted them; results the eUICC keeps are removed from the
+ * eUICC only after the eIM acknowledged them. */
+#pragma once
+
+#include <glib.h>
+
+#include "card/es10.h"
+#include "net/esipa-client.h"
+
+G_BEGIN_DECLS
+
+/* Opens the ISD-R session on first need; the exchange closes it with close() when done. */
+typedef struct {
+  IsdrSession *(*open) (gpointer user_data, GError **error);
+  void (*close) (gpointer user_data, IsdrSession *session);
+  gpointer user_data;
+} IpaCardAccess;
+
+/* One stored result waiting for its eIM. */
+typedef struct {
+  gchar *key;
+  GBytes *record;  /* ipa_result_record_encode() */
+} IpaOutboxItem;
+
+void ipa_outbox_item_free (IpaOutboxItem *item);
+
+/* Durable storage for results the eUICC does not keep (IpaEuiccData responses, errors the IPA answered,
+ * eUICC package errors without a sequence number). put() must be on disk when it returns. */
+typedef struct {
+  gboolean (*put) (gpointer user_data, const gchar *eim_id, const gchar *key, GBytes *record, GError **error);
+  gboolean (*remove) (gpointer user_data, const gchar *key, GError **error);
+  /* Items for `eim_id`, oldest first (IpaOutboxItem). */
+  GPtrArray *(*list) (gpointer user_data, const gchar *eim_id, GError **error);
+  gpointer user_data;
+} IpaOutbox;
+
+/* What the IPA itself reports in IpaEuiccData. */
+typedef struct {
+  guint32 ipa_features;              /* EsipaIpaFeature mask */
+  guint32 ipa_supported_protocols;   /* EsipaIpaProtocol mask */
+  const EsipaDeviceInfo *device_info;  /* NULL: not configured */
+} IpaDeviceProfile;
+
+/* One finished eIM package, for the history, logs and D-Bus. No personal data. */
+typedef struct {
+  const gchar *eim_id;
+  const gchar *transaction_id;       /* hex, NULL when the package had none */
+  const gchar *operation;            /* "psmo:enable,listProfileInfo", "eco:addEim", "ipaEuiccData", ... */
+  const gchar *result;               /* "ok", "executed", an error name, ... */
+  const gchar *detail;               /* a sentence, or NULL */
+} IpaOutcome;
+
+typedef void (*IpaOutcomeFunc) (const IpaOutcome *outcome, gpointer user_data);
+/* Called at the named steps of an exchange; the crash tests stop the daemon there. */
+typedef void (*IpaStepFunc) (const gchar *step, gpointer user_data);
+
+typedef struct {
+  /* Inputs */
+  EsipaClient *esipa;
+  const Es10EimConfiguration *eim;
+  guint8 eid[16];
+  IpaCardAccess card;
+  IpaOutbox outbox;
+  const IpaDeviceProfile *device;
+  gboolean notify_state_change;      /* tell the eIM its view of the eUICC is stale */
+  gboolean has_state_change_cause;
+  gint64 state_change_cause;         /* EsipaStateChangeCause */
+  gboolean card_pending;             /* the eUICC may hold results/notifications not yet delivered */
+  guint max_packages;                /* bound on packages per exchange (0: 32) */
+  IpaOutcomeFunc outcome;
+  IpaStepFunc step;
+  gpointer user_data;
+
+  /* Outputs */
+  guint packages;                    /* eIM packages received */
+  gboolean profiles_changed;         /* a package changed profile states (enable, disable, delete, ...) */
+  gboolean eims_changed;             /* a package changed the eIM configuration (eCOs) */
+  gint64 retry_after_s;              /* the eIM's Retry-After on a failure, -1 if none */
+
+  /* Private */
+  IsdrSession *session;
+} IpaExchange;
+
+void ipa_exchange_init (IpaExchange *exchange);
+/* Runs the exchange. On success card_pending tells whether the eUICC still holds undelivered items. */
+gboolean ipa_exchange_run (IpaExchange *exchange, GError **error);
+/* Closes the card session if one was opened. */
+void ipa_exchange_clear (IpaExchange *exchange);
+
+G_END_DECLS

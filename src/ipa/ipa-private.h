@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What the ipa-*.c files share inside one exchange. Not for use outside src/ipa/. */
+#pragma once
+
+#include "ipa/ipa-exchange.h"
+
+G_BEGIN_DECLS
+
+/* The ISD-R session, opened on first use. */
+IsdrSession *ipa_exchange_session (IpaExchange *exchange, GError **error);
+void ipa_exchange_step (IpaExchange *exchange, const gchar *step);
+void ipa_exchange_report (IpaExchange *exchange, GBytes *transaction_id, const gchar *operation, const gchar *result,
+                          const gchar *detail);
+
+/* Sends a ProvideEimPackageResult. With `durable`, the result is written to the outbox first and removed once
+ * the eIM answered 200, so a crash in between leaves it to be delivered later with HandleNotification. */
+gboolean ipa_send_result (IpaExchange *exchange, const EsipaEimPackageResult *result, gboolean durable,
+                          GBytes *transaction_id, EsipaProvideResultResponse **ret_response, GError **error);
+/* Removes from the eUICC each acknowledged seqNumber that is among `sent` (gint64). */
+gboolean ipa_remove_acknowledged (IpaExchange *exchange, const EsipaProvideResultResponse *response, GArray *sent,
+                                  GError **error);
+
+/* The handlers of the three package kinds, and of a package that cannot be used. */
+gboolean ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GError **error);
+gboolean ipa_run_ipa_euicc_data (IpaExchange *exchange, const EsipaEimPackage *package, GError **error);
+gboolean ipa_run_download_trigger (IpaExchange *exchange, const EsipaEimPackage *package, GError **error);
+gboolean ipa_answer_unusable (IpaExchange *exchange, const EsipaUnusablePackage *unusable, const GError *why,
+                              GError **error);
+
+/* Undelivered results and notifications from earlier exchanges (outbox and eUICC). */
+gboolean ipa_deliver_pending (IpaExchange *exchange, GError **error);
+
+G_END_DECLS
