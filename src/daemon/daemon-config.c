@@ -523,7 +523,7 @@ parse_capabilities_key (DaemonConfig *config, const ConfigKey *key, const gchar 
         }
       if ((tlv.raw[0] & 0xC0) != 0x80)
         {
-          *ret_problem = g_strdup_printf ("holds tag %X, not a DeviceCapabilities field (expected context-specific "
+          *ret_problem = g_strdup_printf ("holds tag %02X, not a DeviceCapabilities field (expected context-specific "
                                           "tags 80, 81, ...)", tlv.tag);
           return FALSE;
         }
