@@ -16,6 +16,7 @@
 
 #include "euiccd-error.h"
 
+/* The system store as a hashed directory, as OpenSSL reads it; SSL_CERT_DIR moves it, as for OpenSSL. */
 #define HTTPS_SYSTEM_CA_PATH "/etc/ssl/certs"
 /* A Retry-After further out than this is treated as this: the poll scheduler has its own limits, and a
  * peer must not be able to silence the device for months. */
@@ -29,6 +30,7 @@ struct _HttpsClient {
   gchar *ca_file;
   gchar *ca_file_pem;  /* contents of ca_file, joined with a trust anchor when an exchange has one */
   gboolean use_system_ca;
+  gchar *system_ca_dir;
   gchar *proxy;
   guint connect_timeout_ms;
   guint total_timeout_ms;
@@ -54,6 +56,7 @@ struct _HttpsExchange {
   GByteArray *body;
   gboolean body_too_large;
   gchar *retry_after;
+  gint tls_resumed;  /* -1 unknown, 0 full handshake, 1 resumed: read while the connection is attached */
 };
 
 /* ---- pure helpers ---- */
@@ -350,6 +353,8 @@ https_client_new (const HttpsClientOptions *options, GError **error)
   client->stats.tls_resumption_known = client_session_reused_func () != NULL;
 
   client->use_system_ca = options->use_system_ca;
+  client->system_ca_dir = g_strdup (g_getenv ("SSL_CERT_DIR") != NULL && g_getenv ("SSL_CERT_DIR")[0] != '\0'
+                                      ? g_getenv ("SSL_CERT_DIR") : HTTPS_SYSTEM_CA_PATH);
   client->connect_timeout_ms =
     options->connect_timeout_ms != 0 ? options->connect_timeout_ms : HTTPS_CLIENT_DEFAULT_CONNECT_TIMEOUT_MS;
   client->total_timeout_ms =
@@ -408,9 +413,9 @@ https_client_new (const HttpsClientOptions *options, GError **error)
       return NULL;
     }
 
-  g_debug ("HTTPS client: CA file %s, system CAs %s, proxy %s, timeouts %u/%u ms, body cap %" G_GSIZE_FORMAT
+  g_debug ("HTTPS client: CA file %s, system CAs %s (%s), proxy %s, timeouts %u/%u ms, body cap %" G_GSIZE_FORMAT
            ", TLS resumption %s",
-           client->ca_file != NULL ? client->ca_file : "none", client->use_system_ca ? "yes" : "no",
+           client->ca_file != NULL ? client->ca_file : "none", client->use_system_ca ? "yes" : "no", client->system_ca_dir,
            client->proxy == NULL ? "from environment" : (client->proxy[0] == '\0' ? "none" : client->proxy),
            client->connect_timeout_ms, client->total_timeout_ms, client->max_response_size,
            client->stats.tls_resumption_known ? "observable" : "not observable");
@@ -428,6 +433,7 @@ https_client_free (HttpsClient *client)
   g_mutex_clear (&client->stats_lock);
   g_free (client->ca_file);
   g_free (client->ca_file_pem);
+  g_free (client->system_ca_dir);
   g_free (client->proxy);
   g_free (client->user_agent);
   g_free (client);
@@ -459,6 +465,20 @@ exchange_write_cb (char *data, size_t size, size_t nmemb, void *user_data)
   return len;
 }
 
+/* Whether the connection's TLS session was resumed. Asked while the answer arrives: once the transfer
+ * is over libcurl detaches the connection and CURLINFO_TLS_SSL_PTR has nothing to give. */
+static void
+exchange_note_tls_resumption (HttpsExchange *exchange)
+{
+  SessionReusedFunc reused = client_session_reused_func ();
+  struct curl_tlssessioninfo *info = NULL;
+
+  exchange->tls_resumed = -1;
+  if (reused != NULL && curl_easy_getinfo (exchange->curl, CURLINFO_TLS_SSL_PTR, &info) == CURLE_OK
+      && info != NULL && info->backend == CURLSSLBACKEND_OPENSSL && info->internals != NULL)
+    exchange->tls_resumed = reused (info->internals) != 0 ? 1 : 0;
+}
+
 static size_t
 exchange_header_cb (char *data, size_t size, size_t nmemb, void *user_data)
 {
@@ -469,7 +489,10 @@ exchange_header_cb (char *data, size_t size, size_t nmemb, void *user_data)
   /* A status line starts a new response (after a proxy's CONNECT answer, or 100 Continue): forget
    * the headers of the previous one. */
   if (len >= 5 && memcmp (data, "HTTP/", 5) == 0)
-    g_clear_pointer (&exchange->retry_after, g_free);
+    {
+      g_clear_pointer (&exchange->retry_after, g_free);
+      exchange_note_tls_resumption (exchange);
+    }
   else if (len > sizeof name - 1 && g_ascii_strncasecmp (data, name, sizeof name - 1) == 0)
     {
       g_free (exchange->retry_after);
@@ -512,7 +535,7 @@ exchange_set_trust (HttpsExchange *exchange, GError **error)
   EXCHANGE_SETOPT (curl, CURLOPT_SSL_VERIFYHOST, 2L, error);
   EXCHANGE_SETOPT (curl, CURLOPT_SSLVERSION, (long) CURL_SSLVERSION_TLSv1_2, error);
 
-  EXCHANGE_SETOPT (curl, CURLOPT_CAPATH, client->use_system_ca ? HTTPS_SYSTEM_CA_PATH : NULL, error);
+  EXCHANGE_SETOPT (curl, CURLOPT_CAPATH, client->use_system_ca ? client->system_ca_dir : NULL, error);
   if (anchor != NULL)
     {
 #if LIBCURL_VERSION_NUM >= 0x074d00
@@ -561,6 +584,8 @@ exchange_setup (HttpsExchange *exchange, GError **error)
   EXCHANGE_SETOPT (curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) client->max_response_size, error);
   if (client->proxy != NULL)
     EXCHANGE_SETOPT (curl, CURLOPT_PROXY, client->proxy, error);
+  /* The proxy's CONNECT answer is not the server's: keep it out of the header callback. */
+  EXCHANGE_SETOPT (curl, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L, error);
   EXCHANGE_SETOPT (curl, CURLOPT_WRITEFUNCTION, exchange_write_cb, error);
   EXCHANGE_SETOPT (curl, CURLOPT_WRITEDATA, exchange, error);
   EXCHANGE_SETOPT (curl, CURLOPT_HEADERFUNCTION, exchange_header_cb, error);
@@ -637,35 +662,24 @@ exchange_account (HttpsExchange *exchange, gboolean answered, gboolean *ret_resu
 {
   HttpsStats delta = { 0 };
   long connects = 0, request_size = 0, header_size = 0;
-  curl_off_t upload = 0, download = 0;
+  curl_off_t download = 0;
 
   curl_easy_getinfo (exchange->curl, CURLINFO_NUM_CONNECTS, &connects);
   curl_easy_getinfo (exchange->curl, CURLINFO_REQUEST_SIZE, &request_size);
   curl_easy_getinfo (exchange->curl, CURLINFO_HEADER_SIZE, &header_size);
-  curl_easy_getinfo (exchange->curl, CURLINFO_SIZE_UPLOAD_T, &upload);
   curl_easy_getinfo (exchange->curl, CURLINFO_SIZE_DOWNLOAD_T, &download);
 
   delta.requests = answered ? 1 : 0;
   delta.failures = answered ? 0 : 1;
   delta.connections = (guint64) MAX (connects, 0);
-  delta.bytes_sent = (guint64) MAX (request_size, 0) + (guint64) MAX (upload, 0);
+  /* With CURLOPT_POSTFIELDS libcurl counts the body in the request size already (checked against the
+   * test eIM's byte counts); adding the upload size would count it twice. */
+  delta.bytes_sent = (guint64) MAX (request_size, 0);
   delta.bytes_received = (guint64) MAX (header_size, 0) + (guint64) MAX (download, 0);
 
-  *ret_resumed_known = FALSE;
-  *ret_resumed = FALSE;
-  if (connects > 0)
-    {
-      SessionReusedFunc reused = client_session_reused_func ();
-      struct curl_tlssessioninfo *info = NULL;
-
-      if (reused != NULL && curl_easy_getinfo (exchange->curl, CURLINFO_TLS_SSL_PTR, &info) == CURLE_OK
-          && info != NULL && info->backend == CURLSSLBACKEND_OPENSSL && info->internals != NULL)
-        {
-          *ret_resumed_known = TRUE;
-          *ret_resumed = reused (info->internals) != 0;
-          delta.tls_resumed = *ret_resumed ? 1 : 0;
-        }
-    }
+  *ret_resumed_known = connects > 0 && exchange->tls_resumed >= 0;
+  *ret_resumed = *ret_resumed_known && exchange->tls_resumed == 1;
+  delta.tls_resumed = *ret_resumed ? 1 : 0;
 
   stats_add (&exchange->stats, &delta);
   g_mutex_lock (&exchange->client->stats_lock);
@@ -810,6 +824,7 @@ https_exchange_post (HttpsExchange *exchange, const gchar *path, const gchar *co
   exchange->body = g_byte_array_new ();
   exchange->body_too_large = FALSE;
   g_clear_pointer (&exchange->retry_after, g_free);
+  exchange->tls_resumed = -1;
 
   curl_easy_setopt (exchange->curl, CURLOPT_URL, url);
   curl_easy_setopt (exchange->curl, CURLOPT_HTTPHEADER, headers);

@@ -27,7 +27,8 @@ G_BEGIN_DECLS
 typedef struct {
   /* Extra CA bundle (PEM), used in addition to the system store. NULL for none. */
   const gchar *ca_file;
-  /* Trust the system store (/etc/ssl/certs). Default TRUE. */
+  /* Trust the system store: libcurl's CA bundle and the hashed directory /etc/ssl/certs (or
+   * $SSL_CERT_DIR, as for OpenSSL). Default TRUE. */
   gboolean use_system_ca;
   /* Proxy URL ("http://host:3128"); NULL = libcurl's usual environment variables
    * (https_proxy, no_proxy ...); "" = no proxy even if the environment names one. */
