@@ -79,7 +79,9 @@ deliver_card_results (IpaExchange *exchange, GError **error)
       EsipaEimPackageResult result = { 0 };
       EsipaNotification notification = { 0 };
 
-      if (n->kind != ES10_PENDING_EUICC_PACKAGE_RESULT || g_strcmp0 (n->eim_id, exchange->eim->eim_id) != 0)
+      /* Results without a seqNumber cannot be removed from the eUICC: the outbox holds those. */
+      if (n->kind != ES10_PENDING_EUICC_PACKAGE_RESULT || !n->has_seq_number
+          || g_strcmp0 (n->eim_id, exchange->eim->eim_id) != 0)
         continue;
       result.eid = exchange->eid;
       result.kind = ESIPA_RESULT_EUICC_PACKAGE_RESULT;

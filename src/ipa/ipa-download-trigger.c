@@ -25,7 +25,7 @@ ipa_run_download_trigger (IpaExchange *exchange, const EsipaEimPackage *package,
   answer.eid = exchange->eid;
   answer.kind = ESIPA_RESULT_PROFILE_DOWNLOAD_TRIGGER_RESULT;
   answer.profile_download_trigger_result = result_tlv;
-  if (!ipa_send_result (exchange, &answer, TRUE, trigger->eim_transaction_id, &response, error))
+  if (!ipa_send_durable_result (exchange, &answer, trigger->eim_transaction_id, &response, error))
     return FALSE;
   ipa_exchange_report (exchange, trigger->eim_transaction_id, "profileDownload", "notSupported",
                        "profile download is not available in this version; answered profileDownloadError");

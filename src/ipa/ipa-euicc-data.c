@@ -212,7 +212,7 @@ ipa_run_ipa_euicc_data (IpaExchange *exchange, const EsipaEimPackage *package, G
   answer.eid = exchange->eid;
   answer.kind = ESIPA_RESULT_IPA_EUICC_DATA_RESPONSE;
   answer.ipa_euicc_data_response = response_tlv;
-  if (!ipa_send_result (exchange, &answer, TRUE, request->eim_transaction_id, &response, error))
+  if (!ipa_send_durable_result (exchange, &answer, request->eim_transaction_id, &response, error))
     {
       collected_clear (&c);
       return FALSE;

@@ -169,6 +169,7 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
   const EsipaEuiccPackageRequest *request = package->euicc_package;
   g_autofree gchar *operation = describe_request (request);
   g_autofree gchar *detail = NULL;
+  g_autofree gchar *stored_key = NULL;
   g_autoptr(Es10PendingNotification) result = NULL;
   g_autoptr(Es10PendingNotificationList) pending = NULL;
   g_autoptr(GPtrArray) notifications = g_ptr_array_new ();
@@ -200,15 +201,22 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
           return ipa_answer_unusable (exchange, &unusable, card_error, error);
         }
     }
-  ipa_exchange_step (exchange, "after-load");
-  note_changes (exchange, request, result);
-  verdict = summarize_result (result, &detail);
-
-  /* A signed result carries a seqNumber: the eUICC keeps it until removed. Errors without one are kept by
-   * nobody but us until the eIM has them. */
+  /* A signed result carries a seqNumber: the eUICC keeps it until removed. Errors without one can be found
+   * again by nobody but us: stored before anything else happens. */
   kept_by_card = result->has_seq_number;
   if (kept_by_card)
     g_array_append_val (sent, result->seq_number);
+  else
+    {
+      EsipaEimPackageResult alone = { .eid = exchange->eid, .kind = ESIPA_RESULT_EUICC_PACKAGE_RESULT,
+                                      .euicc_package_result = result->raw };
+      stored_key = ipa_store_result (exchange, &alone, request->eim_transaction_id, error);
+      if (stored_key == NULL)
+        return FALSE;
+    }
+  ipa_exchange_step (exchange, "after-load");
+  note_changes (exchange, request, result);
+  verdict = summarize_result (result, &detail);
 
   if (!es10_retrieve_notifications_list (session, &all, &pending, error))
     return FALSE;
@@ -232,7 +240,7 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
   else
     answer.kind = ESIPA_RESULT_EUICC_PACKAGE_RESULT;
 
-  if (!ipa_send_result (exchange, &answer, !kept_by_card, request->eim_transaction_id, &response, error))
+  if (!ipa_send_result (exchange, &answer, stored_key, &response, error))
     return FALSE;
   ipa_exchange_report (exchange, request->eim_transaction_id, operation, verdict, detail);
 

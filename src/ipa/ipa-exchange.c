@@ -91,32 +91,33 @@ outbox_key (GBytes *transaction_id)
   return g_strdup_printf ("r-%" G_GINT64_FORMAT "-%u", g_get_real_time (), ++counter);
 }
 
-gboolean
-ipa_send_result (IpaExchange *exchange, const EsipaEimPackageResult *result, gboolean durable,
-                 GBytes *transaction_id, EsipaProvideResultResponse **ret_response, GError **error)
+gchar *
+ipa_store_result (IpaExchange *exchange, const EsipaEimPackageResult *result, GBytes *transaction_id, GError **error)
 {
-  g_autofree gchar *key = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GBytes) record = ipa_result_record_encode (result);
+  g_autofree gchar *key = outbox_key (transaction_id);
 
-  if (durable)
+  if (!exchange->outbox.put (exchange->outbox.user_data, exchange->eim->eim_id, key, record, error))
     {
-      g_autoptr(GBytes) record = ipa_result_record_encode (result);
-
-      key = outbox_key (transaction_id);
-      if (!exchange->outbox.put (exchange->outbox.user_data, exchange->eim->eim_id, key, record, error))
-        {
-          g_prefix_error (error, "Storing the result before sending it: ");
-          return FALSE;
-        }
+      g_prefix_error (error, "Storing the result before sending it: ");
+      return NULL;
     }
+  return g_steal_pointer (&key);
+}
+
+gboolean
+ipa_send_result (IpaExchange *exchange, const EsipaEimPackageResult *result, const gchar *stored_key,
+                 EsipaProvideResultResponse **ret_response, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
 
   ipa_exchange_step (exchange, "before-provide");
   if (!esipa_provide_eim_package_result (exchange->esipa, result, ret_response, error))
     return FALSE;
   ipa_exchange_step (exchange, "after-provide");
 
-  if (key != NULL && !exchange->outbox.remove (exchange->outbox.user_data, key, &local_error))
-    g_warning ("Removing delivered result %s from the outbox: %s", key, local_error->message);
+  if (stored_key != NULL && !exchange->outbox.remove (exchange->outbox.user_data, stored_key, &local_error))
+    g_warning ("Removing delivered result %s from the outbox: %s", stored_key, local_error->message);
   if ((*ret_response)->kind == ESIPA_PROVIDE_RESULT_ERROR)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_PROTOCOL, "The eIM refused the result: %s (%" G_GINT64_FORMAT ")",
@@ -125,6 +126,15 @@ ipa_send_result (IpaExchange *exchange, const EsipaEimPackageResult *result, gbo
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+ipa_send_durable_result (IpaExchange *exchange, const EsipaEimPackageResult *result, GBytes *transaction_id,
+                         EsipaProvideResultResponse **ret_response, GError **error)
+{
+  g_autofree gchar *key = ipa_store_result (exchange, result, transaction_id, error);
+
+  return key != NULL && ipa_send_result (exchange, result, key, ret_response, error);
 }
 
 gboolean
@@ -180,7 +190,7 @@ ipa_answer_unusable (IpaExchange *exchange, const EsipaUnusablePackage *unusable
   result.eim_transaction_id = unusable->eim_transaction_id;
   result.error_code = unusable->result_error_code;
   ipa_exchange_report (exchange, unusable->eim_transaction_id, "unusablePackage", name, why->message);
-  return ipa_send_result (exchange, &result, TRUE, unusable->eim_transaction_id, &response, error);
+  return ipa_send_durable_result (exchange, &result, unusable->eim_transaction_id, &response, error);
 }
 
 static gboolean

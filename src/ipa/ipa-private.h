@@ -12,10 +12,17 @@ void ipa_exchange_step (IpaExchange *exchange, const gchar *step);
 void ipa_exchange_report (IpaExchange *exchange, GBytes *transaction_id, const gchar *operation, const gchar *result,
                           const gchar *detail);
 
-/* Sends a ProvideEimPackageResult. With `durable`, the result is written to the outbox first and removed once
- * the eIM answered 200, so a crash in between leaves it to be delivered later with HandleNotification. */
-gboolean ipa_send_result (IpaExchange *exchange, const EsipaEimPackageResult *result, gboolean durable,
-                          GBytes *transaction_id, EsipaProvideResultResponse **ret_response, GError **error);
+/* Writes a result the eUICC does not keep to the outbox; returns its key. Until removed, every later exchange
+ * delivers it with HandleNotification. */
+gchar *ipa_store_result (IpaExchange *exchange, const EsipaEimPackageResult *result, GBytes *transaction_id,
+                         GError **error);
+/* Sends a ProvideEimPackageResult; `stored_key` (from ipa_store_result(), or NULL) is removed from the outbox
+ * once the eIM answered 200. */
+gboolean ipa_send_result (IpaExchange *exchange, const EsipaEimPackageResult *result, const gchar *stored_key,
+                          EsipaProvideResultResponse **ret_response, GError **error);
+/* ipa_store_result() then ipa_send_result(): for results that exist only in the IPA's memory. */
+gboolean ipa_send_durable_result (IpaExchange *exchange, const EsipaEimPackageResult *result, GBytes *transaction_id,
+                                  EsipaProvideResultResponse **ret_response, GError **error);
 /* Removes from the eUICC each acknowledged seqNumber that is among `sent` (gint64). */
 gboolean ipa_remove_acknowledged (IpaExchange *exchange, const EsipaProvideResultResponse *response, GArray *sent,
                                   GError **error);

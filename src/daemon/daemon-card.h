@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The daemon's view of the eUICC: how to reach it (from the configuration), and what it holds that every
+ * poll needs (EID, eIM configurations). Those facts are read once and kept until something may have changed
+ * them (an eCO, a refresh request), so an idle poll needs no APDU at all. The transport and the ISD-R session
+ * are opened on first need within a poll and closed at its end. */
+#pragma once
+
+#include <glib.h>
+
+#include "card/es10.h"
+#include "daemon/daemon-config.h"
+
+G_BEGIN_DECLS
+
+typedef struct _DaemonCard DaemonCard;
+
+DaemonCard *daemon_card_new (const DaemonConfig *config);
+void daemon_card_free (DaemonCard *card);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DaemonCard, daemon_card_free)
+
+/* Reads EID and eIM configurations unless they are known. */
+gboolean daemon_card_refresh (DaemonCard *card, GError **error);
+/* Forgets them: the next refresh reads the card. */
+void daemon_card_invalidate (DaemonCard *card);
+gboolean daemon_card_is_known (DaemonCard *card);
+/* Valid after a successful refresh. */
+const guint8 *daemon_card_get_eid (DaemonCard *card);
+const gchar *daemon_card_get_eid_hex (DaemonCard *card);
+const Es10EimConfigurationList *daemon_card_get_eims (DaemonCard *card);
+
+/* IpaCardAccess: the session of this poll, opened on first use; release leaves it open for the next eIM. */
+IsdrSession *daemon_card_session_open (gpointer card, GError **error);
+void daemon_card_session_release (gpointer card, IsdrSession *session);
+/* Closes session and transport (end of a poll). */
+void daemon_card_close (DaemonCard *card);
+/* APDUs and channel opens since the card object was made (benchmarks). */
+void daemon_card_get_counters (DaemonCard *card, guint *ret_apdus, guint *ret_channel_opens);
+
+/* "auto" -> the first /dev/cdc-wdm* as a QMI device; anything else unchanged. */
+gchar *daemon_card_resolve_device (const gchar *device, GError **error);
+
+G_END_DECLS

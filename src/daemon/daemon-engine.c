@@ -1,0 +1,696 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "config.h"
+
+#define G_LOG_DOMAIN "euiccd"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "card/es10.h"
+#include "daemon/daemon-card.h"
+#include "daemon/daemon-engine.h"
+#include "daemon/daemon-schedule.h"
+#include "der/der.h"
+#include "euiccd-error.h"
+#include "ipa/ipa-exchange.h"
+#include "net/esipa-client.h"
+#include "net/https-client.h"
+
+#define EIM_FLAGS_FILE "eim-flags"
+
+/* What the daemon must remember per eIM between polls. */
+typedef struct {
+  gboolean card_pending;   /* the eUICC may hold results or notifications for this eIM */
+  gboolean notify;         /* the next GetEimPackage carries notifyStateChange */
+  gint64 cause;            /* its stateChangeCause */
+} EimFlags;
+
+typedef struct {
+  DaemonPollDoneFunc func;
+  gpointer user_data;
+} PollWaiter;
+
+struct _DaemonEngine {
+  DaemonConfig *config;
+  DaemonStore *store;
+  GMainContext *context;
+  HttpsClient *https;
+  DaemonCard *card;
+  DaemonSchedulePolicy policy;
+  DaemonScheduleState schedule;
+  DaemonTimer *timer;
+  GRand *rand;
+  IpaDeviceProfile device;
+  EsipaDeviceInfo device_info;
+
+  /* Touched by the worker during a poll, by the main loop otherwise; `lock` guards what both read. */
+  GMutex lock;
+  GHashTable *eim_flags;   /* eim_id -> EimFlags */
+  DaemonState state;
+  gboolean polling;
+  GThread *worker;
+  GArray *waiters;         /* of PollWaiter, main loop only */
+
+  gint64 last_retry_after_s;  /* the eIM's Retry-After from the last failed exchange, -1 if none */
+
+  /* Test hook: stop the process hard at a named step (EUICCD_TEST_KILL_AT=step[:n]). */
+  gchar *kill_step;
+  guint kill_countdown;
+};
+
+const gchar *
+daemon_state_to_string (DaemonState state)
+{
+  static const gchar *const names[] = { "idle", "polling", "applying", "downloading", "backoff", "error", "no card" };
+  return (guint) state < G_N_ELEMENTS (names) ? names[state] : "unknown";
+}
+
+static void
+set_state (DaemonEngine *engine, DaemonState state)
+{
+  g_mutex_lock (&engine->lock);
+  engine->state = state;
+  g_mutex_unlock (&engine->lock);
+}
+
+/* ---- per-eIM flags, persisted so notifyStateChange survives a restart ---------------------------------- */
+
+static EimFlags *
+flags_for (DaemonEngine *engine, const gchar *eim_id)
+{
+  EimFlags *flags = g_hash_table_lookup (engine->eim_flags, eim_id);
+
+  if (flags == NULL)
+    {
+      flags = g_new0 (EimFlags, 1);
+      /* After a start nothing is known about what the eUICC kept: look. */
+      flags->card_pending = TRUE;
+      g_hash_table_insert (engine->eim_flags, g_strdup (eim_id), flags);
+    }
+  return flags;
+}
+
+static void
+load_eim_flags (DaemonEngine *engine)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = daemon_store_read_file (engine->store, EIM_FLAGS_FILE, &error);
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_auto(GStrv) groups = NULL;
+
+  if (bytes == NULL)
+    {
+      if (!g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND))
+        g_warning ("Reading %s: %s", EIM_FLAGS_FILE, error->message);
+      return;
+    }
+  if (!g_key_file_load_from_data (file, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), G_KEY_FILE_NONE,
+                                  &error))
+    {
+      g_warning ("%s/%s is damaged (%s): state change flags start afresh", daemon_store_get_directory (engine->store),
+                 EIM_FLAGS_FILE, error->message);
+      return;
+    }
+  groups = g_key_file_get_groups (file, NULL);
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      EimFlags *flags = flags_for (engine, groups[i]);
+      flags->notify = g_key_file_get_boolean (file, groups[i], "NotifyStateChange", NULL);
+      flags->cause = g_key_file_get_int64 (file, groups[i], "StateChangeCause", NULL);
+    }
+}
+
+static void
+save_eim_flags (DaemonEngine *engine)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+  gsize length;
+  gchar *data;
+
+  g_hash_table_iter_init (&iter, engine->eim_flags);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const EimFlags *flags = value;
+      if (!flags->notify)
+        continue;
+      g_key_file_set_boolean (file, key, "NotifyStateChange", TRUE);
+      g_key_file_set_int64 (file, key, "StateChangeCause", flags->cause);
+    }
+  data = g_key_file_to_data (file, &length, NULL);
+  bytes = g_bytes_new_take (data, length);
+  if (!daemon_store_write_file (engine->store, EIM_FLAGS_FILE, bytes, &error))
+    g_warning ("Saving state change flags: %s", error->message);
+}
+
+/* ---- the outbox, as the procedures see it ------------------------------------------------------------- */
+
+static gboolean
+outbox_put (gpointer user_data, const gchar *eim_id, const gchar *key, GBytes *record, GError **error)
+{
+  DaemonEngine *engine = user_data;
+  return daemon_store_outbox_put (engine->store, eim_id, key, record, error);
+}
+
+static gboolean
+outbox_remove (gpointer user_data, const gchar *key, GError **error)
+{
+  DaemonEngine *engine = user_data;
+  return daemon_store_outbox_remove (engine->store, key, error);
+}
+
+static GPtrArray *
+outbox_list (gpointer user_data, const gchar *eim_id, GError **error)
+{
+  DaemonEngine *engine = user_data;
+  g_autoptr(GPtrArray) entries = daemon_store_outbox_list (engine->store, NULL, error);
+  GPtrArray *items;
+
+  if (entries == NULL)
+    return NULL;
+  items = g_ptr_array_new_with_free_func ((GDestroyNotify) ipa_outbox_item_free);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      const DaemonOutboxEntry *entry = g_ptr_array_index (entries, i);
+      IpaOutboxItem *item;
+
+      if (g_strcmp0 (entry->eim_id, eim_id) != 0)
+        continue;
+      item = g_new0 (IpaOutboxItem, 1);
+      item->key = g_strdup (entry->key);
+      item->record = g_bytes_ref (entry->message);
+      g_ptr_array_add (items, item);
+    }
+  return items;
+}
+
+/* ---- hooks the procedures call --------------------------------------------------------------------------- */
+
+static void
+on_outcome (const IpaOutcome *outcome, gpointer user_data)
+{
+  DaemonEngine *engine = user_data;
+  g_autoptr(GError) error = NULL;
+  DaemonHistoryEntry entry = {
+    .time = g_get_real_time (),
+    .eim_id = (gchar *) outcome->eim_id,
+    .transaction_id = (gchar *) outcome->transaction_id,
+    .operation = (gchar *) outcome->operation,
+    .result = (gchar *) outcome->result,
+    .detail = (gchar *) outcome->detail,
+  };
+
+  if (!daemon_store_history_append (engine->store, &entry, &error))
+    g_warning ("Recording the outcome in the history: %s", error->message);
+}
+
+static void
+on_step (const gchar *step, gpointer user_data)
+{
+  DaemonEngine *engine = user_data;
+
+  if (g_str_equal (step, "before-load"))
+    set_state (engine, DAEMON_STATE_APPLYING);
+  if (engine->kill_step != NULL && g_str_equal (step, engine->kill_step) && --engine->kill_countdown == 0)
+    {
+      g_message ("EUICCD_TEST_KILL_AT: stopping hard at %s", step);
+      raise (SIGKILL);
+    }
+}
+
+/* ---- one poll --------------------------------------------------------------------------------------------- */
+
+static EsipaBinding
+binding_for (const DaemonEngine *engine)
+{
+  return engine->config->eim_binding == DAEMON_EIM_BINDING_JSON ? ESIPA_BINDING_JSON : ESIPA_BINDING_ASN1;
+}
+
+static gboolean
+eim_is_pollable (const Es10EimConfiguration *eim)
+{
+  /* Without a protocol list the eIM is assumed to serve retrieval over HTTPS, the mandatory one. */
+  return !eim->has_supported_protocols || (eim->supported_protocols & ES10_EIM_RETRIEVE_HTTPS) != 0;
+}
+
+static gboolean
+run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, GError **error)
+{
+  g_autofree gchar *base_url = NULL;
+  g_autoptr(HttpsTrust) trust = NULL;
+  g_autoptr(HttpsExchange) https = NULL;
+  g_autoptr(EsipaClient) esipa = NULL;
+  EimFlags *flags = flags_for (engine, eim->eim_id);
+  IpaExchange exchange;
+  gboolean ok;
+
+  if (engine->config->eim_address != NULL)
+    base_url = https_base_url_from_fqdn (engine->config->eim_address, error);
+  else if (eim->eim_fqdn != NULL)
+    base_url = https_base_url_from_fqdn (eim->eim_fqdn, error);
+  else
+    g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_CONFIG,
+                 "eIM %s has no address on the eUICC and none is configured ([Eim] Address)", eim->eim_id);
+  if (base_url == NULL)
+    return FALSE;
+
+  if (eim->tls_data != NULL)
+    {
+      trust = https_trust_new_from_bytes (eim->tls_data, "trustedPublicKeyDataTls", error);
+      if (trust == NULL)
+        {
+          g_prefix_error (error, "eIM %s: ", eim->eim_id);
+          return FALSE;
+        }
+    }
+
+  https = https_exchange_begin (engine->https, base_url, trust, error);
+  if (https == NULL)
+    return FALSE;
+  esipa = esipa_client_new (https, base_url, binding_for (engine));
+
+  ipa_exchange_init (&exchange);
+  exchange.esipa = esipa;
+  exchange.eim = eim;
+  memcpy (exchange.eid, daemon_card_get_eid (engine->card), 16);
+  exchange.card.open = daemon_card_session_open;
+  exchange.card.close = daemon_card_session_release;
+  exchange.card.user_data = engine->card;
+  exchange.outbox.put = outbox_put;
+  exchange.outbox.remove = outbox_remove;
+  exchange.outbox.list = outbox_list;
+  exchange.outbox.user_data = engine;
+  exchange.device = &engine->device;
+  exchange.notify_state_change = flags->notify;
+  exchange.has_state_change_cause = flags->notify;
+  exchange.state_change_cause = flags->cause;
+  exchange.card_pending = flags->card_pending;
+  exchange.outcome = on_outcome;
+  exchange.step = on_step;
+  exchange.user_data = engine;
+
+  ok = ipa_exchange_run (&exchange, error);
+  ipa_exchange_clear (&exchange);
+
+  /* The notification went out with the first GetEimPackage that reached the eIM. */
+  if (flags->notify && !exchange.notify_state_change)
+    flags->notify = FALSE;
+  flags->card_pending = exchange.card_pending;
+  if (exchange.profiles_changed)
+    {
+      /* The other eIMs do not know yet: they hear of it at their next poll. */
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, engine->eim_flags);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        if (!g_str_equal (key, eim->eim_id))
+          {
+            ((EimFlags *) value)->notify = TRUE;
+            ((EimFlags *) value)->cause = 0; /* otherEim */
+            ((EimFlags *) value)->card_pending = TRUE;
+          }
+    }
+  if (exchange.eims_changed)
+    daemon_card_invalidate (engine->card);
+  if (!ok)
+    g_prefix_error (error, "eIM %s: ", eim->eim_id);
+  engine->last_retry_after_s = exchange.retry_after_s;
+  return ok;
+}
+
+gboolean
+daemon_engine_poll_blocking (DaemonEngine *engine, GError **error)
+{
+  g_autoptr(GError) first_error = NULL;
+  const Es10EimConfigurationList *eims;
+  guint polled = 0;
+
+  set_state (engine, DAEMON_STATE_POLLING);
+  engine->last_retry_after_s = -1;
+  if (!daemon_card_refresh (engine->card, error))
+    {
+      daemon_card_close (engine->card);
+      set_state (engine, DAEMON_STATE_NO_CARD);
+      return FALSE;
+    }
+  eims = daemon_card_get_eims (engine->card);
+  for (guint i = 0; i < eims->eims->len; i++)
+    {
+      const Es10EimConfiguration *eim = g_ptr_array_index (eims->eims, i);
+      g_autoptr(GError) local_error = NULL;
+
+      if (!eim_is_pollable (eim))
+        {
+          g_message ("eIM %s offers no retrieval over HTTPS: not polled", eim->eim_id);
+          continue;
+        }
+      polled++;
+      if (!run_exchange (engine, eim, &local_error))
+        {
+          g_warning ("%s", local_error->message);
+          if (first_error == NULL)
+            first_error = g_steal_pointer (&local_error);
+        }
+    }
+  /* The channel and the modem port are not held between polls. */
+  daemon_card_close (engine->card);
+  save_eim_flags (engine);
+
+  if (first_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&first_error));
+      return FALSE;
+    }
+  if (polled == 0)
+    g_message ("The eUICC has no eIM configured for retrieval over HTTPS: nothing to poll");
+  return TRUE;
+}
+
+/* ---- the IPA's own data for IpaEuiccData ------------------------------------------------------------------ */
+
+/* Digits packed two per octet in reading order, padded with F (TAC and IMEI, 3GPP TS 23.003). */
+static void
+pack_digits (const gchar *digits, guint8 *out, gsize out_length)
+{
+  memset (out, 0xFF, out_length);
+  for (gsize i = 0; digits[i] != '\0' && i / 2 < out_length; i++)
+    {
+      guint8 nibble = (guint8) (digits[i] - '0');
+      if (i % 2 == 0)
+        out[i / 2] = (guint8) ((nibble << 4) | 0x0F);
+      else
+        out[i / 2] = (guint8) ((out[i / 2] & 0xF0) | nibble);
+    }
+}
+
+/* DeviceCapabilities from the configuration's DER contents: each [n] VersionType field sets release n. */
+static void
+parse_device_capabilities (EsipaDeviceInfo *info, GBytes *contents)
+{
+  DerReader reader;
+  DerTlv field;
+
+  der_reader_init (&reader, g_bytes_get_data (contents, NULL), g_bytes_get_size (contents));
+  while (!der_reader_at_end (&reader) && der_reader_next (&reader, &field, NULL))
+    {
+      guint n = field.tag & 0x1F;
+      if ((field.tag & 0xE0) != 0x80 || n >= ESIPA_DEVCAP_N_RELEASES || field.length != 3)
+        continue;
+      info->releases_present |= 1u << n;
+      info->releases[n].major = field.value[0];
+      info->releases[n].minor = field.value[1];
+      info->releases[n].revision = field.value[2];
+    }
+}
+
+static void
+setup_device_profile (DaemonEngine *engine)
+{
+  const DaemonConfig *config = engine->config;
+
+  engine->device.ipa_features = config->device_ipa_features;  /* same bit order as EsipaIpaFeature */
+  engine->device.ipa_supported_protocols = ESIPA_IPA_PROTOCOL_RETRIEVE_HTTPS;
+  if (config->device_tac == NULL)
+    return;
+  pack_digits (config->device_tac, engine->device_info.tac, sizeof engine->device_info.tac);
+  if (config->device_imei != NULL)
+    {
+      engine->device_info.has_imei = TRUE;
+      pack_digits (config->device_imei, engine->device_info.imei, sizeof engine->device_info.imei);
+    }
+  if (config->device_capabilities != NULL)
+    parse_device_capabilities (&engine->device_info, config->device_capabilities);
+  engine->device.device_info = &engine->device_info;
+}
+
+/* ---- scheduling ------------------------------------------------------------------------------------------- */
+
+static void
+save_schedule (DaemonEngine *engine)
+{
+  g_autoptr(GBytes) bytes = daemon_schedule_state_to_bytes (&engine->schedule);
+  g_autoptr(GError) error = NULL;
+
+  if (!daemon_store_write_file (engine->store, DAEMON_SCHEDULE_STATE_FILE, bytes, &error))
+    g_warning ("Saving the poll schedule: %s", error->message);
+}
+
+static void
+load_schedule (DaemonEngine *engine)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = daemon_store_read_file (engine->store, DAEMON_SCHEDULE_STATE_FILE, &error);
+
+  if (bytes == NULL)
+    {
+      if (!g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND))
+        g_warning ("Reading the poll schedule: %s", error->message);
+      return;
+    }
+  if (!daemon_schedule_state_from_bytes (&engine->schedule, bytes, &error))
+    {
+      g_warning ("The saved poll schedule is damaged (%s): polling now", error->message);
+      daemon_schedule_state_clear (&engine->schedule);
+      daemon_schedule_state_init (&engine->schedule);
+    }
+}
+
+static void
+arm_timer (DaemonEngine *engine)
+{
+  gint64 next = daemon_schedule_next_poll (&engine->schedule, g_get_real_time ());
+  daemon_timer_arm_at (engine->timer, next);
+}
+
+static void
+on_timer (gpointer user_data)
+{
+  daemon_engine_poll_now (user_data, NULL, NULL);
+}
+
+/* ---- the worker ------------------------------------------------------------------------------------------- */
+
+typedef struct {
+  DaemonEngine *engine;
+  GError *error;
+} PollResult;
+
+static gboolean
+poll_finished (gpointer user_data)
+{
+  PollResult *result = user_data;
+  DaemonEngine *engine = result->engine;
+  g_autoptr(GArray) waiters = NULL;
+  gint64 now = g_get_real_time ();
+
+  g_thread_join (engine->worker);
+  engine->worker = NULL;
+
+  if (result->error == NULL)
+    daemon_schedule_record_success (&engine->schedule, &engine->policy, now, engine->rand);
+  else
+    daemon_schedule_record_failure (&engine->schedule, &engine->policy, result->error->message,
+                                    engine->last_retry_after_s >= 0 ? engine->last_retry_after_s * G_USEC_PER_SEC : -1,
+                                    now, engine->rand);
+  save_schedule (engine);
+
+  g_mutex_lock (&engine->lock);
+  engine->polling = FALSE;
+  if (result->error == NULL)
+    engine->state = DAEMON_STATE_IDLE;
+  else if (engine->state != DAEMON_STATE_NO_CARD)
+    engine->state = DAEMON_STATE_BACKOFF;
+  g_mutex_unlock (&engine->lock);
+
+  if (result->error == NULL)
+    g_message ("Poll finished; next in %" G_GINT64_FORMAT " s",
+               (daemon_schedule_next_poll (&engine->schedule, now) - now) / G_USEC_PER_SEC);
+  else
+    g_warning ("Poll failed: %s; next try in %" G_GINT64_FORMAT " s", result->error->message,
+               (daemon_schedule_next_poll (&engine->schedule, now) - now) / G_USEC_PER_SEC);
+  arm_timer (engine);
+
+  waiters = g_steal_pointer (&engine->waiters);
+  engine->waiters = g_array_new (FALSE, FALSE, sizeof (PollWaiter));
+  for (guint i = 0; i < waiters->len; i++)
+    {
+      PollWaiter *w = &g_array_index (waiters, PollWaiter, i);
+      w->func (engine, result->error, w->user_data);
+    }
+  g_clear_error (&result->error);
+  g_free (result);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+poll_thread (gpointer user_data)
+{
+  DaemonEngine *engine = user_data;
+  PollResult *result = g_new0 (PollResult, 1);
+
+  result->engine = engine;
+  daemon_engine_poll_blocking (engine, &result->error);
+  g_main_context_invoke (engine->context, poll_finished, result);
+  return NULL;
+}
+
+void
+daemon_engine_poll_now (DaemonEngine *engine, DaemonPollDoneFunc done, gpointer user_data)
+{
+  if (done != NULL)
+    {
+      PollWaiter w = { done, user_data };
+      g_array_append_val (engine->waiters, w);
+    }
+  if (engine->polling)
+    return;
+  daemon_timer_disarm (engine->timer);
+  g_mutex_lock (&engine->lock);
+  engine->polling = TRUE;
+  engine->state = DAEMON_STATE_POLLING;
+  g_mutex_unlock (&engine->lock);
+  engine->worker = g_thread_new ("euiccd-poll", poll_thread, engine);
+}
+
+/* ---- life cycle ------------------------------------------------------------------------------------------- */
+
+DaemonEngine *
+daemon_engine_new (DaemonConfig *config, DaemonStore *store, GMainContext *context, GError **error)
+{
+  g_autoptr(DaemonEngine) engine = g_new0 (DaemonEngine, 1);
+  HttpsClientOptions https_options;
+  const gchar *kill_at = g_getenv ("EUICCD_TEST_KILL_AT");
+
+  engine->config = config;
+  engine->store = store;
+  engine->context = g_main_context_ref (context);
+  g_mutex_init (&engine->lock);
+  engine->eim_flags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  engine->waiters = g_array_new (FALSE, FALSE, sizeof (PollWaiter));
+  engine->rand = g_rand_new ();
+  engine->last_retry_after_s = -1;
+  engine->card = daemon_card_new (config);
+  daemon_schedule_policy_from_config (&engine->policy, config);
+  daemon_schedule_state_init (&engine->schedule);
+  engine->timer = daemon_timer_new (context, on_timer, engine);
+  setup_device_profile (engine);
+
+  https_client_options_init (&https_options);
+  https_options.ca_file = config->eim_ca_file;
+  https_options.use_system_ca = config->eim_use_system_ca;
+  https_options.proxy = config->eim_proxy;
+  https_options.connect_timeout_ms = config->eim_connect_timeout_s * 1000;
+  https_options.total_timeout_ms = config->eim_timeout_s * 1000;
+  engine->https = https_client_new (&https_options, error);
+  if (engine->https == NULL)
+    return NULL;
+
+  if (kill_at != NULL && kill_at[0] != '\0')
+    {
+      g_auto(GStrv) parts = g_strsplit (kill_at, ":", 2);
+      engine->kill_step = g_strdup (parts[0]);
+      engine->kill_countdown = parts[1] != NULL ? (guint) g_ascii_strtoull (parts[1], NULL, 10) : 1;
+      if (engine->kill_countdown == 0)
+        engine->kill_countdown = 1;
+    }
+
+  load_schedule (engine);
+  load_eim_flags (engine);
+  return g_steal_pointer (&engine);
+}
+
+void
+daemon_engine_free (DaemonEngine *engine)
+{
+  if (engine == NULL)
+    return;
+  if (engine->worker != NULL)
+    g_thread_join (engine->worker);
+  g_clear_pointer (&engine->timer, daemon_timer_free);
+  g_clear_pointer (&engine->https, https_client_free);
+  g_clear_pointer (&engine->card, daemon_card_free);
+  g_clear_pointer (&engine->eim_flags, g_hash_table_unref);
+  g_clear_pointer (&engine->waiters, g_array_unref);
+  g_clear_pointer (&engine->rand, g_rand_free);
+  g_clear_pointer (&engine->context, g_main_context_unref);
+  daemon_schedule_state_clear (&engine->schedule);
+  g_mutex_clear (&engine->lock);
+  g_free (engine->kill_step);
+  g_free (engine);
+}
+
+void
+daemon_engine_start (DaemonEngine *engine)
+{
+  gint64 now = g_get_real_time ();
+
+  daemon_schedule_state_sanitize (&engine->schedule, &engine->policy, now);
+  if (engine->config->poll_on_start)
+    daemon_schedule_request_poll (&engine->schedule, now);
+  arm_timer (engine);
+}
+
+void
+daemon_engine_invalidate_card (DaemonEngine *engine)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  daemon_card_invalidate (engine->card);
+  g_hash_table_iter_init (&iter, engine->eim_flags);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    ((EimFlags *) value)->card_pending = TRUE;
+}
+
+gboolean
+daemon_engine_is_polling (const DaemonEngine *engine)
+{
+  return engine->polling;
+}
+
+DaemonState
+daemon_engine_get_state (const DaemonEngine *engine)
+{
+  return engine->state;
+}
+
+gint64
+daemon_engine_get_next_poll (const DaemonEngine *engine)
+{
+  return daemon_timer_is_armed (engine->timer) ? daemon_timer_get_armed_at (engine->timer) : 0;
+}
+
+gint64
+daemon_engine_get_last_poll (const DaemonEngine *engine)
+{
+  return engine->schedule.last_poll_at;
+}
+
+const gchar *
+daemon_engine_get_last_error (const DaemonEngine *engine)
+{
+  return engine->schedule.last_error;
+}
+
+const gchar *
+daemon_engine_get_eid (const DaemonEngine *engine)
+{
+  return daemon_card_get_eid_hex (engine->card);
+}
+
+void
+daemon_engine_get_card_counters (DaemonEngine *engine, guint *ret_apdus, guint *ret_channel_opens)
+{
+  daemon_card_get_counters (engine->card, ret_apdus, ret_channel_opens);
+}
+
+void
+daemon_engine_get_https_stats (DaemonEngine *engine, HttpsStats *ret_stats)
+{
+  https_client_get_stats (engine->https, ret_stats);
+}
