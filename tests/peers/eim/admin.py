@@ -98,7 +98,7 @@ class AdminHandler(http.server.BaseHTTPRequestHandler):
             else:
                 self._reply(404, {"error": "no admin action %s" % path})
                 return
-        except (ValueError, TypeError, packages.PackageError) as exc:
+        except (ValueError, TypeError, AttributeError, packages.PackageError) as exc:
             self._reply(400, {"error": "%s: %s" % (path, exc)})
             return
         self._reply(200, out)

@@ -47,7 +47,9 @@ import socket
 import socketserver
 import ssl
 import http.server
+import sys
 import time
+import traceback
 
 import pyder
 
@@ -209,12 +211,14 @@ class EsipaHandler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
         if truncate:
             self.send_header("Connection", "close")
-        self.end_headers()
+        out = b""
         if status != 204:
             out = body[:len(body) // 2] if truncate else body
-            self.wfile.write(out)
-            with self.server.app.store.lock:
-                self.conn["body_out"] += len(out)
+        # Head and body in one write: one TLS record, and no Nagle / delayed-ACK stall.
+        self._headers_buffer.append(b"\r\n" + out)
+        self.flush_headers()
+        with self.server.app.store.lock:
+            self.conn["body_out"] += len(out)
         if truncate:
             self.close_connection = True
         return status
@@ -241,6 +245,18 @@ class EsipaHandler(http.server.BaseHTTPRequestHandler):
         return data
 
     def do_POST(self):
+        try:
+            self._post()
+        except (ssl.SSLError, OSError):
+            raise
+        except Exception as exc:
+            # A bug in the eIM, not a fault of the client: say so on stderr and in a 500.
+            traceback.print_exc(file=sys.stderr)
+            self.close_connection = True
+            self._log(None, None, self._text(500, "test eIM internal error: %r" % exc),
+                      error=repr(exc))
+
+    def _post(self):
         app = self.server.app
         with app.store.lock:
             self.conn["requests"] += 1
@@ -529,6 +545,7 @@ class EsipaServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
     def get_request(self):
         sock, addr = self.socket.accept()
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         wrong = self.app.store.wrong_cert_now()
         ctx = self.app.wrong_tls if wrong else self.app.tls
         # The handshake runs in the connection's thread (EsipaHandler.setup).

@@ -22,7 +22,8 @@
 
 euiccPackageRequest signatures follow flows.md 8: ECDSA-SHA256 (r || s) over
 DER(EuiccPackageSigned) || DER(84 associationToken) when the eUICC holds a token for
-this eIM.  Every package carries an eimTransactionId (8 random bytes unless given)."""
+this eIM.  Every package carries an eimTransactionId (8 random bytes unless given; an empty
+string leaves it out, as the field is OPTIONAL)."""
 
 import os
 
@@ -216,8 +217,10 @@ def build_euicc_package_request(ctx, eid, counter, txid, package_list, token, br
     if brk == "eid":
         other = OTHER_EIDS[0] if eid.upper() != OTHER_EIDS[0] else OTHER_EIDS[1]
         eid_value = bytes.fromhex(other)
-    signed = tlv(0x30, [enc_utf8(eim_id, tag=0x80), tlv(0x5A, eid_value),
-                        enc_integer(counter, tag=0x81), tlv(0x82, txid), package_list])
+    parts = [enc_utf8(eim_id, tag=0x80), tlv(0x5A, eid_value), enc_integer(counter, tag=0x81)]
+    if txid is not None:
+        parts.append(tlv(0x82, txid))
+    signed = tlv(0x30, parts + [package_list])
     sig = pki.sign_raw(ctx["eim_key"], signed + association_token_tlv(token))
     if brk == "signature":
         sig = bytes([sig[0] ^ 0x01]) + sig[1:]
@@ -243,7 +246,8 @@ def build_ipa_euicc_data_request(spec, txid):
         parts.append(tlv(0xA1, enc_named_bits(bits, tag=0x81)))
     if spec.get("resultSeq") is not None:
         parts.append(tlv(0xA2, enc_integer(int(spec["resultSeq"]), tag=0x80)))
-    parts.append(tlv(0x83, txid))
+    if txid is not None:
+        parts.append(tlv(0x83, txid))
     return tlv(0xBF52, parts)
 
 
@@ -264,7 +268,8 @@ def build_download_trigger(spec, txid):
         addr = smds.get("address") if isinstance(smds, dict) else (
             smds if isinstance(smds, str) else None)
         parts.append(tlv(0xA0, tlv(0xA2, enc_utf8(addr, tag=0x80) if addr else b"")))
-    parts.append(tlv(0x82, txid))
+    if txid is not None:
+        parts.append(tlv(0x82, txid))
     return tlv(0xBF54, parts)
 
 
@@ -279,13 +284,16 @@ def build(ctx, rec, package, brk=None, txid_hex=None):
     if not isinstance(package, dict) or len(package) != 1:
         raise PackageError("package: an object with exactly one key expected")
     kind, spec = next(iter(package.items()))
-    if txid_hex is not None:
+    if txid_hex == "":
+        txid = None                 # no eimTransactionId at all (it is OPTIONAL)
+    elif txid_hex is not None:
         txid = _hexbytes(txid_hex, "transaction_id")
         if not 1 <= len(txid) <= 16:
             raise PackageError("transaction_id: 1..16 bytes expected, got %d" % len(txid))
     else:
         txid = os.urandom(8)
-    out = {"kind": kind, "transaction_id": txid.hex().upper(), "counter": None, "break": brk}
+    out = {"kind": kind, "transaction_id": txid.hex().upper() if txid is not None else None,
+           "counter": None, "break": brk}
     if kind in ("psmo", "eco"):
         if not isinstance(spec, list) or not spec:
             raise PackageError("%s: non-empty list expected" % kind)
@@ -312,7 +320,7 @@ def build(ctx, rec, package, brk=None, txid_hex=None):
         out["transaction_id"] = None
         return out
     elif kind == "broken":
-        out["der"] = build_broken(ctx, rec, spec, txid)
+        out["der"] = build_broken(ctx, rec, spec, txid if txid is not None else os.urandom(8))
         return out
     else:
         raise PackageError("package kind %r unknown (psmo, eco, ipaEuiccData, download, raw, "

@@ -170,10 +170,10 @@ class Store:
         """Which EID a message without (or with) eidValue belongs to."""
         if eid is not None:
             return eid
+        if conn_eid is not None:            # the IPA polled on this connection
+            return conn_eid
         if txid is not None and txid in self.txid_owner:
             return self.txid_owner[txid]
-        if conn_eid is not None:
-            return conn_eid
         if cert_der is not None:
             # SGP.26 eUICC certificates carry the EID as the subject serialNumber.
             try:
