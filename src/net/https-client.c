@@ -769,6 +769,8 @@ https_exchange_post (HttpsExchange *exchange, const gchar *path, const gchar *co
   long status = 0;
   const char *response_type = NULL;
   gboolean resumed_known = FALSE, resumed = FALSE;
+  curl_off_t tls_ready_us = 0;
+  g_autofree gchar *tls_note = NULL;
   HttpsStats before = exchange->stats;
   CURLcode rc;
 
@@ -852,6 +854,9 @@ https_exchange_post (HttpsExchange *exchange, const gchar *path, const gchar *co
     }
 
   curl_easy_getinfo (exchange->curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_getinfo (exchange->curl, CURLINFO_APPCONNECT_TIME_T, &tls_ready_us);
+  if (exchange->stats.connections > before.connections)
+    tls_note = g_strdup_printf (" (TLS ready after %.1f ms)", (double) tls_ready_us / 1000.0);
   curl_easy_getinfo (exchange->curl, CURLINFO_CONTENT_TYPE, &response_type);
 
   response = g_new0 (HttpsResponse, 1);
@@ -861,11 +866,12 @@ https_exchange_post (HttpsExchange *exchange, const gchar *path, const gchar *co
   response->retry_after_s = https_parse_retry_after (exchange->retry_after, g_get_real_time () / G_USEC_PER_SEC);
 
   g_debug ("POST %s -> HTTP %ld, %s, sent %" G_GUINT64_FORMAT " received %" G_GUINT64_FORMAT
-           " bytes, %.1f ms, %s%s",
+           " bytes, %.1f ms, %s%s%s",
            url, status, response->content_type != NULL ? response->content_type : "no content type",
            exchange->stats.bytes_sent - before.bytes_sent, exchange->stats.bytes_received - before.bytes_received,
            elapsed_ms, exchange->stats.connections > before.connections ? "new connection" : "reused connection",
-           !resumed_known ? "" : (resumed ? ", TLS session resumed" : ", full TLS handshake"));
+           !resumed_known ? "" : (resumed ? ", TLS session resumed" : ", full TLS handshake"),
+           tls_note != NULL ? tls_note : "");
 
   *ret_response = g_steal_pointer (&response);
   return TRUE;
