@@ -278,6 +278,11 @@ def provide(eid, alternative):
     return tlv(0xBF50, [tlv(0x5A, h(eid)), alternative])
 
 
+def codec_ack(seqs):
+    """ProvideEimPackageResultResponse.eimAcknowledgements as hex (test-vectors.md B shape)."""
+    return tlv(0xBF50, tlv(0xBF53, [enc_integer(x, tag=0x80) for x in seqs])).hex().upper()
+
+
 def decode_package(body):
     """GetEimPackageResponse with a BF51 -> (EuiccPackageSigned TLV, signature)."""
     outer = pyder.decode(body, expect=0xBF4F)
@@ -946,6 +951,79 @@ class Tools(unittest.TestCase):
             p.stdout.close()
             p.stderr.close()
         self.assertEqual(rc, 0)
+
+
+class SoftEuiccInterop(unittest.TestCase):
+    """The eIM's packages run on the software eUICC (tests/peers/softeuicc), and the
+    card's signed answers verify at the eIM: the two peers agree on the v1.2 encoding
+    and on what is signed (flows.md 8), association token included."""
+
+    def test_packages_run_on_the_software_euicc(self):
+        sys.path.insert(0, HERE)
+        from softeuicc import SoftEuicc, client
+        state = os.path.join(TMP, "card.json")
+        r = subprocess.run([PYTHON, os.path.join(HERE, "softeuicc", "init.py"), "--state", state,
+                            "--add-initial-eim", "eimId=eim-test,fqdn=%s,counter=0,token=1,"
+                            "pubkey=%s" % (SRV["url"][len("https://"):],
+                                           os.path.join(SRV["dir"], "eim-pub.pem"))],
+                           capture_output=True, text=True, env=ENV, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(state) as f:
+            st = json.load(f)
+        eid = st["eid"].upper()
+        token = st["eims"][0]["associationToken"]
+        self.assertIsInstance(token, int)
+        disabled = [p["iccid"] for p in st["profiles"] if p["state"] == "disabled"][0]
+        admin("POST", "/admin/euicc", {"eid": eid, "counter": 0, "association_token": token,
+                                       "euicc_cert_pem": st["pki"]["euicc_cert"]})
+        admin("POST", "/admin/reset", {})
+        card = SoftEuicc(state)
+        ch = client.open_isdr(card)
+        self.addCleanup(client.close, card, ch)
+
+        def run_one():
+            """GetEimPackage, LoadEuiccPackage on the card, ProvideEimPackageResult."""
+            conn = connect()
+            try:
+                status, _, body = post(conn, h("BF4F125A10" + eid))
+                bf51 = pyder.decode(body, expect=0xBF4F).req(0xBF51).raw
+                result = client.es10(card, ch, bf51)
+                status, _, ack = post(conn, provide(eid, result))
+                self.assertEqual(status, 200)
+            finally:
+                conn.close()
+            return admin("GET", "/admin/results?eid=" + eid)[-1], ack
+
+        queue(eid, {"psmo": [{"listProfileInfo": {"iccid": disabled}}, {"getRAT": {}}]})
+        entry, ack = run_one()
+        pr = entry["package_result"]
+        self.assertEqual(pr["type"], "euiccPackageResultSigned")
+        self.assertTrue(entry["signature_valid"], entry)
+        self.assertEqual([x["name"] for x in entry["results"]],
+                         ["listProfileInfoResult", "getRATResult"])
+        self.assertEqual(entry["results"][0]["profiles"][0]["iccid"], disabled)
+        self.assertEqual(ack.hex().upper(), codec_ack([entry["seqNumber"]]))
+        # A stale counter (the one just used): replayError, signed by the card.
+        queue(eid, {"psmo": [{"getRAT": {}}]}, **{"break": "counter"})
+        entry, ack = run_one()
+        self.assertEqual((entry["package_result"]["type"], entry["package_result"]["errorName"],
+                          entry["signature_valid"]),
+                         ("euiccPackageErrorSigned", "replayError", True))
+        self.assertEqual(ack.hex().upper(), EMPTY_RESPONSE)
+        # A bad eIM signature: the card cannot tell who sent it, so the error is unsigned.
+        queue(eid, {"psmo": [{"getRAT": {}}]}, **{"break": "signature"})
+        entry, _ = run_one()
+        self.assertEqual(entry["package_result"]["type"], "euiccPackageErrorUnsigned")
+        self.assertIsNone(entry["signature_valid"])
+        queue(eid, {"psmo": [{"getRAT": {}}]}, **{"break": "eid"})
+        entry, _ = run_one()
+        self.assertEqual(entry["package_result"]["errorName"], "invalidEid")
+        self.assertTrue(entry["signature_valid"])
+        # The eIM's counter moved past the card's: a good package runs again.
+        queue(eid, {"eco": [{"listEim": {}}]})
+        entry, _ = run_one()
+        self.assertEqual(entry["results"][0]["eims"], [{"eimId": "eim-test", "eimIdType": 2}])
+        self.assertTrue(entry["signature_valid"])
 
 
 class Reset(unittest.TestCase):
