@@ -32,6 +32,17 @@ Requests and answers:
   that is not a BF4F with a known alternative goes out base64 as "euiccPackageRequest"
   (garbage / truncated inner TLV) or under "tag<HEX>" (an unknown alternative).
 
+Results: every ProvideEimPackageResult / HandleNotificationEsipa is recorded for its
+EID (eidValue, else the EID that polled on the same connection, else the owner of the
+eimTransactionId, else the serialNumber of the eUICC certificate in a notification).
+eUICC signatures are checked (flows.md 8) with the certificate the admin gave or the
+last one seen in IpaEuiccData / an OtherSignedNotification; the association token is
+appended when the result's eimId is this eIM and a token is known.  Acknowledged are
+the seqNumbers of euiccPackageResultSigned results and of notifications (in
+ePRAndNotifications, IpaEuiccData, HandleNotification is answered 204 only) whose
+signature is valid or could not be checked; an invalid signature is not acknowledged,
+so the IPA keeps the item.  Duplicates are acknowledged again and flagged.
+
 Faults (admin /admin/faults): http-status, drop and garbage answer before the request
 is processed (nothing is popped or recorded); delay sleeps first; package-error answers
 eimPackageError / provideEimPackageResultError with the given code; no-ack sends

@@ -16,7 +16,7 @@ import ipaddress
 import os
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import (
@@ -119,15 +119,26 @@ def sign_raw(key, data):
 
 
 def verify_raw(public_key, data, sig):
-    """True when sig (64-byte r || s) is a valid ECDSA-SHA256 signature over data."""
-    if len(sig) != 64:
+    """True when sig (64-byte r || s) is a valid ECDSA-SHA256 signature over data.
+    A key that is not an EC key (a certificate from the wire may hold anything) is
+    simply not valid for it."""
+    if len(sig) != 64 or not isinstance(public_key, ec.EllipticCurvePublicKey):
         return False
     der = encode_dss_signature(int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big"))
     try:
         public_key.verify(der, data, ec.ECDSA(hashes.SHA256()))
-    except InvalidSignature:
+    except (InvalidSignature, ValueError):
         return False
     return True
+
+
+def verify_with_cert(cert, data, sig):
+    """verify_raw with the key of an x509 certificate; False when the key cannot be used."""
+    try:
+        key = cert.public_key()
+    except (ValueError, UnsupportedAlgorithm):
+        return False
+    return verify_raw(key, data, sig)
 
 
 def cert_from_pem_or_der(data):

@@ -8,7 +8,6 @@ import collections
 import threading
 import time
 
-from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from . import packages, pki
@@ -148,7 +147,7 @@ class Store:
         data = pr["signed_data"]
         if pr["eimId"] == self.ctx["eim_id"] and rec["association_token"] is not None:
             data += packages.association_token_tlv(rec["association_token"])
-        return pki.verify_raw(cert.public_key(), data, pr["signature"])
+        return pki.verify_with_cert(cert, data, pr["signature"])
 
     def _verify_notification(self, rec, n):
         if n["signature"] is None:
@@ -162,7 +161,7 @@ class Store:
             cert = self._cert_for(rec) if rec is not None else None
             if cert is None:
                 return None
-        return pki.verify_raw(cert.public_key(), n["signed_data"], n["signature"])
+        return pki.verify_with_cert(cert, n["signed_data"], n["signature"])
 
     # ------------------------------------------------------------ results
 
@@ -181,7 +180,7 @@ class Store:
                 attrs = cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
                 if attrs and len(attrs[0].value) == 32:
                     return attrs[0].value.upper()
-            except (ValueError, x509.ExtensionNotFound):
+            except (ValueError, AttributeError):
                 pass
         return None
 
