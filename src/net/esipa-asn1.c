@@ -296,7 +296,7 @@ write_pending_notification (DerWriter *writer, GBytes *notification, const gchar
 GBytes *
 esipa_asn1_encode_get_eim_package_request (const EsipaGetEimPackageRequest *request, GError **error)
 {
-  g_auto(DerWriter) writer;
+  g_auto(DerWriter) writer = { 0 };
 
   g_return_val_if_fail (request != NULL, NULL);
 
@@ -374,7 +374,7 @@ write_provide_eim_package_result (DerWriter *writer, const EsipaEimPackageResult
 GBytes *
 esipa_asn1_encode_provide_eim_package_result (const EsipaEimPackageResult *result, GError **error)
 {
-  g_auto(DerWriter) writer;
+  g_auto(DerWriter) writer = { 0 };
 
   g_return_val_if_fail (result != NULL, NULL);
 
@@ -387,7 +387,7 @@ esipa_asn1_encode_provide_eim_package_result (const EsipaEimPackageResult *resul
 GBytes *
 esipa_asn1_encode_eim_package_result_choice (const EsipaEimPackageResult *result, GError **error)
 {
-  g_auto(DerWriter) writer;
+  g_auto(DerWriter) writer = { 0 };
 
   g_return_val_if_fail (result != NULL, NULL);
 
@@ -401,7 +401,7 @@ GBytes *
 esipa_asn1_encode_handle_notification (const EsipaNotification *notification, GError **error)
 {
   static const gchar structure[] = "HandleNotificationEsipa";
-  g_auto(DerWriter) writer;
+  g_auto(DerWriter) writer = { 0 };
 
   g_return_val_if_fail (notification != NULL, NULL);
 
@@ -461,7 +461,7 @@ GBytes *
 esipa_asn1_encode_ipa_euicc_data_response (const EsipaIpaEuiccData *data, GError **error)
 {
   static const gchar structure[] = "IpaEuiccData";
-  g_auto(DerWriter) writer;
+  g_auto(DerWriter) writer = { 0 };
 
   g_return_val_if_fail (data != NULL, NULL);
 
@@ -527,7 +527,7 @@ esipa_asn1_encode_ipa_euicc_data_response (const EsipaIpaEuiccData *data, GError
 GBytes *
 esipa_asn1_encode_ipa_euicc_data_error (GBytes *eim_transaction_id, gint64 error_code, GError **error)
 {
-  g_auto(DerWriter) writer;
+  g_auto(DerWriter) writer = { 0 };
 
   if (eim_transaction_id != NULL &&
       !check_transaction_id (eim_transaction_id, "IpaEuiccDataResponseError", "eimTransactionId", error))
@@ -548,7 +548,7 @@ esipa_asn1_encode_profile_download_result (GBytes *eim_transaction_id, GBytes *p
                                            GError **error)
 {
   static const gchar structure[] = "ProfileDownloadTriggerResult";
-  g_auto(DerWriter) writer;
+  g_auto(DerWriter) writer = { 0 };
 
   if (eim_transaction_id != NULL && !check_transaction_id (eim_transaction_id, structure, "eimTransactionId", error))
     return NULL;
@@ -567,7 +567,7 @@ esipa_asn1_encode_profile_download_error (GBytes *eim_transaction_id, gint64 rea
                                           GError **error)
 {
   static const gchar structure[] = "ProfileDownloadTriggerResult";
-  g_auto(DerWriter) writer;
+  g_auto(DerWriter) writer = { 0 };
 
   if (eim_transaction_id != NULL && !check_transaction_id (eim_transaction_id, structure, "eimTransactionId", error))
     return NULL;
@@ -590,7 +590,7 @@ GBytes *
 esipa_asn1_encode_initiate_authentication_request (const EsipaInitiateAuthenticationRequest *request, GError **error)
 {
   static const gchar structure[] = "InitiateAuthenticationRequestEsipa";
-  g_auto(DerWriter) writer;
+  g_auto(DerWriter) writer = { 0 };
 
   g_return_val_if_fail (request != NULL, NULL);
 
@@ -616,7 +616,7 @@ static GBytes *
 encode_session_request (const EsipaSessionRequest *request, guint32 tag, const gchar *structure, guint32 card_tag,
                         const gchar *card_field, GError **error)
 {
-  g_auto(DerWriter) writer;
+  g_auto(DerWriter) writer = { 0 };
 
   g_return_val_if_fail (request != NULL, NULL);
 
@@ -650,7 +650,7 @@ esipa_asn1_encode_cancel_session_request (const EsipaSessionRequest *request, GE
 {
   static const gchar structure[] = "CancelSessionRequestEsipa";
   static const guint32 card_tag = 0xBF41;
-  g_auto(DerWriter) writer;
+  g_auto(DerWriter) writer = { 0 };
   DerTlv response, choice;
   DerReader reader;
 

@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ESipa function calls over one HttpsExchange: build the body in the eIM's binding, POST it, check the HTTP
+ * answer and decode it into the binding-independent structs of esipa-types.h. */
+#include "config.h"
+
+#define G_LOG_DOMAIN "euiccd-net"
+
+#include <string.h>
+
+#include "der/der.h"
+#include "euiccd-error.h"
+#include "net/esipa-asn1.h"
+#include "net/esipa-client.h"
+#include "net/esipa-json.h"
+
+/* How much of a peer's plain-text answer an error message quotes. */
+#define ESIPA_ERROR_EXCERPT_CHARS 160
+
+struct _EsipaClient {
+  HttpsExchange *exchange;  /* borrowed */
+  gchar *eim_url;
+  EsipaBinding binding;
+  gint64 retry_after_s;
+};
+
+EsipaClient *
+esipa_client_new (HttpsExchange *exchange, const gchar *eim_url, EsipaBinding binding)
+{
+  EsipaClient *client;
+
+  g_return_val_if_fail (exchange != NULL, NULL);
+  g_return_val_if_fail (binding == ESIPA_BINDING_ASN1 || binding == ESIPA_BINDING_JSON, NULL);
+
+  client = g_new0 (EsipaClient, 1);
+  client->exchange = exchange;
+  client->eim_url = g_strdup (eim_url != NULL ? eim_url : "the eIM");
+  client->binding = binding;
+  client->retry_after_s = -1;
+  return client;
+}
+
+void
+esipa_client_free (EsipaClient *client)
+{
+  if (client == NULL)
+    return;
+  g_free (client->eim_url);
+  g_free (client);
+}
+
+EsipaBinding
+esipa_client_get_binding (const EsipaClient *client)
+{
+  g_return_val_if_fail (client != NULL, ESIPA_BINDING_ASN1);
+  return client->binding;
+}
+
+gint64
+esipa_client_get_retry_after (const EsipaClient *client)
+{
+  g_return_val_if_fail (client != NULL, -1);
+  return client->retry_after_s;
+}
+
+/* The media type without parameters matches `expected` (case-insensitive, as RFC 9110 says). */
+static gboolean
+content_type_is (const gchar *content_type, const gchar *expected)
+{
+  gsize n = strlen (expected);
+
+  if (content_type == NULL)
+    return FALSE;
+  while (*content_type == ' ')
+    content_type++;
+  if (g_ascii_strncasecmp (content_type, expected, n) != 0)
+    return FALSE;
+  content_type += n;
+  while (*content_type == ' ' || *content_type == '\t')
+    content_type++;
+  return *content_type == '\0' || *content_type == ';';
+}
+
+static void
+log_body (const gchar *direction, const EsipaClient *client, const gchar *function, GBytes *body)
+{
+  gsize length;
+  const guint8 *data;
+
+  if (body == NULL)
+    return;
+  data = g_bytes_get_data (body, &length);
+  /* Bodies carry the EID and other personal data: debug level only. */
+  if (client->binding == ESIPA_BINDING_ASN1)
+    {
+      g_autofree gchar *hex = der_to_hex (data, length);
+
+      g_debug ("ESipa %s %s %s: %s", function, direction, client->eim_url, hex);
+    }
+  else
+    {
+      g_autofree gchar *text = https_sanitize_text (data, length, 4096);
+
+      g_debug ("ESipa %s %s %s: %s", function, direction, client->eim_url, text);
+    }
+}
+
+/* POSTs `body` for `function` and returns the answer's body once it is one the caller should decode: HTTP 200
+ * with the binding's content type, or (allow_empty) 200/204 without a body, returned as an empty GBytes. */
+static GBytes *
+esipa_post (EsipaClient *client, EsipaFunction function, GBytes *body, gboolean allow_empty, GError **error)
+{
+  const gchar *name = esipa_function_name (function);
+  static const gchar *const headers[] = { "X-Admin-Protocol: " ESIPA_ADMIN_PROTOCOL, NULL };
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *what = NULL;
+  g_autoptr(HttpsResponse) response = NULL;
+  const gchar *content_type;
+  gsize length;
+
+  if (client->binding == ESIPA_BINDING_ASN1)
+    {
+      path = g_strdup (ESIPA_ASN1_PATH);
+      content_type = ESIPA_ASN1_CONTENT_TYPE;
+    }
+  else
+    {
+      path = g_strconcat (ESIPA_JSON_PATH_PREFIX, name, NULL);
+      content_type = ESIPA_JSON_CONTENT_TYPE;
+    }
+  what = g_strdup_printf ("ESipa %s at %s", name, client->eim_url);
+  log_body ("->", client, name, body);
+  if (!https_exchange_post (client->exchange, path, content_type, headers, body, &response, error))
+    {
+      g_prefix_error (error, "%s: ", what);
+      return NULL;
+    }
+  client->retry_after_s = response->retry_after_s;
+  length = g_bytes_get_size (response->body);
+  g_debug ("ESipa %s <- %s: HTTP %u, %s, %zu bytes", name, client->eim_url, response->status,
+           response->content_type != NULL ? response->content_type : "no content type", length);
+  if (!https_response_check_status (response, what, error))
+    return NULL;
+  if (response->status != 200 && response->status != 204)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_PROTOCOL, "%s: HTTP %u, expected 200%s", what, response->status,
+                   allow_empty ? " or 204" : "");
+      return NULL;
+    }
+  if (length == 0)
+    {
+      if (allow_empty)
+        return g_bytes_new (NULL, 0);
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_PROTOCOL, "%s: HTTP %u without a body, expected %s", what,
+                   response->status, client->binding == ESIPA_BINDING_ASN1 ? "an ESipa message" : "a JSON object");
+      return NULL;
+    }
+  if (response->status == 204)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_PROTOCOL, "%s: HTTP 204 with a %zu-byte body", what, length);
+      return NULL;
+    }
+  /* JSON eIMs are told application/json;charset=UTF-8; plain application/json is the same media type. */
+  if (!content_type_is (response->content_type,
+                        client->binding == ESIPA_BINDING_ASN1 ? ESIPA_ASN1_CONTENT_TYPE : "application/json"))
+    {
+      g_autofree gchar *shown_type = https_sanitize_text ((const guint8 *) (response->content_type != NULL ?
+                                                                           response->content_type : "none"),
+                                                          strlen (response->content_type != NULL ?
+                                                                  response->content_type : "none"), 60);
+      g_autofree gchar *excerpt = https_sanitize_text (g_bytes_get_data (response->body, NULL), length,
+                                                       ESIPA_ERROR_EXCERPT_CHARS);
+
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_PROTOCOL, "%s: HTTP %u with Content-Type %s, expected %s: \"%s\"",
+                   what, response->status, shown_type,
+                   client->binding == ESIPA_BINDING_ASN1 ? ESIPA_ASN1_CONTENT_TYPE : "application/json", excerpt);
+      return NULL;
+    }
+  log_body ("<-", client, name, response->body);
+  return g_bytes_ref (response->body);
+}
+
+/* Encodes `function`'s request in the client's binding. */
+typedef GBytes *(*Asn1Encoder) (gconstpointer request, GError **error);
+typedef gchar *(*JsonEncoder) (gconstpointer request, GError **error);
+
+static GBytes *
+encode (const EsipaClient *client, EsipaFunction function, gconstpointer request, Asn1Encoder asn1, JsonEncoder json,
+        GError **error)
+{
+  GBytes *body;
+
+  if (client->binding == ESIPA_BINDING_ASN1)
+    body = asn1 (request, error);
+  else
+    {
+      gchar *text = json (request, error);
+
+      body = text != NULL ? g_bytes_new_take (text, strlen (text)) : NULL;
+    }
+  if (body == NULL)
+    g_prefix_error (error, "ESipa %s: cannot encode the request: ", esipa_function_name (function));
+  return body;
+}
+
+#define ENCODE(client, function, request, asn1, json, error) \
+  encode ((client), (function), (request), (Asn1Encoder) (void (*) (void)) (asn1), \
+          (JsonEncoder) (void (*) (void)) (json), (error))
+
+static void
+prefix_decode_error (const EsipaClient *client, EsipaFunction function, GError **error)
+{
+  g_prefix_error (error, "ESipa %s at %s: ", esipa_function_name (function), client->eim_url);
+}
+
+gboolean
+esipa_get_eim_package (EsipaClient *client, const EsipaGetEimPackageRequest *request, EsipaEimPackage **ret_package,
+                       EsipaUnusablePackage **ret_unusable, GError **error)
+{
+  const EsipaFunction function = ESIPA_FUNCTION_GET_EIM_PACKAGE;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  EsipaEimPackage *package;
+  gsize length;
+  gconstpointer data;
+
+  g_return_val_if_fail (client != NULL && request != NULL && ret_package != NULL, FALSE);
+
+  body = ENCODE (client, function, request, esipa_asn1_encode_get_eim_package_request,
+                 esipa_json_encode_get_eim_package_request, error);
+  if (body == NULL)
+    return FALSE;
+  answer = esipa_post (client, function, body, FALSE, error);
+  if (answer == NULL)
+    return FALSE;
+  data = g_bytes_get_data (answer, &length);
+  if (client->binding == ESIPA_BINDING_ASN1)
+    package = esipa_asn1_decode_get_eim_package_response (data, length, ret_unusable, error);
+  else
+    package = esipa_json_decode_get_eim_package_response (data, length, ret_unusable, error);
+  if (package == NULL)
+    {
+      prefix_decode_error (client, function, error);
+      return FALSE;
+    }
+  if (package->kind == ESIPA_EIM_PACKAGE_ERROR)
+    g_debug ("ESipa getEimPackage at %s: eimPackageError %s(%" G_GINT64_FORMAT ")", client->eim_url,
+             esipa_eim_package_error_to_string (package->error_code), package->error_code);
+  *ret_package = package;
+  return TRUE;
+}
+
+gboolean
+esipa_provide_eim_package_result (EsipaClient *client, const EsipaEimPackageResult *result,
+                                  EsipaProvideResultResponse **ret_response, GError **error)
+{
+  const EsipaFunction function = ESIPA_FUNCTION_PROVIDE_EIM_PACKAGE_RESULT;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  EsipaProvideResultResponse *response;
+  gsize length;
+  gconstpointer data;
+
+  g_return_val_if_fail (client != NULL && result != NULL && ret_response != NULL, FALSE);
+
+  body = ENCODE (client, function, result, esipa_asn1_encode_provide_eim_package_result,
+                 esipa_json_encode_provide_eim_package_result, error);
+  if (body == NULL)
+    return FALSE;
+  answer = esipa_post (client, function, body, FALSE, error);
+  if (answer == NULL)
+    return FALSE;
+  data = g_bytes_get_data (answer, &length);
+  if (client->binding == ESIPA_BINDING_ASN1)
+    response = esipa_asn1_decode_provide_eim_package_result_response (data, length, error);
+  else
+    response = esipa_json_decode_provide_eim_package_result_response (data, length, error);
+  if (response == NULL)
+    {
+      prefix_decode_error (client, function, error);
+      return FALSE;
+    }
+  *ret_response = response;
+  return TRUE;
+}
+
+gboolean
+esipa_handle_notification (EsipaClient *client, const EsipaNotification *notification, GError **error)
+{
+  const EsipaFunction function = ESIPA_FUNCTION_HANDLE_NOTIFICATION;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  gsize length;
+  gconstpointer data;
+
+  g_return_val_if_fail (client != NULL && notification != NULL, FALSE);
+
+  body = ENCODE (client, function, notification, esipa_asn1_encode_handle_notification,
+                 esipa_json_encode_handle_notification, error);
+  if (body == NULL)
+    return FALSE;
+  answer = esipa_post (client, function, body, TRUE, error);
+  if (answer == NULL)
+    return FALSE;
+  data = g_bytes_get_data (answer, &length);
+  if (length == 0)
+    return TRUE;
+  if (client->binding == ESIPA_BINDING_JSON)
+    {
+      if (!esipa_json_decode_handle_notification_response (data, length, error))
+        {
+          prefix_decode_error (client, function, error);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  /* HandleNotification has no response message in the ASN.1 binding: a 200 with a body is not one. */
+  g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_PROTOCOL,
+               "ESipa handleNotification at %s: unexpected %zu-byte body, expected none", client->eim_url, length);
+  return FALSE;
+}
+
+gboolean
+esipa_initiate_authentication (EsipaClient *client, const EsipaInitiateAuthenticationRequest *request,
+                               EsipaInitiateAuthenticationResponse **ret_response, GError **error)
+{
+  const EsipaFunction function = ESIPA_FUNCTION_INITIATE_AUTHENTICATION;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  EsipaInitiateAuthenticationResponse *response;
+  gsize length;
+  gconstpointer data;
+
+  g_return_val_if_fail (client != NULL && request != NULL && ret_response != NULL, FALSE);
+
+  body = ENCODE (client, function, request, esipa_asn1_encode_initiate_authentication_request,
+                 esipa_json_encode_initiate_authentication_request, error);
+  if (body == NULL)
+    return FALSE;
+  answer = esipa_post (client, function, body, FALSE, error);
+  if (answer == NULL)
+    return FALSE;
+  data = g_bytes_get_data (answer, &length);
+  if (client->binding == ESIPA_BINDING_ASN1)
+    response = esipa_asn1_decode_initiate_authentication_response (data, length, error);
+  else
+    response = esipa_json_decode_initiate_authentication_response (data, length, error);
+  if (response == NULL)
+    {
+      prefix_decode_error (client, function, error);
+      return FALSE;
+    }
+  *ret_response = response;
+  return TRUE;
+}
+
+gboolean
+esipa_authenticate_client (EsipaClient *client, const EsipaSessionRequest *request,
+                           EsipaAuthenticateClientResponse **ret_response, GError **error)
+{
+  const EsipaFunction function = ESIPA_FUNCTION_AUTHENTICATE_CLIENT;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  EsipaAuthenticateClientResponse *response;
+  gsize length;
+  gconstpointer data;
+
+  g_return_val_if_fail (client != NULL && request != NULL && ret_response != NULL, FALSE);
+
+  body = ENCODE (client, function, request, esipa_asn1_encode_authenticate_client_request,
+                 esipa_json_encode_authenticate_client_request, error);
+  if (body == NULL)
+    return FALSE;
+  answer = esipa_post (client, function, body, FALSE, error);
+  if (answer == NULL)
+    return FALSE;
+  data = g_bytes_get_data (answer, &length);
+  if (client->binding == ESIPA_BINDING_ASN1)
+    response = esipa_asn1_decode_authenticate_client_response (data, length, error);
+  else
+    response = esipa_json_decode_authenticate_client_response (data, length, error);
+  if (response == NULL)
+    {
+      prefix_decode_error (client, function, error);
+      return FALSE;
+    }
+  *ret_response = response;
+  return TRUE;
+}
+
+gboolean
+esipa_get_bound_profile_package (EsipaClient *client, const EsipaSessionRequest *request,
+                                 EsipaGetBoundProfilePackageResponse **ret_response, GError **error)
+{
+  const EsipaFunction function = ESIPA_FUNCTION_GET_BOUND_PROFILE_PACKAGE;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  EsipaGetBoundProfilePackageResponse *response;
+  gsize length;
+  gconstpointer data;
+
+  g_return_val_if_fail (client != NULL && request != NULL && ret_response != NULL, FALSE);
+
+  body = ENCODE (client, function, request, esipa_asn1_encode_get_bound_profile_package_request,
+                 esipa_json_encode_get_bound_profile_package_request, error);
+  if (body == NULL)
+    return FALSE;
+  answer = esipa_post (client, function, body, FALSE, error);
+  if (answer == NULL)
+    return FALSE;
+  data = g_bytes_get_data (answer, &length);
+  if (client->binding == ESIPA_BINDING_ASN1)
+    response = esipa_asn1_decode_get_bound_profile_package_response (data, length, error);
+  else
+    response = esipa_json_decode_get_bound_profile_package_response (data, length, error);
+  if (response == NULL)
+    {
+      prefix_decode_error (client, function, error);
+      return FALSE;
+    }
+  *ret_response = response;
+  return TRUE;
+}
+
+gboolean
+esipa_cancel_session (EsipaClient *client, const EsipaSessionRequest *request,
+                      EsipaCancelSessionResponse **ret_response, GError **error)
+{
+  const EsipaFunction function = ESIPA_FUNCTION_CANCEL_SESSION;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  EsipaCancelSessionResponse *response;
+  gsize length;
+  gconstpointer data;
+
+  g_return_val_if_fail (client != NULL && request != NULL && ret_response != NULL, FALSE);
+
+  body = ENCODE (client, function, request, esipa_asn1_encode_cancel_session_request,
+                 esipa_json_encode_cancel_session_request, error);
+  if (body == NULL)
+    return FALSE;
+  /* The JSON binding's cancelSession has no output data beyond the header; allow 204 there. */
+  answer = esipa_post (client, function, body, client->binding == ESIPA_BINDING_JSON, error);
+  if (answer == NULL)
+    return FALSE;
+  data = g_bytes_get_data (answer, &length);
+  if (client->binding == ESIPA_BINDING_ASN1)
+    response = esipa_asn1_decode_cancel_session_response (data, length, error);
+  else
+    response = esipa_json_decode_cancel_session_response (data, length, error);
+  if (response == NULL)
+    {
+      prefix_decode_error (client, function, error);
+      return FALSE;
+    }
+  *ret_response = response;
+  return TRUE;
+}
