@@ -47,7 +47,7 @@ expect_error "sw:BF22:6A80" "EUICCInfo2.*6A80"
 expect_error "garbage:BF2D" "profiles: .*(BF2D|ProfileInfo|tag|length)"
 expect_error "badlen:BF55" "eIM configuration: .*(length|beyond|truncated)"
 expect_error "truncate:BF2B" "notifications: .*(length|beyond|truncated)"
-expect_error "garbage:BF3E" "GetEID"
+expect_error "garbage:BF3E" "(GetEID|GetEuiccDataResponse)"
 expect_error "nochannel" "(channel|6A81)"
 expect_error "slow:BF22:3000" "(timed out|timeout|no answer .* within)" --apdu-timeout 1000
 
