@@ -323,8 +323,40 @@ run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, GError **er
   return ok;
 }
 
+/* One line per poll with what it cost: the benchmarks and the idle-poll tests read it. */
+static void
+log_poll_cost (DaemonEngine *engine, guint apdus_before, guint opens_before, const HttpsStats *https_before)
+{
+  HttpsStats https;
+  guint apdus, opens;
+
+  daemon_card_get_counters (engine->card, &apdus, &opens);
+  https_client_get_stats (engine->https, &https);
+  g_message ("poll cost: apdus=%u channel_opens=%u http_requests=%" G_GUINT64_FORMAT " connections=%" G_GUINT64_FORMAT
+             " tls_resumed=%" G_GUINT64_FORMAT " bytes_sent=%" G_GUINT64_FORMAT " bytes_received=%" G_GUINT64_FORMAT,
+             apdus - apdus_before, opens - opens_before, https.requests - https_before->requests,
+             https.connections - https_before->connections, https.tls_resumed - https_before->tls_resumed,
+             https.bytes_sent - https_before->bytes_sent, https.bytes_received - https_before->bytes_received);
+}
+
+static gboolean poll_all_eims (DaemonEngine *engine, GError **error);
+
 gboolean
 daemon_engine_poll_blocking (DaemonEngine *engine, GError **error)
+{
+  HttpsStats https_before;
+  guint apdus_before, opens_before;
+  gboolean ok;
+
+  daemon_card_get_counters (engine->card, &apdus_before, &opens_before);
+  https_client_get_stats (engine->https, &https_before);
+  ok = poll_all_eims (engine, error);
+  log_poll_cost (engine, apdus_before, opens_before, &https_before);
+  return ok;
+}
+
+static gboolean
+poll_all_eims (DaemonEngine *engine, GError **error)
 {
   g_autoptr(GError) first_error = NULL;
   const Es10EimConfigurationList *eims;
