@@ -548,3 +548,20 @@ es10_transact (IsdrSession *session, GBytes *request, GError **error)
     }
   return g_steal_pointer (&response);
 }
+
+gpointer
+es10_call (IsdrSession *session, GBytes *request, Es10DecodeFunc decode, GError **error)
+{
+  g_autoptr(GBytes) owned_request = request;
+  g_autoptr(GBytes) response = NULL;
+  gsize length = 0;
+  const guint8 *data;
+
+  if (owned_request == NULL)
+    return NULL;
+  response = es10_transact (session, owned_request, error);
+  if (response == NULL)
+    return NULL;
+  data = g_bytes_get_data (response, &length);
+  return decode (data, length, error);
+}

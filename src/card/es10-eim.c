@@ -405,18 +405,7 @@ gboolean
 es10_get_eim_configuration_data (IsdrSession *session, const gchar *eim_id, Es10EimConfigurationList **ret_list,
                                  GError **error)
 {
-  g_autoptr(GBytes) request = es10_get_eim_configuration_data_encode (eim_id, error);
-  g_autoptr(GBytes) response = NULL;
-  gsize length = 0;
-  const guint8 *data;
-
-  if (request == NULL)
-    return FALSE;
-  response = es10_transact (session, request, error);
-  if (response == NULL)
-    return FALSE;
-  data = g_bytes_get_data (response, &length);
-  *ret_list = es10_get_eim_configuration_data_decode (data, length, error);
+  *ret_list = es10_call (session, es10_get_eim_configuration_data_encode (eim_id, error), (Es10DecodeFunc) es10_get_eim_configuration_data_decode, error);
   return *ret_list != NULL;
 }
 
@@ -518,17 +507,6 @@ gboolean
 es10_add_initial_eim (IsdrSession *session, const Es10EimConfiguration *const *eims, gsize n_eims,
                       Es10AddInitialEimResult **ret_result, GError **error)
 {
-  g_autoptr(GBytes) request = es10_add_initial_eim_encode (eims, n_eims, error);
-  g_autoptr(GBytes) response = NULL;
-  gsize length = 0;
-  const guint8 *data;
-
-  if (request == NULL)
-    return FALSE;
-  response = es10_transact (session, request, error);
-  if (response == NULL)
-    return FALSE;
-  data = g_bytes_get_data (response, &length);
-  *ret_result = es10_add_initial_eim_decode (data, length, error);
+  *ret_result = es10_call (session, es10_add_initial_eim_encode (eims, n_eims, error), (Es10DecodeFunc) es10_add_initial_eim_decode, error);
   return *ret_result != NULL;
 }

@@ -59,15 +59,7 @@ es10_get_eid_decode (const guint8 *data, gsize length, GError **error)
 gboolean
 es10_get_eid (IsdrSession *session, gchar **ret_eid, GError **error)
 {
-  g_autoptr(GBytes) request = es10_get_eid_encode ();
-  g_autoptr(GBytes) response = es10_transact (session, request, error);
-  gsize length = 0;
-  const guint8 *data;
-
-  if (response == NULL)
-    return FALSE;
-  data = g_bytes_get_data (response, &length);
-  *ret_eid = es10_get_eid_decode (data, length, error);
+  *ret_eid = es10_call (session, es10_get_eid_encode (), (Es10DecodeFunc) es10_get_eid_decode, error);
   return *ret_eid != NULL;
 }
 
@@ -144,15 +136,7 @@ es10_get_euicc_info1_decode (const guint8 *data, gsize length, GError **error)
 gboolean
 es10_get_euicc_info1 (IsdrSession *session, Es10EuiccInfo1 **ret_info, GError **error)
 {
-  g_autoptr(GBytes) request = es10_get_euicc_info1_encode ();
-  g_autoptr(GBytes) response = es10_transact (session, request, error);
-  gsize length = 0;
-  const guint8 *data;
-
-  if (response == NULL)
-    return FALSE;
-  data = g_bytes_get_data (response, &length);
-  *ret_info = es10_get_euicc_info1_decode (data, length, error);
+  *ret_info = es10_call (session, es10_get_euicc_info1_encode (), (Es10DecodeFunc) es10_get_euicc_info1_decode, error);
   return *ret_info != NULL;
 }
 
@@ -505,15 +489,7 @@ es10_get_euicc_info2_decode (const guint8 *data, gsize length, GError **error)
 gboolean
 es10_get_euicc_info2 (IsdrSession *session, Es10EuiccInfo2 **ret_info, GError **error)
 {
-  g_autoptr(GBytes) request = es10_get_euicc_info2_encode ();
-  g_autoptr(GBytes) response = es10_transact (session, request, error);
-  gsize length = 0;
-  const guint8 *data;
-
-  if (response == NULL)
-    return FALSE;
-  data = g_bytes_get_data (response, &length);
-  *ret_info = es10_get_euicc_info2_decode (data, length, error);
+  *ret_info = es10_call (session, es10_get_euicc_info2_encode (), (Es10DecodeFunc) es10_get_euicc_info2_decode, error);
   return *ret_info != NULL;
 }
 
@@ -576,15 +552,7 @@ es10_get_euicc_configured_addresses_decode (const guint8 *data, gsize length, GE
 gboolean
 es10_get_euicc_configured_addresses (IsdrSession *session, Es10ConfiguredAddresses **ret_addresses, GError **error)
 {
-  g_autoptr(GBytes) request = es10_get_euicc_configured_addresses_encode ();
-  g_autoptr(GBytes) response = es10_transact (session, request, error);
-  gsize length = 0;
-  const guint8 *data;
-
-  if (response == NULL)
-    return FALSE;
-  data = g_bytes_get_data (response, &length);
-  *ret_addresses = es10_get_euicc_configured_addresses_decode (data, length, error);
+  *ret_addresses = es10_call (session, es10_get_euicc_configured_addresses_encode (), (Es10DecodeFunc) es10_get_euicc_configured_addresses_decode, error);
   return *ret_addresses != NULL;
 }
 
@@ -623,15 +591,7 @@ es10_get_euicc_challenge_decode (const guint8 *data, gsize length, GError **erro
 gboolean
 es10_get_euicc_challenge (IsdrSession *session, GBytes **ret_challenge, GError **error)
 {
-  g_autoptr(GBytes) request = es10_get_euicc_challenge_encode ();
-  g_autoptr(GBytes) response = es10_transact (session, request, error);
-  gsize length = 0;
-  const guint8 *data;
-
-  if (response == NULL)
-    return FALSE;
-  data = g_bytes_get_data (response, &length);
-  *ret_challenge = es10_get_euicc_challenge_decode (data, length, error);
+  *ret_challenge = es10_call (session, es10_get_euicc_challenge_encode (), (Es10DecodeFunc) es10_get_euicc_challenge_decode, error);
   return *ret_challenge != NULL;
 }
 
@@ -727,15 +687,7 @@ gboolean
 es10_get_certs (IsdrSession *session, const guint8 *ci_pkid, gsize ci_pkid_length, Es10Certs **ret_certs,
                 GError **error)
 {
-  g_autoptr(GBytes) request = es10_get_certs_encode (ci_pkid, ci_pkid_length);
-  g_autoptr(GBytes) response = es10_transact (session, request, error);
-  gsize length = 0;
-  const guint8 *data;
-
-  if (response == NULL)
-    return FALSE;
-  data = g_bytes_get_data (response, &length);
-  *ret_certs = es10_get_certs_decode (data, length, error);
+  *ret_certs = es10_call (session, es10_get_certs_encode (ci_pkid, ci_pkid_length), (Es10DecodeFunc) es10_get_certs_decode, error);
   return *ret_certs != NULL;
 }
 
@@ -885,14 +837,6 @@ es10_get_rat_decode (const guint8 *data, gsize length, GError **error)
 gboolean
 es10_get_rat (IsdrSession *session, Es10Rat **ret_rat, GError **error)
 {
-  g_autoptr(GBytes) request = es10_get_rat_encode ();
-  g_autoptr(GBytes) response = es10_transact (session, request, error);
-  gsize length = 0;
-  const guint8 *data;
-
-  if (response == NULL)
-    return FALSE;
-  data = g_bytes_get_data (response, &length);
-  *ret_rat = es10_get_rat_decode (data, length, error);
+  *ret_rat = es10_call (session, es10_get_rat_encode (), (Es10DecodeFunc) es10_get_rat_decode, error);
   return *ret_rat != NULL;
 }

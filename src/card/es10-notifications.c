@@ -623,18 +623,7 @@ gboolean
 es10_retrieve_notifications_list (IsdrSession *session, const Es10NotificationSearch *search,
                                   Es10PendingNotificationList **ret_list, GError **error)
 {
-  g_autoptr(GBytes) request = es10_retrieve_notifications_list_encode (search, error);
-  g_autoptr(GBytes) response = NULL;
-  gsize length = 0;
-  const guint8 *data;
-
-  if (request == NULL)
-    return FALSE;
-  response = es10_transact (session, request, error);
-  if (response == NULL)
-    return FALSE;
-  data = g_bytes_get_data (response, &length);
-  *ret_list = es10_retrieve_notifications_list_decode (data, length, error);
+  *ret_list = es10_call (session, es10_retrieve_notifications_list_encode (search, error), (Es10DecodeFunc) es10_retrieve_notifications_list_decode, error);
   return *ret_list != NULL;
 }
 
@@ -697,18 +686,7 @@ gboolean
 es10_list_notification (IsdrSession *session, guint32 operation, Es10NotificationMetadataList **ret_list,
                         GError **error)
 {
-  g_autoptr(GBytes) request = es10_list_notification_encode (operation, error);
-  g_autoptr(GBytes) response = NULL;
-  gsize length = 0;
-  const guint8 *data;
-
-  if (request == NULL)
-    return FALSE;
-  response = es10_transact (session, request, error);
-  if (response == NULL)
-    return FALSE;
-  data = g_bytes_get_data (response, &length);
-  *ret_list = es10_list_notification_decode (data, length, error);
+  *ret_list = es10_call (session, es10_list_notification_encode (operation, error), (Es10DecodeFunc) es10_list_notification_decode, error);
   return *ret_list != NULL;
 }
 

@@ -56,6 +56,11 @@ GBytes *es10_tlv_dup_raw (const DerTlv *tlv);
 
 /* Sends the request and returns the response; an answer without data is an error naming the function. */
 GBytes *es10_transact (IsdrSession *session, GBytes *request, GError **error);
+
+/* A decoder of a response TLV into its struct (es10_get_euicc_info2_decode and its kind). */
+typedef gpointer (*Es10DecodeFunc) (const guint8 *data, gsize length, GError **error);
+/* Sends `request` (taking it; NULL means its encoder failed and `error` is set) and decodes the answer. */
+gpointer es10_call (IsdrSession *session, GBytes *request, Es10DecodeFunc decode, GError **error);
 /* An empty request TLV `tag 00`. */
 GBytes *es10_encode_empty (guint32 tag);
 

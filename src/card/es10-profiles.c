@@ -368,17 +368,6 @@ gboolean
 es10_get_profiles_info (IsdrSession *session, const Es10ProfileSearch *search, Es10ProfileList **ret_list,
                         GError **error)
 {
-  g_autoptr(GBytes) request = es10_get_profiles_info_encode (search, error);
-  g_autoptr(GBytes) response = NULL;
-  gsize length = 0;
-  const guint8 *data;
-
-  if (request == NULL)
-    return FALSE;
-  response = es10_transact (session, request, error);
-  if (response == NULL)
-    return FALSE;
-  data = g_bytes_get_data (response, &length);
-  *ret_list = es10_get_profiles_info_decode (data, length, error);
+  *ret_list = es10_call (session, es10_get_profiles_info_encode (search, error), (Es10DecodeFunc) es10_get_profiles_info_decode, error);
   return *ret_list != NULL;
 }
