@@ -11,8 +11,10 @@
 
 G_BEGIN_DECLS
 
-#define DAEMON_CONFIG_DEFAULT_PATH "/etc/euiccd/euiccd.conf"
-#define DAEMON_CONFIG_DEFAULT_STATE_DIRECTORY "/var/lib/euiccd"
+/* From configure's --sysconfdir and --localstatedir (Makefile.am passes them), so a package built with
+ * --sysconfdir=/etc --localstatedir=/var reads /etc/euiccd/euiccd.conf and keeps state in /var/lib/euiccd. */
+#define DAEMON_CONFIG_DEFAULT_PATH EUICCD_SYSCONFDIR "/euiccd/euiccd.conf"
+#define DAEMON_CONFIG_DEFAULT_STATE_DIRECTORY EUICCD_LOCALSTATEDIR "/lib/euiccd"
 #define DAEMON_CONFIG_DEFAULT_ISDR_AID "A0000005591010FFFFFFFF8900000100"
 #define DAEMON_CONFIG_MAX_AID_LENGTH 16
 
