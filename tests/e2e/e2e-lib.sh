@@ -157,3 +157,243 @@ except Exception as e:
     sys.exit(1)
 PYEOF
 }
+
+# ---- crash tests: the daemon stopped hard at a named step (EUICCD_TEST_KILL_AT), then restarted ----
+
+# poll_killed_at STEP[:N]: one euiccd --once that must die by SIGKILL at STEP (exit status 137 from the shell).
+poll_killed_at() {
+  status=0
+  EUICCD_TEST_KILL_AT=$1 timeout 120 "$euiccd" --config "$conf" --config-dir "$work/conf.d" --once --stats \
+    >"$work/poll.log" 2>&1 || status=$?
+  cat "$work/poll.log" >>"$work/all-polls.log"
+  if [ "$status" -ne 137 ] || ! grep -q "EUICCD_TEST_KILL_AT: stopping hard at ${1%%:*}\$" "$work/poll.log"; then
+    cat "$work/poll.log" >&2
+    fail "euiccd with EUICCD_TEST_KILL_AT=$1 ended with status $status, expected SIGKILL (137) at that step"
+  fi
+}
+
+# poll_not_killed_at STEP: the step never comes for this kind of package: the hook must not fire, the poll
+# must succeed.
+poll_not_killed_at() {
+  status=0
+  EUICCD_TEST_KILL_AT=$1 timeout 120 "$euiccd" --config "$conf" --config-dir "$work/conf.d" --once --stats \
+    >"$work/poll.log" 2>&1 || status=$?
+  cat "$work/poll.log" >>"$work/all-polls.log"
+  if [ "$status" -ne 0 ] || grep -q "EUICCD_TEST_KILL_AT" "$work/poll.log"; then
+    cat "$work/poll.log" >&2
+    fail "euiccd with EUICCD_TEST_KILL_AT=$1 (a step this package does not have) ended with status $status"
+  fi
+}
+
+# requeue_same: queues again the exact package last queued (same signature, counter and eimTransactionId),
+# as an eIM does when a package it handed out never got a result.
+requeue_same() {
+  der=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["der"])' "$work/queued.json")
+  eimctl queue --eid "$EID" --raw "$der" >/dev/null || fail "re-queueing the package of $TXID"
+}
+
+# outbox_files: the outbox entries (temporary files excluded), one a line.
+outbox_files() {
+  ls "$statedir/outbox" 2>/dev/null || true
+}
+
+# eim_results: the eIM's records for this EID as JSON (straight from the admin API when curl is there: the
+# crash tests read them after every step).
+eim_results() {
+  admin=$(sed -n 's|^ready https://[^ ]* admin \(http://[^ ]*\).*|\1|p' "$work/eim.out")
+  if command -v curl >/dev/null 2>&1 && [ -n "$admin" ]; then
+    curl -sSf --max-time 30 "$admin/admin/results?eid=$EID" || fail "reading the eIM's results from $admin"
+  else
+    eimctl results --eid "$EID"
+  fi
+}
+
+# check_recovered 'PYTHON': after a crash and the restart, for transaction $TXID: the eIM holds a result; every
+# copy after the first is flagged duplicate and carries the same eimTransactionId and, for a signed result, the
+# same seqNumber (the eUICC ran the package once); across all records, each result and notification was taken
+# once and any repeat is flagged; the card's list and the outbox are empty. Then the given assertions with
+# res (the first record for $TXID), dups (the others), r (every record), s (card state), p (profiles by ICCID),
+# notes (every notification the eIM took, by seqNumber), counter (the card's counter for eim-test).
+check_recovered() {
+  eim_results >"$work/results.json"
+  outbox=$(outbox_files | tr '\n' ' ')
+  "$PY" - "$work/results.json" "$state" "$TXID" "$outbox" "$1" <<'PYEOF' || { cat "$work/poll.log" >&2; fail "after the crash (${2:-recovery}): $1"; }
+import json, sys
+r = json.load(open(sys.argv[1]))
+s = json.load(open(sys.argv[2]))
+txid, outbox = sys.argv[3], sys.argv[4].split()
+p = {x["iccid"]: x for x in s["profiles"]}
+
+def seq_of(x):
+    pr = x.get("package_result")
+    return pr.get("seqNumber") if pr else None
+
+def codes(x):
+    return [(y["name"], y["code"]) for y in x["package_result"]["results"]]
+
+try:
+    mine = [x for x in r if x.get("eimTransactionId") == txid]
+    assert mine, "the eIM holds no result for " + txid
+    res, dups = mine[0], mine[1:]
+    assert res["duplicate"] is False, "the first result for %s is flagged duplicate" % txid
+    for d in dups:
+        assert d["duplicate"] is True, "result %d repeats %s without being flagged duplicate" % (d["id"], txid)
+        assert seq_of(d) == seq_of(res), "result %d for %s has seqNumber %s, the first %s: the eUICC ran it twice" % (
+            d["id"], txid, seq_of(d), seq_of(res))
+    # Over the whole record: a result is taken once per eimTransactionId, a notification once per seqNumber.
+    seen_tx, seen_seq, notes = set(), set(), {}
+    for x in r:
+        t = x.get("eimTransactionId")
+        if t is not None:
+            assert x["duplicate"] == (t in seen_tx), "result %d (%s): duplicate=%s" % (x["id"], t, x["duplicate"])
+            seen_tx.add(t)
+        carried = x.get("notifications") or ([x["notification"]] if x.get("notification") else [])
+        for n in carried:
+            assert n["duplicate"] == (n["seqNumber"] in seen_seq), "notification %s in record %d: duplicate=%s" % (
+                n["seqNumber"], x["id"], n["duplicate"])
+            seen_seq.add(n["seqNumber"])
+            notes.setdefault(n["seqNumber"], n)
+        if x.get("signature_valid") is False:
+            raise AssertionError("record %d has an invalid eUICC signature" % x["id"])
+    assert s["notifications"] == [], "the eUICC still holds notifications %s" % [n["seq"] for n in s["notifications"]]
+    kept = [x["seq"] for x in s.get("package_results", []) if x.get("kind") == "result"]
+    assert kept == [], "the eUICC still holds package results %s" % kept
+    assert outbox == [], "the outbox still holds %s" % outbox
+    counter = [e for e in s["eims"] if e["eimId"] == "eim-test"][0].get("counterValue")
+    exec(sys.argv[5])
+except AssertionError as e:
+    print("assertion failed:", str(e)[:2000], file=sys.stderr)
+    for x in r[-6:]:
+        print(json.dumps({k: x.get(k) for k in ("id", "function", "kind", "eimTransactionId", "seqNumber",
+                                                   "duplicate")}), file=sys.stderr)
+    sys.exit(1)
+PYEOF
+}
+
+# ---- euiccd as a long-running service (no --once): started, signalled, watched through its log ----
+
+daemon_log=$work/daemon.log
+LOG_MARK=0
+LOG_LINE=""
+DAEMON_PID=""
+
+# start_daemon [euiccd options]: euiccd in the background, its log appended to $daemon_log (across restarts);
+# returns once its signal handlers are in place (the "started" line). Sets DAEMON_PID; the log cursor moves
+# to that line, so the waits that follow see only what came after.
+start_daemon() {
+  touch "$daemon_log"
+  LOG_MARK=$(wc -l <"$daemon_log")
+  "$euiccd" --config "$conf" --config-dir "$work/conf.d" "$@" >>"$daemon_log" 2>&1 &
+  DAEMON_PID=$!
+  started_pids="$started_pids $DAEMON_PID"
+  wait_for_log 'euiccd: euiccd .* started \(' 20 "euiccd to start"
+}
+
+# daemon_alive: whether DAEMON_PID runs (a zombie, exited but not yet reaped, does not count).
+daemon_alive() {
+  [ -n "$DAEMON_PID" ] && [ -r "/proc/$DAEMON_PID/stat" ] || return 1
+  case $(sed 's/^.*) \([A-Za-z]\).*/\1/' "/proc/$DAEMON_PID/stat" 2>/dev/null) in
+    Z | X | "") return 1 ;;
+  esac
+  return 0
+}
+
+# wait_for_log ERE [TIMEOUT_S] [WHAT]: waits for the next line of the daemon log after the cursor that matches;
+# sets LOG_LINE to it and moves the cursor to it. Fails naming WHAT on time-out or when euiccd died.
+wait_for_log() {
+  _pattern=$1
+  _ticks=$(( ${2:-20} * 20 ))
+  _what=${3:-"a log line matching $1"}
+  while :; do
+    _hit=$(tail -n "+$((LOG_MARK + 1))" "$daemon_log" | grep -n -E -m 1 -e "$_pattern" || true)
+    if [ -n "$_hit" ]; then
+      LOG_MARK=$((LOG_MARK + ${_hit%%:*}))
+      LOG_LINE=${_hit#*:}
+      return 0
+    fi
+    if ! daemon_alive; then
+      tail -n 40 "$daemon_log" >&2
+      fail "euiccd (pid $DAEMON_PID) is gone while waiting for $_what"
+    fi
+    _ticks=$((_ticks - 1))
+    if [ "$_ticks" -le 0 ]; then
+      tail -n 40 "$daemon_log" >&2
+      fail "timed out after ${2:-20} s waiting for $_what"
+    fi
+    sleep 0.05
+  done
+}
+
+# wait_poll_end [WHAT] [TIMEOUT_S]: waits for the end of the next poll ("Poll finished" or "Poll failed"); the
+# poll's lines go to $work/poll.log (so stat_field reads its cost), NEXT_S is the delay the daemon announced.
+# Returns 0 when it finished, 1 when it failed.
+POLL_END='euiccd: (Poll finished; next in -?[0-9]+ s|Poll failed: .*; next try in -?[0-9]+ s)$'
+wait_poll_end() {
+  _from=$LOG_MARK
+  wait_for_log "$POLL_END" "${2:-30}" "the end of ${1:-a poll}"
+  sed -n "$((_from + 1)),${LOG_MARK}p" "$daemon_log" >"$work/poll.log"
+  cat "$work/poll.log" >>"$work/all-polls.log"
+  NEXT_S=$(printf '%s\n' "$LOG_LINE" | sed -n 's/.*next \(try \)\{0,1\}in \(-\{0,1\}[0-9]*\) s$/\2/p')
+  case $LOG_LINE in
+    *"Poll finished; "*) return 0 ;;
+  esac
+  return 1
+}
+
+# poll_daemon [WHAT]: SIGUSR1 (poll now) to the idle daemon, then wait_poll_end.
+poll_daemon() {
+  kill -USR1 "$DAEMON_PID"
+  wait_for_log 'SIGUSR1: polling now$' 20 "euiccd to take SIGUSR1"
+  wait_poll_end "${1:-the SIGUSR1 poll}"
+}
+
+# expect_daemon_poll_ok / expect_daemon_poll_fails [WHAT]: poll_daemon with the poll's log shown on surprise.
+expect_daemon_poll_ok() {
+  poll_daemon "${1:-poll}" || { cat "$work/poll.log" >&2; fail "${1:-poll} failed"; }
+}
+expect_daemon_poll_fails() {
+  if poll_daemon "${1:-poll}"; then
+    cat "$work/poll.log" >&2
+    fail "${1:-poll} succeeded but should have failed"
+  fi
+}
+
+# stop_daemon: SIGTERM; euiccd must leave within 20 s with status 0.
+stop_daemon() {
+  kill -TERM "$DAEMON_PID"
+  _ticks=400
+  while daemon_alive; do
+    _ticks=$((_ticks - 1))
+    [ "$_ticks" -gt 0 ] || { tail -n 20 "$daemon_log" >&2; fail "euiccd did not stop within 20 s of SIGTERM"; }
+    sleep 0.05
+  done
+  _status=0
+  wait "$DAEMON_PID" || _status=$?
+  [ "$_status" -eq 0 ] || { tail -n 20 "$daemon_log" >&2; fail "euiccd exited with status $_status on SIGTERM"; }
+  DAEMON_PID=""
+}
+
+# cpu_ticks PID: user + system CPU time of the process (all its threads) in clock ticks.
+cpu_ticks() {
+  sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+# schedule_field KEY: a value of the daemon's persisted schedule ([Schedule] KEY=) in the state directory.
+schedule_field() {
+  sed -n "s/^$1=//p" "$statedir/schedule"
+}
+
+# eim_stat KEY: a number from the eIM's /admin/stats.
+eim_stat() {
+  eimctl stats | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+}
+
+# card_counter [EIMID]: the eUICC's counterValue for an eIM (eim-test by default).
+card_counter() {
+  state_field "$state" '[e for e in s["eims"] if e["eimId"] == "'"${1:-eim-test}"'"][0]["counterValue"]'
+}
+
+# queued_counter: the counter of the package last queued (queue writes $work/queued.json).
+queued_counter() {
+  "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["counter"])' "$work/queued.json"
+}
