@@ -9,6 +9,7 @@
 
 #include "der/der.h"
 #include "euiccd-error.h"
+#include "euiccd-log-policy.h"
 #include "net/esipa-asn1.h"
 #include "net/esipa-client.h"
 #include "net/esipa-json.h"
@@ -85,23 +86,18 @@ log_body (const gchar *direction, const EsipaClient *client, const gchar *functi
 {
   gsize length;
   const guint8 *data;
+  g_autofree gchar *shown = NULL;
 
-  if (body == NULL)
+  if (body == NULL || !euiccd_log_debug_enabled (G_LOG_DOMAIN))
     return;
   data = g_bytes_get_data (body, &length);
-  /* Bodies carry the EID and other personal data: debug level only. */
+  /* Bodies carry the EID, ICCIDs and activation codes: in full only when personal data may be logged,
+   * otherwise their outline (tags and lengths, or member names). */
   if (client->binding == ESIPA_BINDING_ASN1)
-    {
-      g_autofree gchar *hex = der_to_hex (data, length);
-
-      g_debug ("ESipa %s %s %s: %s", function, direction, client->eim_url, hex);
-    }
+    shown = euiccd_log_format_der (data, length, euiccd_log_hex_allowed ());
   else
-    {
-      g_autofree gchar *text = https_sanitize_text (data, length, 4096);
-
-      g_debug ("ESipa %s %s %s: %s", function, direction, client->eim_url, text);
-    }
+    shown = euiccd_log_format_json (data, length, euiccd_log_personal_data_allowed ());
+  g_debug ("ESipa %s %s %s: %s", function, direction, client->eim_url, shown);
 }
 
 /* POSTs `body` for `function` and returns the answer's body once it is one the caller should decode: HTTP 200
@@ -212,6 +208,37 @@ prefix_decode_error (const EsipaClient *client, EsipaFunction function, GError *
   g_prefix_error (error, "ESipa %s at %s: ", esipa_function_name (function), client->eim_url);
 }
 
+/* A response decoder of either binding, e.g. esipa_asn1_decode_cancel_session_response. */
+typedef gpointer (*Decoder) (const guint8 *data, gsize length, GError **error);
+
+/* One function call: encode in the client's binding, POST, decode the answer with the binding's decoder. */
+static gpointer
+call (EsipaClient *client, EsipaFunction function, gconstpointer request, Asn1Encoder asn1_encode,
+      JsonEncoder json_encode, gboolean allow_empty, Decoder asn1_decode, Decoder json_decode, GError **error)
+{
+  g_autoptr(GBytes) body = encode (client, function, request, asn1_encode, json_encode, error);
+  g_autoptr(GBytes) answer = NULL;
+  gpointer response;
+  gsize length;
+  gconstpointer data;
+
+  if (body == NULL)
+    return NULL;
+  answer = esipa_post (client, function, body, allow_empty, error);
+  if (answer == NULL)
+    return NULL;
+  data = g_bytes_get_data (answer, &length);
+  response = (client->binding == ESIPA_BINDING_ASN1 ? asn1_decode : json_decode) (data, length, error);
+  if (response == NULL)
+    prefix_decode_error (client, function, error);
+  return response;
+}
+
+#define CALL(client, function, request, asn1_encode, json_encode, allow_empty, asn1_decode, json_decode, error) \
+  call ((client), (function), (request), (Asn1Encoder) (void (*) (void)) (asn1_encode), \
+        (JsonEncoder) (void (*) (void)) (json_encode), (allow_empty), (Decoder) (void (*) (void)) (asn1_decode), \
+        (Decoder) (void (*) (void)) (json_decode), (error))
+
 gboolean
 esipa_get_eim_package (EsipaClient *client, const EsipaGetEimPackageRequest *request, EsipaEimPackage **ret_package,
                        EsipaUnusablePackage **ret_unusable, GError **error)
@@ -253,34 +280,10 @@ gboolean
 esipa_provide_eim_package_result (EsipaClient *client, const EsipaEimPackageResult *result,
                                   EsipaProvideResultResponse **ret_response, GError **error)
 {
-  const EsipaFunction function = ESIPA_FUNCTION_PROVIDE_EIM_PACKAGE_RESULT;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GBytes) answer = NULL;
-  EsipaProvideResultResponse *response;
-  gsize length;
-  gconstpointer data;
-
   g_return_val_if_fail (client != NULL && result != NULL && ret_response != NULL, FALSE);
 
-  body = ENCODE (client, function, result, esipa_asn1_encode_provide_eim_package_result,
-                 esipa_json_encode_provide_eim_package_result, error);
-  if (body == NULL)
-    return FALSE;
-  answer = esipa_post (client, function, body, FALSE, error);
-  if (answer == NULL)
-    return FALSE;
-  data = g_bytes_get_data (answer, &length);
-  if (client->binding == ESIPA_BINDING_ASN1)
-    response = esipa_asn1_decode_provide_eim_package_result_response (data, length, error);
-  else
-    response = esipa_json_decode_provide_eim_package_result_response (data, length, error);
-  if (response == NULL)
-    {
-      prefix_decode_error (client, function, error);
-      return FALSE;
-    }
-  *ret_response = response;
-  return TRUE;
+  *ret_response = CALL (client, ESIPA_FUNCTION_PROVIDE_EIM_PACKAGE_RESULT, result, esipa_asn1_encode_provide_eim_package_result, esipa_json_encode_provide_eim_package_result, FALSE, esipa_asn1_decode_provide_eim_package_result_response, esipa_json_decode_provide_eim_package_result_response, error);
+  return *ret_response != NULL;
 }
 
 gboolean
@@ -323,135 +326,41 @@ gboolean
 esipa_initiate_authentication (EsipaClient *client, const EsipaInitiateAuthenticationRequest *request,
                                EsipaInitiateAuthenticationResponse **ret_response, GError **error)
 {
-  const EsipaFunction function = ESIPA_FUNCTION_INITIATE_AUTHENTICATION;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GBytes) answer = NULL;
-  EsipaInitiateAuthenticationResponse *response;
-  gsize length;
-  gconstpointer data;
-
   g_return_val_if_fail (client != NULL && request != NULL && ret_response != NULL, FALSE);
 
-  body = ENCODE (client, function, request, esipa_asn1_encode_initiate_authentication_request,
-                 esipa_json_encode_initiate_authentication_request, error);
-  if (body == NULL)
-    return FALSE;
-  answer = esipa_post (client, function, body, FALSE, error);
-  if (answer == NULL)
-    return FALSE;
-  data = g_bytes_get_data (answer, &length);
-  if (client->binding == ESIPA_BINDING_ASN1)
-    response = esipa_asn1_decode_initiate_authentication_response (data, length, error);
-  else
-    response = esipa_json_decode_initiate_authentication_response (data, length, error);
-  if (response == NULL)
-    {
-      prefix_decode_error (client, function, error);
-      return FALSE;
-    }
-  *ret_response = response;
-  return TRUE;
+  *ret_response = CALL (client, ESIPA_FUNCTION_INITIATE_AUTHENTICATION, request, esipa_asn1_encode_initiate_authentication_request, esipa_json_encode_initiate_authentication_request, FALSE, esipa_asn1_decode_initiate_authentication_response, esipa_json_decode_initiate_authentication_response, error);
+  return *ret_response != NULL;
 }
 
 gboolean
 esipa_authenticate_client (EsipaClient *client, const EsipaSessionRequest *request,
                            EsipaAuthenticateClientResponse **ret_response, GError **error)
 {
-  const EsipaFunction function = ESIPA_FUNCTION_AUTHENTICATE_CLIENT;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GBytes) answer = NULL;
-  EsipaAuthenticateClientResponse *response;
-  gsize length;
-  gconstpointer data;
-
   g_return_val_if_fail (client != NULL && request != NULL && ret_response != NULL, FALSE);
 
-  body = ENCODE (client, function, request, esipa_asn1_encode_authenticate_client_request,
-                 esipa_json_encode_authenticate_client_request, error);
-  if (body == NULL)
-    return FALSE;
-  answer = esipa_post (client, function, body, FALSE, error);
-  if (answer == NULL)
-    return FALSE;
-  data = g_bytes_get_data (answer, &length);
-  if (client->binding == ESIPA_BINDING_ASN1)
-    response = esipa_asn1_decode_authenticate_client_response (data, length, error);
-  else
-    response = esipa_json_decode_authenticate_client_response (data, length, error);
-  if (response == NULL)
-    {
-      prefix_decode_error (client, function, error);
-      return FALSE;
-    }
-  *ret_response = response;
-  return TRUE;
+  *ret_response = CALL (client, ESIPA_FUNCTION_AUTHENTICATE_CLIENT, request, esipa_asn1_encode_authenticate_client_request, esipa_json_encode_authenticate_client_request, FALSE, esipa_asn1_decode_authenticate_client_response, esipa_json_decode_authenticate_client_response, error);
+  return *ret_response != NULL;
 }
 
 gboolean
 esipa_get_bound_profile_package (EsipaClient *client, const EsipaSessionRequest *request,
                                  EsipaGetBoundProfilePackageResponse **ret_response, GError **error)
 {
-  const EsipaFunction function = ESIPA_FUNCTION_GET_BOUND_PROFILE_PACKAGE;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GBytes) answer = NULL;
-  EsipaGetBoundProfilePackageResponse *response;
-  gsize length;
-  gconstpointer data;
-
   g_return_val_if_fail (client != NULL && request != NULL && ret_response != NULL, FALSE);
 
-  body = ENCODE (client, function, request, esipa_asn1_encode_get_bound_profile_package_request,
-                 esipa_json_encode_get_bound_profile_package_request, error);
-  if (body == NULL)
-    return FALSE;
-  answer = esipa_post (client, function, body, FALSE, error);
-  if (answer == NULL)
-    return FALSE;
-  data = g_bytes_get_data (answer, &length);
-  if (client->binding == ESIPA_BINDING_ASN1)
-    response = esipa_asn1_decode_get_bound_profile_package_response (data, length, error);
-  else
-    response = esipa_json_decode_get_bound_profile_package_response (data, length, error);
-  if (response == NULL)
-    {
-      prefix_decode_error (client, function, error);
-      return FALSE;
-    }
-  *ret_response = response;
-  return TRUE;
+  *ret_response = CALL (client, ESIPA_FUNCTION_GET_BOUND_PROFILE_PACKAGE, request, esipa_asn1_encode_get_bound_profile_package_request, esipa_json_encode_get_bound_profile_package_request, FALSE, esipa_asn1_decode_get_bound_profile_package_response, esipa_json_decode_get_bound_profile_package_response, error);
+  return *ret_response != NULL;
 }
 
 gboolean
 esipa_cancel_session (EsipaClient *client, const EsipaSessionRequest *request,
                       EsipaCancelSessionResponse **ret_response, GError **error)
 {
-  const EsipaFunction function = ESIPA_FUNCTION_CANCEL_SESSION;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GBytes) answer = NULL;
-  EsipaCancelSessionResponse *response;
-  gsize length;
-  gconstpointer data;
-
   g_return_val_if_fail (client != NULL && request != NULL && ret_response != NULL, FALSE);
 
-  body = ENCODE (client, function, request, esipa_asn1_encode_cancel_session_request,
-                 esipa_json_encode_cancel_session_request, error);
-  if (body == NULL)
-    return FALSE;
   /* The JSON binding's cancelSession has no output data beyond the header; allow 204 there. */
-  answer = esipa_post (client, function, body, client->binding == ESIPA_BINDING_JSON, error);
-  if (answer == NULL)
-    return FALSE;
-  data = g_bytes_get_data (answer, &length);
-  if (client->binding == ESIPA_BINDING_ASN1)
-    response = esipa_asn1_decode_cancel_session_response (data, length, error);
-  else
-    response = esipa_json_decode_cancel_session_response (data, length, error);
-  if (response == NULL)
-    {
-      prefix_decode_error (client, function, error);
-      return FALSE;
-    }
-  *ret_response = response;
-  return TRUE;
+  *ret_response = CALL (client, ESIPA_FUNCTION_CANCEL_SESSION, request, esipa_asn1_encode_cancel_session_request,
+                        esipa_json_encode_cancel_session_request, client->binding == ESIPA_BINDING_JSON,
+                        esipa_asn1_decode_cancel_session_response, esipa_json_decode_cancel_session_response, error);
+  return *ret_response != NULL;
 }
