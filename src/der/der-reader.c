@@ -47,7 +47,7 @@ gboolean
 der_tag_is_valid (guint32 tag)
 {
   guint size = der_tag_size (tag);
-  guint8 octets[4];
+  guint8 octets[4] = { 0 };
 
   if (tag == 0)
     return FALSE;
