@@ -9,6 +9,7 @@
 
 #include "card/card-transport.h"
 #include "euiccd-error.h"
+#include "euiccd-log-policy.h"
 
 void
 card_transport_options_init (CardTransportOptions *options)
@@ -126,18 +127,27 @@ card_transport_transmit (CardTransport *transport, guint8 channel, const guint8 
                          GError **error)
 {
   g_autoptr(GBytes) response = NULL;
+  gboolean log_apdus;
 
-  if (g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN) == FALSE)
+  /* APDUs carry the EID and ICCIDs: the policy decides how much of them a debug line shows. */
+  log_apdus = euiccd_log_debug_enabled (G_LOG_DOMAIN);
+  if (log_apdus)
     {
-      g_autofree gchar *hex = NULL;
-      GString *s = g_string_sized_new (apdu_length * 2);
-      for (gsize i = 0; i < apdu_length; i++)
-        g_string_append_printf (s, "%02X", apdu[i]);
-      hex = g_string_free (s, FALSE);
-      g_debug ("%s: ch%u > %s", transport->ops->name, channel, hex);
+      g_autofree gchar *shown = euiccd_log_format_command_apdu (apdu, apdu_length, euiccd_log_hex_allowed ());
+
+      g_debug ("%s: ch%u > %s", transport->ops->name, channel, shown);
     }
 
   response = transport->ops->transmit (transport, channel, apdu, apdu_length, error);
+  if (response != NULL && log_apdus)
+    {
+      gsize response_length;
+      const guint8 *response_data = g_bytes_get_data (response, &response_length);
+      g_autofree gchar *shown = euiccd_log_format_response_apdu (apdu_length > 1 ? apdu[1] : 0, response_data,
+                                                                 response_length, euiccd_log_hex_allowed ());
+
+      g_debug ("%s: ch%u < %s", transport->ops->name, channel, shown);
+    }
   if (response == NULL)
     {
       g_prefix_error (error, "%s: APDU %02X %02X: ", transport->ops->name, apdu_length > 0 ? apdu[0] : 0,

@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "daemon/daemon-log.h"
+#include "euiccd-log-policy.h"
 
 /* Settings may change on a reload while the worker thread logs, so they are read atomically. */
 static gint log_level = DAEMON_LOG_LEVEL_INFO;
-static gint log_personal_data = FALSE;
 static gboolean log_to_journal;
 
 static const gchar *const level_names[] = {
@@ -145,6 +145,8 @@ void
 daemon_log_set_level (DaemonLogLevel level)
 {
   g_atomic_int_set (&log_level, (gint) level);
+  /* The lower layers format APDUs and ESipa bodies only when this writer will keep the line. */
+  euiccd_log_policy_set_debug (level >= DAEMON_LOG_LEVEL_DEBUG);
 }
 
 DaemonLogLevel
@@ -156,38 +158,20 @@ daemon_log_get_level (void)
 void
 daemon_log_set_personal_data (gboolean log_personal_data_on)
 {
-  g_atomic_int_set (&log_personal_data, log_personal_data_on ? TRUE : FALSE);
+  /* One switch for the whole process: the card, network and procedure layers read it too. */
+  euiccd_log_policy_set_personal_data (log_personal_data_on);
 }
 
 gboolean
 daemon_log_get_personal_data (void)
 {
-  return g_atomic_int_get (&log_personal_data);
+  return euiccd_log_personal_data_allowed ();
 }
-
-/* Short values keep nothing: four characters of each end of a six-digit code would be all of it. */
-#define REDACT_KEEP 4
-#define REDACT_MIN_LENGTH 12
 
 gchar *
 daemon_log_redact_full (const gchar *value, gboolean log_personal_data_on)
 {
-  glong length;
-  g_autofree gchar *head = NULL;
-  g_autofree gchar *tail = NULL;
-
-  if (value == NULL)
-    return g_strdup ("(none)");
-  if (log_personal_data_on)
-    return g_strdup (value);
-  if (!g_utf8_validate (value, -1, NULL))
-    return g_strdup ("…");
-  length = g_utf8_strlen (value, -1);
-  if (length < REDACT_MIN_LENGTH)
-    return g_strdup ("…");
-  head = g_utf8_substring (value, 0, REDACT_KEEP);
-  tail = g_utf8_substring (value, length - REDACT_KEEP, length);
-  return g_strconcat (head, "…", tail, NULL);
+  return euiccd_log_redact_full (value, log_personal_data_on);
 }
 
 gchar *
