@@ -192,6 +192,33 @@ requeue_same() {
   eimctl queue --eid "$EID" --raw "$der" >/dev/null || fail "re-queueing the package of $TXID"
 }
 
+# crash_and_recover STEP yes|no QUEUE-ARGS...: queues a package and runs euiccd with the hook at STEP. With
+# "yes" the step exists for this package: euiccd must die there, and is run again without the hook; a
+# package lost before LoadEuiccPackage (nothing ran, the eIM has no result) is first queued again unchanged,
+# as an eIM does when a package it handed out never got its result. With "no" the step never comes for this
+# kind of package and the one poll must simply succeed.
+crash_and_recover() {
+  _step=$1
+  _kills=$2
+  shift 2
+  queue "$@"
+  if [ "$_kills" = no ]; then
+    poll_not_killed_at "$_step"
+    return 0
+  fi
+  _counter=""
+  [ "$_step" != before-load ] || _counter=$(card_counter)
+  poll_killed_at "$_step"
+  if [ "$_step" = before-load ]; then
+    [ "$(card_counter)" = "$_counter" ] || fail "killed before LoadEuiccPackage, yet the eUICC counter moved"
+    if eim_results | grep -q "\"$TXID\""; then
+      fail "killed before LoadEuiccPackage, yet the eIM has a result for $TXID"
+    fi
+    requeue_same
+  fi
+  expect_poll_ok "restart after SIGKILL at $_step"
+}
+
 # outbox_files: the outbox entries (temporary files excluded), one a line.
 outbox_files() {
   ls "$statedir/outbox" 2>/dev/null || true

@@ -14,13 +14,6 @@ steps="before-load after-load before-provide after-provide before-remove"
 start_all
 expect_poll_ok "first poll"
 
-card_counter() {
-  state_field "$state" '[e for e in s["eims"] if e["eimId"] == "eim-test"][0]["counterValue"]'
-}
-queued_counter() {
-  "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["counter"])' "$work/queued.json"
-}
-
 # repeats STEP: how many times the eIM sees a result again after a kill at STEP: once when it had already
 # taken it (the eUICC still holds it and cannot know), never otherwise.
 repeats() {
@@ -30,29 +23,12 @@ repeats() {
   esac
 }
 
-# crash_package STEP PSMO...: queues the package, kills euiccd at STEP, restarts it; sets COUNTER.
-crash_package() {
-  step=$1
-  shift
-  queue "$@"
-  COUNTER=$(queued_counter)
-  before=$(card_counter)
-  poll_killed_at "$step"
-  if [ "$step" = before-load ]; then
-    # Stopped before the eUICC saw the package: nothing ran, nothing reached the eIM. The eIM, which never
-    # got a result, hands the same signed package out again; its counter has not been used yet.
-    [ "$(card_counter)" = "$before" ] || fail "killed before LoadEuiccPackage, yet the eUICC counter moved"
-    eim_results | grep -q "$TXID" && fail "killed before LoadEuiccPackage, yet the eIM has a result for $TXID"
-    requeue_same
-  fi
-  expect_poll_ok "restart after SIGKILL at $step"
-}
-
 # --- enable: a profile switch, its result and two notifications kept by the eUICC
 target=$P3
 other=$P1
 for step in $steps; do
-  crash_package "$step" --psmo "enable:$target"
+  crash_and_recover "$step" yes --psmo "enable:$target"
+  COUNTER=$(queued_counter)
   # The switch made two notifications just before the result: the eIM took both, whichever way they came.
   check_recovered "
 assert codes(res) == [('enableResult', 0)], codes(res)
@@ -71,7 +47,8 @@ done
 
 # --- listProfileInfo: no state change, the result alone
 for step in $steps; do
-  crash_package "$step" --psmo list
+  crash_and_recover "$step" yes --psmo list
+  COUNTER=$(queued_counter)
   check_recovered "
 lst = res['package_result']['results'][0]
 assert lst['name'] == 'listProfileInfoResult' and lst['code'] == 0, lst
