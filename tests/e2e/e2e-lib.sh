@@ -424,3 +424,62 @@ card_counter() {
 queued_counter() {
   "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["counter"])' "$work/queued.json"
 }
+
+# eim_admin_url: the test eIM's admin base URL (from its "ready" line).
+eim_admin_url() {
+  sed -n 's|^ready https://[^ ]* admin \(http://[^ ]*\).*|\1|p' "${1:-$work/eim.out}"
+}
+
+# eim_get PATH [EIM_OUT]: GET from the admin API of the test eIM (or of the one whose "ready" line is in
+# EIM_OUT); curl when there (a fraction of a Python start-up), else Python.
+eim_get() {
+  _url=$(eim_admin_url "${2:-}")$1
+  if command -v curl >/dev/null 2>&1; then
+    curl -sSf --max-time 30 "$_url" || fail "GET $_url"
+  else
+    "$PY" -c 'import sys, urllib.request as u; sys.stdout.write(u.urlopen(sys.argv[1], timeout=30).read().decode())' \
+      "$_url" || fail "GET $_url"
+  fi
+}
+
+# eim_faults [JSON-OBJECT...]: replaces the test eIM's fault switches (none: clears them).
+eim_faults() {
+  _list=$(printf '%s,' "$@")
+  _body="{\"faults\": [${_list%,}]}"
+  _url=$(eim_admin_url)/admin/faults
+  if command -v curl >/dev/null 2>&1; then
+    curl -sSf --max-time 30 -H 'Content-Type: application/json' --data "$_body" "$_url" >/dev/null ||
+      fail "POST $_url $_body"
+  else
+    "$PY" -c 'import sys, urllib.request as u
+u.urlopen(u.Request(sys.argv[1], data=sys.argv[2].encode(), headers={"Content-Type": "application/json"}), timeout=30)' \
+      "$_url" "$_body" || fail "POST $_url $_body"
+  fi
+}
+
+# check_eim 'PYTHON' [WHAT]: one Python run over the eIM's records and the card: r (every result record),
+# polls, stats (/admin/stats), s (card state), p (profiles by ICCID), txid ($TXID), mine (the records naming
+# txid, oldest first), codes(record).
+check_eim() {
+  eim_get /admin/results >"$work/results.json"
+  eim_get "/admin/polls?eid=$EID" >"$work/polls.json"
+  eim_get /admin/stats >"$work/stats.json"
+  "$PY" - "$work/results.json" "$work/polls.json" "$work/stats.json" "$state" "$TXID" "$1" <<'PYEOF' ||
+import json, sys
+r, polls, stats, s = (json.load(open(f)) for f in sys.argv[1:5])
+txid = sys.argv[5]
+p = {x["iccid"]: x for x in s["profiles"]}
+mine = [x for x in r if txid and x.get("eimTransactionId") == txid]
+def codes(x):
+    return [(y["name"], y["code"]) for y in x["package_result"]["results"]]
+try:
+    exec(sys.argv[6])
+except Exception as e:
+    print("assertion failed: %s: %s" % (type(e).__name__, str(e)[:2000]), file=sys.stderr)
+    for x in r[-8:]:
+        print(json.dumps({k: x.get(k) for k in ("id", "function", "kind", "eimTransactionId", "seqNumber", "duplicate",
+                                                   "error", "acknowledged")}), file=sys.stderr)
+    sys.exit(1)
+PYEOF
+    { tail -n 30 "$work/poll.log" >&2; fail "${2:-check}: $1"; }
+}
