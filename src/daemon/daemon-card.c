@@ -14,13 +14,40 @@ struct _DaemonCard {
   const DaemonConfig *config;
   CardTransport *transport;
   IsdrSession *session;
+  gchar *device;         /* resolved when the transport was opened */
+  gboolean read_details;
   gboolean known;
   guint8 eid[16];
-  gchar *eid_hex;
-  Es10EimConfigurationList *eims;
+  DaemonCardFacts *facts;
   guint apdus;           /* of transports already closed */
   guint channel_opens;
 };
+
+static void
+facts_clear (gpointer data)
+{
+  DaemonCardFacts *facts = data;
+
+  g_free (facts->eid);
+  g_free (facts->transport);
+  g_free (facts->device);
+  g_clear_pointer (&facts->eims, es10_eim_configuration_list_free);
+  g_clear_pointer (&facts->info2, es10_euicc_info2_free);
+  g_clear_pointer (&facts->profiles, es10_profile_list_free);
+}
+
+DaemonCardFacts *
+daemon_card_facts_ref (DaemonCardFacts *facts)
+{
+  return g_atomic_rc_box_acquire (facts);
+}
+
+void
+daemon_card_facts_unref (DaemonCardFacts *facts)
+{
+  if (facts != NULL)
+    g_atomic_rc_box_release_full (facts, facts_clear);
+}
 
 DaemonCard *
 daemon_card_new (const DaemonConfig *config)
@@ -36,8 +63,8 @@ daemon_card_free (DaemonCard *card)
   if (card == NULL)
     return;
   daemon_card_close (card);
-  g_free (card->eid_hex);
-  g_clear_pointer (&card->eims, es10_eim_configuration_list_free);
+  g_clear_pointer (&card->facts, daemon_card_facts_unref);
+  g_free (card->device);
   g_free (card);
 }
 
@@ -90,6 +117,8 @@ daemon_card_session_open (gpointer user_data, GError **error)
   card->transport = card_transport_open (device, &transport_options, error);
   if (card->transport == NULL)
     return NULL;
+  g_free (card->device);
+  card->device = g_steal_pointer (&device);
 
   isdr_session_options_init (&session_options);
   session_options.aid = config->card_isdr_aid;
@@ -130,15 +159,57 @@ daemon_card_get_counters (DaemonCard *card, guint *ret_apdus, guint *ret_channel
 }
 
 void
+daemon_card_set_read_details (DaemonCard *card, gboolean read_details)
+{
+  card->read_details = read_details;
+}
+
+void
 daemon_card_invalidate (DaemonCard *card)
 {
   card->known = FALSE;
+}
+
+void
+daemon_card_forget (DaemonCard *card)
+{
+  card->known = FALSE;
+  g_clear_pointer (&card->facts, daemon_card_facts_unref);
 }
 
 gboolean
 daemon_card_is_known (DaemonCard *card)
 {
   return card->known;
+}
+
+DaemonCardFacts *
+daemon_card_get_facts (DaemonCard *card)
+{
+  return card->facts;
+}
+
+/* EUICCInfo2 and the profiles are for people looking at the card: a failure to read them is logged and the
+ * poll goes on without them. */
+static void
+read_details (DaemonCardFacts *facts, IsdrSession *session)
+{
+  g_autoptr(GError) error = NULL;
+  Es10ProfileSearch all = { .kind = ES10_PROFILE_SEARCH_ALL };
+
+  if (!es10_get_euicc_info2 (session, &facts->info2, &error))
+    {
+      g_warning ("Reading EUICCInfo2: %s", error->message);
+      g_clear_error (&error);
+    }
+  if (!es10_get_profiles_info (session, &all, &facts->profiles, &error))
+    g_warning ("Reading the profiles: %s", error->message);
+  else if (facts->profiles->has_error)
+    {
+      g_warning ("Reading the profiles: the eUICC answered profileInfoListError %" G_GINT64_FORMAT,
+                 facts->profiles->error_code);
+      g_clear_pointer (&facts->profiles, es10_profile_list_free);
+    }
 }
 
 gboolean
@@ -148,6 +219,7 @@ daemon_card_refresh (DaemonCard *card, GError **error)
   g_autoptr(Es10EimConfigurationList) eims = NULL;
   g_autoptr(GBytes) eid = NULL;
   g_autofree gchar *shown = NULL;
+  DaemonCardFacts *facts;
   IsdrSession *session;
 
   if (card->known)
@@ -169,14 +241,21 @@ daemon_card_refresh (DaemonCard *card, GError **error)
   if (!es10_get_eim_configuration_data (session, NULL, &eims, error))
     return FALSE;
 
+  facts = g_atomic_rc_box_new0 (DaemonCardFacts);
+  facts->eid = g_steal_pointer (&eid_hex);
+  facts->transport = g_strdup (card_transport_name (card->transport));
+  facts->device = g_strdup (card->device);
+  facts->slot = card->config->card_slot;
+  facts->eims = g_steal_pointer (&eims);
+  if (card->read_details)
+    read_details (facts, session);
+
   memcpy (card->eid, g_bytes_get_data (eid, NULL), 16);
-  g_free (card->eid_hex);
-  card->eid_hex = g_steal_pointer (&eid_hex);
-  g_clear_pointer (&card->eims, es10_eim_configuration_list_free);
-  card->eims = g_steal_pointer (&eims);
+  g_clear_pointer (&card->facts, daemon_card_facts_unref);
+  card->facts = facts;
   card->known = TRUE;
-  shown = daemon_log_redact (card->eid_hex);
-  g_message ("eUICC %s with %u eIM configuration(s)", shown, card->eims->eims->len);
+  shown = daemon_log_redact (facts->eid);
+  g_message ("eUICC %s with %u eIM configuration(s)", shown, facts->eims->eims->len);
   return TRUE;
 }
 
@@ -189,11 +268,11 @@ daemon_card_get_eid (DaemonCard *card)
 const gchar *
 daemon_card_get_eid_hex (DaemonCard *card)
 {
-  return card->known ? card->eid_hex : NULL;
+  return card->known ? card->facts->eid : NULL;
 }
 
 const Es10EimConfigurationList *
 daemon_card_get_eims (DaemonCard *card)
 {
-  return card->eims;
+  return card->facts->eims;
 }

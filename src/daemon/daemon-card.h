@@ -2,7 +2,11 @@
 /* The daemon's view of the eUICC: how to reach it (from the configuration), and what it holds that every
  * poll needs (EID, eIM configurations). Those facts are read once and kept until something may have changed
  * them (an eCO, a refresh request), so an idle poll needs no APDU at all. The transport and the ISD-R session
- * are opened on first need within a poll and closed at its end. */
+ * are opened on first need within a poll and closed at its end.
+ *
+ * With details on (the daemon serving D-Bus), a read also takes EUICCInfo2 and the profiles, so the D-Bus
+ * objects can show them. Each read makes a new DaemonCardFacts: immutable and reference counted, so the worker
+ * that read it and the main loop that shows it can share it without a lock. */
 #pragma once
 
 #include <glib.h>
@@ -14,15 +18,36 @@ G_BEGIN_DECLS
 
 typedef struct _DaemonCard DaemonCard;
 
+/* What one read of the eUICC found. Never changed once made. */
+typedef struct {
+  gchar *eid;                         /* 32 upper-case hex digits */
+  gchar *transport;                   /* "qmi", "mbim", "at", "pcsc" */
+  gchar *device;                      /* the device URI with "auto" resolved */
+  guint slot;
+  Es10EimConfigurationList *eims;
+  Es10EuiccInfo2 *info2;              /* NULL when details are off or it could not be read */
+  Es10ProfileList *profiles;          /* NULL when details are off or they could not be read */
+} DaemonCardFacts;
+
+DaemonCardFacts *daemon_card_facts_ref (DaemonCardFacts *facts);
+void daemon_card_facts_unref (DaemonCardFacts *facts);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DaemonCardFacts, daemon_card_facts_unref)
+
 DaemonCard *daemon_card_new (const DaemonConfig *config);
 void daemon_card_free (DaemonCard *card);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DaemonCard, daemon_card_free)
 
-/* Reads EID and eIM configurations unless they are known. */
+/* Also read EUICCInfo2 and the profiles (off by default: `euiccd --once` needs neither). */
+void daemon_card_set_read_details (DaemonCard *card, gboolean read_details);
+/* Reads EID and eIM configurations (and the details) unless they are known. */
 gboolean daemon_card_refresh (DaemonCard *card, GError **error);
-/* Forgets them: the next refresh reads the card. */
+/* Forgets them: the next refresh reads the card. The facts stay readable until then. */
 void daemon_card_invalidate (DaemonCard *card);
+/* Forgets them and drops the facts (the card could not be reached). */
+void daemon_card_forget (DaemonCard *card);
 gboolean daemon_card_is_known (DaemonCard *card);
+/* The facts of the last successful read, NULL before one or after daemon_card_forget(); not a new reference. */
+DaemonCardFacts *daemon_card_get_facts (DaemonCard *card);
 /* Valid after a successful refresh. */
 const guint8 *daemon_card_get_eid (DaemonCard *card);
 const gchar *daemon_card_get_eid_hex (DaemonCard *card);

@@ -31,6 +31,39 @@ typedef struct {
   gpointer user_data;
 } PollWaiter;
 
+/* What the worker does; the eUICC is one resource, so jobs run one at a time in the order asked. */
+typedef enum {
+  JOB_POLL,
+  JOB_REFRESH,
+  JOB_ADD_INITIAL_EIM,
+} JobKind;
+
+typedef struct {
+  DaemonEngine *engine;
+  JobKind kind;
+  GArray *waiters;                     /* of PollWaiter (polls and refreshes) */
+  Es10EimConfiguration *eim;           /* AddInitialEim */
+  DaemonAddInitialEimDoneFunc add_done;
+  gpointer add_user_data;
+  gboolean completed;                  /* the callers have been answered */
+  /* Results, written by the worker */
+  GError *error;
+  guint packages;
+  gboolean has_association_token;
+  gint64 association_token;
+} Job;
+
+/* A call from the worker into the main context. Kept in a list so that freeing the engine can drop the ones
+ * not dispatched yet (and answer their callers) instead of leaking them. */
+typedef void (*PostedFunc) (DaemonEngine *engine, gpointer data);
+
+typedef struct {
+  DaemonEngine *engine;
+  PostedFunc func;
+  gpointer data;
+  GDestroyNotify destroy;
+} Posted;
+
 struct _DaemonEngine {
   DaemonConfig *config;
   DaemonStore *store;
@@ -44,13 +77,24 @@ struct _DaemonEngine {
   IpaDeviceProfile device;
   EsipaDeviceInfo device_info;
 
-  /* Touched by the worker during a poll, by the main loop otherwise; `lock` guards what both read. */
+  DaemonEngineListener listener;
+  gpointer listener_data;
+  gboolean read_details;
+
+  /* Touched by the worker during a job, by the main loop otherwise; `lock` guards what both read. */
   GMutex lock;
   GHashTable *eim_flags;   /* eim_id -> EimFlags */
   DaemonState state;
   gboolean polling;
   GThread *worker;
-  GArray *waiters;         /* of PollWaiter, main loop only */
+  Job *current;            /* the job the worker runs, main loop only */
+  GQueue pending;          /* of Job, main loop only */
+  GPtrArray *posted;       /* of GSource, under `lock` */
+  GMutex history_lock;     /* the worker appends while the main loop reads */
+  guint poll_packages;     /* packages of the running poll, worker only */
+  gboolean poll_card_changed;  /* a package of the running poll changed profiles or eIMs, worker only */
+  guint last_poll_packages;    /* main loop only */
+  DaemonCardFacts *facts;  /* what the main loop shows, main loop only */
 
   gint64 last_retry_after_s;  /* the eIM's Retry-After from the last failed exchange, -1 if none */
 
@@ -66,12 +110,69 @@ daemon_state_to_string (DaemonState state)
   return (guint) state < G_N_ELEMENTS (names) ? names[state] : "unknown";
 }
 
+/* ---- calls from the worker into the main context ------------------------------------------------------ */
+
+static gboolean
+posted_dispatch (gpointer user_data)
+{
+  Posted *posted = user_data;
+  DaemonEngine *engine = posted->engine;
+  GSource *source = g_main_current_source ();
+
+  g_mutex_lock (&engine->lock);
+  g_ptr_array_remove_fast (engine->posted, source);
+  g_mutex_unlock (&engine->lock);
+  posted->func (engine, posted->data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+posted_free (gpointer user_data)
+{
+  Posted *posted = user_data;
+
+  if (posted->destroy != NULL && posted->data != NULL)
+    posted->destroy (posted->data);
+  g_free (posted);
+}
+
+static void
+post_to_main (DaemonEngine *engine, PostedFunc func, gpointer data, GDestroyNotify destroy)
+{
+  GSource *source = g_idle_source_new ();
+  Posted *posted = g_new0 (Posted, 1);
+
+  posted->engine = engine;
+  posted->func = func;
+  posted->data = data;
+  posted->destroy = destroy;
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, posted_dispatch, posted, posted_free);
+  g_mutex_lock (&engine->lock);
+  g_ptr_array_add (engine->posted, g_source_ref (source));
+  g_mutex_unlock (&engine->lock);
+  g_source_attach (source, engine->context);
+  g_source_unref (source);
+}
+
+static void
+notify_changed (DaemonEngine *engine, gpointer data)
+{
+  if (engine->listener.changed != NULL)
+    engine->listener.changed (engine, engine->listener_data);
+}
+
 static void
 set_state (DaemonEngine *engine, DaemonState state)
 {
+  gboolean changed;
+
   g_mutex_lock (&engine->lock);
+  changed = engine->state != state;
   engine->state = state;
   g_mutex_unlock (&engine->lock);
+  if (changed)
+    post_to_main (engine, notify_changed, NULL, NULL);
 }
 
 /* ---- per-eIM flags, persisted so notifyStateChange survives a restart ---------------------------------- */
@@ -191,10 +292,18 @@ outbox_list (gpointer user_data, const gchar *eim_id, GError **error)
 /* ---- hooks the procedures call --------------------------------------------------------------------------- */
 
 static void
+announce_outcome (DaemonEngine *engine, gpointer data)
+{
+  if (engine->listener.package_finished != NULL)
+    engine->listener.package_finished (engine, data, engine->listener_data);
+}
+
+static void
 on_outcome (const IpaOutcome *outcome, gpointer user_data)
 {
   DaemonEngine *engine = user_data;
   g_autoptr(GError) error = NULL;
+  gboolean ok;
   DaemonHistoryEntry entry = {
     .time = g_get_real_time (),
     .eim_id = (gchar *) outcome->eim_id,
@@ -204,8 +313,15 @@ on_outcome (const IpaOutcome *outcome, gpointer user_data)
     .detail = (gchar *) outcome->detail,
   };
 
-  if (!daemon_store_history_append (engine->store, &entry, &error))
+  engine->poll_packages++;
+  g_mutex_lock (&engine->history_lock);
+  ok = daemon_store_history_append (engine->store, &entry, &error);
+  g_mutex_unlock (&engine->history_lock);
+  if (!ok)
     g_warning ("Recording the outcome in the history: %s", error->message);
+  /* D-Bus signals go out from the main loop. */
+  post_to_main (engine, announce_outcome, daemon_history_entry_copy (&entry),
+                (GDestroyNotify) daemon_history_entry_free);
 }
 
 static void
@@ -317,6 +433,8 @@ run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, GError **er
     }
   if (exchange.eims_changed)
     daemon_card_invalidate (engine->card);
+  if (exchange.eims_changed || exchange.profiles_changed)
+    engine->poll_card_changed = TRUE;
   if (!ok)
     g_prefix_error (error, "eIM %s: ", eim->eim_id);
   engine->last_retry_after_s = exchange.retry_after_s;
@@ -364,9 +482,11 @@ poll_all_eims (DaemonEngine *engine, GError **error)
 
   set_state (engine, DAEMON_STATE_POLLING);
   engine->last_retry_after_s = -1;
+  engine->poll_card_changed = FALSE;
   if (!daemon_card_refresh (engine->card, error))
     {
       daemon_card_close (engine->card);
+      daemon_card_forget (engine->card);
       set_state (engine, DAEMON_STATE_NO_CARD);
       return FALSE;
     }
@@ -388,6 +508,16 @@ poll_all_eims (DaemonEngine *engine, GError **error)
           if (first_error == NULL)
             first_error = g_steal_pointer (&local_error);
         }
+    }
+  /* What the packages changed is read in this same card session, so the D-Bus objects follow the card without
+   * an idle poll ever reading profiles. */
+  if (engine->read_details && engine->poll_card_changed)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      daemon_card_invalidate (engine->card);
+      if (!daemon_card_refresh (engine->card, &local_error))
+        g_warning ("Reading the eUICC after its changes: %s", local_error->message);
     }
   /* The channel and the modem port are not held between polls. */
   daemon_card_close (engine->card);
@@ -507,86 +637,313 @@ on_timer (gpointer user_data)
 
 /* ---- the worker ------------------------------------------------------------------------------------------- */
 
-typedef struct {
-  DaemonEngine *engine;
-  GError *error;
-} PollResult;
+static Job *
+job_new (DaemonEngine *engine, JobKind kind)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->engine = engine;
+  job->kind = kind;
+  job->waiters = g_array_new (FALSE, FALSE, sizeof (PollWaiter));
+  return job;
+}
+
+/* Answers the callers once. */
+static void
+job_complete (Job *job, const GError *error)
+{
+  if (job->completed)
+    return;
+  job->completed = TRUE;
+  for (guint i = 0; i < job->waiters->len; i++)
+    {
+      PollWaiter *w = &g_array_index (job->waiters, PollWaiter, i);
+      w->func (job->engine, error, w->user_data);
+    }
+  if (job->add_done != NULL)
+    job->add_done (job->engine, job->has_association_token, job->association_token, error, job->add_user_data);
+}
+
+static void
+job_free (Job *job)
+{
+  if (!job->completed)
+    {
+      g_autoptr(GError) error = g_error_new (EUICCD_ERROR, EUICCD_ERROR_FAILED,
+                                             "euiccd is stopping; the request was not carried out");
+      job_complete (job, error);
+    }
+  g_array_unref (job->waiters);
+  g_clear_pointer (&job->eim, es10_eim_configuration_free);
+  g_clear_error (&job->error);
+  g_free (job);
+}
 
 static gboolean
-poll_finished (gpointer user_data)
+run_refresh (DaemonEngine *engine, GError **error)
 {
-  PollResult *result = user_data;
-  DaemonEngine *engine = result->engine;
-  g_autoptr(GArray) waiters = NULL;
+  GHashTableIter iter;
+  gpointer value;
+  gboolean ok;
+
+  daemon_card_invalidate (engine->card);
+  ok = daemon_card_refresh (engine->card, error);
+  daemon_card_close (engine->card);
+  if (!ok)
+    {
+      daemon_card_forget (engine->card);
+      set_state (engine, DAEMON_STATE_NO_CARD);
+      return FALSE;
+    }
+  /* It may be another card, or one changed behind the daemon's back: the next poll looks for what it holds. */
+  g_hash_table_iter_init (&iter, engine->eim_flags);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    ((EimFlags *) value)->card_pending = TRUE;
+  return TRUE;
+}
+
+static const gchar *
+add_initial_eim_error_name (gint64 code)
+{
+  switch (code)
+    {
+    case 1: return "insufficientMemory";
+    case 2: return "associatedEimAlreadyExists";
+    case 3: return "ciPKUnknown";
+    case 5: return "invalidAssociationToken";
+    case 6: return "counterValueOutOfRange";
+    case 7: return "commandError";
+    case 127: return "undefinedError";
+    default: return "unknown";
+    }
+}
+
+static gboolean
+run_add_initial_eim (DaemonEngine *engine, Job *job, GError **error)
+{
+  g_autoptr(Es10AddInitialEimResult) result = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const Es10EimConfiguration *eims[1] = { job->eim };
+  IsdrSession *session;
+
+  session = daemon_card_session_open (engine->card, error);
+  if (session == NULL || !es10_add_initial_eim (session, eims, 1, &result, error))
+    {
+      daemon_card_close (engine->card);
+      return FALSE;
+    }
+  if (result->has_error)
+    {
+      daemon_card_close (engine->card);
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_CARD, "AddInitialEim: the eUICC refused with %s(%" G_GINT64_FORMAT
+                   ")%s", add_initial_eim_error_name (result->error_code), result->error_code,
+                   result->error_code == 2 ? ": it already has an eIM; further eIMs are added by that eIM with an "
+                                             "addEim eCO" : "");
+      return FALSE;
+    }
+  if (result->entries != NULL && result->entries->len > 0)
+    {
+      const Es10AddInitialEimEntry *entry = &g_array_index (result->entries, Es10AddInitialEimEntry, 0);
+      job->has_association_token = entry->has_association_token;
+      job->association_token = entry->association_token;
+    }
+  g_message ("AddInitialEim: eIM %s added", job->eim->eim_id);
+  /* The new configuration is read in the same session. */
+  daemon_card_invalidate (engine->card);
+  if (!daemon_card_refresh (engine->card, &local_error))
+    g_warning ("Reading the eUICC after AddInitialEim: %s", local_error->message);
+  daemon_card_close (engine->card);
+  return TRUE;
+}
+
+static void start_next_job (DaemonEngine *engine);
+
+/* The main loop shows what the worker read last; it is the worker's to change only while a job runs. */
+static void
+publish_facts (DaemonEngine *engine)
+{
+  DaemonCardFacts *facts = daemon_card_get_facts (engine->card);
+
+  if (facts == engine->facts)
+    return;
+  g_clear_pointer (&engine->facts, daemon_card_facts_unref);
+  engine->facts = facts != NULL ? daemon_card_facts_ref (facts) : NULL;
+  if (engine->listener.card_changed != NULL)
+    engine->listener.card_changed (engine, engine->facts, engine->listener_data);
+}
+
+static void
+poll_finished (DaemonEngine *engine, Job *job)
+{
   gint64 now = g_get_real_time ();
 
-  g_thread_join (engine->worker);
-  engine->worker = NULL;
-
-  if (result->error == NULL)
+  if (job->error == NULL)
     daemon_schedule_record_success (&engine->schedule, &engine->policy, now, engine->rand);
   else
-    daemon_schedule_record_failure (&engine->schedule, &engine->policy, result->error->message,
+    daemon_schedule_record_failure (&engine->schedule, &engine->policy, job->error->message,
                                     engine->last_retry_after_s >= 0 ? engine->last_retry_after_s * G_USEC_PER_SEC : -1,
                                     now, engine->rand);
   save_schedule (engine);
+  engine->last_poll_packages = job->packages;
 
   g_mutex_lock (&engine->lock);
   engine->polling = FALSE;
-  if (result->error == NULL)
+  if (job->error == NULL)
     engine->state = DAEMON_STATE_IDLE;
   else if (engine->state != DAEMON_STATE_NO_CARD)
     engine->state = DAEMON_STATE_BACKOFF;
   g_mutex_unlock (&engine->lock);
 
-  if (result->error == NULL)
+  if (job->error == NULL)
     g_message ("Poll finished; next in %" G_GINT64_FORMAT " s",
                (daemon_schedule_next_poll (&engine->schedule, now) - now) / G_USEC_PER_SEC);
   else
-    g_warning ("Poll failed: %s; next try in %" G_GINT64_FORMAT " s", result->error->message,
+    g_warning ("Poll failed: %s; next try in %" G_GINT64_FORMAT " s", job->error->message,
                (daemon_schedule_next_poll (&engine->schedule, now) - now) / G_USEC_PER_SEC);
   arm_timer (engine);
+}
 
-  waiters = g_steal_pointer (&engine->waiters);
-  engine->waiters = g_array_new (FALSE, FALSE, sizeof (PollWaiter));
-  for (guint i = 0; i < waiters->len; i++)
+static void
+job_finished (DaemonEngine *engine, gpointer data)
+{
+  Job *job = data;
+
+  g_thread_join (engine->worker);
+  engine->worker = NULL;
+  engine->current = NULL;
+
+  if (job->kind == JOB_POLL)
+    poll_finished (engine, job);
+  else if (job->error == NULL)
     {
-      PollWaiter *w = &g_array_index (waiters, PollWaiter, i);
-      w->func (engine, result->error, w->user_data);
+      g_mutex_lock (&engine->lock);
+      if (engine->state == DAEMON_STATE_NO_CARD)
+        engine->state = DAEMON_STATE_IDLE;
+      g_mutex_unlock (&engine->lock);
     }
-  g_clear_error (&result->error);
-  g_free (result);
-  return G_SOURCE_REMOVE;
+  publish_facts (engine);
+  notify_changed (engine, NULL);
+  job_complete (job, job->error);
+  /* job_free runs when this call returns (the posted call owns the job). */
+  start_next_job (engine);
 }
 
 static gpointer
-poll_thread (gpointer user_data)
+job_thread (gpointer user_data)
 {
-  DaemonEngine *engine = user_data;
-  PollResult *result = g_new0 (PollResult, 1);
+  Job *job = user_data;
+  DaemonEngine *engine = job->engine;
 
-  result->engine = engine;
-  daemon_engine_poll_blocking (engine, &result->error);
-  g_main_context_invoke (engine->context, poll_finished, result);
+  switch (job->kind)
+    {
+    case JOB_POLL:
+      engine->poll_packages = 0;
+      daemon_engine_poll_blocking (engine, &job->error);
+      job->packages = engine->poll_packages;
+      break;
+    case JOB_REFRESH:
+      run_refresh (engine, &job->error);
+      break;
+    case JOB_ADD_INITIAL_EIM:
+      run_add_initial_eim (engine, job, &job->error);
+      break;
+    }
+  post_to_main (engine, job_finished, job, (GDestroyNotify) job_free);
   return NULL;
+}
+
+static void
+start_next_job (DaemonEngine *engine)
+{
+  Job *job;
+
+  if (engine->current != NULL || g_queue_is_empty (&engine->pending))
+    return;
+  job = g_queue_pop_head (&engine->pending);
+  engine->current = job;
+  if (job->kind == JOB_POLL)
+    {
+      daemon_timer_disarm (engine->timer);
+      g_mutex_lock (&engine->lock);
+      engine->polling = TRUE;
+      engine->state = DAEMON_STATE_POLLING;
+      g_mutex_unlock (&engine->lock);
+      notify_changed (engine, NULL);
+    }
+  engine->worker = g_thread_new ("euiccd-worker", job_thread, job);
+}
+
+/* The job of `kind` that has not started yet, to share. */
+static Job *
+find_pending (DaemonEngine *engine, JobKind kind)
+{
+  for (GList *l = engine->pending.head; l != NULL; l = l->next)
+    if (((Job *) l->data)->kind == kind)
+      return l->data;
+  return NULL;
+}
+
+static void
+queue_shared_job (DaemonEngine *engine, JobKind kind, gboolean share_running, DaemonPollDoneFunc done,
+                  gpointer user_data)
+{
+  Job *job = NULL;
+
+  if (share_running && engine->current != NULL && engine->current->kind == kind)
+    job = engine->current;
+  if (job == NULL)
+    job = find_pending (engine, kind);
+  if (job == NULL)
+    {
+      job = job_new (engine, kind);
+      g_queue_push_tail (&engine->pending, job);
+    }
+  if (done != NULL)
+    {
+      PollWaiter w = { done, user_data };
+      g_array_append_val (job->waiters, w);
+    }
+  start_next_job (engine);
 }
 
 void
 daemon_engine_poll_now (DaemonEngine *engine, DaemonPollDoneFunc done, gpointer user_data)
 {
-  if (done != NULL)
-    {
-      PollWaiter w = { done, user_data };
-      g_array_append_val (engine->waiters, w);
-    }
-  if (engine->polling)
-    return;
-  daemon_timer_disarm (engine->timer);
-  g_mutex_lock (&engine->lock);
-  engine->polling = TRUE;
-  engine->state = DAEMON_STATE_POLLING;
-  g_mutex_unlock (&engine->lock);
-  engine->worker = g_thread_new ("euiccd-poll", poll_thread, engine);
+  /* A running poll counts: it talks to the eIM now. */
+  queue_shared_job (engine, JOB_POLL, TRUE, done, user_data);
+}
+
+void
+daemon_engine_refresh (DaemonEngine *engine, DaemonPollDoneFunc done, gpointer user_data)
+{
+  /* A running refresh may have read the card before what the caller wants to see: read again after it. */
+  queue_shared_job (engine, JOB_REFRESH, FALSE, done, user_data);
+}
+
+void
+daemon_engine_add_initial_eim (DaemonEngine *engine, Es10EimConfiguration *eim, DaemonAddInitialEimDoneFunc done,
+                               gpointer user_data)
+{
+  Job *job = job_new (engine, JOB_ADD_INITIAL_EIM);
+
+  job->eim = eim;
+  job->add_done = done;
+  job->add_user_data = user_data;
+  g_queue_push_tail (&engine->pending, job);
+  start_next_job (engine);
+}
+
+GPtrArray *
+daemon_engine_get_history (DaemonEngine *engine, guint count)
+{
+  GPtrArray *history;
+
+  g_mutex_lock (&engine->history_lock);
+  history = daemon_store_history_list (engine->store);
+  g_mutex_unlock (&engine->history_lock);
+  if (count > 0 && history->len > count)
+    g_ptr_array_remove_range (history, 0, history->len - count);
+  return history;
 }
 
 /* ---- life cycle ------------------------------------------------------------------------------------------- */
@@ -602,8 +959,10 @@ daemon_engine_new (DaemonConfig *config, DaemonStore *store, GMainContext *conte
   engine->store = store;
   engine->context = g_main_context_ref (context);
   g_mutex_init (&engine->lock);
+  g_mutex_init (&engine->history_lock);
   engine->eim_flags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  engine->waiters = g_array_new (FALSE, FALSE, sizeof (PollWaiter));
+  g_queue_init (&engine->pending);
+  engine->posted = g_ptr_array_new_with_free_func ((GDestroyNotify) g_source_unref);
   engine->rand = g_rand_new ();
   engine->last_retry_after_s = -1;
   engine->card = daemon_card_new (config);
@@ -639,21 +998,50 @@ daemon_engine_new (DaemonConfig *config, DaemonStore *store, GMainContext *conte
 void
 daemon_engine_free (DaemonEngine *engine)
 {
+  g_autoptr(GPtrArray) posted = NULL;
+  Job *job;
+
   if (engine == NULL)
     return;
   if (engine->worker != NULL)
     g_thread_join (engine->worker);
+  /* Calls the worker posted and jobs not started: their callers hear that the daemon is stopping. */
+  if (engine->posted != NULL)
+    {
+      g_mutex_lock (&engine->lock);
+      posted = g_steal_pointer (&engine->posted);
+      g_mutex_unlock (&engine->lock);
+      for (guint i = 0; i < posted->len; i++)
+        g_source_destroy (g_ptr_array_index (posted, i));
+    }
+  while ((job = g_queue_pop_head (&engine->pending)) != NULL)
+    job_free (job);
+  g_clear_pointer (&engine->facts, daemon_card_facts_unref);
   g_clear_pointer (&engine->timer, daemon_timer_free);
   g_clear_pointer (&engine->https, https_client_free);
   g_clear_pointer (&engine->card, daemon_card_free);
   g_clear_pointer (&engine->eim_flags, g_hash_table_unref);
-  g_clear_pointer (&engine->waiters, g_array_unref);
   g_clear_pointer (&engine->rand, g_rand_free);
   g_clear_pointer (&engine->context, g_main_context_unref);
   daemon_schedule_state_clear (&engine->schedule);
   g_mutex_clear (&engine->lock);
+  g_mutex_clear (&engine->history_lock);
   g_free (engine->kill_step);
   g_free (engine);
+}
+
+void
+daemon_engine_set_listener (DaemonEngine *engine, const DaemonEngineListener *listener, gpointer user_data)
+{
+  engine->listener = *listener;
+  engine->listener_data = user_data;
+}
+
+void
+daemon_engine_set_read_card_details (DaemonEngine *engine, gboolean read_details)
+{
+  engine->read_details = read_details;
+  daemon_card_set_read_details (engine->card, read_details);
 }
 
 void
@@ -661,6 +1049,9 @@ daemon_engine_start (DaemonEngine *engine)
 {
   gint64 now = g_get_real_time ();
 
+  /* The objects on the bus show the card from the start, whether or not a poll is due. */
+  if (engine->read_details)
+    daemon_engine_refresh (engine, NULL, NULL);
   daemon_schedule_state_sanitize (&engine->schedule, &engine->policy, now);
   if (engine->config->poll_on_start)
     daemon_schedule_request_poll (&engine->schedule, now);
@@ -712,7 +1103,19 @@ daemon_engine_get_last_error (const DaemonEngine *engine)
 const gchar *
 daemon_engine_get_eid (const DaemonEngine *engine)
 {
-  return daemon_card_get_eid_hex (engine->card);
+  return engine->facts != NULL ? engine->facts->eid : NULL;
+}
+
+guint
+daemon_engine_get_last_poll_packages (const DaemonEngine *engine)
+{
+  return engine->last_poll_packages;
+}
+
+DaemonCardFacts *
+daemon_engine_get_card_facts (const DaemonEngine *engine)
+{
+  return engine->facts;
 }
 
 void

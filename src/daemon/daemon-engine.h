@@ -7,6 +7,7 @@
 
 #include <glib.h>
 
+#include "daemon/daemon-card.h"
 #include "daemon/daemon-config.h"
 #include "daemon/daemon-store.h"
 #include "net/https-client.h"
@@ -27,17 +28,53 @@ const gchar *daemon_state_to_string (DaemonState state);
 
 typedef struct _DaemonEngine DaemonEngine;
 
-/* Called in the main context when a poll ends; `error` is NULL on success. */
+/* Called in the main context when a poll (or a refresh) ends; `error` is NULL on success. When the engine is
+ * freed before the job ran, it is called with an error saying the daemon is stopping. */
 typedef void (*DaemonPollDoneFunc) (DaemonEngine *engine, const GError *error, gpointer user_data);
+
+/* Called in the main context when AddInitialEim ends. `association_token` is meaningful when
+ * `has_association_token`. */
+typedef void (*DaemonAddInitialEimDoneFunc) (DaemonEngine *engine, gboolean has_association_token,
+                                             gint64 association_token, const GError *error, gpointer user_data);
+
+/* What the main loop hears from the engine; every call is made in the engine's main context. */
+typedef struct {
+  /* State, LastPoll, NextPoll or LastError may have changed: read them again. */
+  void (*changed) (DaemonEngine *engine, gpointer user_data);
+  /* A read of the eUICC found `facts` (NULL: the eUICC could not be reached). */
+  void (*card_changed) (DaemonEngine *engine, DaemonCardFacts *facts, gpointer user_data);
+  /* An eIM package finished (already in the history). */
+  void (*package_finished) (DaemonEngine *engine, const DaemonHistoryEntry *entry, gpointer user_data);
+} DaemonEngineListener;
 
 DaemonEngine *daemon_engine_new (DaemonConfig *config, DaemonStore *store, GMainContext *context, GError **error);
 void daemon_engine_free (DaemonEngine *engine);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DaemonEngine, daemon_engine_free)
 
-/* Arms the timer for the first poll (now when PollOnStart, else the persisted time). */
+/* `listener` is copied; set it before daemon_engine_start(). */
+void daemon_engine_set_listener (DaemonEngine *engine, const DaemonEngineListener *listener, gpointer user_data);
+/* Also read EUICCInfo2 and the profiles, at start and whenever a package changed them (the D-Bus objects show
+ * them). An idle poll still reads nothing. Set it before daemon_engine_start(). */
+void daemon_engine_set_read_card_details (DaemonEngine *engine, gboolean read_details);
+
+/* Arms the timer for the first poll (now when PollOnStart, else the persisted time); with card details on,
+ * reads the eUICC first. */
 void daemon_engine_start (DaemonEngine *engine);
-/* Starts a poll now unless one is running (then the running one counts). `done` is called when it ends. */
+/* Starts a poll now unless one is running or waiting (then that one counts). `done` is called when it ends.
+ * The eUICC is one resource: polls, refreshes and AddInitialEim run one after the other in the worker. */
 void daemon_engine_poll_now (DaemonEngine *engine, DaemonPollDoneFunc done, gpointer user_data);
+/* Reads the eUICC again (EID, EUICCInfo2, eIM configurations, profiles) after what is running now. */
+void daemon_engine_refresh (DaemonEngine *engine, DaemonPollDoneFunc done, gpointer user_data);
+/* Runs ES10b.AddInitialEim with `eim` (taken) and reads the eIM configurations again. The eUICC's refusal is an
+ * EUICCD_ERROR_CARD error naming its code. */
+void daemon_engine_add_initial_eim (DaemonEngine *engine, Es10EimConfiguration *eim, DaemonAddInitialEimDoneFunc done,
+                                    gpointer user_data);
+/* The last `count` eIM package outcomes (0: all kept), oldest first (DaemonHistoryEntry). */
+GPtrArray *daemon_engine_get_history (DaemonEngine *engine, guint count);
+/* eIM packages handled by the last poll that finished. */
+guint daemon_engine_get_last_poll_packages (const DaemonEngine *engine);
+/* What the last read of the eUICC found, as the main loop knows it; NULL when not read or unreachable. */
+DaemonCardFacts *daemon_engine_get_card_facts (const DaemonEngine *engine);
 /* Forgets what is known of the card: the next poll reads EID and eIM configurations again. */
 void daemon_engine_invalidate_card (DaemonEngine *engine);
 gboolean daemon_engine_is_polling (const DaemonEngine *engine);
