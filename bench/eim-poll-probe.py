@@ -14,7 +14,8 @@ includes threads that have ended), VmRSS and VmHWM, its context switches summed 
 the relay's raw TCP byte and connection counts (tests/peers/tcp-meter.py), the test eIM's connection, TLS
 handshake and request counts (/admin/stats), and the last `poll cost:` line of the daemon's log. A label of
 "-" marks a baseline that is not reported. `report` prints, per label, the median of each figure over every
-sample with that label, and the number of samples."""
+sample with that label (the mean for CPU time, which the kernel counts in clock ticks), and the number of
+samples."""
 
 import argparse
 import json
@@ -171,7 +172,7 @@ COLUMNS = [
     ("wire_down", "wire down B"),
     ("wire_total", "wire total B"),
     ("http", "HTTP up/down B"),
-    ("cpu_ms", "CPU ms"),
+    ("cpu_ms", "CPU ms (mean)"),
     ("ctxsw", "wake-ups"),
     ("rss_kb", "RSS kB"),
     ("hwm_kb", "peak RSS kB"),
@@ -191,6 +192,8 @@ def summarise(rows):
         g = groups[label]
         med = {k: median([r[k] for r in g]) for k in g[0] if k != "label"}
         med["wire_total"] = median([r["wire_up"] + r["wire_down"] for r in g])
+        # CPU time counts in clock ticks (10 ms at 100 Hz): the mean over many polls resolves finer.
+        med["cpu_ms"] = round(statistics.mean(r["cpu_ms"] for r in g), 1)
         cell = dict(med)
         cell["n"] = len(g)
         cell["tls"] = "%s/%s" % (med["tls_full"], med["tls_resumed"])
@@ -286,6 +289,18 @@ def cmd_maps(a):
             group, " (%d files)" % extra if extra > 1 else "", g["kb"], 100.0 * g["kb"] / total,
             ", ".join("%s %d" % kv for kv in top if kv[1] > 0)))
     print("| total | %d | | |" % total)
+    rollup = {}
+    with open("/proc/%d/smaps_rollup" % a.pid) as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if value.strip().endswith("kB"):
+                rollup[key] = int(value.split()[0])
+    # Clean file pages are shared with every other process mapping the same library; PSS divides them.
+    print()
+    print("Rss %d kB = file-backed clean %d kB + private dirty %d kB; Pss %d kB (shared pages divided among "
+          "the processes mapping them on this machine)" % (
+              rollup.get("Rss", 0), rollup.get("Shared_Clean", 0) + rollup.get("Private_Clean", 0),
+              rollup.get("Private_Dirty", 0) + rollup.get("Shared_Dirty", 0), rollup.get("Pss", 0)))
     return 0
 
 
