@@ -483,3 +483,13 @@ except Exception as e:
 PYEOF
     { tail -n 30 "$work/poll.log" >&2; fail "${2:-check}: $1"; }
 }
+
+# log_time LINE: the time stamp a daemon log line starts with, as Unix seconds with a fraction.
+log_time() {
+  date -d "${1%% *}" +%s.%N
+}
+
+# seconds_between T1 T2 MIN MAX: whether T2 - T1 (seconds, fractions allowed) lies within MIN .. MAX.
+seconds_between() {
+  awk -v a="$1" -v b="$2" -v lo="$3" -v hi="$4" 'BEGIN { d = b - a; exit !(d >= lo && d <= hi) }'
+}
