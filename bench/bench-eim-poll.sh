@@ -9,6 +9,7 @@
 #   make bench                                   (or: top_srcdir=... top_builddir=... sh bench/bench-eim-poll.sh)
 #   BENCH_RUNS=3 BENCH_IDLE_POLLS=10 BENCH_QUIET_S=5 BENCH_BINDING=asn1 BENCH_MASSIF=auto|yes|no
 #   BENCH_ENV="GLIBC_TUNABLES=glibc.malloc.arena_max=1"   (environment given to the daemon, to try settings)
+#   BENCH_BUS=none|session                        (D-Bus API: none, or on a private session bus)
 #
 # Scenario: the daemon's first start delivers the card's three pending notifications; then BENCH_RUNS times:
 # restart (the saved schedule holds the next poll an hour away, so none runs at start), a cold poll (the card
@@ -51,12 +52,31 @@ write_config "[Eim]" "Binding=$binding" "[Poll]" "PollOnStart=no" "[Daemon]" "Lo
 DAEMON_PID=""
 daemon_log=""
 
+# D-Bus: none by default (no bus is needed to poll); BENCH_BUS=session serves the API on a private bus of
+# its own, to see what D-Bus adds.
+bus_option=""
+if "$euiccd" --help 2>/dev/null | grep -q -- '--bus='; then
+  bus_option="--bus ${BENCH_BUS:-none}"
+  if [ "${BENCH_BUS:-none}" = session ]; then
+    command -v dbus-daemon >/dev/null 2>&1 || skip "BENCH_BUS=session needs dbus-daemon"
+    dbus-daemon --session --nofork --print-address=1 >"$work/bus.out" 2>"$work/bus.err" &
+    started_pids="$started_pids $!"
+    for _ in $(seq 100); do
+      [ -s "$work/bus.out" ] && break
+      sleep 0.05
+    done
+    DBUS_SESSION_BUS_ADDRESS=$(head -n 1 "$work/bus.out")
+    [ -n "$DBUS_SESSION_BUS_ADDRESS" ] || { cat "$work/bus.err" >&2; fail "dbus-daemon did not start"; }
+    export DBUS_SESSION_BUS_ADDRESS
+  fi
+fi
+
 # start_daemon LOG [wrapper...]: the long-running daemon (not --once); waits for its start line.
 start_daemon() {
   daemon_log=$1
   shift
   # shellcheck disable=SC2086 # BENCH_ENV is a list of NAME=VALUE words
-  env ${BENCH_ENV:-} "$@" "$euiccd" --config "$conf" --config-dir "$work/conf.d" >"$daemon_log" 2>&1 &
+  env ${BENCH_ENV:-} "$@" "$euiccd" --config "$conf" --config-dir "$work/conf.d" $bus_option >"$daemon_log" 2>&1 &
   DAEMON_PID=$!
   started_pids="$DAEMON_PID $started_pids"
   for _ in $(seq 600); do
