@@ -15,6 +15,13 @@ typedef struct {
 } CliCommand;
 
 static const CliCommand commands[] = {
+  { "status", cli_status_main, "what euiccd is doing: state, last and next poll, last error" },
+  { "info", cli_info_main, "the eUICC: EID, transport, EUICCInfo2" },
+  { "profiles", cli_profiles_main, "the profiles on the eUICC" },
+  { "eims", cli_eims_main, "the eIMs configured on the eUICC" },
+  { "history", cli_history_main, "[N] the last eIM package outcomes" },
+  { "poll", cli_poll_main, "poll the eIMs now and wait for the outcome" },
+  { "add-initial-eim", cli_add_initial_eim_main, "write the first eIM onto a fresh eUICC (factory)" },
   { "probe", cli_probe_main, "read the eUICC directly, without the daemon" },
 };
 
@@ -23,8 +30,15 @@ usage (FILE *out)
 {
   fprintf (out, "Usage: euiccctl COMMAND [OPTIONS]\n\nCommands:\n");
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-  fprintf (out, "\n'euiccctl COMMAND --help' shows a command's options.\n");
+    fprintf (out, "  %-16s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nEvery command but probe talks to euiccd on the system bus (DBUS_SYSTEM_BUS_ADDRESS is honoured);\n"
+                "--json prints JSON instead of text. 'euiccctl COMMAND --help' shows a command's options.\n"
+                "\nExit status:\n"
+                "  0  success\n"
+                "  1  the operation failed (the message says why; for poll: the exchange failed)\n"
+                "  2  usage error\n"
+                "  3  access denied: root or the admin group ([Daemon] AdminGroup) is needed\n"
+                "  4  euiccd is not running, or the system bus cannot be reached\n");
 }
 
 int
