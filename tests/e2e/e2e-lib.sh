@@ -185,23 +185,50 @@ poll_not_killed_at() {
   fi
 }
 
+# eim_admin_post PATH JSON: POST to the test eIM's admin API, the answer on stdout (curl when there: the crash
+# tests queue a package at every step, and a Python start-up each time adds up).
+eim_admin_post() {
+  _admin=$(sed -n 's|^ready https://[^ ]* admin \(http://[^ ]*\).*|\1|p' "$work/eim.out")
+  if command -v curl >/dev/null 2>&1; then
+    curl -sS --max-time 30 -H 'Content-Type: application/json' --data "$2" "$_admin$1" || fail "POST $_admin$1 $2"
+  else
+    "$PY" -c 'import sys, urllib.request as u
+sys.stdout.write(u.urlopen(u.Request(sys.argv[1], data=sys.argv[2].encode(),
+                                     headers={"Content-Type": "application/json"}), timeout=30).read().decode())' \
+      "$_admin$1" "$2" || fail "POST $_admin$1 $2"
+  fi
+}
+
+# queue_package 'PACKAGE-JSON' [BREAK]: what queue does, straight through the admin API: the package as the
+# admin API takes it, e.g. '{"psmo": [{"enable": {"iccid": "8900..."}}]}', '{"ipaEuiccData": {"tags": "81"}}',
+# '{"broken": "truncated"}'; BREAK as eimctl's --break. Sets TXID; the eIM's answer (transaction_id, counter,
+# der) is in $work/queued.json.
+queue_package() {
+  _brk=null
+  [ -z "${2:-}" ] || _brk="\"$2\""
+  eim_admin_post /admin/queue "{\"eid\": \"$EID\", \"package\": $1, \"break\": $_brk}" >"$work/queued.json"
+  grep -q '"der"' "$work/queued.json" || { cat "$work/queued.json" >&2; fail "queueing $1"; }
+  TXID=$(sed -n 's/^ *"transaction_id": "\([0-9A-F]*\)".*/\1/p' "$work/queued.json")
+}
+
 # requeue_same: queues again the exact package last queued (same signature, counter and eimTransactionId),
 # as an eIM does when a package it handed out never got a result.
 requeue_same() {
-  der=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["der"])' "$work/queued.json")
-  eimctl queue --eid "$EID" --raw "$der" >/dev/null || fail "re-queueing the package of $TXID"
+  _der=$(sed -n 's/^ *"der": "\([0-9A-F]*\)".*/\1/p' "$work/queued.json")
+  [ -n "$_der" ] || fail "no package to queue again in $work/queued.json"
+  eim_admin_post /admin/queue "{\"eid\": \"$EID\", \"package\": {\"raw\": \"$_der\"}}" | grep -q '"der"' \
+    || fail "re-queueing the package of $TXID"
 }
 
-# crash_and_recover STEP yes|no QUEUE-ARGS...: queues a package and runs euiccd with the hook at STEP. With
-# "yes" the step exists for this package: euiccd must die there, and is run again without the hook; a
-# package lost before LoadEuiccPackage (nothing ran, the eIM has no result) is first queued again unchanged,
-# as an eIM does when a package it handed out never got its result. With "no" the step never comes for this
-# kind of package and the one poll must simply succeed.
+# crash_and_recover STEP yes|no 'PACKAGE-JSON' [BREAK]: queues a package (queue_package) and runs euiccd with
+# the hook at STEP. With "yes" the step exists for this package: euiccd must die there, and is run again
+# without the hook; a package lost before LoadEuiccPackage (nothing ran, the eIM has no result) is first
+# queued again unchanged, as an eIM does when a package it handed out never got its result. With "no" the
+# step never comes for this kind of package and the one poll must simply succeed.
 crash_and_recover() {
   _step=$1
   _kills=$2
-  shift 2
-  queue "$@"
+  queue_package "$3" "${4:-}"
   if [ "$_kills" = no ]; then
     poll_not_killed_at "$_step"
     return 0
@@ -211,7 +238,8 @@ crash_and_recover() {
   poll_killed_at "$_step"
   if [ "$_step" = before-load ]; then
     [ "$(card_counter)" = "$_counter" ] || fail "killed before LoadEuiccPackage, yet the eUICC counter moved"
-    if eim_results | grep -q "\"$TXID\""; then
+    eim_results >"$work/results.json"
+    if grep -q "\"$TXID\"" "$work/results.json"; then
       fail "killed before LoadEuiccPackage, yet the eIM has a result for $TXID"
     fi
     requeue_same
@@ -240,15 +268,20 @@ eim_results() {
 # same seqNumber (the eUICC ran the package once); across all records, each result and notification was taken
 # once and any repeat is flagged; the card's list and the outbox are empty. Then the given assertions with
 # res (the first record for $TXID), dups (the others), r (every record), s (card state), p (profiles by ICCID),
-# notes (every notification the eIM took, by seqNumber), counter (the card's counter for eim-test).
+# notes (every notification the eIM took, by seqNumber), counter (the card's counter for eim-test), queued
+# (what the eIM answered when the package was queued: counter, transaction_id).
 check_recovered() {
   eim_results >"$work/results.json"
   outbox=$(outbox_files | tr '\n' ' ')
-  "$PY" - "$work/results.json" "$state" "$TXID" "$outbox" "$1" <<'PYEOF' || { cat "$work/poll.log" >&2; fail "after the crash (${2:-recovery}): $1"; }
+  "$PY" - "$work/results.json" "$state" "$TXID" "$outbox" "$1" "$work/queued.json" <<'PYEOF' || { cat "$work/poll.log" >&2; fail "after the crash (${2:-recovery}): $1"; }
 import json, sys
 r = json.load(open(sys.argv[1]))
 s = json.load(open(sys.argv[2]))
 txid, outbox = sys.argv[3], sys.argv[4].split()
+try:
+    queued = json.load(open(sys.argv[6]))
+except (OSError, ValueError):
+    queued = {}
 p = {x["iccid"]: x for x in s["profiles"]}
 
 def seq_of(x):

@@ -24,7 +24,7 @@ repeats() {
 }
 
 for step in before-load after-load before-provide after-provide before-remove; do
-  crash_and_recover "$step" "$(kills "$step")" --ipa-euicc-data 81A8
+  crash_and_recover "$step" "$(kills "$step")" '{"ipaEuiccData": {"tags": "81A8"}}'
   check_recovered "
 assert res['kind'] == 'ipaEuiccDataResponse', res['kind']
 d = res['ipaEuiccData']
@@ -33,7 +33,7 @@ assert d['ipaCapabilities']['ipaSupportedProtocols'] == [0], d
 assert len(dups) == $(repeats "$step") and all(x['ipaEuiccData'] == d for x in dups), [x['id'] for x in dups]
 " "IpaEuiccData, SIGKILL at $step"
 
-  crash_and_recover "$step" "$(kills "$step")" --broken truncated
+  crash_and_recover "$step" "$(kills "$step")" '{"broken": "truncated"}'
   check_recovered "
 assert res['kind'] == 'eimPackageResultResponseError' and res['error']['code_name'] == 'invalidPackageFormat', res
 assert len(dups) == $(repeats "$step") and all(x['error'] == res['error'] for x in dups), [x['id'] for x in dups]
@@ -41,7 +41,7 @@ assert len(dups) == $(repeats "$step") and all(x['error'] == res['error'] for x 
 done
 
 # --- power cut: a stored answer, a write that never reached its rename, and two entries cut short
-queue --ipa-euicc-data 81
+queue_package '{"ipaEuiccData": {"tags": "81"}}'
 poll_killed_at before-provide
 kept=$statedir/outbox/tx-$TXID.msg
 [ -f "$kept" ] || { outbox_files >&2; fail "no outbox entry $kept for the answer not yet sent"; }
@@ -51,7 +51,7 @@ head -c 10 "$kept" >"$statedir/outbox/tx-0BAD02.msg"
 head -c "$((size - 1))" "$kept" >"$statedir/outbox/.tmp-tx-0BAD03.msg-Xy12Zq"
 
 write_config "[Eim]" "Binding=$binding" "[Poll]" "PollOnStart=true"
-start_daemon
+start_daemon --bus none
 wait_poll_end "the poll on start" || { cat "$work/poll.log" >&2; fail "the poll on start failed"; }
 for name in tx-0BAD01.msg tx-0BAD02.msg; do
   grep -q "outbox: $statedir/outbox/$name: .*; moved to $statedir/corrupt/" "$work/poll.log" "$daemon_log" \
@@ -71,7 +71,7 @@ assert not [x for x in r if (x.get('eimTransactionId') or '').startswith('0BAD')
 " "damaged outbox files"
 
 # It goes on working: the next package is answered.
-queue --ipa-euicc-data 81
+queue_package '{"ipaEuiccData": {"tags": "81"}}'
 expect_daemon_poll_ok "poll after the damaged outbox"
 check_recovered "assert res['kind'] == 'ipaEuiccDataResponse' and dups == []" "poll after the damaged outbox"
 stop_daemon

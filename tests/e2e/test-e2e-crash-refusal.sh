@@ -28,15 +28,16 @@ checked_once='
 assert sum(txid.lower() in e["der"].lower() for e in s["package_results"]) == 1, [e for e in s["package_results"] if txid.lower() in e["der"].lower()]
 '
 
+LIST='{"psmo": [{"listProfileInfo": {}}]}'
 for step in before-load after-load before-provide after-provide before-remove; do
-  crash_and_recover "$step" "$(kills "$step")" --psmo list --break signature
+  crash_and_recover "$step" "$(kills "$step")" "$LIST" signature
   check_recovered "
 assert res['package_result']['type'] == 'euiccPackageErrorUnsigned', res['package_result']
 assert res['package_result']['eimTransactionId'] == txid, res['package_result']
 assert len(dups) == $(repeats "$step") and all(d['package_result']['raw'] == res['package_result']['raw'] for d in dups)
 $checked_once" "bad signature, SIGKILL at $step"
 
-  crash_and_recover "$step" "$(kills "$step")" --psmo list --break eid
+  crash_and_recover "$step" "$(kills "$step")" "$LIST" eid
   check_recovered "
 pr = res['package_result']
 assert pr['type'] == 'euiccPackageErrorSigned' and pr['errorName'] == 'invalidEid', pr
@@ -46,7 +47,7 @@ $checked_once" "wrong EID, SIGKILL at $step"
 done
 
 # The refusals left the eUICC's counter alone: a correct package still runs.
-queue --psmo list
+queue_package "$LIST"
 expect_poll_ok "a correct package after the refusals"
-check_recovered "assert res['package_result']['type'] == 'euiccPackageResultSigned' and counter == $(queued_counter), res"
+check_recovered "assert res['package_result']['type'] == 'euiccPackageResultSigned' and counter == queued['counter'], res"
 echo "eUICC refusals survive SIGKILL at every step over the $binding binding"

@@ -10,6 +10,10 @@
 P1=89000123456789012358   # enabled, operational
 P3=89000123456789000023   # disabled, test profile
 steps="before-load after-load before-provide after-provide before-remove"
+LIST='{"psmo": [{"listProfileInfo": {}}]}'
+enable() {
+  echo "{\"psmo\": [{\"enable\": {\"iccid\": \"$1\"}}]}"
+}
 
 start_all
 expect_poll_ok "first poll"
@@ -27,13 +31,12 @@ repeats() {
 target=$P3
 other=$P1
 for step in $steps; do
-  crash_and_recover "$step" yes --psmo "enable:$target"
-  COUNTER=$(queued_counter)
+  crash_and_recover "$step" yes "$(enable "$target")"
   # The switch made two notifications just before the result: the eIM took both, whichever way they came.
   check_recovered "
 assert codes(res) == [('enableResult', 0)], codes(res)
 assert res['package_result']['signature_valid'] is True
-assert counter == $COUNTER == res['package_result']['counterValue'], (counter, res['package_result']['counterValue'])
+assert counter == queued['counter'] == res['package_result']['counterValue'], (counter, res['package_result'])
 assert p['$target']['state'] == 'enabled' and p['$other']['state'] == 'disabled', (p['$target'], p['$other'])
 assert len(dups) == $(repeats "$step"), [d['id'] for d in dups]
 q = res['package_result']['seqNumber']
@@ -47,26 +50,24 @@ done
 
 # --- listProfileInfo: no state change, the result alone
 for step in $steps; do
-  crash_and_recover "$step" yes --psmo list
-  COUNTER=$(queued_counter)
+  crash_and_recover "$step" yes "$LIST"
   check_recovered "
 lst = res['package_result']['results'][0]
 assert lst['name'] == 'listProfileInfoResult' and lst['code'] == 0, lst
 assert sorted(x['iccid'] for x in lst['profiles']) == sorted(p), lst
 assert len(dups) == $(repeats "$step"), [d['id'] for d in dups]
-assert counter == $COUNTER == res['package_result']['counterValue'], (counter, res['package_result']['counterValue'])
+assert counter == queued['counter'] == res['package_result']['counterValue'], (counter, res['package_result'])
 " "listProfileInfo, SIGKILL at $step"
 done
 
 # --- two packages in one poll, killed at the second one's after-load: the first went through completely
-queue --psmo getRAT
+queue_package '{"psmo": [{"getRAT": {}}]}'
 TX1=$TXID
-queue --psmo "enable:$target"
-COUNTER=$(queued_counter)
+queue_package "$(enable "$target")"
 poll_killed_at after-load:2
 expect_poll_ok "restart after SIGKILL at the second package"
 check_recovered "
-assert counter == $COUNTER, counter
+assert counter == queued['counter'], counter
 assert p['$target']['state'] == 'enabled', p['$target']
 assert dups == []
 first = [x for x in r if x.get('eimTransactionId') == '$TX1']
@@ -85,7 +86,7 @@ with open(sys.argv[1] + ".new", "w") as f:
     json.dump(s, f)
 os.rename(sys.argv[1] + ".new", sys.argv[1])
 PYEOF
-queue --psmo "enable:$target"
+queue_package "$(enable "$target")"
 expect_poll_ok "LoadEuiccPackage without an answer"
 grep -q "looking for the result the eUICC kept" "$work/poll.log" || { cat "$work/poll.log" >&2; fail "the lost answer went unnoticed"; }
 check_recovered "
@@ -94,7 +95,7 @@ assert res['package_result']['signature_valid'] is True and dups == []
 assert p['$target']['state'] == 'enabled' and p['$other']['state'] == 'disabled'
 " "lost LoadEuiccPackage answer"
 # The same with a SIGKILL right after the recovery: the kept result still gets there, once.
-queue --psmo list
+queue_package "$LIST"
 poll_killed_at after-load
 expect_poll_ok "restart after a lost answer and SIGKILL at after-load"
 check_recovered "assert res['package_result']['results'][0]['name'] == 'listProfileInfoResult' and dups == []" \
