@@ -214,7 +214,7 @@ queue_package() {
 # requeue_same: queues again the exact package last queued (same signature, counter and eimTransactionId),
 # as an eIM does when a package it handed out never got a result.
 requeue_same() {
-  _der=$(sed -n 's/^ *"der": "\([0-9A-F]*\)".*/\1/p' "$work/queued.json")
+  _der=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["der"])' "$work/queued.json" || true)
   [ -n "$_der" ] || fail "no package to queue again in $work/queued.json"
   eim_admin_post /admin/queue "{\"eid\": \"$EID\", \"package\": {\"raw\": \"$_der\"}}" | grep -q '"der"' \
     || fail "re-queueing the package of $TXID"
@@ -343,7 +343,8 @@ DAEMON_PID=""
 start_daemon() {
   touch "$daemon_log"
   LOG_MARK=$(wc -l <"$daemon_log")
-  "$euiccd" --config "$conf" --config-dir "$work/conf.d" "$@" >>"$daemon_log" 2>&1 &
+  # Without D-Bus unless the test brings its own bus (a later --bus wins).
+  "$euiccd" --config "$conf" --config-dir "$work/conf.d" --bus none "$@" >>"$daemon_log" 2>&1 &
   DAEMON_PID=$!
   started_pids="$started_pids $DAEMON_PID"
   wait_for_log 'euiccd: euiccd .* started \(' 20 "euiccd to start"
