@@ -98,6 +98,8 @@ main (int argc, char **argv)
     }
   else
     printf ("select -\n");
+  /* Tests that pull the modem mid-exchange wait for this line. */
+  fflush (stdout);
 
   for (int i = 3; i < argc; i++)
     {

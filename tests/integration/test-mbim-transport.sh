@@ -141,7 +141,12 @@ for mode in $modes; do
   started=$(date +%s)
   timeout 60 "$EXCHANGE" $opt $SCHEME:"$dev" $ISDR $GET_EID 00C0000015 >"$work/out" 2>"$work/err" &
   exchange_pid=$!
-  sleep 1.2
+  # Pull the modem once the channel is open (slow under sanitizers), with an APDU outstanding.
+  for _ in $(seq 200); do
+    grep -q "^channel " "$work/out" 2>/dev/null && break
+    sleep 0.1
+  done
+  sleep 0.3
   kill -KILL "$fake_pid"
   wait "$fake_pid" 2>/dev/null
   fake_pid=
