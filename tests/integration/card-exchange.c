@@ -50,6 +50,8 @@ print_hex (GBytes *bytes)
   for (gsize i = 0; i < n; i++)
     printf ("%02X", p[i]);
   printf ("\n");
+  /* Line by line, so a test can act between answers (and no stdbuf, which sanitizer builds refuse). */
+  fflush (stdout);
 }
 
 int

@@ -111,11 +111,11 @@ printf '%s' "$err" | grep -q "^error: at: opening a logical channel: AT+CCHO: mo
 stop_fake
 
 # The modem dies while APDUs are under way (each answered after 100 ms): card-exchange reports the closed
-# port at once. Its output is line-buffered so that the kill happens after the first APDU was answered.
+# port at once. card-exchange flushes each answer, so the kill happens after the first APDU was answered.
 start_fake fake-at-modem.py --state "$work/state" --fault at-slow:100
 apdus=$(i=0; while [ $i -lt 100 ]; do printf '%s ' 80CA00FE00; i=$((i + 1)); done)
 # shellcheck disable=SC2086
-stdbuf -oL timeout 60 "$exchange" "at:$FAKE_PTY" "$ISDR" $apdus > "$work/killed.out" 2> "$work/killed.err" &
+timeout 60 "$exchange" "at:$FAKE_PTY" "$ISDR" $apdus > "$work/killed.out" 2> "$work/killed.err" &
 exchange_pid=$!
 n=0
 while ! grep -q "^6D00" "$work/killed.out" 2> /dev/null; do
