@@ -137,8 +137,9 @@ es10_iccid_encode (const gchar *iccid, guint8 ret_coded[10], GError **error)
 
   if (n < 18 || n > 20)
     {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS, "ICCID '%s': %" G_GSIZE_FORMAT
-                   " digits, expected 18 to 20", iccid != NULL ? iccid : "", n);
+      /* The value itself stays out of the message: errors reach logs and D-Bus callers. */
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS, "ICCID: %" G_GSIZE_FORMAT
+                   " digits, expected 18 to 20", n);
       return FALSE;
     }
   memset (ret_coded, 0xFF, 10);
@@ -149,7 +150,7 @@ es10_iccid_encode (const gchar *iccid, guint8 ret_coded[10], GError **error)
       if (!g_ascii_isdigit (iccid[i]))
         {
           g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS,
-                       "ICCID '%s': character %" G_GSIZE_FORMAT " is not a digit", iccid, i);
+                       "ICCID: character %" G_GSIZE_FORMAT " is not a digit", i);
           return FALSE;
         }
       digit = (guint8) (iccid[i] - '0');

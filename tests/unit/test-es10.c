@@ -928,7 +928,7 @@ START_TEST (test_iccid_coding)
   ck_assert_str_eq (error->message, "ICCID: digit after the F padding at nibble 16");
   g_clear_error (&error);
   ck_assert (!es10_iccid_encode ("12345", out, &error));
-  ck_assert_str_eq (error->message, "ICCID '12345': 5 digits, expected 18 to 20");
+  ck_assert_str_eq (error->message, "ICCID: 5 digits, expected 18 to 20");
 }
 END_TEST
 
