@@ -23,7 +23,9 @@ idle_polls=${BENCH_IDLE_POLLS:-10}
 quiet_s=${BENCH_QUIET_S:-5}
 binding=${BENCH_BINDING:-asn1}
 massif=${BENCH_MASSIF:-auto}
-probe="$PY $srcdir/bench/eim-poll-probe.py"
+probe() {
+  "$PY" "$srcdir/bench/eim-poll-probe.py" "$@"
+}
 samples=$work/samples.jsonl
 meter_json=$work/meter.json
 P1=89000123456789012358   # enabled at the start
@@ -111,11 +113,11 @@ wait_poll() {
     tail -n 20 "$daemon_log" >&2
     fail "a poll failed: the figures would not be those of a working exchange"
   fi
-  $probe wait-quiet --meter "$meter_json" --timeout 10 || fail "the daemon kept a connection open after poll $1"
+  probe wait-quiet --meter "$meter_json" --timeout 10 || fail "the daemon kept a connection open after poll $1"
 }
 
 snapshot() {
-  $probe snapshot --out "$samples" --label "$1" --pid "${2-$DAEMON_PID}" --meter "$meter_json" --admin "$admin" \
+  probe snapshot --out "$samples" --label "$1" --pid "${2-$DAEMON_PID}" --meter "$meter_json" --admin "$admin" \
     --log "$daemon_log"
 }
 
@@ -150,12 +152,12 @@ for run in $(seq "$runs"); do
   poll "one-PSMO exchange (enable)"
   check_result 'assert codes(res) == [("enableResult", 0)], codes(res); assert p["'$profile'"]["state"] == "enabled"'
   poll "poll after the PSMO"
-  [ "$run" -lt "$runs" ] || $probe maps --pid "$DAEMON_PID" >"$work/maps.md"
+  [ "$run" -lt "$runs" ] || probe maps --pid "$DAEMON_PID" >"$work/maps.md"
   stop_daemon
 done
 
 echo "## eIM loop, $binding binding: median per poll ($runs runs of $idle_polls idle polls)"
-$probe report "$samples" --json "${BENCH_JSON:-$work/report.json}"
+probe report "$samples" --json "${BENCH_JSON:-$work/report.json}"
 echo
 echo "## what the daemon's resident memory is, after the last poll (kB, /proc/PID/smaps)"
 cat "$work/maps.md"
