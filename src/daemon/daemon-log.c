@@ -180,23 +180,3 @@ daemon_log_redact (const gchar *value)
   return daemon_log_redact_full (value, daemon_log_get_personal_data ());
 }
 
-#define HEX_PREVIEW_BYTES 8
-
-void
-daemon_log_hex (const gchar *log_domain, const gchar *what, const guint8 *data, gsize length)
-{
-  g_autoptr(GString) hex = NULL;
-  gsize shown;
-
-  if (!daemon_log_enabled (DAEMON_LOG_LEVEL_DEBUG))
-    return;
-  shown = daemon_log_get_personal_data () ? length : MIN (length, HEX_PREVIEW_BYTES);
-  if (data == NULL)
-    shown = 0;
-  hex = g_string_sized_new (shown * 2 + 4);
-  for (gsize i = 0; i < shown; i++)
-    g_string_append_printf (hex, "%02X", data[i]);
-  if (shown < length)
-    g_string_append (hex, "…");
-  g_log (log_domain, G_LOG_LEVEL_DEBUG, "%s (%" G_GSIZE_FORMAT " bytes): %s", what, length, hex->str);
-}

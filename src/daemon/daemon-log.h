@@ -40,10 +40,6 @@ gchar *daemon_log_redact (const gchar *value);
 /* The same with the setting given, for callers and tests that do not use the process-wide one. */
 gchar *daemon_log_redact_full (const gchar *value, gboolean log_personal_data);
 
-/* Logs `what` and `data` in hex at debug level, in `log_domain`; does nothing when debug is off. APDUs and
- * ESipa messages carry EIDs and ICCIDs, so without personal-data logging only the length and the first
- * eight bytes (the tags that say what the message is) are shown. */
-void daemon_log_hex (const gchar *log_domain, const gchar *what, const guint8 *data, gsize length);
 
 /* The line written to stderr when not under the journal, without the trailing newline:
  * "2024-05-01T12:00:00.123Z <warning> euiccd-daemon: message". `time_us` is wall-clock µs. Exposed so the
