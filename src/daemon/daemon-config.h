@@ -11,10 +11,11 @@
 
 G_BEGIN_DECLS
 
-/* From configure's --sysconfdir and --localstatedir (Makefile.am passes them), so a package built with
- * --sysconfdir=/etc --localstatedir=/var reads /etc/euiccd/euiccd.conf and keeps state in /var/lib/euiccd. */
+/* The configuration follows configure's --sysconfdir (Makefile.am passes it): /etc/euiccd/euiccd.conf in a
+ * package built with --sysconfdir=/etc. The state directory stays the one data/euiccd.conf documents: under
+ * systemd $STATE_DIRECTORY names it anyway, and OpenWrt passes --state-dir. */
 #define DAEMON_CONFIG_DEFAULT_PATH EUICCD_SYSCONFDIR "/euiccd/euiccd.conf"
-#define DAEMON_CONFIG_DEFAULT_STATE_DIRECTORY EUICCD_LOCALSTATEDIR "/lib/euiccd"
+#define DAEMON_CONFIG_DEFAULT_STATE_DIRECTORY "/var/lib/euiccd"
 #define DAEMON_CONFIG_DEFAULT_ISDR_AID "A0000005591010FFFFFFFF8900000100"
 #define DAEMON_CONFIG_MAX_AID_LENGTH 16
 
