@@ -45,6 +45,7 @@ typedef struct {
   Es10EimConfiguration *eim;           /* AddInitialEim */
   DaemonAddInitialEimDoneFunc add_done;
   gpointer add_user_data;
+  gboolean ran;                        /* the worker carried it out */
   gboolean completed;                  /* the callers have been answered */
   /* Results, written by the worker */
   GError *error;
@@ -667,7 +668,9 @@ job_complete (Job *job, const GError *error)
 static void
 job_free (Job *job)
 {
-  if (!job->completed)
+  if (!job->completed && job->ran)
+    job_complete (job, job->error);
+  else if (!job->completed)
     {
       g_autoptr(GError) error = g_error_new (EUICCD_ERROR, EUICCD_ERROR_FAILED,
                                              "euiccd is stopping; the request was not carried out");
@@ -848,6 +851,7 @@ job_thread (gpointer user_data)
       run_add_initial_eim (engine, job, &job->error);
       break;
     }
+  job->ran = TRUE;
   post_to_main (engine, job_finished, job, (GDestroyNotify) job_free);
   return NULL;
 }

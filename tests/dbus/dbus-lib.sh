@@ -12,6 +12,8 @@
 [ "$(id -u)" -eq 0 ] || skip "needs root: the bus policy and the access checks are tested with other uids"
 command -v dbus-daemon >/dev/null 2>&1 || skip "dbus-daemon is not installed (Debian: dbus)"
 command -v busctl >/dev/null 2>&1 || skip "busctl is not installed (Debian: systemd)"
+command -v dbus-monitor >/dev/null 2>&1 || skip "dbus-monitor is not installed (Debian: dbus-bin)"
+command -v gdbus >/dev/null 2>&1 || skip "gdbus is not installed (Debian: libglib2.0-bin)"
 command -v setpriv >/dev/null 2>&1 || skip "setpriv is not installed (Debian: util-linux)"
 getent passwd daemon >/dev/null 2>&1 && getent passwd nobody >/dev/null 2>&1 || skip "no daemon or nobody account"
 
