@@ -431,6 +431,8 @@ stop_daemon() {
   _status=0
   wait "$DAEMON_PID" || _status=$?
   [ "$_status" -eq 0 ] || { tail -n 20 "$daemon_log" >&2; fail "euiccd exited with status $_status on SIGTERM"; }
+  # Reaped: its number may now belong to someone else, so the clean-up must not signal it.
+  started_pids=$(printf ' %s ' $started_pids | sed "s/ $DAEMON_PID / /")
   DAEMON_PID=""
 }
 
