@@ -52,7 +52,7 @@ check_eim 'assert stats["handshake_failures"] == 1, stats["handshake_failures"]'
 eim_faults '{"kind": "garbage", "function": "getEimPackage"}'
 queue_toggle
 expect_daemon_poll_ok "GetEimPackage answered with garbage"
-grep -E -q "eIM eim-test package -: unusablePackage: invalidPackageFormat: ESipa getEimPackage at https://$EIM_FQDN: .*DER" \
+grep -E -q "eIM eim-test package -: unusablePackage: invalidPackageFormat: ESipa getEimPackage at https://$EIM_FQDN: (GetEimPackageResponse: DER|getEimPackage response: not JSON)" \
   "$work/poll.log" || fail "no message naming the eIM and the undecodable GetEimPackage answer"
 check_ran_once 1
 check_eim 'bad = [x for x in r if x["function"] == "provideEimPackageResult" and x.get("eimTransactionId") is None]

@@ -40,7 +40,8 @@ provide_fault "a delay beyond the 2 s timeout" '{"kind": "delay", "ms": 2500, "f
 # one by the HTTPS layer: two drops make the poll fail.
 provide_fault "a dropped connection, twice" '{"kind": "drop", "count": 2, "function": "'$F'"}' 'connection lost' 1
 provide_fault "a truncated answer" '{"kind": "truncate", "function": "'$F'"}' 'connection lost .*transfer closed' 2
-provide_fault "a garbage answer" '{"kind": "garbage", "function": "'$F'"}' 'ProvideEimPackageResultResponse: DER' 1
+provide_fault "a garbage answer" '{"kind": "garbage", "function": "'$F'"}' \
+  '(ProvideEimPackageResultResponse: DER|provideEimPackageResult response: not JSON)' 1
 provide_fault "a text/html answer" '{"kind": "content-type", "value": "text/html", "function": "'$F'"}' \
   'HTTP 200 with Content-Type text/html, expected application/' 2
 
