@@ -8,7 +8,6 @@
 # makes no system call; SIGTERM stops it cleanly.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/e2e-lib.sh"
 
-P1=89000123456789012358   # enabled, operational
 P3=89000123456789000023   # disabled, test profile
 start_all
 write_config "[Eim]" "Binding=$binding" "[Poll]" "Interval=1h" "Jitter=30m"
