@@ -617,7 +617,8 @@ load_schedule (DaemonEngine *engine)
     }
   if (!daemon_schedule_state_from_bytes (&engine->schedule, bytes, &error))
     {
-      g_warning ("The saved poll schedule is damaged (%s): polling now", error->message);
+      g_warning ("The saved poll schedule %s/%s is damaged (%s): polling now", daemon_store_get_directory (engine->store),
+                 DAEMON_SCHEDULE_STATE_FILE, error->message);
       daemon_schedule_state_clear (&engine->schedule);
       daemon_schedule_state_init (&engine->schedule);
     }

@@ -31,7 +31,7 @@ printf 'x\n' >"$statedir/outbox/stray.txt"
 start_daemon
 # The schedule: named, and the daemon polls at once although PollOnStart=false and the damaged file said nothing
 # usable about when.
-grep -E -q "The saved poll schedule is damaged \(schedule state: \[Schedule\] NextPollAt: .*\): polling now" "$daemon_log" ||
+grep -E -q "The saved poll schedule $statedir/schedule is damaged \(schedule state: \[Schedule\] NextPollAt: .*\): polling now" "$daemon_log" ||
   { tail -n 30 "$daemon_log" >&2; fail "no message naming the damaged schedule and its key"; }
 grep -q "$statedir/eim-flags is damaged (" "$daemon_log" || fail "no message naming the damaged eim-flags"
 grep -q "history: $statedir/history line $history_lines: .*; skipped" "$daemon_log" ||

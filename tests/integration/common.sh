@@ -22,6 +22,8 @@ cleanup_started() {
   rm -rf "$work"
 }
 trap cleanup_started EXIT
+# A test stopped by a signal still stops what it started (the EXIT trap runs on exit 1).
+trap 'exit 1' INT TERM HUP PIPE
 
 skip() {
   echo "SKIP: $*"
