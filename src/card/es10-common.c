@@ -566,3 +566,34 @@ es10_call (IsdrSession *session, GBytes *request, Es10DecodeFunc decode, GError 
   data = g_bytes_get_data (response, &length);
   return decode (data, length, error);
 }
+
+gboolean
+es10_read_ok_or_error (DerReader *reader, const gchar *structure, const gchar *ok_name, const gchar *error_name,
+                       gboolean *ret_has_error, gint64 *ret_error_code, GError **error)
+{
+  DerTlv choice;
+
+  *ret_has_error = FALSE;
+  if (der_reader_at_end (reader))
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: empty, expected %s (A0) or %s (81)", structure,
+                   ok_name, error_name);
+      return FALSE;
+    }
+  if (!es10_next (reader, structure, &choice, error))
+    return FALSE;
+  if (choice.tag == 0x81)
+    {
+      if (!es10_read_int (&choice, structure, error_name, ret_error_code, error))
+        return FALSE;
+      *ret_has_error = TRUE;
+      return TRUE;
+    }
+  if (choice.tag != 0xA0)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: tag %02X, expected %s (A0) or %s (81)",
+                   structure, choice.tag, ok_name, error_name);
+      return FALSE;
+    }
+  return es10_enter (&choice, structure, ok_name, reader, error);
+}

@@ -442,7 +442,7 @@ es10_add_initial_eim_decode (const guint8 *data, gsize length, GError **error)
 {
   static const gchar structure[] = "AddInitialEimResponse";
   g_autoptr(Es10AddInitialEimResult) result = g_new0 (Es10AddInitialEimResult, 1);
-  DerTlv outer, choice;
+  DerTlv outer;
   DerReader reader;
 
   result->entries = g_array_new (FALSE, TRUE, sizeof (Es10AddInitialEimEntry));
@@ -450,29 +450,10 @@ es10_add_initial_eim_decode (const guint8 *data, gsize length, GError **error)
     return NULL;
   if (!es10_enter (&outer, structure, "AddInitialEimResponse", &reader, error))
     return NULL;
-  if (der_reader_at_end (&reader))
-    {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "%s: empty, expected addInitialEimOk (A0) or addInitialEimError (81)", structure);
-      return NULL;
-    }
-  if (!es10_next (&reader, structure, &choice, error))
+  if (!es10_read_ok_or_error (&reader, structure, "addInitialEimOk", "addInitialEimError", &result->has_error, &result->error_code, error))
     return NULL;
-  if (choice.tag == 0x81)
-    {
-      if (!es10_read_int (&choice, structure, "addInitialEimError", &result->error_code, error))
-        return NULL;
-      result->has_error = TRUE;
-      return g_steal_pointer (&result);
-    }
-  if (choice.tag != 0xA0)
-    {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "%s: tag %02X, expected addInitialEimOk (A0) or addInitialEimError (81)", structure, choice.tag);
-      return NULL;
-    }
-  if (!es10_enter (&choice, structure, "addInitialEimOk", &reader, error))
-    return NULL;
+  if (result->has_error)
+    return g_steal_pointer (&result);
   while (!der_reader_at_end (&reader))
     {
       DerTlv item;

@@ -626,36 +626,16 @@ es10_get_certs_decode (const guint8 *data, gsize length, GError **error)
   static const gchar structure[] = "GetCertsResponse";
   g_autoptr(Es10Certs) certs = g_new0 (Es10Certs, 1);
   DerTlv outer;
-  DerTlv choice;
   DerReader reader;
 
   if (!es10_parse_outer (data, length, 0xBF56, structure, &outer, error))
     return NULL;
   if (!es10_enter (&outer, structure, "GetCertsResponse", &reader, error))
     return NULL;
-  if (der_reader_at_end (&reader))
-    {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: empty, expected certs (A0) or getCertsError (81)",
-                   structure);
-      return NULL;
-    }
-  if (!es10_next (&reader, structure, &choice, error))
+  if (!es10_read_ok_or_error (&reader, structure, "certs", "getCertsError", &certs->has_error, &certs->error_code, error))
     return NULL;
-  if (choice.tag == 0x81)
-    {
-      if (!es10_read_int (&choice, structure, "getCertsError", &certs->error_code, error))
-        return NULL;
-      certs->has_error = TRUE;
-      return g_steal_pointer (&certs);
-    }
-  if (choice.tag != 0xA0)
-    {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "%s: tag %02X, expected certs (A0) or getCertsError (81)", structure, choice.tag);
-      return NULL;
-    }
-  if (!es10_enter (&choice, structure, "certs", &reader, error))
-    return NULL;
+  if (certs->has_error)
+    return g_steal_pointer (&certs);
   while (!der_reader_at_end (&reader))
     {
       DerTlv item;

@@ -634,7 +634,7 @@ es10_list_notification_decode (const guint8 *data, gsize length, GError **error)
 {
   static const gchar structure[] = "ListNotificationResponse";
   g_autoptr(Es10NotificationMetadataList) list = g_new0 (Es10NotificationMetadataList, 1);
-  DerTlv outer, choice;
+  DerTlv outer;
   DerReader reader;
 
   list->notifications = g_ptr_array_new_with_free_func ((GDestroyNotify) es10_notification_metadata_free);
@@ -642,31 +642,10 @@ es10_list_notification_decode (const guint8 *data, gsize length, GError **error)
     return NULL;
   if (!es10_enter (&outer, structure, "ListNotificationResponse", &reader, error))
     return NULL;
-  if (der_reader_at_end (&reader))
-    {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "%s: empty, expected notificationMetadataList (A0) or listNotificationsResultError (81)",
-                   structure);
-      return NULL;
-    }
-  if (!es10_next (&reader, structure, &choice, error))
+  if (!es10_read_ok_or_error (&reader, structure, "notificationMetadataList", "listNotificationsResultError", &list->has_error, &list->error_code, error))
     return NULL;
-  if (choice.tag == 0x81)
-    {
-      if (!es10_read_int (&choice, structure, "listNotificationsResultError", &list->error_code, error))
-        return NULL;
-      list->has_error = TRUE;
-      return g_steal_pointer (&list);
-    }
-  if (choice.tag != 0xA0)
-    {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "%s: tag %02X, expected notificationMetadataList (A0) or listNotificationsResultError (81)",
-                   structure, choice.tag);
-      return NULL;
-    }
-  if (!es10_enter (&choice, structure, "notificationMetadataList", &reader, error))
-    return NULL;
+  if (list->has_error)
+    return g_steal_pointer (&list);
   while (!der_reader_at_end (&reader))
     {
       DerTlv item;

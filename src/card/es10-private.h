@@ -57,6 +57,12 @@ GBytes *es10_tlv_dup_raw (const DerTlv *tlv);
 /* Sends the request and returns the response; an answer without data is an error naming the function. */
 GBytes *es10_transact (IsdrSession *session, GBytes *request, GError **error);
 
+/* The "ok (A0) or error code (81)" CHOICE many ES10 responses consist of, read from the next child of
+ * `reader`: an error sets *ret_has_error and *ret_error_code; ok leaves `reader` over the A0 contents.
+ * Anything else is refused naming both alternatives. */
+gboolean es10_read_ok_or_error (DerReader *reader, const gchar *structure, const gchar *ok_name, const gchar *error_name,
+                                gboolean *ret_has_error, gint64 *ret_error_code, GError **error);
+
 /* A decoder of a response TLV into its struct (es10_get_euicc_info2_decode and its kind). */
 typedef gpointer (*Es10DecodeFunc) (const guint8 *data, gsize length, GError **error);
 /* Sends `request` (taking it; NULL means its encoder failed and `error` is set) and decodes the answer. */

@@ -315,7 +315,6 @@ es10_get_profiles_info_decode (const guint8 *data, gsize length, GError **error)
   static const gchar structure[] = "ProfileInfoListResponse";
   g_autoptr(Es10ProfileList) list = g_new0 (Es10ProfileList, 1);
   DerTlv outer;
-  DerTlv choice;
   DerReader reader;
 
   list->profiles = g_ptr_array_new_with_free_func ((GDestroyNotify) es10_profile_info_free);
@@ -323,29 +322,10 @@ es10_get_profiles_info_decode (const guint8 *data, gsize length, GError **error)
     return NULL;
   if (!es10_enter (&outer, structure, "ProfileInfoListResponse", &reader, error))
     return NULL;
-  if (der_reader_at_end (&reader))
-    {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "%s: empty, expected profileInfoListOk (A0) or profileInfoListError (81)", structure);
-      return NULL;
-    }
-  if (!es10_next (&reader, structure, &choice, error))
+  if (!es10_read_ok_or_error (&reader, structure, "profileInfoListOk", "profileInfoListError", &list->has_error, &list->error_code, error))
     return NULL;
-  if (choice.tag == 0x81)
-    {
-      if (!es10_read_int (&choice, structure, "profileInfoListError", &list->error_code, error))
-        return NULL;
-      list->has_error = TRUE;
-      return g_steal_pointer (&list);
-    }
-  if (choice.tag != 0xA0)
-    {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "%s: tag %02X, expected profileInfoListOk (A0) or profileInfoListError (81)", structure, choice.tag);
-      return NULL;
-    }
-  if (!es10_enter (&choice, structure, "profileInfoListOk", &reader, error))
-    return NULL;
+  if (list->has_error)
+    return g_steal_pointer (&list);
   while (!der_reader_at_end (&reader))
     {
       DerTlv item;
