@@ -597,3 +597,23 @@ es10_read_ok_or_error (DerReader *reader, const gchar *structure, const gchar *o
     }
   return es10_enter (&choice, structure, ok_name, reader, error);
 }
+
+Es10SkippedEntry *
+es10_skipped_entry_new (GBytes *raw, const gchar *reason)
+{
+  Es10SkippedEntry *entry = g_new0 (Es10SkippedEntry, 1);
+
+  entry->raw = raw != NULL ? g_bytes_ref (raw) : NULL;
+  entry->reason = g_strdup (reason);
+  return entry;
+}
+
+void
+es10_skipped_entry_free (Es10SkippedEntry *entry)
+{
+  if (entry == NULL)
+    return;
+  g_clear_pointer (&entry->raw, g_bytes_unref);
+  g_free (entry->reason);
+  g_free (entry);
+}

@@ -38,6 +38,7 @@ es10_eim_configuration_list_free (Es10EimConfigurationList *list)
   if (list == NULL)
     return;
   g_clear_pointer (&list->eims, g_ptr_array_unref);
+  g_clear_pointer (&list->skipped, g_ptr_array_unref);
   g_free (list);
 }
 
@@ -356,6 +357,8 @@ es10_get_eim_configuration_data_decode (const guint8 *data, gsize length, GError
   gboolean have_list = FALSE;
   DerTlv outer;
   DerReader reader;
+
+  list->skipped = g_ptr_array_new_with_free_func ((GDestroyNotify) es10_skipped_entry_free);
 
   list->eims = g_ptr_array_new_with_free_func ((GDestroyNotify) es10_eim_configuration_free);
   if (!es10_parse_outer (data, length, 0xBF55, structure, &outer, error))

@@ -31,6 +31,7 @@ es10_pending_notification_list_free (Es10PendingNotificationList *list)
   if (list == NULL)
     return;
   g_clear_pointer (&list->notifications, g_ptr_array_unref);
+  g_clear_pointer (&list->skipped, g_ptr_array_unref);
   g_free (list);
 }
 
@@ -561,6 +562,7 @@ es10_retrieve_notifications_list_decode (const guint8 *data, gsize length, GErro
   DerReader reader;
 
   list->notifications = g_ptr_array_new_with_free_func ((GDestroyNotify) es10_pending_notification_free);
+  list->skipped = g_ptr_array_new_with_free_func ((GDestroyNotify) es10_skipped_entry_free);
   if (!es10_parse_outer (data, length, 0xBF2B, structure, &outer, error))
     return NULL;
   if (!es10_enter (&outer, structure, "RetrieveNotificationsListResponse", &reader, error))

@@ -42,6 +42,7 @@ es10_profile_list_free (Es10ProfileList *list)
   if (list == NULL)
     return;
   g_clear_pointer (&list->profiles, g_ptr_array_unref);
+  g_clear_pointer (&list->skipped, g_ptr_array_unref);
   g_free (list);
 }
 
@@ -318,6 +319,7 @@ es10_get_profiles_info_decode (const guint8 *data, gsize length, GError **error)
   DerReader reader;
 
   list->profiles = g_ptr_array_new_with_free_func ((GDestroyNotify) es10_profile_info_free);
+  list->skipped = g_ptr_array_new_with_free_func ((GDestroyNotify) es10_skipped_entry_free);
   if (!es10_parse_outer (data, length, 0xBF2D, structure, &outer, error))
     return NULL;
   if (!es10_enter (&outer, structure, "ProfileInfoListResponse", &reader, error))

@@ -220,6 +220,7 @@ typedef struct {
   gboolean has_error;
   gint64 error_code;                  /* incorrectInputValues(1), profileChangeOngoing(11), undefinedError(127) */
   GPtrArray *profiles;                /* of Es10ProfileInfo, empty on error */
+  GPtrArray *skipped;                 /* of Es10SkippedEntry: ProfileInfo entries that could not be decoded */
 } Es10ProfileList;
 
 void es10_profile_info_free (Es10ProfileInfo *profile);
@@ -244,6 +245,18 @@ typedef struct {
   const guint8 *tag_list;             /* tagList (5C) contents, e.g. 5A 9F70 90; NULL: every field */
   gsize tag_list_length;
 } Es10ProfileSearch;
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* Entries of a list answer that could not be decoded. The list keeps every entry it could read; each one it
+ * could not is kept here, as the card gave it, with the reason, so the caller can report it and go on. */
+typedef struct {
+  GBytes *raw;                        /* the entry's whole TLV as the card sent it */
+  gchar *reason;                      /* why it was left out, without personal data */
+} Es10SkippedEntry;
+
+Es10SkippedEntry *es10_skipped_entry_new (GBytes *raw, const gchar *reason);
+void es10_skipped_entry_free (Es10SkippedEntry *entry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Es10SkippedEntry, es10_skipped_entry_free)
 
 /* ------------------------------------------------------------------------------------------------------ */
 /* Notifications */
@@ -290,6 +303,7 @@ typedef struct {
   gboolean has_error;
   gint64 error_code;                  /* notificationsListResultError: undefinedError(127) */
   GPtrArray *notifications;           /* of Es10PendingNotification */
+  GPtrArray *skipped;                 /* of Es10SkippedEntry: entries that could not be decoded */
 } Es10PendingNotificationList;
 
 void es10_pending_notification_free (Es10PendingNotification *notification);
@@ -369,6 +383,7 @@ typedef struct {
 /* GetEimConfigurationDataResponse (BF55) */
 typedef struct {
   GPtrArray *eims;                    /* of Es10EimConfiguration */
+  GPtrArray *skipped;                 /* of Es10SkippedEntry: EimConfigurationData that could not be decoded */
 } Es10EimConfigurationList;
 
 Es10EimConfiguration *es10_eim_configuration_new (void);
