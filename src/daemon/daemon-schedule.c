@@ -55,6 +55,15 @@ daemon_schedule_after_success (const DaemonSchedulePolicy *policy, gint64 now_us
 }
 
 gint64
+daemon_schedule_after_recovery (const DaemonSchedulePolicy *policy, gint64 now_us, GRand *rand)
+{
+  gint64 interval = MAX (policy->interval_us, 0);
+  gint64 delay = interval / 2 + uniform_delay (rand, interval) + uniform_delay (rand, policy->jitter_us);
+
+  return now_us + MAX (delay, DAEMON_SCHEDULE_MIN_DELAY_US);
+}
+
+gint64
 daemon_schedule_backoff_delay (const DaemonSchedulePolicy *policy, guint attempt, gint64 retry_after_us,
                                GRand *rand)
 {
@@ -98,12 +107,15 @@ void
 daemon_schedule_record_success (DaemonScheduleState *state, const DaemonSchedulePolicy *policy, gint64 now_us,
                                 GRand *rand)
 {
+  if (state->failures > 0)
+    state->next_poll_at = daemon_schedule_after_recovery (policy, now_us, rand);
+  else
+    state->next_poll_at = daemon_schedule_after_success (policy, now_us, rand);
   state->failures = 0;
   state->last_poll_at = now_us;
   state->last_success_at = now_us;
   g_clear_pointer (&state->last_error, g_free);
   state->poll_requested = FALSE;
-  state->next_poll_at = daemon_schedule_after_success (policy, now_us, rand);
 }
 
 void
@@ -145,7 +157,7 @@ daemon_schedule_is_due (const DaemonScheduleState *state, gint64 now_us)
 gboolean
 daemon_schedule_state_sanitize (DaemonScheduleState *state, const DaemonSchedulePolicy *policy, gint64 now_us)
 {
-  gint64 latest = now_us + MAX (policy->backoff_max_us, 0) + MAX (policy->interval_us, 0) +
+  gint64 latest = now_us + MAX (policy->backoff_max_us, 0) + MAX (policy->interval_us, 0) * 3 / 2 +
                   MAX (policy->jitter_us, 0);
 
   if (state->next_poll_at < now_us || state->next_poll_at > latest)

@@ -3,6 +3,10 @@
  * current time and an injected random source (a GRand, seeded in tests), so they are tested without
  * clocks or I/O:
  *   after a success: now + Interval + uniform(0, Jitter)
+ *   after the first success that ends a run of failures: now + Interval/2 + uniform(0, Interval) +
+ *     uniform(0, Jitter). The same mean wait, but the device takes a new phase: devices that an eIM outage
+ *     sent into backoff together come back in a pattern shaped by their backoff windows, and without this the
+ *     pattern would repeat every Interval for days (bench/bench-fleet.c measures it).
  *   after a failure: now + uniform(0, min(BackoffMax, BackoffInitial * 2^attempt)) ("full jitter": many
  *     devices failing together do not come back together), attempt counting consecutive failures from 0,
  *     never sooner than 1 s; a Retry-After from the eIM is honoured as the minimum delay, itself capped at
@@ -33,6 +37,7 @@ void daemon_schedule_policy_from_config (DaemonSchedulePolicy *ret_policy, const
 /* The pure decisions. `attempt` is the number of consecutive failures before this one (0 for the first);
  * `retry_after_us` is the eIM's Retry-After, or a negative value when it sent none. */
 gint64 daemon_schedule_after_success (const DaemonSchedulePolicy *policy, gint64 now_us, GRand *rand);
+gint64 daemon_schedule_after_recovery (const DaemonSchedulePolicy *policy, gint64 now_us, GRand *rand);
 gint64 daemon_schedule_backoff_delay (const DaemonSchedulePolicy *policy, guint attempt, gint64 retry_after_us,
                                       GRand *rand);
 gint64 daemon_schedule_after_failure (const DaemonSchedulePolicy *policy, guint attempt, gint64 retry_after_us,
@@ -67,7 +72,7 @@ gint64 daemon_schedule_next_poll (const DaemonScheduleState *state, gint64 now_u
 gboolean daemon_schedule_is_due (const DaemonScheduleState *state, gint64 now_us);
 
 /* After loading a persisted state at start. A next poll in the past means "poll now"; one later than
- * now + BackoffMax + Interval + Jitter cannot come from this policy with a correct clock (the wall clock went
+ * now + BackoffMax + 1.5 Interval + Jitter cannot come from this policy with a correct clock (the wall clock went
  * back, or the policy was shortened), so it also means "poll now" rather than waiting an unknown time.
  * Returns TRUE when it changed next_poll_at. */
 gboolean daemon_schedule_state_sanitize (DaemonScheduleState *state, const DaemonSchedulePolicy *policy,

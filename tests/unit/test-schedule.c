@@ -213,8 +213,9 @@ START_TEST (test_record_sequence)
   ck_assert_uint_eq (state.failures, 0);
   ck_assert_ptr_null (state.last_error);
   ck_assert_int_eq (state.last_success_at, now);
-  ck_assert_int_ge (state.next_poll_at, now + S (3600));
-  ck_assert_int_le (state.next_poll_at, now + S (3900));
+  /* The success that ends the failures takes a new phase within Interval/2 .. 1.5 Interval + Jitter. */
+  ck_assert_int_ge (state.next_poll_at, now + S (1800));
+  ck_assert_int_le (state.next_poll_at, now + S (5700));
 
   /* After the reset, the next failure starts again from BackoffInitial. */
   now = state.next_poll_at;
@@ -226,6 +227,49 @@ START_TEST (test_record_sequence)
     }
   ck_assert_str_eq (state.last_error, "unknown error");
   daemon_schedule_state_clear (&state);
+}
+END_TEST
+
+/* Devices that recover together must not poll together afterwards: the waits after a recovery spread over a
+ * whole Interval (a plain success spreads only over Jitter), with the same mean as a plain success. */
+START_TEST (test_recovery_takes_a_new_phase)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (11);
+  guint buckets[10] = { 0 };
+  gint64 sum = 0;
+  const guint n = 20000;
+
+  for (guint i = 0; i < n; i++)
+    {
+      DaemonScheduleState state;
+      gint64 delay;
+
+      daemon_schedule_state_init (&state);
+      daemon_schedule_record_failure (&state, &default_policy, "down", -1, NOW, rand);
+      daemon_schedule_record_success (&state, &default_policy, NOW + S (100), rand);
+      delay = state.next_poll_at - (NOW + S (100));
+      ck_assert_int_ge (delay, S (1800));
+      ck_assert_int_le (delay, S (5700));
+      sum += delay / G_USEC_PER_SEC;
+      buckets[MIN ((delay - S (1800)) / S (390), 9)]++;
+      daemon_schedule_state_clear (&state);
+
+      /* The next success is a plain one again. */
+      daemon_schedule_state_init (&state);
+      daemon_schedule_record_success (&state, &default_policy, NOW, rand);
+      ck_assert_int_ge (state.next_poll_at, NOW + S (3600));
+      ck_assert_int_le (state.next_poll_at, NOW + S (3900));
+      daemon_schedule_state_clear (&state);
+    }
+  /* Mean Interval + Jitter/2 = 3750 s, like a plain success. */
+  ck_assert_int_ge (sum / n, 3700);
+  ck_assert_int_le (sum / n, 3800);
+  /* Spread over the whole window: no tenth of it empty or crowded (the middle tenths hold the most). */
+  for (guint b = 0; b < 10; b++)
+    {
+      ck_assert_uint_ge (buckets[b], n / 40);
+      ck_assert_uint_le (buckets[b], n / 6);
+    }
 }
 END_TEST
 
@@ -348,7 +392,7 @@ END_TEST
 START_TEST (test_sanitize)
 {
   DaemonScheduleState state;
-  gint64 latest = NOW + S (21600) + S (3600) + S (300);
+  gint64 latest = NOW + S (21600) + S (5400) + S (300);
 
   daemon_schedule_state_init (&state);
 
@@ -544,6 +588,7 @@ schedule_suite (void)
   tcase_add_test (tc, test_backoff_floor);
   tcase_add_test (tc, test_retry_after);
   tcase_add_test (tc, test_record_sequence);
+  tcase_add_test (tc, test_recovery_takes_a_new_phase);
   tcase_add_test (tc, test_request_poll);
   suite_add_tcase (s, tc);
 
