@@ -5,7 +5,7 @@
 
 #include "cli/cli-commands.h"
 #include "cli/cli-dbus.h"
-#include "daemon/daemon-dbus-error.h"
+#include "euiccd-dbus-error.h"
 #include "euiccd-error.h"
 
 /* Polls wait for whole eIM exchanges; the daemon bounds each by its own timeouts. */
@@ -41,7 +41,7 @@ connect_bus (GError **error)
   g_autoptr(GError) local_error = NULL;
   GDBusConnection *connection;
 
-  daemon_dbus_error_register ();
+  euiccd_dbus_error_register ();
   connection = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &local_error);
   if (connection == NULL)
     g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN, "cannot reach the system bus (%s)",

@@ -7,7 +7,7 @@
 
 #include "daemon/daemon-dbus-auth.h"
 #include "daemon/daemon-dbus-card.h"
-#include "daemon/daemon-dbus-error.h"
+#include "euiccd-dbus-error.h"
 #include "daemon/daemon-dbus.h"
 #include "dbus/euiccd-dbus-generated.h"
 #include "der/der.h"
@@ -477,7 +477,7 @@ daemon_dbus_new (DaemonEngine *engine, const DaemonConfig *config, DaemonBus bus
   g_autoptr(GError) local_error = NULL;
   GBusType bus_type = bus == DAEMON_BUS_SESSION ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM;
 
-  daemon_dbus_error_register ();
+  euiccd_dbus_error_register ();
   dbus->engine = engine;
   dbus->config = config;
   if (callbacks != NULL)

@@ -12,28 +12,28 @@
 
 #include "daemon/daemon-dbus-auth.h"
 #include "daemon/daemon-dbus-card.h"
-#include "daemon/daemon-dbus-error.h"
+#include "euiccd-dbus-error.h"
 #include "daemon/daemon-dbus.h"
 #include "euiccd-error.h"
 
 START_TEST (test_error_names)
 {
-  daemon_dbus_error_register ();
+  euiccd_dbus_error_register ();
   for (gint code = EUICCD_ERROR_FAILED; code <= EUICCD_ERROR_CONFIG; code++)
     {
       g_autoptr(GError) error = g_error_new (EUICCD_ERROR, code, "message %d", code);
       g_autofree gchar *name = g_dbus_error_encode_gerror (error);
       g_autoptr(GError) back = NULL;
 
-      ck_assert_str_eq (name, daemon_dbus_error_name (code));
-      ck_assert (g_str_has_prefix (name, DAEMON_DBUS_ERROR_PREFIX));
+      ck_assert_str_eq (name, euiccd_dbus_error_name (code));
+      ck_assert (g_str_has_prefix (name, EUICCD_DBUS_ERROR_PREFIX));
       back = g_dbus_error_new_for_dbus_error (name, "from the bus");
       ck_assert (g_error_matches (back, EUICCD_ERROR, code));
     }
-  ck_assert_str_eq (daemon_dbus_error_name (EUICCD_ERROR_ACCESS_DENIED), "org.euiccd.Euiccd1.Error.AccessDenied");
-  ck_assert_str_eq (daemon_dbus_error_name (EUICCD_ERROR_CARD), "org.euiccd.Euiccd1.Error.Card");
-  ck_assert_ptr_null (daemon_dbus_error_name (EUICCD_ERROR_CONFIG + 1));
-  ck_assert_ptr_null (daemon_dbus_error_name (-1));
+  ck_assert_str_eq (euiccd_dbus_error_name (EUICCD_ERROR_ACCESS_DENIED), "org.euiccd.Euiccd1.Error.AccessDenied");
+  ck_assert_str_eq (euiccd_dbus_error_name (EUICCD_ERROR_CARD), "org.euiccd.Euiccd1.Error.Card");
+  ck_assert_ptr_null (euiccd_dbus_error_name (EUICCD_ERROR_CONFIG + 1));
+  ck_assert_ptr_null (euiccd_dbus_error_name (-1));
 }
 END_TEST
 

@@ -7,13 +7,13 @@
 
 G_BEGIN_DECLS
 
-#define DAEMON_DBUS_ERROR_PREFIX "org.euiccd.Euiccd1.Error."
+#define EUICCD_DBUS_ERROR_PREFIX "org.euiccd.Euiccd1.Error."
 
 /* Registers the names with GDBus (once per process; later calls do nothing). */
-void daemon_dbus_error_register (void);
+void euiccd_dbus_error_register (void);
 
 /* The D-Bus error name of an EUICCD_ERROR code, e.g. "org.euiccd.Euiccd1.Error.Card"; NULL for a code that
  * is not one. */
-const gchar *daemon_dbus_error_name (gint code);
+const gchar *euiccd_dbus_error_name (gint code);
 
 G_END_DECLS
