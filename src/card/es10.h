@@ -8,3 +8,4 @@
 #include "card/es10-notifications.h"
 #include "card/es10-eim.h"
 #include "card/es10-package.h"
+#include "card/es10-download.h"

@@ -210,6 +210,49 @@ dump_eims (void)
   emit ("AddInitialEimRequest", request, error);
 }
 
+/* The download requests, assembled from server TLVs shaped as an SM-DP+ sends them. */
+static void
+dump_download (void)
+{
+  static const gchar txid[] = "0102030405060708090A0B0C0D0E0F10";
+  g_autofree gchar *signed1_hex = g_strconcat ("303F", "8010", txid, "8110", "A1A2A3A4A5A6A7A8A9AAABACADAEAFB0",
+                                               "8307", "736D64702E6578", "8410",
+                                               "C1C2C3C4C5C6C7C8C9CACBCCCDCECFD0", NULL);
+  g_autofree gchar *signature_hex = g_strnfill (128, 'A');
+  g_autofree gchar *sig_tlv_hex = g_strconcat ("5F3740", signature_hex, NULL);
+  g_autofree gchar *pkid_tlv_hex = g_strconcat ("0414", ci_pkid_hex, NULL);
+  g_autofree gchar *signed2_hex = g_strconcat ("3015", "8010", txid, "010100", NULL);
+  g_autofree gchar *signed2_cc_hex = g_strconcat ("3015", "8010", txid, "0101FF", NULL);
+  g_autoptr(GBytes) signed1 = hex_bytes (signed1_hex);
+  g_autoptr(GBytes) signature = hex_bytes (sig_tlv_hex);
+  g_autoptr(GBytes) pkid = hex_bytes (pkid_tlv_hex);
+  g_autoptr(GBytes) certificate = hex_bytes (eum_certificate_hex);
+  g_autoptr(GBytes) signed2 = hex_bytes (signed2_hex);
+  g_autoptr(GBytes) signed2_cc = hex_bytes (signed2_cc_hex);
+  g_autoptr(GBytes) hash_cc = hex_bytes ("00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF");
+  g_autoptr(GBytes) transaction_id = hex_bytes (txid);
+  /* DeviceInfo contents: tac, deviceCapabilities { eutranEpcSupportedRelease 15.0.0 }, imei */
+  g_autoptr(GBytes) device_info = hex_bytes ("800435290611" "A1058503" "0F0000" "82083529061100000012");
+  g_autoptr(GBytes) device_info_no_imei = hex_bytes ("800435290611" "A100");
+  const gchar *matching_ids[] = { "04386-AGYFT-A74Y8-3F815", "", NULL };
+  GError *error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (matching_ids); i++)
+    {
+      g_autoptr(GBytes) ctx = es10_ctx_params1_encode (matching_ids[i], i == 2 ? device_info_no_imei : device_info);
+      emit ("AuthenticateServerRequest",
+            es10_authenticate_server_encode (signed1, signature, pkid, certificate, ctx, &error), error);
+    }
+  emit ("PrepareDownloadRequest", es10_prepare_download_encode (signed2, signature, NULL, certificate, &error), error);
+  emit ("PrepareDownloadRequest",
+        es10_prepare_download_encode (signed2_cc, signature, hash_cc, certificate, &error), error);
+  emit ("CancelSessionRequest", es10_cancel_session_encode (transaction_id, ES10_CANCEL_POSTPONED, &error), error);
+  emit ("CancelSessionRequest",
+        es10_cancel_session_encode (transaction_id, ES10_CANCEL_LOAD_BPP_EXECUTION_ERROR, &error), error);
+  emit ("CancelSessionRequest",
+        es10_cancel_session_encode (transaction_id, ES10_CANCEL_UNDEFINED_REASON, &error), error);
+}
+
 int
 main (void)
 {
@@ -226,5 +269,6 @@ main (void)
   dump_profiles ();
   dump_notifications ();
   dump_eims ();
+  dump_download ();
   return failures == 0 ? 0 : 1;
 }
