@@ -6,7 +6,7 @@
  * seeds how the rest is split into reads. The rest is what the modem sent.
  *
  * Besides the sanitizers' findings it checks that reads may be split anywhere: the same bytes fed in one
- * piece, in pseudo-random pieces and byte by byte give the same status, information line, error and count of
+ * piece, in pseudo-random pieces and (for short inputs) byte by byte give the same status, information line, error and count of
  * skipped lines. Whatever information line comes out also goes through both value parsers, and so does the
  * raw input as one string. */
 #include "config.h"
@@ -119,9 +119,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   run_parser (flags, 0, data, size, &whole);
   run_parser (flags, seed, data, size, &pieces);
-  run_parser (flags, G_MAXUINT, data, size, &bytes);
   check_same (&whole, &pieces);
-  check_same (&whole, &bytes);
+  /* Byte by byte costs a rescan of the partial line per byte: kept to short inputs for speed. */
+  if (size <= 512)
+    {
+      run_parser (flags, G_MAXUINT, data, size, &bytes);
+      check_same (&whole, &bytes);
+    }
   if (whole.status == CARD_AT_PARSE_DONE)
     parse_values (whole.info);
   outcome_clear (&whole);

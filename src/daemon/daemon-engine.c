@@ -10,6 +10,7 @@
 #include "card/es10.h"
 #include "daemon/daemon-card.h"
 #include "daemon/daemon-engine.h"
+#include "daemon/daemon-eim-flags.h"
 #include "daemon/daemon-schedule.h"
 #include "der/der.h"
 #include "euiccd-error.h"
@@ -17,7 +18,7 @@
 #include "net/esipa-client.h"
 #include "net/https-client.h"
 
-#define EIM_FLAGS_FILE "eim-flags"
+#define EIM_FLAGS_FILE DAEMON_EIM_FLAGS_FILE
 
 /* What the daemon must remember per eIM between polls. */
 typedef struct {
@@ -198,8 +199,9 @@ load_eim_flags (DaemonEngine *engine)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = daemon_store_read_file (engine->store, EIM_FLAGS_FILE, &error);
-  g_autoptr(GKeyFile) file = g_key_file_new ();
-  g_auto(GStrv) groups = NULL;
+  g_autoptr(GHashTable) saved = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
 
   if (bytes == NULL)
     {
@@ -207,44 +209,44 @@ load_eim_flags (DaemonEngine *engine)
         g_warning ("Reading %s: %s", EIM_FLAGS_FILE, error->message);
       return;
     }
-  if (!g_key_file_load_from_data (file, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), G_KEY_FILE_NONE,
-                                  &error))
+  saved = daemon_eim_flags_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error);
+  if (saved == NULL)
     {
       g_warning ("%s/%s is damaged (%s): state change flags start afresh", daemon_store_get_directory (engine->store),
                  EIM_FLAGS_FILE, error->message);
       return;
     }
-  groups = g_key_file_get_groups (file, NULL);
-  for (guint i = 0; groups[i] != NULL; i++)
+  g_hash_table_iter_init (&iter, saved);
+  while (g_hash_table_iter_next (&iter, &key, &value))
     {
-      EimFlags *flags = flags_for (engine, groups[i]);
-      flags->notify = g_key_file_get_boolean (file, groups[i], "NotifyStateChange", NULL);
-      flags->cause = g_key_file_get_int64 (file, groups[i], "StateChangeCause", NULL);
+      const DaemonEimFlags *entry = value;
+      EimFlags *flags = flags_for (engine, key);
+
+      flags->notify = entry->notify;
+      flags->cause = entry->cause;
     }
 }
 
 static void
 save_eim_flags (DaemonEngine *engine)
 {
-  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autoptr(GHashTable) saved = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
   GHashTableIter iter;
   gpointer key, value;
-  gsize length;
-  gchar *data;
 
   g_hash_table_iter_init (&iter, engine->eim_flags);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       const EimFlags *flags = value;
-      if (!flags->notify)
-        continue;
-      g_key_file_set_boolean (file, key, "NotifyStateChange", TRUE);
-      g_key_file_set_int64 (file, key, "StateChangeCause", flags->cause);
+      DaemonEimFlags *entry = g_new0 (DaemonEimFlags, 1);
+
+      entry->notify = flags->notify;
+      entry->cause = flags->cause;
+      g_hash_table_insert (saved, key, entry);
     }
-  data = g_key_file_to_data (file, &length, NULL);
-  bytes = g_bytes_new_take (data, length);
+  bytes = daemon_eim_flags_to_bytes (saved);
   if (!daemon_store_write_file (engine->store, EIM_FLAGS_FILE, bytes, &error))
     g_warning ("Saving state change flags: %s", error->message);
 }

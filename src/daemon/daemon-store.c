@@ -555,6 +555,12 @@ parse_outbox_file (GBytes *bytes, const gchar *expected_key, GError **error)
   return g_steal_pointer (&entry);
 }
 
+DaemonOutboxEntry *
+daemon_store_parse_outbox_entry (GBytes *bytes, const gchar *expected_key, GError **error)
+{
+  return parse_outbox_file (bytes, expected_key, error);
+}
+
 static gint
 compare_entries (gconstpointer a, gconstpointer b)
 {
@@ -859,8 +865,6 @@ load_history (DaemonStore *store)
   g_autoptr(GBytes) bytes = read_bounded (path, HISTORY_MAX_FILE_SIZE, &error);
   const gchar *data;
   gsize length = 0;
-  gsize offset = 0;
-  guint line_number = 0;
 
   if (bytes == NULL)
     {
@@ -873,6 +877,17 @@ load_history (DaemonStore *store)
       return;
     }
   data = g_bytes_get_data (bytes, &length);
+  g_clear_pointer (&store->history, g_ptr_array_unref);
+  store->history = daemon_store_parse_history (data, length, path, store->history_size);
+}
+
+GPtrArray *
+daemon_store_parse_history (const gchar *data, gsize length, const gchar *origin, guint history_size)
+{
+  GPtrArray *history = g_ptr_array_new_with_free_func ((GDestroyNotify) daemon_history_entry_free);
+  gsize offset = 0;
+  guint line_number = 0;
+
   while (offset < length)
     {
       const gchar *start = data + offset;
@@ -888,13 +903,15 @@ load_history (DaemonStore *store)
       entry = history_entry_from_json (start, line_length, &line_error);
       if (entry == NULL)
         {
-          g_warning ("history: %s line %u: %s; skipped", path, line_number, line_error->message);
+          g_warning ("history: %s line %u: %s; skipped", origin, line_number, line_error->message);
           continue;
         }
-      g_ptr_array_add (store->history, g_steal_pointer (&entry));
+      g_ptr_array_add (history, g_steal_pointer (&entry));
     }
-  if (store->history->len > store->history_size)
-    g_ptr_array_remove_range (store->history, 0, store->history->len - store->history_size);
+  history_size = MAX (history_size, 1);
+  if (history->len > history_size)
+    g_ptr_array_remove_range (history, 0, history->len - history_size);
+  return history;
 }
 
 gboolean
