@@ -17,6 +17,11 @@
 #include "ipa/ipa-exchange.h"
 #include "net/esipa-client.h"
 #include "net/https-client.h"
+#include "euiccd-destroy.h"
+
+EUICCD_DEFINE_DESTROY_NOTIFY (daemon_history_entry_free, DaemonHistoryEntry)
+EUICCD_DEFINE_DESTROY_NOTIFY (g_source_unref, GSource)
+EUICCD_DEFINE_DESTROY_NOTIFY (ipa_outbox_item_free, IpaOutboxItem)
 
 #define EIM_FLAGS_FILE DAEMON_EIM_FLAGS_FILE
 
@@ -276,7 +281,7 @@ outbox_list (gpointer user_data, const gchar *eim_id, GError **error)
 
   if (entries == NULL)
     return NULL;
-  items = g_ptr_array_new_with_free_func ((GDestroyNotify) ipa_outbox_item_free);
+  items = g_ptr_array_new_with_free_func (ipa_outbox_item_free_notify);
   for (guint i = 0; i < entries->len; i++)
     {
       const DaemonOutboxEntry *entry = g_ptr_array_index (entries, i);
@@ -324,7 +329,7 @@ on_outcome (const IpaOutcome *outcome, gpointer user_data)
     g_warning ("Recording the outcome in the history: %s", error->message);
   /* D-Bus signals go out from the main loop. */
   post_to_main (engine, announce_outcome, daemon_history_entry_copy (&entry),
-                (GDestroyNotify) daemon_history_entry_free);
+                daemon_history_entry_free_notify);
 }
 
 static void
@@ -684,6 +689,7 @@ job_free (Job *job)
   g_clear_error (&job->error);
   g_free (job);
 }
+EUICCD_DEFINE_DESTROY_NOTIFY (job_free, Job)
 
 static gboolean
 run_refresh (DaemonEngine *engine, GError **error)
@@ -855,7 +861,7 @@ job_thread (gpointer user_data)
       break;
     }
   job->ran = TRUE;
-  post_to_main (engine, job_finished, job, (GDestroyNotify) job_free);
+  post_to_main (engine, job_finished, job, job_free_notify);
   return NULL;
 }
 
@@ -969,7 +975,7 @@ daemon_engine_new (DaemonConfig *config, DaemonStore *store, GMainContext *conte
   g_mutex_init (&engine->history_lock);
   engine->eim_flags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_queue_init (&engine->pending);
-  engine->posted = g_ptr_array_new_with_free_func ((GDestroyNotify) g_source_unref);
+  engine->posted = g_ptr_array_new_with_free_func (g_source_unref_notify);
   engine->rand = g_rand_new ();
   engine->last_retry_after_s = -1;
   engine->card = daemon_card_new (config);
