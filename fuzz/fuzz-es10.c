@@ -45,6 +45,11 @@ DECODER (run_eim, Es10EimConfiguration, es10_eim_configuration_decode, es10_eim_
 DECODER (run_add_eim, Es10AddInitialEimResult, es10_add_initial_eim_decode, es10_add_initial_eim_result_free)
 DECODER (run_package, Es10PendingNotification, es10_load_euicc_package_decode, es10_pending_notification_free)
 DECODER (run_iccid, gchar, es10_iccid_decode, g_free)
+DECODER (run_authenticate_server, Es10DownloadResponse, es10_authenticate_server_decode, es10_download_response_free)
+DECODER (run_prepare_download, Es10DownloadResponse, es10_prepare_download_decode, es10_download_response_free)
+DECODER (run_cancel_session, Es10CancelSessionResponse, es10_cancel_session_decode, es10_cancel_session_response_free)
+DECODER (run_installation_result, Es10ProfileInstallationResult, es10_profile_installation_result_decode,
+         es10_profile_installation_result_free)
 
 static void
 run_remove_notification (const guint8 *data, gsize length)
@@ -61,7 +66,8 @@ run_remove_notification (const guint8 *data, gsize length)
 static const DecodeAndFree decoders[] = {
   run_eid, run_info1, run_info2, run_addresses, run_challenge, run_certs, run_rat, run_profiles, run_profile,
   run_notifications, run_notification, run_metadata, run_eim_list, run_eim, run_add_eim, run_package, run_iccid,
-  run_remove_notification,
+  run_remove_notification, run_authenticate_server, run_prepare_download, run_cancel_session,
+  run_installation_result,
 };
 
 int

@@ -8,6 +8,9 @@
 #include "card/es10-download.h"
 #include "card/es10-private.h"
 #include "euiccd-error.h"
+#include "euiccd-destroy.h"
+
+EUICCD_DEFINE_DESTROY_NOTIFY (g_bytes_unref, GBytes)
 
 void
 es10_download_response_free (Es10DownloadResponse *response)
@@ -515,7 +518,7 @@ es10_bound_profile_package_segments (GBytes *bpp, GError **error)
     { 0xA2, 0x87, TRUE, TRUE, "secondSequenceOf87 (A2)" },
     { 0xA3, 0x86, FALSE, FALSE, "sequenceOf86 (A3)" },
   };
-  g_autoptr(GPtrArray) segments = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr(GPtrArray) segments = g_ptr_array_new_with_free_func (g_bytes_unref_notify);
   gsize length = 0;
   const guint8 *data = g_bytes_get_data (bpp, &length);
   DerTlv outer, part;
