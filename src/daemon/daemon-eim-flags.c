@@ -8,6 +8,21 @@
 
 #define CAUSE_UNDEFINED 127
 
+/* eIM ids are any 1..128 characters of UTF-8; a key file group name may not hold '[', ']' or control
+ * characters. Those (and '%') are written as %XX. */
+static gchar *
+escape_group (const gchar *eim_id)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const guchar *c = (const guchar *) eim_id; *c != '\0'; c++)
+    if (*c == '%' || *c == '[' || *c == ']' || *c < 0x20 || *c == 0x7F)
+      g_string_append_printf (out, "%%%02X", *c);
+    else
+      g_string_append_c (out, (gchar) *c);
+  return g_string_free (out, FALSE);
+}
+
 GHashTable *
 daemon_eim_flags_parse (const gchar *data, gsize length, GError **error)
 {
@@ -27,9 +42,16 @@ daemon_eim_flags_parse (const gchar *data, gsize length, GError **error)
     {
       g_autoptr(GError) notify_error = NULL;
       g_autoptr(GError) cause_error = NULL;
+      g_autofree gchar *eim_id = g_uri_unescape_string (groups[i], NULL);
       DaemonEimFlags *flags;
       gboolean notify;
       gint64 cause;
+
+      if (eim_id == NULL || eim_id[0] == '\0')
+        {
+          g_warning ("%s: [%s] is not an escaped eIM id; skipped", DAEMON_EIM_FLAGS_FILE, groups[i]);
+          continue;
+        }
 
       notify = g_key_file_get_boolean (file, groups[i], "NotifyStateChange", &notify_error);
       if (notify_error != NULL)
@@ -49,7 +71,7 @@ daemon_eim_flags_parse (const gchar *data, gsize length, GError **error)
       flags = g_new0 (DaemonEimFlags, 1);
       flags->notify = notify;
       flags->cause = cause;
-      g_hash_table_replace (table, g_strdup (groups[i]), flags);
+      g_hash_table_replace (table, g_steal_pointer (&eim_id), flags);
     }
   return g_steal_pointer (&table);
 }
@@ -67,11 +89,13 @@ daemon_eim_flags_to_bytes (GHashTable *flags)
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       const DaemonEimFlags *entry = value;
+      g_autofree gchar *group = NULL;
 
       if (!entry->notify)
         continue;
-      g_key_file_set_boolean (file, key, "NotifyStateChange", TRUE);
-      g_key_file_set_int64 (file, key, "StateChangeCause", entry->cause);
+      group = escape_group (key);
+      g_key_file_set_boolean (file, group, "NotifyStateChange", TRUE);
+      g_key_file_set_int64 (file, group, "StateChangeCause", entry->cause);
     }
   data = g_key_file_to_data (file, &length, NULL);
   return g_bytes_new_take (data, length);

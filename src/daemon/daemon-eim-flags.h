@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The per-eIM flags that survive a restart, kept in the state file "eim-flags": a key file with one group per
  * eIM id,
- *   [<eimId>]
+ *   [<eimId, with '%', '[', ']' and control characters as %XX>]
  *   NotifyStateChange=true
  *   StateChangeCause=<StateChangeCause number>
  * written whole by the engine through the store. Parsing is pure (bytes in, table out) and tolerant: a damaged

@@ -775,6 +775,34 @@ START_TEST (test_eim_flags_parse)
   ck_assert_int_eq (((const DaemonEimFlags *) g_hash_table_lookup (again, "eim1"))->cause, 5);
   ck_assert_int_eq (((const DaemonEimFlags *) g_hash_table_lookup (again, "eim3"))->cause, 127);
 
+  /* Any eIM id survives the trip, even one a key file group name could not hold as it is. */
+  {
+    static const gchar *const ids[] = { "eim[1]", "100%", "a\nb\tc", "eIM-\xc3\xa9", "%41" };
+    g_autoptr(GHashTable) odd = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+    g_autoptr(GHashTable) odd_again = NULL;
+    g_autoptr(GBytes) odd_written = NULL;
+
+    for (gsize i = 0; i < G_N_ELEMENTS (ids); i++)
+      {
+        DaemonEimFlags *f = g_new0 (DaemonEimFlags, 1);
+
+        f->notify = TRUE;
+        f->cause = (gint64) i;
+        g_hash_table_insert (odd, (gpointer) ids[i], f);
+      }
+    odd_written = daemon_eim_flags_to_bytes (odd);
+    odd_again = daemon_eim_flags_parse (g_bytes_get_data (odd_written, NULL), g_bytes_get_size (odd_written), &error);
+    ck_assert_msg (odd_again != NULL, "%s", error != NULL ? error->message : "");
+    ck_assert_uint_eq (g_hash_table_size (odd_again), G_N_ELEMENTS (ids));
+    for (gsize i = 0; i < G_N_ELEMENTS (ids); i++)
+      {
+        const DaemonEimFlags *f = g_hash_table_lookup (odd_again, ids[i]);
+
+        ck_assert_msg (f != NULL, "%s lost", ids[i]);
+        ck_assert_int_eq (f->cause, (gint64) i);
+      }
+  }
+
   broken = daemon_eim_flags_parse ("[eim1\n", 6, &error);
   ck_assert_ptr_null (broken);
   ck_assert (g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA));
