@@ -93,7 +93,7 @@ es10_authenticate_server_encode (GBytes *server_signed1, GBytes *server_signatur
                                  GBytes *server_certificate, GBytes *ctx_params1, GError **error)
 {
   static const gchar structure[] = "AuthenticateServerRequest";
-  g_auto(DerWriter) writer;
+  g_auto(DerWriter) writer = { 0 };
 
   der_writer_init (&writer);
   der_begin (&writer, 0xBF38);
@@ -112,7 +112,7 @@ es10_prepare_download_encode (GBytes *smdp_signed2, GBytes *smdp_signature2, GBy
                               GBytes *smdp_certificate, GError **error)
 {
   static const gchar structure[] = "PrepareDownloadRequest";
-  g_auto(DerWriter) writer;
+  g_auto(DerWriter) writer = { 0 };
 
   if (hash_cc != NULL && g_bytes_get_size (hash_cc) != 32)
     {
