@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target for activation codes (ipa_activation_code_parse in src/ipa/ipa-activation-code.c), which
  * reach the IPA from the eIM in a ProfileDownloadTriggerRequest. What parses must be what SGP.22 4.1 allows
- * (an address, a matching ID, an optional OID and flag, within 255 ASCII characters, no '$' inside a field),
- * and the code rebuilt from the parsed fields must parse to the same fields. */
+ * (an address, a matching ID, an optional OID and flag, within 255 ASCII characters after an optional "LPA:",
+ * no '$' inside a field), and the code rebuilt from the parsed fields must parse to the same fields. */
 #include "config.h"
 
 #include <string.h>
@@ -26,12 +26,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_autoptr(GString) rebuilt = NULL;
   g_autoptr(GError) error_again = NULL;
   g_autoptr(IpaActivationCode) again = NULL;
+  const gchar *body;
 
   FUZZ_CHECK_REFUSAL (code, error);
   if (code == NULL)
     return 0;
   FUZZ_CHECK (error == NULL);
-  FUZZ_CHECK (strlen (text) <= IPA_ACTIVATION_CODE_MAX_LENGTH && g_str_is_ascii (text));
+  /* The "LPA:" a QR code puts in front is not part of the code. */
+  body = g_str_has_prefix (text, "LPA:") ? text + 4 : text;
+  FUZZ_CHECK (strlen (body) <= IPA_ACTIVATION_CODE_MAX_LENGTH && g_str_is_ascii (body));
   FUZZ_CHECK (code->smdp_address != NULL && code->smdp_address[0] != '\0' && code->matching_id != NULL);
   FUZZ_CHECK (strchr (code->smdp_address, '$') == NULL && strchr (code->matching_id, '$') == NULL);
   FUZZ_CHECK (code->smdp_oid == NULL || (code->smdp_oid[0] != '\0' && strchr (code->smdp_oid, '$') == NULL));
