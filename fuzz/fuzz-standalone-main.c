@@ -3,14 +3,19 @@
  * target and every `make check` exercises it. Besides each file as it is, every proper prefix of it is run:
  * truncation is the commonest way real input goes wrong, and it reaches the reader's refusal paths.
  *
- * Usage: fuzz-der-smoke [FILE|DIR]...   (default: $top_srcdir/fuzz/corpus-der, else ./fuzz/corpus-der) */
+ * Usage: fuzz-NAME-smoke [FILE|DIR]...   (default: $top_srcdir/fuzz/FUZZ_CORPUS, else ./fuzz/FUZZ_CORPUS, where
+ * the build names the target's corpus directory in FUZZ_CORPUS) */
 #include "config.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <glib.h>
 
-#include "fuzz/fuzz-der-reader.h"
+/* The target's entry points (each target's own header declares them too). */
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize (int *argc, char ***argv);
 
 /* Fewer files than this means the corpus went missing, and the smoke test would prove nothing. */
 #define MIN_CORPUS_FILES 10
@@ -84,7 +89,7 @@ main (int argc, char **argv)
     }
 
   default_corpus = g_build_filename (g_getenv ("top_srcdir") != NULL ? g_getenv ("top_srcdir") : ".", "fuzz",
-                                     "corpus-der", NULL);
+                                     FUZZ_CORPUS, NULL);
   if (!run_path (default_corpus, &n_files, &n_runs))
     return 1;
   if (n_files < MIN_CORPUS_FILES)

@@ -179,8 +179,9 @@ card_at_parser_feed (CardAtParser *parser, const guint8 *data, gsize length, GEr
 
   for (;;)
     {
-      const guint8 *start = parser->buffer->data + parser->consumed;
       gsize available = parser->buffer->len - parser->consumed;
+      /* An empty GByteArray may have no storage at all, and NULL + 0 is undefined. */
+      const guint8 *start = available > 0 ? parser->buffer->data + parser->consumed : NULL;
       gsize line_length = 0;
       g_autofree gchar *line = NULL;
       gsize kept = 0;

@@ -9,6 +9,9 @@
 
 #include "card/es10-private.h"
 #include "euiccd-error.h"
+#include "euiccd-destroy.h"
+
+EUICCD_DEFINE_DESTROY_NOTIFY (g_bytes_unref, GBytes)
 
 gchar *
 es10_version_to_string (const Es10Version *version)
@@ -354,7 +357,7 @@ es10_read_iccid (const DerTlv *tlv, const gchar *structure, const gchar *field, 
 GPtrArray *
 es10_read_pkid_list (const DerTlv *tlv, const gchar *structure, const gchar *field, GError **error)
 {
-  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (g_bytes_unref_notify);
   DerReader reader;
 
   if (!es10_enter (tlv, structure, field, &reader, error))
@@ -550,21 +553,14 @@ es10_transact (IsdrSession *session, GBytes *request, GError **error)
   return g_steal_pointer (&response);
 }
 
-gpointer
-es10_call (IsdrSession *session, GBytes *request, Es10DecodeFunc decode, GError **error)
+GBytes *
+es10_call (IsdrSession *session, GBytes *request, GError **error)
 {
   g_autoptr(GBytes) owned_request = request;
-  g_autoptr(GBytes) response = NULL;
-  gsize length = 0;
-  const guint8 *data;
 
   if (owned_request == NULL)
     return NULL;
-  response = es10_transact (session, owned_request, error);
-  if (response == NULL)
-    return NULL;
-  data = g_bytes_get_data (response, &length);
-  return decode (data, length, error);
+  return es10_transact (session, owned_request, error);
 }
 
 gboolean

@@ -8,6 +8,9 @@
 #include "card/es10-download.h"
 #include "card/es10-private.h"
 #include "euiccd-error.h"
+#include "euiccd-destroy.h"
+
+EUICCD_DEFINE_DESTROY_NOTIFY (g_bytes_unref, GBytes)
 
 void
 es10_download_response_free (Es10DownloadResponse *response)
@@ -90,7 +93,7 @@ es10_authenticate_server_encode (GBytes *server_signed1, GBytes *server_signatur
                                  GBytes *server_certificate, GBytes *ctx_params1, GError **error)
 {
   static const gchar structure[] = "AuthenticateServerRequest";
-  g_auto(DerWriter) writer;
+  g_auto(DerWriter) writer = { 0 };
 
   der_writer_init (&writer);
   der_begin (&writer, 0xBF38);
@@ -109,7 +112,7 @@ es10_prepare_download_encode (GBytes *smdp_signed2, GBytes *smdp_signature2, GBy
                               GBytes *smdp_certificate, GError **error)
 {
   static const gchar structure[] = "PrepareDownloadRequest";
-  g_auto(DerWriter) writer;
+  g_auto(DerWriter) writer = { 0 };
 
   if (hash_cc != NULL && g_bytes_get_size (hash_cc) != 32)
     {
@@ -515,7 +518,7 @@ es10_bound_profile_package_segments (GBytes *bpp, GError **error)
     { 0xA2, 0x87, TRUE, TRUE, "secondSequenceOf87 (A2)" },
     { 0xA3, 0x86, FALSE, FALSE, "sequenceOf86 (A3)" },
   };
-  g_autoptr(GPtrArray) segments = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr(GPtrArray) segments = g_ptr_array_new_with_free_func (g_bytes_unref_notify);
   gsize length = 0;
   const guint8 *data = g_bytes_get_data (bpp, &length);
   DerTlv outer, part;

@@ -10,6 +10,10 @@
 #include "card/es10-eim.h"
 #include "card/es10-private.h"
 #include "euiccd-error.h"
+#include "euiccd-destroy.h"
+
+EUICCD_DEFINE_DESTROY_NOTIFY (es10_eim_configuration_free, Es10EimConfiguration)
+EUICCD_DEFINE_DESTROY_NOTIFY (es10_skipped_entry_free, Es10SkippedEntry)
 
 #define EIM_ID_MAX_LENGTH 128
 
@@ -358,9 +362,9 @@ es10_get_eim_configuration_data_decode (const guint8 *data, gsize length, GError
   DerTlv outer;
   DerReader reader;
 
-  list->skipped = g_ptr_array_new_with_free_func ((GDestroyNotify) es10_skipped_entry_free);
+  list->skipped = g_ptr_array_new_with_free_func (es10_skipped_entry_free_notify);
 
-  list->eims = g_ptr_array_new_with_free_func ((GDestroyNotify) es10_eim_configuration_free);
+  list->eims = g_ptr_array_new_with_free_func (es10_eim_configuration_free_notify);
   if (!es10_parse_outer (data, length, 0xBF55, structure, &outer, error))
     return NULL;
   if (!es10_enter (&outer, structure, "GetEimConfigurationDataResponse", &reader, error))
@@ -408,7 +412,9 @@ gboolean
 es10_get_eim_configuration_data (IsdrSession *session, const gchar *eim_id, Es10EimConfigurationList **ret_list,
                                  GError **error)
 {
-  *ret_list = es10_call (session, es10_get_eim_configuration_data_encode (eim_id, error), (Es10DecodeFunc) es10_get_eim_configuration_data_decode, error);
+  g_autoptr(GBytes) response = es10_call (session, es10_get_eim_configuration_data_encode (eim_id, error), error);
+
+  *ret_list = response != NULL ? es10_get_eim_configuration_data_decode (ES10_RESPONSE_DATA (response), error) : NULL;
   return *ret_list != NULL;
 }
 
@@ -491,6 +497,8 @@ gboolean
 es10_add_initial_eim (IsdrSession *session, const Es10EimConfiguration *const *eims, gsize n_eims,
                       Es10AddInitialEimResult **ret_result, GError **error)
 {
-  *ret_result = es10_call (session, es10_add_initial_eim_encode (eims, n_eims, error), (Es10DecodeFunc) es10_add_initial_eim_decode, error);
+  g_autoptr(GBytes) response = es10_call (session, es10_add_initial_eim_encode (eims, n_eims, error), error);
+
+  *ret_result = response != NULL ? es10_add_initial_eim_decode (ES10_RESPONSE_DATA (response), error) : NULL;
   return *ret_result != NULL;
 }

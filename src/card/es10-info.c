@@ -11,6 +11,9 @@
 #include "card/es10-info.h"
 #include "card/es10-private.h"
 #include "euiccd-error.h"
+#include "euiccd-destroy.h"
+
+EUICCD_DEFINE_DESTROY_NOTIFY (es10_operator_id_free, Es10OperatorId)
 
 /* ---- GetEID ------------------------------------------------------------------------------------------ */
 
@@ -59,7 +62,9 @@ es10_get_eid_decode (const guint8 *data, gsize length, GError **error)
 gboolean
 es10_get_eid (IsdrSession *session, gchar **ret_eid, GError **error)
 {
-  *ret_eid = es10_call (session, es10_get_eid_encode (), (Es10DecodeFunc) es10_get_eid_decode, error);
+  g_autoptr(GBytes) response = es10_call (session, es10_get_eid_encode (), error);
+
+  *ret_eid = response != NULL ? es10_get_eid_decode (ES10_RESPONSE_DATA (response), error) : NULL;
   return *ret_eid != NULL;
 }
 
@@ -136,7 +141,9 @@ es10_get_euicc_info1_decode (const guint8 *data, gsize length, GError **error)
 gboolean
 es10_get_euicc_info1 (IsdrSession *session, Es10EuiccInfo1 **ret_info, GError **error)
 {
-  *ret_info = es10_call (session, es10_get_euicc_info1_encode (), (Es10DecodeFunc) es10_get_euicc_info1_decode, error);
+  g_autoptr(GBytes) response = es10_call (session, es10_get_euicc_info1_encode (), error);
+
+  *ret_info = response != NULL ? es10_get_euicc_info1_decode (ES10_RESPONSE_DATA (response), error) : NULL;
   return *ret_info != NULL;
 }
 
@@ -489,7 +496,9 @@ es10_get_euicc_info2_decode (const guint8 *data, gsize length, GError **error)
 gboolean
 es10_get_euicc_info2 (IsdrSession *session, Es10EuiccInfo2 **ret_info, GError **error)
 {
-  *ret_info = es10_call (session, es10_get_euicc_info2_encode (), (Es10DecodeFunc) es10_get_euicc_info2_decode, error);
+  g_autoptr(GBytes) response = es10_call (session, es10_get_euicc_info2_encode (), error);
+
+  *ret_info = response != NULL ? es10_get_euicc_info2_decode (ES10_RESPONSE_DATA (response), error) : NULL;
   return *ret_info != NULL;
 }
 
@@ -552,7 +561,9 @@ es10_get_euicc_configured_addresses_decode (const guint8 *data, gsize length, GE
 gboolean
 es10_get_euicc_configured_addresses (IsdrSession *session, Es10ConfiguredAddresses **ret_addresses, GError **error)
 {
-  *ret_addresses = es10_call (session, es10_get_euicc_configured_addresses_encode (), (Es10DecodeFunc) es10_get_euicc_configured_addresses_decode, error);
+  g_autoptr(GBytes) response = es10_call (session, es10_get_euicc_configured_addresses_encode (), error);
+
+  *ret_addresses = response != NULL ? es10_get_euicc_configured_addresses_decode (ES10_RESPONSE_DATA (response), error) : NULL;
   return *ret_addresses != NULL;
 }
 
@@ -591,7 +602,9 @@ es10_get_euicc_challenge_decode (const guint8 *data, gsize length, GError **erro
 gboolean
 es10_get_euicc_challenge (IsdrSession *session, GBytes **ret_challenge, GError **error)
 {
-  *ret_challenge = es10_call (session, es10_get_euicc_challenge_encode (), (Es10DecodeFunc) es10_get_euicc_challenge_decode, error);
+  g_autoptr(GBytes) response = es10_call (session, es10_get_euicc_challenge_encode (), error);
+
+  *ret_challenge = response != NULL ? es10_get_euicc_challenge_decode (ES10_RESPONSE_DATA (response), error) : NULL;
   return *ret_challenge != NULL;
 }
 
@@ -667,7 +680,9 @@ gboolean
 es10_get_certs (IsdrSession *session, const guint8 *ci_pkid, gsize ci_pkid_length, Es10Certs **ret_certs,
                 GError **error)
 {
-  *ret_certs = es10_call (session, es10_get_certs_encode (ci_pkid, ci_pkid_length), (Es10DecodeFunc) es10_get_certs_decode, error);
+  g_autoptr(GBytes) response = es10_call (session, es10_get_certs_encode (ci_pkid, ci_pkid_length), error);
+
+  *ret_certs = response != NULL ? es10_get_certs_decode (ES10_RESPONSE_DATA (response), error) : NULL;
   return *ret_certs != NULL;
 }
 
@@ -681,6 +696,7 @@ es10_rat_rule_free (Es10RatRule *rule)
   g_clear_pointer (&rule->allowed_operators, g_ptr_array_unref);
   g_free (rule);
 }
+EUICCD_DEFINE_DESTROY_NOTIFY (es10_rat_rule_free, Es10RatRule)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Es10RatRule, es10_rat_rule_free)
 
@@ -736,7 +752,7 @@ parse_rat_rule (const DerTlv *tlv, GError **error)
             DerReader operators;
 
             g_clear_pointer (&rule->allowed_operators, g_ptr_array_unref);
-            rule->allowed_operators = g_ptr_array_new_with_free_func ((GDestroyNotify) es10_operator_id_free);
+            rule->allowed_operators = g_ptr_array_new_with_free_func (es10_operator_id_free_notify);
             if (!es10_enter (&item, structure, "allowedOperators", &operators, error))
               return NULL;
             while (!der_reader_at_end (&operators))
@@ -792,7 +808,7 @@ es10_get_rat_decode (const guint8 *data, gsize length, GError **error)
       if (item.tag != 0xA0)
         continue;
       g_clear_pointer (&rat->rules, g_ptr_array_unref);
-      rat->rules = g_ptr_array_new_with_free_func ((GDestroyNotify) es10_rat_rule_free);
+      rat->rules = g_ptr_array_new_with_free_func (es10_rat_rule_free_notify);
       if (!es10_enter (&item, structure, "rat", &rules, error))
         return NULL;
       while (!der_reader_at_end (&rules))
@@ -817,6 +833,8 @@ es10_get_rat_decode (const guint8 *data, gsize length, GError **error)
 gboolean
 es10_get_rat (IsdrSession *session, Es10Rat **ret_rat, GError **error)
 {
-  *ret_rat = es10_call (session, es10_get_rat_encode (), (Es10DecodeFunc) es10_get_rat_decode, error);
+  g_autoptr(GBytes) response = es10_call (session, es10_get_rat_encode (), error);
+
+  *ret_rat = response != NULL ? es10_get_rat_decode (ES10_RESPONSE_DATA (response), error) : NULL;
   return *ret_rat != NULL;
 }

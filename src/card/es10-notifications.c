@@ -10,6 +10,11 @@
 #include "card/es10-notifications.h"
 #include "card/es10-private.h"
 #include "euiccd-error.h"
+#include "euiccd-destroy.h"
+
+EUICCD_DEFINE_DESTROY_NOTIFY (es10_notification_metadata_free, Es10NotificationMetadata)
+EUICCD_DEFINE_DESTROY_NOTIFY (es10_pending_notification_free, Es10PendingNotification)
+EUICCD_DEFINE_DESTROY_NOTIFY (es10_skipped_entry_free, Es10SkippedEntry)
 
 void
 es10_pending_notification_free (Es10PendingNotification *notification)
@@ -561,8 +566,8 @@ es10_retrieve_notifications_list_decode (const guint8 *data, gsize length, GErro
   DerTlv outer, choice;
   DerReader reader;
 
-  list->notifications = g_ptr_array_new_with_free_func ((GDestroyNotify) es10_pending_notification_free);
-  list->skipped = g_ptr_array_new_with_free_func ((GDestroyNotify) es10_skipped_entry_free);
+  list->notifications = g_ptr_array_new_with_free_func (es10_pending_notification_free_notify);
+  list->skipped = g_ptr_array_new_with_free_func (es10_skipped_entry_free_notify);
   if (!es10_parse_outer (data, length, 0xBF2B, structure, &outer, error))
     return NULL;
   if (!es10_enter (&outer, structure, "RetrieveNotificationsListResponse", &reader, error))
@@ -625,7 +630,9 @@ gboolean
 es10_retrieve_notifications_list (IsdrSession *session, const Es10NotificationSearch *search,
                                   Es10PendingNotificationList **ret_list, GError **error)
 {
-  *ret_list = es10_call (session, es10_retrieve_notifications_list_encode (search, error), (Es10DecodeFunc) es10_retrieve_notifications_list_decode, error);
+  g_autoptr(GBytes) response = es10_call (session, es10_retrieve_notifications_list_encode (search, error), error);
+
+  *ret_list = response != NULL ? es10_retrieve_notifications_list_decode (ES10_RESPONSE_DATA (response), error) : NULL;
   return *ret_list != NULL;
 }
 
@@ -639,7 +646,7 @@ es10_list_notification_decode (const guint8 *data, gsize length, GError **error)
   DerTlv outer;
   DerReader reader;
 
-  list->notifications = g_ptr_array_new_with_free_func ((GDestroyNotify) es10_notification_metadata_free);
+  list->notifications = g_ptr_array_new_with_free_func (es10_notification_metadata_free_notify);
   if (!es10_parse_outer (data, length, 0xBF28, structure, &outer, error))
     return NULL;
   if (!es10_enter (&outer, structure, "ListNotificationResponse", &reader, error))
@@ -667,7 +674,9 @@ gboolean
 es10_list_notification (IsdrSession *session, guint32 operation, Es10NotificationMetadataList **ret_list,
                         GError **error)
 {
-  *ret_list = es10_call (session, es10_list_notification_encode (operation, error), (Es10DecodeFunc) es10_list_notification_decode, error);
+  g_autoptr(GBytes) response = es10_call (session, es10_list_notification_encode (operation, error), error);
+
+  *ret_list = response != NULL ? es10_list_notification_decode (ES10_RESPONSE_DATA (response), error) : NULL;
   return *ret_list != NULL;
 }
 

@@ -63,10 +63,10 @@ GBytes *es10_transact (IsdrSession *session, GBytes *request, GError **error);
 gboolean es10_read_ok_or_error (DerReader *reader, const gchar *structure, const gchar *ok_name, const gchar *error_name,
                                 gboolean *ret_has_error, gint64 *ret_error_code, GError **error);
 
-/* A decoder of a response TLV into its struct (es10_get_euicc_info2_decode and its kind). */
-typedef gpointer (*Es10DecodeFunc) (const guint8 *data, gsize length, GError **error);
-/* Sends `request` (taking it; NULL means its encoder failed and `error` is set) and decodes the answer. */
-gpointer es10_call (IsdrSession *session, GBytes *request, Es10DecodeFunc decode, GError **error);
+/* Sends `request` (taking it; NULL means its encoder failed and `error` is set) and returns the answer for the
+ * caller to decode with its own, typed decoder: ES10_RESPONSE_DATA() gives a decoder's (data, length). */
+GBytes *es10_call (IsdrSession *session, GBytes *request, GError **error);
+#define ES10_RESPONSE_DATA(response) g_bytes_get_data ((response), NULL), g_bytes_get_size (response)
 /* An empty request TLV `tag 00`. */
 GBytes *es10_encode_empty (guint32 tag);
 

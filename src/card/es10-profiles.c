@@ -9,6 +9,10 @@
 #include "card/es10-private.h"
 #include "card/es10-profiles.h"
 #include "euiccd-error.h"
+#include "euiccd-destroy.h"
+
+EUICCD_DEFINE_DESTROY_NOTIFY (es10_profile_info_free, Es10ProfileInfo)
+EUICCD_DEFINE_DESTROY_NOTIFY (es10_skipped_entry_free, Es10SkippedEntry)
 
 static void
 es10_notification_configuration_free (Es10NotificationConfiguration *configuration)
@@ -18,6 +22,7 @@ es10_notification_configuration_free (Es10NotificationConfiguration *configurati
   g_free (configuration->address);
   g_free (configuration);
 }
+EUICCD_DEFINE_DESTROY_NOTIFY (es10_notification_configuration_free, Es10NotificationConfiguration)
 
 void
 es10_profile_info_free (Es10ProfileInfo *profile)
@@ -138,7 +143,7 @@ static GPtrArray *
 parse_notification_configuration (const DerTlv *tlv, GError **error)
 {
   static const gchar structure[] = "ProfileInfo: notificationConfigurationInfo";
-  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) es10_notification_configuration_free);
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (es10_notification_configuration_free_notify);
   DerReader reader;
 
   if (!es10_enter (tlv, "ProfileInfo", "notificationConfigurationInfo", &reader, error))
@@ -318,8 +323,8 @@ es10_get_profiles_info_decode (const guint8 *data, gsize length, GError **error)
   DerTlv outer;
   DerReader reader;
 
-  list->profiles = g_ptr_array_new_with_free_func ((GDestroyNotify) es10_profile_info_free);
-  list->skipped = g_ptr_array_new_with_free_func ((GDestroyNotify) es10_skipped_entry_free);
+  list->profiles = g_ptr_array_new_with_free_func (es10_profile_info_free_notify);
+  list->skipped = g_ptr_array_new_with_free_func (es10_skipped_entry_free_notify);
   if (!es10_parse_outer (data, length, 0xBF2D, structure, &outer, error))
     return NULL;
   if (!es10_enter (&outer, structure, "ProfileInfoListResponse", &reader, error))
@@ -350,6 +355,8 @@ gboolean
 es10_get_profiles_info (IsdrSession *session, const Es10ProfileSearch *search, Es10ProfileList **ret_list,
                         GError **error)
 {
-  *ret_list = es10_call (session, es10_get_profiles_info_encode (search, error), (Es10DecodeFunc) es10_get_profiles_info_decode, error);
+  g_autoptr(GBytes) response = es10_call (session, es10_get_profiles_info_encode (search, error), error);
+
+  *ret_list = response != NULL ? es10_get_profiles_info_decode (ES10_RESPONSE_DATA (response), error) : NULL;
   return *ret_list != NULL;
 }

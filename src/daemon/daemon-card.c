@@ -68,16 +68,20 @@ daemon_card_free (DaemonCard *card)
   g_free (card);
 }
 
-gchar *
-daemon_card_resolve_device (const gchar *device, GError **error)
+/* g_ptr_array_sort() passes pointers to the elements, not the strings themselves. */
+static gint
+compare_names (gconstpointer a, gconstpointer b)
 {
-  g_autoptr(GDir) dir = NULL;
+  return g_strcmp0 (*(const gchar *const *) a, *(const gchar *const *) b);
+}
+
+gchar *
+daemon_card_find_qmi_port (const gchar *dev_directory, GError **error)
+{
+  g_autoptr(GDir) dir = g_dir_open (dev_directory, 0, error);
   g_autoptr(GPtrArray) found = NULL;
   const gchar *name;
 
-  if (g_strcmp0 (device, "auto") != 0)
-    return g_strdup (device);
-  dir = g_dir_open ("/dev", 0, error);
   if (dir == NULL)
     return NULL;
   found = g_ptr_array_new_with_free_func (g_free);
@@ -87,11 +91,20 @@ daemon_card_resolve_device (const gchar *device, GError **error)
   if (found->len == 0)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND,
-                   "[Card] Device=auto: no /dev/cdc-wdm* modem port found; set Device= to qmi:, mbim:, pcsc: or at:");
+                   "[Card] Device=auto: no %s/cdc-wdm* modem port found; set Device= to qmi:, mbim:, pcsc: or at:",
+                   dev_directory);
       return NULL;
     }
-  g_ptr_array_sort (found, (GCompareFunc) g_strcmp0);
-  return g_strdup_printf ("qmi:/dev/%s", (const gchar *) g_ptr_array_index (found, 0));
+  g_ptr_array_sort (found, compare_names);
+  return g_strdup_printf ("qmi:%s/%s", dev_directory, (const gchar *) g_ptr_array_index (found, 0));
+}
+
+gchar *
+daemon_card_resolve_device (const gchar *device, GError **error)
+{
+  if (g_strcmp0 (device, "auto") != 0)
+    return g_strdup (device);
+  return daemon_card_find_qmi_port ("/dev", error);
 }
 
 IsdrSession *

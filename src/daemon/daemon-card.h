@@ -63,5 +63,7 @@ void daemon_card_get_counters (DaemonCard *card, guint *ret_apdus, guint *ret_ch
 
 /* "auto" -> the first /dev/cdc-wdm* as a QMI device; anything else unchanged. */
 gchar *daemon_card_resolve_device (const gchar *device, GError **error);
+/* The QMI port "auto" picks in `dev_directory` (/dev): the cdc-wdm* name that sorts first, as "qmi:PATH". */
+gchar *daemon_card_find_qmi_port (const gchar *dev_directory, GError **error);
 
 G_END_DECLS

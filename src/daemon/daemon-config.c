@@ -696,18 +696,13 @@ loader_warn (ConfigLoader *loader, gchar *message)
   g_ptr_array_add (loader->warnings, message);
 }
 
+/* Applies one loaded key file; `path` names it in errors and warnings. */
 static gboolean
-apply_file (ConfigLoader *loader, const gchar *path, GError **error)
+apply_key_file (ConfigLoader *loader, GKeyFile *key_file, const gchar *path, GError **error)
 {
-  g_autoptr(GKeyFile) key_file = g_key_file_new ();
   g_autoptr(GError) local_error = NULL;
   g_auto(GStrv) groups = NULL;
 
-  if (!g_key_file_load_from_file (key_file, path, G_KEY_FILE_NONE, &local_error))
-    {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_CONFIG, "%s: cannot load: %s", path, local_error->message);
-      return FALSE;
-    }
   g_ptr_array_add (loader->sources, g_strdup (path));
 
   groups = g_key_file_get_groups (key_file, NULL);
@@ -754,6 +749,20 @@ apply_file (ConfigLoader *loader, const gchar *path, GError **error)
         }
     }
   return TRUE;
+}
+
+static gboolean
+apply_file (ConfigLoader *loader, const gchar *path, GError **error)
+{
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_autoptr(GError) local_error = NULL;
+
+  if (!g_key_file_load_from_file (key_file, path, G_KEY_FILE_NONE, &local_error))
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_CONFIG, "%s: cannot load: %s", path, local_error->message);
+      return FALSE;
+    }
+  return apply_key_file (loader, key_file, path, error);
 }
 
 static gint
@@ -865,6 +874,42 @@ apply_environment (DaemonConfig *config, GError **error)
   return TRUE;
 }
 
+/* Hands the loader's lists over to the configuration it filled. */
+static void
+loader_finish (ConfigLoader *loader)
+{
+  DaemonConfig *config = loader->config;
+
+  g_strfreev (config->sources);
+  g_ptr_array_add (loader->sources, NULL);
+  config->sources = (GStrv) g_ptr_array_steal (loader->sources, NULL);
+  g_strfreev (config->warnings);
+  g_ptr_array_add (loader->warnings, NULL);
+  config->warnings = (GStrv) g_ptr_array_steal (loader->warnings, NULL);
+}
+
+DaemonConfig *
+daemon_config_load_from_data (const gchar *data, gsize length, const gchar *name, GError **error)
+{
+  g_autoptr(DaemonConfig) config = daemon_config_new_default ();
+  g_autoptr(GHashTable) origins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, config_origin_free);
+  g_autoptr(GPtrArray) sources = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_autoptr(GError) local_error = NULL;
+  ConfigLoader loader = { config, origins, sources, warnings };
+
+  if (!g_key_file_load_from_data (key_file, data, length, G_KEY_FILE_NONE, &local_error))
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_CONFIG, "%s: cannot load: %s", name, local_error->message);
+      return NULL;
+    }
+  if (!apply_key_file (&loader, key_file, name, error) || !check_consistency (&loader, error))
+    return NULL;
+  loader_finish (&loader);
+  return g_steal_pointer (&config);
+}
+
 DaemonConfig *
 daemon_config_load (const gchar *main_path, const gchar *dropin_dir, GError **error)
 {
@@ -895,13 +940,7 @@ daemon_config_load (const gchar *main_path, const gchar *dropin_dir, GError **er
     return NULL;
   if (!apply_environment (config, error))
     return NULL;
-
-  g_strfreev (config->sources);
-  g_ptr_array_add (sources, NULL);
-  config->sources = (GStrv) g_ptr_array_steal (sources, NULL);
-  g_strfreev (config->warnings);
-  g_ptr_array_add (warnings, NULL);
-  config->warnings = (GStrv) g_ptr_array_steal (warnings, NULL);
+  loader_finish (&loader);
   return g_steal_pointer (&config);
 }
 

@@ -95,6 +95,9 @@ DaemonConfig *daemon_config_new_default (void);
  * EUICCD_ERROR_CONFIG with a message naming the file, [group], key, the bad value and the expected form. */
 DaemonConfig *daemon_config_load (const gchar *main_path, const gchar *dropin_dir, GError **error);
 
+/* One configuration file's contents (`name` stands for its path in errors and warnings) applied over the
+ * defaults, with the same checks as daemon_config_load() but no drop-ins and no environment. */
+DaemonConfig *daemon_config_load_from_data (const gchar *data, gsize length, const gchar *name, GError **error);
 /* --check-config: loads and validates everything daemon_config_load() does and returns its verdict. */
 gboolean daemon_config_check (const gchar *main_path, const gchar *dropin_dir, GError **error);
 

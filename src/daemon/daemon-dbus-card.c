@@ -6,6 +6,7 @@
 #include "daemon/daemon-dbus-auth.h"
 #include "daemon/daemon-dbus-card.h"
 #include "dbus/euiccd-dbus-generated.h"
+#include "euiccd-destroy.h"
 
 #define ADMIN_GROUP_KEY "euiccd-admin-group"
 
@@ -300,6 +301,7 @@ profile_object_free (ProfileObject *profile)
   g_clear_object (&profile->skeleton);
   g_free (profile);
 }
+EUICCD_DEFINE_DESTROY_NOTIFY (profile_object_free, ProfileObject)
 
 DaemonDbusCard *
 daemon_dbus_card_new (GDBusObjectManagerServer *server, const gchar *admin_group)
@@ -308,7 +310,7 @@ daemon_dbus_card_new (GDBusObjectManagerServer *server, const gchar *admin_group
 
   card->server = g_object_ref (server);
   card->admin_group = admin_group;
-  card->profiles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) profile_object_free);
+  card->profiles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, profile_object_free_notify);
   return card;
 }
 

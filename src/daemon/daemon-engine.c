@@ -10,14 +10,20 @@
 #include "card/es10.h"
 #include "daemon/daemon-card.h"
 #include "daemon/daemon-engine.h"
+#include "daemon/daemon-eim-flags.h"
 #include "daemon/daemon-schedule.h"
 #include "der/der.h"
 #include "euiccd-error.h"
 #include "ipa/ipa-exchange.h"
 #include "net/esipa-client.h"
 #include "net/https-client.h"
+#include "euiccd-destroy.h"
 
-#define EIM_FLAGS_FILE "eim-flags"
+EUICCD_DEFINE_DESTROY_NOTIFY (daemon_history_entry_free, DaemonHistoryEntry)
+EUICCD_DEFINE_DESTROY_NOTIFY (g_source_unref, GSource)
+EUICCD_DEFINE_DESTROY_NOTIFY (ipa_outbox_item_free, IpaOutboxItem)
+
+#define EIM_FLAGS_FILE DAEMON_EIM_FLAGS_FILE
 
 /* What the daemon must remember per eIM between polls. */
 typedef struct {
@@ -198,8 +204,9 @@ load_eim_flags (DaemonEngine *engine)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = daemon_store_read_file (engine->store, EIM_FLAGS_FILE, &error);
-  g_autoptr(GKeyFile) file = g_key_file_new ();
-  g_auto(GStrv) groups = NULL;
+  g_autoptr(GHashTable) saved = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
 
   if (bytes == NULL)
     {
@@ -207,44 +214,44 @@ load_eim_flags (DaemonEngine *engine)
         g_warning ("Reading %s: %s", EIM_FLAGS_FILE, error->message);
       return;
     }
-  if (!g_key_file_load_from_data (file, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), G_KEY_FILE_NONE,
-                                  &error))
+  saved = daemon_eim_flags_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error);
+  if (saved == NULL)
     {
       g_warning ("%s/%s is damaged (%s): state change flags start afresh", daemon_store_get_directory (engine->store),
                  EIM_FLAGS_FILE, error->message);
       return;
     }
-  groups = g_key_file_get_groups (file, NULL);
-  for (guint i = 0; groups[i] != NULL; i++)
+  g_hash_table_iter_init (&iter, saved);
+  while (g_hash_table_iter_next (&iter, &key, &value))
     {
-      EimFlags *flags = flags_for (engine, groups[i]);
-      flags->notify = g_key_file_get_boolean (file, groups[i], "NotifyStateChange", NULL);
-      flags->cause = g_key_file_get_int64 (file, groups[i], "StateChangeCause", NULL);
+      const DaemonEimFlags *entry = value;
+      EimFlags *flags = flags_for (engine, key);
+
+      flags->notify = entry->notify;
+      flags->cause = entry->cause;
     }
 }
 
 static void
 save_eim_flags (DaemonEngine *engine)
 {
-  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autoptr(GHashTable) saved = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
   GHashTableIter iter;
   gpointer key, value;
-  gsize length;
-  gchar *data;
 
   g_hash_table_iter_init (&iter, engine->eim_flags);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       const EimFlags *flags = value;
-      if (!flags->notify)
-        continue;
-      g_key_file_set_boolean (file, key, "NotifyStateChange", TRUE);
-      g_key_file_set_int64 (file, key, "StateChangeCause", flags->cause);
+      DaemonEimFlags *entry = g_new0 (DaemonEimFlags, 1);
+
+      entry->notify = flags->notify;
+      entry->cause = flags->cause;
+      g_hash_table_insert (saved, key, entry);
     }
-  data = g_key_file_to_data (file, &length, NULL);
-  bytes = g_bytes_new_take (data, length);
+  bytes = daemon_eim_flags_to_bytes (saved);
   if (!daemon_store_write_file (engine->store, EIM_FLAGS_FILE, bytes, &error))
     g_warning ("Saving state change flags: %s", error->message);
 }
@@ -274,7 +281,7 @@ outbox_list (gpointer user_data, const gchar *eim_id, GError **error)
 
   if (entries == NULL)
     return NULL;
-  items = g_ptr_array_new_with_free_func ((GDestroyNotify) ipa_outbox_item_free);
+  items = g_ptr_array_new_with_free_func (ipa_outbox_item_free_notify);
   for (guint i = 0; i < entries->len; i++)
     {
       const DaemonOutboxEntry *entry = g_ptr_array_index (entries, i);
@@ -322,7 +329,7 @@ on_outcome (const IpaOutcome *outcome, gpointer user_data)
     g_warning ("Recording the outcome in the history: %s", error->message);
   /* D-Bus signals go out from the main loop. */
   post_to_main (engine, announce_outcome, daemon_history_entry_copy (&entry),
-                (GDestroyNotify) daemon_history_entry_free);
+                daemon_history_entry_free_notify);
 }
 
 static void
@@ -682,6 +689,7 @@ job_free (Job *job)
   g_clear_error (&job->error);
   g_free (job);
 }
+EUICCD_DEFINE_DESTROY_NOTIFY (job_free, Job)
 
 static gboolean
 run_refresh (DaemonEngine *engine, GError **error)
@@ -853,7 +861,7 @@ job_thread (gpointer user_data)
       break;
     }
   job->ran = TRUE;
-  post_to_main (engine, job_finished, job, (GDestroyNotify) job_free);
+  post_to_main (engine, job_finished, job, job_free_notify);
   return NULL;
 }
 
@@ -967,7 +975,7 @@ daemon_engine_new (DaemonConfig *config, DaemonStore *store, GMainContext *conte
   g_mutex_init (&engine->history_lock);
   engine->eim_flags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_queue_init (&engine->pending);
-  engine->posted = g_ptr_array_new_with_free_func ((GDestroyNotify) g_source_unref);
+  engine->posted = g_ptr_array_new_with_free_func (g_source_unref_notify);
   engine->rand = g_rand_new ();
   engine->last_retry_after_s = -1;
   engine->card = daemon_card_new (config);

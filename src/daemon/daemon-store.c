@@ -19,6 +19,10 @@
 #include "daemon/daemon-store.h"
 #include "euiccd-autoptr.h"
 #include "euiccd-error.h"
+#include "euiccd-destroy.h"
+
+EUICCD_DEFINE_DESTROY_NOTIFY (daemon_history_entry_free, DaemonHistoryEntry)
+EUICCD_DEFINE_DESTROY_NOTIFY (daemon_outbox_entry_free, DaemonOutboxEntry)
 
 #define OUTBOX_DIR "outbox"
 #define CORRUPT_DIR "corrupt"
@@ -272,7 +276,7 @@ daemon_store_open (const gchar *directory, guint history_size, GError **error)
   store->outbox_directory = g_build_filename (directory, OUTBOX_DIR, NULL);
   store->corrupt_directory = g_build_filename (directory, CORRUPT_DIR, NULL);
   store->history_size = MAX (history_size, 1);
-  store->history = g_ptr_array_new_with_free_func ((GDestroyNotify) daemon_history_entry_free);
+  store->history = g_ptr_array_new_with_free_func (daemon_history_entry_free_notify);
 
   if (!ensure_private_directory (store->directory, error) ||
       !ensure_private_directory (store->outbox_directory, error))
@@ -555,6 +559,12 @@ parse_outbox_file (GBytes *bytes, const gchar *expected_key, GError **error)
   return g_steal_pointer (&entry);
 }
 
+DaemonOutboxEntry *
+daemon_store_parse_outbox_entry (GBytes *bytes, const gchar *expected_key, GError **error)
+{
+  return parse_outbox_file (bytes, expected_key, error);
+}
+
 static gint
 compare_entries (gconstpointer a, gconstpointer b)
 {
@@ -576,7 +586,7 @@ report_problem (GPtrArray *problems, gchar *message)
 GPtrArray *
 daemon_store_outbox_list (DaemonStore *store, GPtrArray **ret_problems, GError **error)
 {
-  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) daemon_outbox_entry_free);
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (daemon_outbox_entry_free_notify);
   g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GDir) dir = g_dir_open (store->outbox_directory, 0, &local_error);
@@ -859,8 +869,6 @@ load_history (DaemonStore *store)
   g_autoptr(GBytes) bytes = read_bounded (path, HISTORY_MAX_FILE_SIZE, &error);
   const gchar *data;
   gsize length = 0;
-  gsize offset = 0;
-  guint line_number = 0;
 
   if (bytes == NULL)
     {
@@ -873,6 +881,17 @@ load_history (DaemonStore *store)
       return;
     }
   data = g_bytes_get_data (bytes, &length);
+  g_clear_pointer (&store->history, g_ptr_array_unref);
+  store->history = daemon_store_parse_history (data, length, path, store->history_size);
+}
+
+GPtrArray *
+daemon_store_parse_history (const gchar *data, gsize length, const gchar *origin, guint history_size)
+{
+  GPtrArray *history = g_ptr_array_new_with_free_func (daemon_history_entry_free_notify);
+  gsize offset = 0;
+  guint line_number = 0;
+
   while (offset < length)
     {
       const gchar *start = data + offset;
@@ -888,13 +907,15 @@ load_history (DaemonStore *store)
       entry = history_entry_from_json (start, line_length, &line_error);
       if (entry == NULL)
         {
-          g_warning ("history: %s line %u: %s; skipped", path, line_number, line_error->message);
+          g_warning ("history: %s line %u: %s; skipped", origin, line_number, line_error->message);
           continue;
         }
-      g_ptr_array_add (store->history, g_steal_pointer (&entry));
+      g_ptr_array_add (history, g_steal_pointer (&entry));
     }
-  if (store->history->len > store->history_size)
-    g_ptr_array_remove_range (store->history, 0, store->history->len - store->history_size);
+  history_size = MAX (history_size, 1);
+  if (history->len > history_size)
+    g_ptr_array_remove_range (history, 0, history->len - history_size);
+  return history;
 }
 
 gboolean
@@ -945,7 +966,7 @@ daemon_store_history_append (DaemonStore *store, const DaemonHistoryEntry *entry
 GPtrArray *
 daemon_store_history_list (DaemonStore *store)
 {
-  GPtrArray *list = g_ptr_array_new_full (store->history->len, (GDestroyNotify) daemon_history_entry_free);
+  GPtrArray *list = g_ptr_array_new_full (store->history->len, daemon_history_entry_free_notify);
 
   for (guint i = 0; i < store->history->len; i++)
     g_ptr_array_add (list, daemon_history_entry_copy (g_ptr_array_index (store->history, i)));

@@ -59,6 +59,11 @@ GPtrArray *daemon_store_outbox_list (DaemonStore *store, GPtrArray **ret_problem
 /* Removes the entry with `key`: EUICCD_ERROR_NOT_FOUND when there is none. */
 gboolean daemon_store_outbox_remove (DaemonStore *store, const gchar *key, GError **error);
 
+/* The outbox file parser behind daemon_store_outbox_list(), on bytes already read: `expected_key` is the key
+ * the file's name says it holds. EUICCD_ERROR_INVALID_DATA naming what is wrong (truncated, checksum, a
+ * field, a key that is not the name's). */
+DaemonOutboxEntry *daemon_store_parse_outbox_entry (GBytes *bytes, const gchar *expected_key, GError **error);
+
 /* ---- small state files ---- */
 /* Whole-file atomic write of at most DAEMON_STORE_MAX_FILE_SIZE bytes. */
 gboolean daemon_store_write_file (DaemonStore *store, const gchar *name, GBytes *contents, GError **error);
@@ -87,5 +92,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DaemonHistoryEntry, daemon_history_entry_free)
 gboolean daemon_store_history_append (DaemonStore *store, const DaemonHistoryEntry *entry, GError **error);
 /* A copy of the history, oldest first (DaemonHistoryEntry, freed with the array). */
 GPtrArray *daemon_store_history_list (DaemonStore *store);
+/* The history file's parser, on its contents: one JSON object a line, oldest first. Damaged lines are skipped
+ * with a warning naming `origin` and the line number; at most the newest `history_size` (>= 1) are kept.
+ * Returns the entries (DaemonHistoryEntry, freed with the array). */
+GPtrArray *daemon_store_parse_history (const gchar *data, gsize length, const gchar *origin, guint history_size);
 
 G_END_DECLS

@@ -7,6 +7,9 @@
 
 #include "euiccd-error.h"
 #include "ipa/ipa-result-record.h"
+#include "euiccd-destroy.h"
+
+EUICCD_DEFINE_DESTROY_NOTIFY (g_bytes_unref, GBytes)
 
 #define RECORD_TYPE "(yuayayaayayayayx)"
 #define RECORD_VERSION 1
@@ -115,7 +118,7 @@ ipa_result_record_decode (GBytes *bytes, GError **error)
   out->ipa_euicc_data_response = blob_or_null (data);
   out->profile_download_trigger_result = blob_or_null (trigger);
   out->eim_transaction_id = blob_or_null (txid);
-  out->notifications = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  out->notifications = g_ptr_array_new_with_free_func (g_bytes_unref_notify);
   for (gsize i = 0; i < g_variant_n_children (notifications); i++)
     {
       g_autoptr(GVariant) item = g_variant_get_child_value (notifications, i);

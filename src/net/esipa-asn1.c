@@ -739,6 +739,7 @@ esipa_asn1_decode_euicc_package_request (const guint8 *data, gsize length, GErro
       switch (child.tag)
         {
         case 0x80:
+          g_clear_pointer (&request->eim_id, g_free);
           request->eim_id = read_utf8 (&child, structure, "eimId", 1, 128, error);
           if (request->eim_id == NULL)
             return NULL;

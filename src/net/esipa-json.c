@@ -531,6 +531,25 @@ map_status (const JsonStatus *status, const StatusMapping *table, gsize n, gint6
 }
 
 /* A base64 member holding a DER object, NULL (no error) when absent. */
+/* A JSON number that is a whole number a double holds exactly (|n| <= 2^53). The range is checked before the
+ * conversion: converting a double outside gint64's range (1e300, Infinity) is undefined behaviour. */
+static gboolean
+json_integer (const cJSON *item, gint64 *ret_value)
+{
+  static const double limit = 9007199254740992.0; /* 2^53 */
+  double value;
+
+  if (!cJSON_IsNumber (item))
+    return FALSE;
+  value = item->valuedouble;
+  if (!(value >= -limit && value <= limit))  /* also refuses NaN */
+    return FALSE;
+  if (value != (double) (gint64) value)
+    return FALSE;
+  *ret_value = (gint64) value;
+  return TRUE;
+}
+
 static gboolean
 base64_member (const cJSON *object, const gchar *message, const gchar *key, gboolean required, GBytes **ret_bytes,
                GError **error)
@@ -647,6 +666,7 @@ esipa_json_decode_get_eim_package_response (const gchar *body, gsize length, Esi
   g_autoptr(EsipaEimPackage) package = NULL;
   GError *local_error = NULL;
   JsonStatus status;
+  gint64 error_code;
   const cJSON *item;
 
   root = parse_body (body, length, message, &local_error);
@@ -671,7 +691,7 @@ esipa_json_decode_get_eim_package_response (const gchar *body, gsize length, Esi
   item = cJSON_GetObjectItemCaseSensitive (root, "eimPackageError");
   if (item != NULL)
     {
-      if (!cJSON_IsNumber (item) || item->valuedouble != (double) (gint64) item->valuedouble)
+      if (!json_integer (item, &error_code))
         {
           fail (&local_error, EUICCD_ERROR_INVALID_DATA, "%s response: \"eimPackageError\" is not an integer", message);
           set_unusable (ret_unusable, local_error, NULL);
@@ -680,7 +700,7 @@ esipa_json_decode_get_eim_package_response (const gchar *body, gsize length, Esi
         }
       package = g_new0 (EsipaEimPackage, 1);
       package->kind = ESIPA_EIM_PACKAGE_ERROR;
-      package->error_code = (gint64) item->valuedouble;
+      package->error_code = error_code;
       return g_steal_pointer (&package);
     }
 

@@ -330,6 +330,12 @@ https_trust_new_from_file (const gchar *path, GError **error)
       return NULL;
     }
   field = g_strdup_printf ("TLS trust file %s", path);
+  return https_trust_new_from_data (contents, len, field, error);
+}
+
+HttpsTrust *
+https_trust_new_from_data (const gchar *contents, gsize len, const gchar *field, GError **error)
+{
   if (g_strstr_len (contents, (gssize) len, "-----BEGIN ") != NULL)
     {
       g_autofree guint8 *der = NULL;

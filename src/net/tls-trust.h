@@ -30,6 +30,9 @@ HttpsTrust *https_trust_new_from_bytes (GBytes *der, const gchar *field, GError 
 
 /* Reads a file holding one certificate or public key, PEM or DER (operator configuration, tests). */
 HttpsTrust *https_trust_new_from_file (const gchar *path, GError **error);
+/* The contents of such a file (`field` names it in errors): parsed as PEM when it holds a "-----BEGIN " line,
+ * as DER otherwise. */
+HttpsTrust *https_trust_new_from_data (const gchar *contents, gsize len, const gchar *field, GError **error);
 
 HttpsTrust *https_trust_ref (HttpsTrust *trust);
 void https_trust_unref (HttpsTrust *trust);

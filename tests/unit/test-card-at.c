@@ -313,6 +313,22 @@ START_TEST (test_reset_drops_partial)
 }
 END_TEST
 
+/* Nothing received yet: a fresh parser has no buffer storage at all, and feeding it nothing must not do
+ * pointer arithmetic on NULL (clang's UBSan reports "applying zero offset to null pointer"). */
+START_TEST (test_empty_feed_on_fresh_parser)
+{
+  g_autoptr(CardAtParser) parser = card_at_parser_new (0);
+  g_autoptr(GError) error = NULL;
+
+  card_at_parser_begin (parser, "AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"", "+CCHO:", TRUE);
+  ck_assert_int_eq (card_at_parser_feed (parser, NULL, 0, &error), CARD_AT_PARSE_MORE);
+  ck_assert_ptr_null (error);
+  ck_assert_uint_eq (card_at_parser_get_skipped (parser), 0);
+  ck_assert_int_eq (feed_text (parser, "\r\n+CCHO: 3\r\nOK\r\n", &error), CARD_AT_PARSE_DONE);
+  ck_assert_str_eq (card_at_parser_get_info (parser), "3");
+}
+END_TEST
+
 START_TEST (test_parse_ccho)
 {
   guint32 session_id = 0;
@@ -402,6 +418,7 @@ card_at_suite (void)
   tcase_add_test (parser, test_plain_error);
   tcase_add_test (parser, test_split_everywhere);
   tcase_add_test (parser, test_split_crlf);
+  tcase_add_test (parser, test_empty_feed_on_fresh_parser);
   tcase_add_test (parser, test_garbage);
   tcase_add_test (parser, test_garbage_never_completes);
   tcase_add_test (parser, test_overlong_line);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/daemon-card.h"
 #include "daemon/daemon-config.h"
 #include "daemon/daemon-log.h"
 #include "euiccd-error.h"
@@ -624,6 +625,68 @@ START_TEST (test_to_data_round_trip)
 }
 END_TEST
 
+/* One file's text, without touching the file system: the same keys, checks and error wording, named by the
+ * caller. */
+START_TEST (test_load_from_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DaemonConfig) config = daemon_config_load_from_data (all_keys, strlen (all_keys), "inline.conf", &error);
+  g_autoptr(DaemonConfig) bad = NULL;
+  g_autoptr(DaemonConfig) inconsistent = NULL;
+  g_autoptr(DaemonConfig) unparsable = NULL;
+  static const gchar bad_text[] = "[Poll]\nInterval=soon\n";
+  static const gchar inconsistent_text[] = "[Poll]\nBackoffInitial=2h\nBackoffMax=1h\n";
+
+  ck_assert_msg (config != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (config->poll_interval_s, 86400);
+  ck_assert_str_eq (config->sources[0], "inline.conf");
+  ck_assert_ptr_null (config->sources[1]);
+
+  bad = daemon_config_load_from_data (bad_text, sizeof bad_text - 1, "inline.conf", &error);
+  ck_assert_ptr_null (bad);
+  ck_assert (g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_CONFIG));
+  ck_assert_msg (g_str_has_prefix (error->message, "inline.conf: [Poll] Interval: 'soon' "), "%s", error->message);
+  g_clear_error (&error);
+
+  inconsistent = daemon_config_load_from_data (inconsistent_text, sizeof inconsistent_text - 1, "x.conf", &error);
+  ck_assert_ptr_null (inconsistent);
+  ck_assert_msg (strstr (error->message, "BackoffMax") != NULL, "%s", error->message);
+  g_clear_error (&error);
+
+  unparsable = daemon_config_load_from_data ("[Poll\n", 6, "y.conf", &error);
+  ck_assert_ptr_null (unparsable);
+  ck_assert_msg (g_str_has_prefix (error->message, "y.conf: cannot load: "), "%s", error->message);
+}
+END_TEST
+
+/* Device=auto takes the cdc-wdm port that sorts first, whatever order the directory lists them in. The
+ * sort once compared the array's element pointers as if they were the strings. */
+START_TEST (test_auto_device_picks_first_port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *dev = g_build_filename (fx.dir, "dev", NULL);
+  g_autofree gchar *expected = g_strdup_printf ("qmi:%s/cdc-wdm0", dev);
+  g_autofree gchar *found = NULL;
+  g_autofree gchar *none = NULL;
+  static const gchar *const names[] = { "cdc-wdm3", "ttyUSB0", "cdc-wdm12", "cdc-wdm0", "cdc-wdm1" };
+
+  ck_assert_int_eq (g_mkdir_with_parents (dev, 0700), 0);
+  none = daemon_card_find_qmi_port (dev, &error);
+  ck_assert_ptr_null (none);
+  ck_assert (g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND));
+  g_clear_error (&error);
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree gchar *path = g_build_filename (dev, names[i], NULL);
+
+      write_text (path, "");
+    }
+  found = daemon_card_find_qmi_port (dev, &error);
+  ck_assert_msg (found != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_str_eq (found, expected);
+}
+END_TEST
+
 START_TEST (test_duration_parser)
 {
   static const struct {
@@ -786,6 +849,8 @@ config_suite (void)
   tcase_add_test (tc, test_state_directory_env);
   tcase_add_test (tc, test_shipped_file);
   tcase_add_test (tc, test_to_data_round_trip);
+  tcase_add_test (tc, test_load_from_data);
+  tcase_add_test (tc, test_auto_device_picks_first_port);
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("values");

@@ -572,6 +572,21 @@ START_TEST (test_decode_euicc_package_request)
 }
 END_TEST
 
+/* A field that appears twice: the last one is taken, and the first one is freed (this leaked). */
+START_TEST (test_decode_euicc_package_request_repeated_eim_id)
+{
+  g_autoptr(GError) error = NULL;
+  const gchar *signed_part = cat (tlv ("80", utf8 ("eimA")), tlv ("80", utf8 ("eim1")), tlv ("5A", EID_HEX),
+                                  tlv ("81", "01"), tlv ("A0", tlv ("A3", "")), NULL);
+  const gchar *request = tlv ("BF51", cat (tlv ("30", signed_part), tlv ("5F37", sig64 ()), NULL));
+  g_autoptr(GBytes) bytes = from_hex (request);
+  g_autoptr(EsipaEuiccPackageRequest) decoded = esipa_asn1_decode_euicc_package_request (DATA (bytes), &error);
+
+  ck_assert_msg (decoded != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_str_eq (decoded->eim_id, "eim1");
+}
+END_TEST
+
 START_TEST (test_decode_provide_result_response)
 {
   g_autoptr(GError) error = NULL;
@@ -1096,6 +1111,13 @@ START_TEST (test_json_refusals)
     { "{" OK_HEADER ",\"euiccPackageRequest\":\"v1QA\"}", EUICCD_ERROR_INVALID_DATA,
       "\"euiccPackageRequest\" has tag BF54, expected BF51" },
     { "{" OK_HEADER ",\"eimPackageError\":\"1\"}", EUICCD_ERROR_INVALID_DATA, "\"eimPackageError\" is not an integer" },
+    /* Numbers no gint64 holds are refused before any conversion (converting them is undefined behaviour). */
+    { "{" OK_HEADER ",\"eimPackageError\":1e300}", EUICCD_ERROR_INVALID_DATA, "\"eimPackageError\" is not an integer" },
+    { "{" OK_HEADER ",\"eimPackageError\":-1e19}", EUICCD_ERROR_INVALID_DATA, "\"eimPackageError\" is not an integer" },
+    { "{" OK_HEADER ",\"eimPackageError\":9223372036854775807}", EUICCD_ERROR_INVALID_DATA,
+      "\"eimPackageError\" is not an integer" },
+    { "{" OK_HEADER ",\"eimPackageError\":1e999}", EUICCD_ERROR_INVALID_DATA, "\"eimPackageError\" is not an integer" },
+    { "{" OK_HEADER ",\"eimPackageError\":2.5}", EUICCD_ERROR_INVALID_DATA, "\"eimPackageError\" is not an integer" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -1232,6 +1254,7 @@ esipa_suite (void)
   tcase_add_test (asn1_responses, test_decode_download_trigger_variants);
   tcase_add_test (asn1_responses, test_decode_ipa_euicc_data_request);
   tcase_add_test (asn1_responses, test_decode_euicc_package_request);
+  tcase_add_test (asn1_responses, test_decode_euicc_package_request_repeated_eim_id);
   tcase_add_test (asn1_responses, test_decode_provide_result_response);
   tcase_add_test (asn1_responses, test_decode_download_responses);
   tcase_add_test (asn1_responses, test_decode_download_ok);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "daemon/daemon-eim-flags.h"
 #include "daemon/daemon-store.h"
 #include "euiccd-error.h"
 
@@ -679,6 +680,135 @@ START_TEST (test_history_damaged_lines_skipped)
 }
 END_TEST
 
+/* The parsers on buffers, as the fuzz targets call them. */
+START_TEST (test_parse_outbox_entry_from_bytes)
+{
+  g_autoptr(DaemonStore) store = open_store (10);
+  g_autoptr(GBytes) message = g_bytes_new_static ("\xBF\x50\x00", 3);
+  g_autofree gchar *path = path_in ("outbox", "k1.msg", NULL);
+  g_autofree gchar *contents = NULL;
+  g_autoptr(GBytes) file = NULL;
+  g_autoptr(DaemonOutboxEntry) entry = NULL;
+  g_autoptr(DaemonOutboxEntry) wrong_key = NULL;
+  g_autoptr(DaemonOutboxEntry) truncated = NULL;
+  g_autoptr(GBytes) cut = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length = 0;
+
+  ck_assert (daemon_store_outbox_put (store, "eim1", "k1", message, &error));
+  ck_assert (g_file_get_contents (path, &contents, &length, NULL));
+  file = g_bytes_new (contents, length);
+  entry = daemon_store_parse_outbox_entry (file, "k1", &error);
+  ck_assert_msg (entry != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_str_eq (entry->eim_id, "eim1");
+  ck_assert_str_eq (entry->key, "k1");
+  ck_assert (g_bytes_equal (entry->message, message));
+
+  wrong_key = daemon_store_parse_outbox_entry (file, "k2", &error);
+  ck_assert_ptr_null (wrong_key);
+  ck_assert (g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA));
+  ck_assert_str_eq (error->message, "holds key 'k1' but is named for 'k2'");
+  g_clear_error (&error);
+
+  cut = g_bytes_new_from_bytes (file, 0, length - 1);
+  truncated = daemon_store_parse_outbox_entry (cut, "k1", &error);
+  ck_assert_ptr_null (truncated);
+  ck_assert_str_eq (error->message, "checksum mismatch: truncated or damaged");
+}
+END_TEST
+
+START_TEST (test_parse_history_from_buffer)
+{
+  static const gchar text[] =
+    "{\"time\":1,\"operation\":\"a\",\"result\":\"ok\"}\n"
+    "not json\n"
+    "{\"time\":1e300,\"operation\":\"b\",\"result\":\"ok\"}\n"
+    "{\"time\":3,\"operation\":\"c\",\"result\":\"ok\"}\n"
+    "{\"time\":4,\"operation\":\"d\",\"result\":\"ok\"}";
+  g_autoptr(GPtrArray) all = daemon_store_parse_history (text, sizeof text - 1, "test", 10);
+  g_autoptr(GPtrArray) newest = daemon_store_parse_history (text, sizeof text - 1, "test", 2);
+  g_autoptr(GPtrArray) at_least_one = daemon_store_parse_history (text, sizeof text - 1, "test", 0);
+  g_autoptr(GPtrArray) empty = daemon_store_parse_history ("", 0, "test", 10);
+
+  ck_assert_uint_eq (all->len, 3);
+  ck_assert_str_eq (((DaemonHistoryEntry *) g_ptr_array_index (all, 1))->operation, "c");
+  ck_assert_uint_eq (newest->len, 2);
+  ck_assert_str_eq (((DaemonHistoryEntry *) g_ptr_array_index (newest, 0))->operation, "c");
+  ck_assert_uint_eq (at_least_one->len, 1);
+  ck_assert_str_eq (((DaemonHistoryEntry *) g_ptr_array_index (at_least_one, 0))->operation, "d");
+  ck_assert_uint_eq (empty->len, 0);
+}
+END_TEST
+
+/* eim-flags: good groups survive a damaged one, causes stay within StateChangeCause, and what is written reads
+ * back the same. */
+START_TEST (test_eim_flags_parse)
+{
+  static const gchar text[] =
+    "[eim1]\nNotifyStateChange=true\nStateChangeCause=5\n"
+    "[eim2]\nNotifyStateChange=maybe\nStateChangeCause=1\n"
+    "[eim3]\nNotifyStateChange=true\nStateChangeCause=-9223372036854775808\n"
+    "[eim4]\nNotifyStateChange=false\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) flags = daemon_eim_flags_parse (text, sizeof text - 1, &error);
+  g_autoptr(GHashTable) again = NULL;
+  g_autoptr(GHashTable) broken = NULL;
+  g_autoptr(GBytes) written = NULL;
+  const DaemonEimFlags *entry;
+
+  ck_assert_msg (flags != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (g_hash_table_size (flags), 3);
+  entry = g_hash_table_lookup (flags, "eim1");
+  ck_assert (entry->notify);
+  ck_assert_int_eq (entry->cause, 5);
+  ck_assert_ptr_null (g_hash_table_lookup (flags, "eim2"));
+  entry = g_hash_table_lookup (flags, "eim3");
+  ck_assert (entry->notify);
+  ck_assert_int_eq (entry->cause, 127);
+  entry = g_hash_table_lookup (flags, "eim4");
+  ck_assert (!entry->notify);
+
+  written = daemon_eim_flags_to_bytes (flags);
+  again = daemon_eim_flags_parse (g_bytes_get_data (written, NULL), g_bytes_get_size (written), &error);
+  ck_assert_ptr_nonnull (again);
+  ck_assert_uint_eq (g_hash_table_size (again), 2);
+  ck_assert_int_eq (((const DaemonEimFlags *) g_hash_table_lookup (again, "eim1"))->cause, 5);
+  ck_assert_int_eq (((const DaemonEimFlags *) g_hash_table_lookup (again, "eim3"))->cause, 127);
+
+  /* Any eIM id survives the trip, even one a key file group name could not hold as it is. */
+  {
+    static const gchar *const ids[] = { "eim[1]", "100%", "a\nb\tc", "eIM-\xc3\xa9", "%41" };
+    g_autoptr(GHashTable) odd = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+    g_autoptr(GHashTable) odd_again = NULL;
+    g_autoptr(GBytes) odd_written = NULL;
+
+    for (gsize i = 0; i < G_N_ELEMENTS (ids); i++)
+      {
+        DaemonEimFlags *f = g_new0 (DaemonEimFlags, 1);
+
+        f->notify = TRUE;
+        f->cause = (gint64) i;
+        g_hash_table_insert (odd, (gpointer) ids[i], f);
+      }
+    odd_written = daemon_eim_flags_to_bytes (odd);
+    odd_again = daemon_eim_flags_parse (g_bytes_get_data (odd_written, NULL), g_bytes_get_size (odd_written), &error);
+    ck_assert_msg (odd_again != NULL, "%s", error != NULL ? error->message : "");
+    ck_assert_uint_eq (g_hash_table_size (odd_again), G_N_ELEMENTS (ids));
+    for (gsize i = 0; i < G_N_ELEMENTS (ids); i++)
+      {
+        const DaemonEimFlags *f = g_hash_table_lookup (odd_again, ids[i]);
+
+        ck_assert_msg (f != NULL, "%s lost", ids[i]);
+        ck_assert_int_eq (f->cause, (gint64) i);
+      }
+  }
+
+  broken = daemon_eim_flags_parse ("[eim1\n", 6, &error);
+  ck_assert_ptr_null (broken);
+  ck_assert (g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA));
+}
+END_TEST
+
 static Suite *
 store_suite (void)
 {
@@ -698,6 +828,9 @@ store_suite (void)
   tcase_add_test (tc, test_history_bounded_and_persistent);
   tcase_add_test (tc, test_history_optional_fields_and_refusals);
   tcase_add_test (tc, test_history_damaged_lines_skipped);
+  tcase_add_test (tc, test_parse_outbox_entry_from_bytes);
+  tcase_add_test (tc, test_parse_history_from_buffer);
+  tcase_add_test (tc, test_eim_flags_parse);
   suite_add_tcase (s, tc);
   return s;
 }
