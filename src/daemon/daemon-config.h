@@ -54,6 +54,7 @@ typedef struct {
   DaemonEimBinding eim_binding;      /* default AUTO */
   gchar *eim_ca_file;                /* extra trust anchors (PEM), NULL for none */
   gboolean eim_use_system_ca;        /* default TRUE */
+  gboolean eim_widen_euicc_trust;    /* lab only: CaFile and system CAs next to a CA the eUICC names */
   gchar *eim_proxy;                  /* proxy URL, NULL for none */
   guint eim_connect_timeout_s;       /* default 30 */
   guint eim_timeout_s;               /* whole exchange; default 120 */

@@ -30,6 +30,10 @@ typedef struct {
   /* Trust the system store: libcurl's CA bundle and the hashed directory /etc/ssl/certs (or
    * $SSL_CERT_DIR, as for OpenSSL). Default TRUE. */
   gboolean use_system_ca;
+  /* A CA named by the eUICC (HTTPS_TRUST_CA_CERTIFICATE) is the only anchor of its exchanges: ca_file and
+   * the system store do not apply to them. TRUE (lab use only) adds them back, with a warning logged on
+   * every exchange it widens. Default FALSE. */
+  gboolean widen_euicc_trust;
   /* Proxy URL ("http://host:3128"); NULL = libcurl's usual environment variables
    * (https_proxy, no_proxy ...); "" = no proxy even if the environment names one. */
   const gchar *proxy;
@@ -86,8 +90,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (HttpsClient, https_client_free)
 gchar *https_base_url_from_fqdn (const gchar *fqdn, GError **error);
 
 /* Starts an exchange with the server at @base_url ("https://host[:port]", no path or a path prefix).
- * @trust (may be NULL) adds a pin and/or an anchor from the eUICC's trustedPublicKeyDataTls; the
- * exchange keeps a reference. Nothing goes on the network until the first post.
+ * @trust (may be NULL) is the eUICC's trustedPublicKeyDataTls; the exchange keeps a reference. A CA
+ * certificate becomes the exchange's only anchor (ca_file and the system store stay out unless
+ * widen_euicc_trust); a key or a server certificate is pinned, so only a server holding that key gets
+ * through, whichever anchor its chain ends at. Nothing goes on the network until the first post.
  * Errors: EUICCD_ERROR_INVALID_ARGS for a URL that is not https://. */
 HttpsExchange *https_exchange_begin (HttpsClient *client, const gchar *base_url, const HttpsTrust *trust,
                                      GError **error);

@@ -130,6 +130,7 @@ START_TEST (test_defaults)
   ck_assert_int_eq (config->eim_binding, DAEMON_EIM_BINDING_AUTO);
   ck_assert_ptr_null (config->eim_ca_file);
   ck_assert (config->eim_use_system_ca);
+  ck_assert (!config->eim_widen_euicc_trust);
   ck_assert_ptr_null (config->eim_proxy);
   ck_assert_uint_eq (config->eim_connect_timeout_s, 30);
   ck_assert_uint_eq (config->eim_timeout_s, 120);
@@ -168,6 +169,7 @@ static const gchar all_keys[] =
   "Binding=json\n"
   "CaFile=/etc/euiccd/lab-ca.pem\n"
   "UseSystemCa=false\n"
+  "WidenEuiccTrust=yes\n"
   "Proxy=socks5h://127.0.0.1:1080\n"
   "ConnectTimeout=10s\n"
   "Timeout=5m\n"
@@ -209,6 +211,7 @@ START_TEST (test_every_key)
   ck_assert_int_eq (config->eim_binding, DAEMON_EIM_BINDING_JSON);
   ck_assert_str_eq (config->eim_ca_file, "/etc/euiccd/lab-ca.pem");
   ck_assert (!config->eim_use_system_ca);
+  ck_assert (config->eim_widen_euicc_trust);
   ck_assert_str_eq (config->eim_proxy, "socks5h://127.0.0.1:1080");
   ck_assert_uint_eq (config->eim_connect_timeout_s, 10);
   ck_assert_uint_eq (config->eim_timeout_s, 300);
@@ -595,7 +598,7 @@ START_TEST (test_shipped_file)
       else
         g_string_append_printf (uncommented, "%s\n", lines[i]);
     }
-  ck_assert_uint_eq (keys, 28);
+  ck_assert_uint_eq (keys, 29);
   write_text (fx.main_path, uncommented->str);
   config = daemon_config_load (fx.main_path, NULL, &error);
   ck_assert_msg (config != NULL, "%s", error != NULL ? error->message : "");
