@@ -621,6 +621,7 @@ daemon_config_new_default (void)
   gsize aid_length = 0;
 
   config->card_device = g_strdup ("auto");
+  config->admin_group = g_strdup (DAEMON_CONFIG_DEFAULT_ADMIN_GROUP);
   config->card_slot = 1;
   config->card_exclusive = FALSE;
   parse_hex (DAEMON_CONFIG_DEFAULT_ISDR_AID, config->card_isdr_aid, sizeof config->card_isdr_aid, &aid_length);

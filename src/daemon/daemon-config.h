@@ -16,6 +16,8 @@ G_BEGIN_DECLS
  * systemd $STATE_DIRECTORY names it anyway, and OpenWrt passes --state-dir. */
 #define DAEMON_CONFIG_DEFAULT_PATH EUICCD_SYSCONFDIR "/euiccd/euiccd.conf"
 #define DAEMON_CONFIG_DEFAULT_STATE_DIRECTORY "/var/lib/euiccd"
+/* The group the shipped bus policy (dbus/org.euiccd.Euiccd1.conf) names and the Debian package creates. */
+#define DAEMON_CONFIG_DEFAULT_ADMIN_GROUP "euiccd"
 #define DAEMON_CONFIG_DEFAULT_ISDR_AID "A0000005591010FFFFFFFF8900000100"
 #define DAEMON_CONFIG_MAX_AID_LENGTH 16
 
@@ -75,7 +77,7 @@ typedef struct {
 
   /* [Daemon] */
   gchar *state_directory;            /* default /var/lib/euiccd; $STATE_DIRECTORY (its first path) wins */
-  gchar *admin_group;                /* group allowed to administer over D-Bus; NULL: root only */
+  gchar *admin_group;                /* group allowed to administer over D-Bus (default "euiccd"); NULL: root only */
   DaemonLogLevel log_level;          /* default INFO */
   gboolean log_personal_data;        /* default FALSE: EID/ICCID/activation codes redacted */
   guint history_size;                /* eIM package outcomes kept for GetHistory; 1..10000, default 100 */

@@ -145,7 +145,8 @@ START_TEST (test_defaults)
                                                     DAEMON_IPA_FEATURE_INDIRECT_RSP_SERVER_COMMUNICATION);
   ck_assert_ptr_null (config->device_capabilities);
   ck_assert_str_eq (config->state_directory, "/var/lib/euiccd");
-  ck_assert_ptr_null (config->admin_group);
+  /* The group the shipped bus policy names. */
+  ck_assert_str_eq (config->admin_group, "euiccd");
   ck_assert_int_eq (config->log_level, DAEMON_LOG_LEVEL_INFO);
   ck_assert (!config->log_personal_data);
   ck_assert_uint_eq (config->history_size, 100);
@@ -185,7 +186,7 @@ static const gchar all_keys[] =
   "DeviceCapabilities=80030800008503080000\n"
   "[Daemon]\n"
   "StateDirectory=/srv/euiccd/state\n"
-  "AdminGroup=euiccd\n"
+  "AdminGroup=operators\n"
   "LogLevel=DEBUG\n"
   "LogPersonalData=1\n"
   "HistorySize=7\n";
@@ -230,7 +231,7 @@ START_TEST (test_every_key)
   ck_assert_uint_eq (length, sizeof capabilities);
   ck_assert_mem_eq (data, capabilities, sizeof capabilities);
   ck_assert_str_eq (config->state_directory, "/srv/euiccd/state");
-  ck_assert_str_eq (config->admin_group, "euiccd");
+  ck_assert_str_eq (config->admin_group, "operators");
   ck_assert_int_eq (config->log_level, DAEMON_LOG_LEVEL_DEBUG);
   ck_assert (config->log_personal_data);
   ck_assert_uint_eq (config->history_size, 7);
