@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 
 #include "euiccd-error.h"
+#include "euiccd-log-policy.h"
 
 /* The system store as a hashed directory, as OpenSSL reads it; SSL_CERT_DIR moves it, as for OpenSSL. */
 #define HTTPS_SYSTEM_CA_PATH "/etc/ssl/certs"
@@ -225,6 +226,35 @@ https_response_free (HttpsResponse *response)
   g_free (response);
 }
 
+gchar *
+https_body_for_log (const guint8 *body, gsize body_len)
+{
+  g_autofree gchar *outline = NULL;
+
+  if (body == NULL || body_len == 0)
+    return g_strdup ("<empty>");
+  if (euiccd_log_personal_data_allowed ())
+    return https_sanitize_text (body, body_len, HTTPS_ERROR_BODY_CHARS);
+  /* Either outline says "<n bytes, not ...>" when the body is not of its kind. */
+  outline = euiccd_log_format_json (body, body_len, FALSE);
+  if (!g_str_has_prefix (outline, "<"))
+    return g_steal_pointer (&outline);
+  g_clear_pointer (&outline, g_free);
+  outline = euiccd_log_format_der (body, body_len, FALSE);
+  if (!g_str_has_prefix (outline, "<"))
+    return g_steal_pointer (&outline);
+  return g_strdup_printf ("<%" G_GSIZE_FORMAT " bytes, shown with personal data logging>", body_len);
+}
+
+gchar *
+https_content_type_for_message (const gchar *content_type)
+{
+  gchar *shown = g_strndup (content_type != NULL ? content_type : "none", 60);
+
+  g_strcanon (shown, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~/;= \"", '?');
+  return shown;
+}
+
 gboolean
 https_response_check_status (const HttpsResponse *response, const gchar *what, GError **error)
 {
@@ -235,15 +265,17 @@ https_response_check_status (const HttpsResponse *response, const gchar *what, G
   if (response->status >= 200 && response->status < 300)
     return TRUE;
   data = response->body != NULL ? g_bytes_get_data (response->body, &len) : NULL;
-  /* Only text is worth quoting; a binary body would be noise in a log line. */
-  if (len > 0 && response->content_type != NULL && g_str_has_prefix (response->content_type, "text/"))
+  /* The body is the peer's words (a server's error page, a JSON message): they may say anything, so they
+   * stay out of the error and go to a debug line under the log policy. */
+  if (len > 0)
     {
-      g_autofree gchar *text = https_sanitize_text (data, len, HTTPS_ERROR_BODY_CHARS);
-      detail = g_strdup_printf (": \"%s\"", text);
+      g_autofree gchar *type = https_content_type_for_message (response->content_type);
+      g_autofree gchar *shown = https_body_for_log (data, len);
+
+      detail = g_strdup_printf (" with %" G_GSIZE_FORMAT " bytes of %s", len,
+                                response->content_type != NULL ? type : "unlabelled data");
+      g_debug ("%s: HTTP %u body: %s", what != NULL ? what : "HTTPS request", response->status, shown);
     }
-  else if (len > 0)
-    detail = g_strdup_printf (" with %" G_GSIZE_FORMAT " bytes of %s", len,
-                              response->content_type != NULL ? response->content_type : "unlabelled data");
   else
     detail = g_strdup ("");
   g_set_error (error, EUICCD_ERROR,

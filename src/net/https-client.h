@@ -60,10 +60,19 @@ typedef struct {
 void https_response_free (HttpsResponse *response);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HttpsResponse, https_response_free)
 
-/* TRUE for 2xx. Otherwise sets an error naming @what (e.g. "ESipa GetEimPackage"), the status and the
- * start of the body as plain text (truncated, control characters replaced):
+/* TRUE for 2xx. Otherwise sets an error naming @what (e.g. "ESipa GetEimPackage"), the status, the size and
+ * the content type of the body, never its text (errors reach LastError, the history and the logs); the body
+ * goes to a debug line through https_body_for_log():
  * 4xx -> EUICCD_ERROR_PROTOCOL (the peer refused our request), 5xx and others -> EUICCD_ERROR_NETWORK. */
 gboolean https_response_check_status (const HttpsResponse *response, const gchar *what, GError **error);
+
+/* A peer's body for a debug line, under the log policy: with personal data allowed, its start as printable
+ * text; otherwise a JSON or DER body as its outline, anything else only as its length. Caller frees. */
+gchar *https_body_for_log (const guint8 *body, gsize body_len);
+
+/* A Content-Type header value for a message: at most 60 characters, anything but the characters of media
+ * types and their parameters replaced by '?'. Caller frees. */
+gchar *https_content_type_for_message (const gchar *content_type);
 
 typedef struct {
   guint64 requests;        /* requests that got an HTTP answer */
