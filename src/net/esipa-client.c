@@ -14,7 +14,6 @@
 #include "net/esipa-client.h"
 #include "net/esipa-json.h"
 
-
 struct _EsipaClient {
   HttpsExchange *exchange;  /* borrowed */
   gchar *eim_url;

@@ -270,11 +270,14 @@ https_response_check_status (const HttpsResponse *response, const gchar *what, G
   if (len > 0)
     {
       g_autofree gchar *type = https_content_type_for_message (response->content_type);
-      g_autofree gchar *shown = https_body_for_log (data, len);
 
       detail = g_strdup_printf (" with %" G_GSIZE_FORMAT " bytes of %s", len,
                                 response->content_type != NULL ? type : "unlabelled data");
-      g_debug ("%s: HTTP %u body: %s", what != NULL ? what : "HTTPS request", response->status, shown);
+      if (euiccd_log_debug_enabled (G_LOG_DOMAIN))
+        {
+          g_autofree gchar *shown = https_body_for_log (data, len);
+          g_debug ("%s: HTTP %u body: %s", what != NULL ? what : "HTTPS request", response->status, shown);
+        }
     }
   else
     detail = g_strdup ("");
