@@ -609,6 +609,28 @@ START_TEST (test_shipped_file)
 }
 END_TEST
 
+/* The bus policy lets the admin group past the bus; the daemon admits [Daemon] AdminGroup. Out of the box
+ * both must name the same group, or its members would be let through by one and refused by the other. */
+START_TEST (test_default_admin_group_is_the_policy_group)
+{
+  const gchar *srcdir = g_getenv ("top_srcdir");
+  g_autofree gchar *policy = g_build_filename (srcdir != NULL ? srcdir : "../..", "dbus", "org.euiccd.Euiccd1.conf", NULL);
+  g_autoptr(DaemonConfig) config = daemon_config_new_default ();
+  g_autofree gchar *text = NULL;
+  g_autofree gchar *expected = NULL;
+  g_autoptr(GError) error = NULL;
+  const gchar *first, *again;
+
+  ck_assert_msg (g_file_get_contents (policy, &text, NULL, &error), "%s", error != NULL ? error->message : "");
+  ck_assert_str_eq (config->admin_group, DAEMON_CONFIG_DEFAULT_ADMIN_GROUP);
+  expected = g_strdup_printf ("<policy group=\"%s\">", config->admin_group);
+  first = strstr (text, "<policy group=");
+  ck_assert_msg (first != NULL && g_str_has_prefix (first, expected), "the policy's group is not %s", expected);
+  again = strstr (first + 1, "<policy group=");
+  ck_assert_msg (again == NULL, "the policy names a second group");
+}
+END_TEST
+
 START_TEST (test_to_data_round_trip)
 {
   g_autoptr(DaemonConfig) config = load_main (all_keys);
@@ -789,6 +811,7 @@ config_suite (void)
   tcase_add_test (tc, test_unknown_keys_warn);
   tcase_add_test (tc, test_state_directory_env);
   tcase_add_test (tc, test_shipped_file);
+  tcase_add_test (tc, test_default_admin_group_is_the_policy_group);
   tcase_add_test (tc, test_to_data_round_trip);
   suite_add_tcase (s, tc);
 
