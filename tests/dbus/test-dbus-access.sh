@@ -36,12 +36,16 @@ listen() {
 listen root as_root
 listen nobody nobody
 listen member member
-# Every listener has its match rule in place before the daemon starts.
-for _ in $(seq 100); do
-  [ "$(bctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ListNames | grep -o '":1\.[0-9]*"' | wc -l)" -ge 4 ] && break
-  sleep 0.05
+# Ready when the root monitor has left the name list (NameLost) and the others have their match rule in place
+# (their NameAcquired is printed once the rule is).
+for who in root nobody member; do
+  [ "$who" = root ] && ready=NameLost || ready=NameAcquired
+  for _ in $(seq 100); do
+    grep -q "member=$ready" "$work/listen-$who.txt" && break
+    sleep 0.05
+  done
+  grep -q "member=$ready" "$work/listen-$who.txt" || { cat "$work/listen-$who.txt" >&2; fail "the $who listener did not start"; }
 done
-sleep 0.3
 
 # get_property AS PATH IFACE NAME: the Get answer as gdbus prints it, or the D-Bus error name.
 get_property() {
