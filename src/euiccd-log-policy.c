@@ -392,13 +392,16 @@ json_name_is_status (const gchar *name)
   return FALSE;
 }
 
+/* A status is a word ("Executed-Success"), a subject or reason code digits and dots ("8.1.1"); any other
+ * value under those names is the peer's free text and is masked like every string. */
 static gboolean
-json_text_is_status (const gchar *text)
+json_text_is_status (const gchar *name, const gchar *text)
 {
+  gboolean is_code = strcmp (name, "status") != 0;
   gsize n = 0;
 
   for (const gchar *p = text; *p != '\0'; p++, n++)
-    if (n >= 32 || !(g_ascii_isalnum (*p) || *p == '-' || *p == '.'))
+    if (n >= 32 || !(is_code ? g_ascii_isdigit (*p) || *p == '.' : g_ascii_isalpha (*p) || *p == '-'))
       return FALSE;
   return n > 0;
 }
@@ -476,7 +479,7 @@ json_outline_append (JsonOutline *outline, const cJSON *item, guint depth)
 
       if (text == NULL)
         text = "";
-      if (item->string != NULL && json_name_is_status (item->string) && json_text_is_status (text))
+      if (item->string != NULL && json_name_is_status (item->string) && json_text_is_status (item->string, text))
         {
           g_string_append_printf (outline->out, "\"%s\"", text);
           return;

@@ -22,7 +22,7 @@ DEPENDS = "glib-2.0 glib-2.0-native curl cjson mbedtls"
 
 inherit autotools pkgconfig systemd useradd
 
-# The bus policy lets members of "euiccd" administer the daemon (with [Daemon] AdminGroup=euiccd).
+# Members of "euiccd" administer the daemon: the bus policy and [Daemon] AdminGroup= (by default) name it.
 USERADD_PACKAGES = "${PN}"
 GROUPADD_PARAM:${PN} = "--system euiccd"
 

@@ -574,6 +574,7 @@ static const ConfigKey config_keys[] = {
   { "Eim", "Binding", parse_binding_key, FIELD (eim_binding), 0, 0 },
   { "Eim", "CaFile", parse_optional_path_key, FIELD (eim_ca_file), 0, 0 },
   { "Eim", "UseSystemCa", parse_bool_key, FIELD (eim_use_system_ca), 0, 0 },
+  { "Eim", "WidenEuiccTrust", parse_bool_key, FIELD (eim_widen_euicc_trust), 0, 0 },
   { "Eim", "Proxy", parse_proxy_key, FIELD (eim_proxy), 0, 0 },
   { "Eim", "ConnectTimeout", parse_duration_key, FIELD (eim_connect_timeout_s), 1, 3600 },
   { "Eim", "Timeout", parse_duration_key, FIELD (eim_timeout_s), 1, 24 * 3600 },
@@ -620,6 +621,7 @@ daemon_config_new_default (void)
   gsize aid_length = 0;
 
   config->card_device = g_strdup ("auto");
+  config->admin_group = g_strdup (DAEMON_CONFIG_DEFAULT_ADMIN_GROUP);
   config->card_slot = 1;
   config->card_exclusive = FALSE;
   parse_hex (DAEMON_CONFIG_DEFAULT_ISDR_AID, config->card_isdr_aid, sizeof config->card_isdr_aid, &aid_length);
@@ -996,6 +998,7 @@ daemon_config_to_data (const DaemonConfig *config)
   g_key_file_set_string (key_file, "Eim", "Binding", binding_names[config->eim_binding]);
   g_key_file_set_string (key_file, "Eim", "CaFile", config->eim_ca_file != NULL ? config->eim_ca_file : "");
   g_key_file_set_string (key_file, "Eim", "UseSystemCa", config->eim_use_system_ca ? "yes" : "no");
+  g_key_file_set_string (key_file, "Eim", "WidenEuiccTrust", config->eim_widen_euicc_trust ? "yes" : "no");
   g_key_file_set_string (key_file, "Eim", "Proxy", config->eim_proxy != NULL ? config->eim_proxy : "");
   g_key_file_set_uint64 (key_file, "Eim", "ConnectTimeout", config->eim_connect_timeout_s);
   g_key_file_set_uint64 (key_file, "Eim", "Timeout", config->eim_timeout_s);

@@ -16,6 +16,8 @@ G_BEGIN_DECLS
  * systemd $STATE_DIRECTORY names it anyway, and OpenWrt passes --state-dir. */
 #define DAEMON_CONFIG_DEFAULT_PATH EUICCD_SYSCONFDIR "/euiccd/euiccd.conf"
 #define DAEMON_CONFIG_DEFAULT_STATE_DIRECTORY "/var/lib/euiccd"
+/* The group the shipped bus policy (dbus/org.euiccd.Euiccd1.conf) names and the Debian package creates. */
+#define DAEMON_CONFIG_DEFAULT_ADMIN_GROUP "euiccd"
 #define DAEMON_CONFIG_DEFAULT_ISDR_AID "A0000005591010FFFFFFFF8900000100"
 #define DAEMON_CONFIG_MAX_AID_LENGTH 16
 
@@ -54,6 +56,7 @@ typedef struct {
   DaemonEimBinding eim_binding;      /* default AUTO */
   gchar *eim_ca_file;                /* extra trust anchors (PEM), NULL for none */
   gboolean eim_use_system_ca;        /* default TRUE */
+  gboolean eim_widen_euicc_trust;    /* lab only: CaFile and system CAs next to a CA the eUICC names */
   gchar *eim_proxy;                  /* proxy URL, NULL for none */
   guint eim_connect_timeout_s;       /* default 30 */
   guint eim_timeout_s;               /* whole exchange; default 120 */
@@ -74,7 +77,7 @@ typedef struct {
 
   /* [Daemon] */
   gchar *state_directory;            /* default /var/lib/euiccd; $STATE_DIRECTORY (its first path) wins */
-  gchar *admin_group;                /* group allowed to administer over D-Bus; NULL: root only */
+  gchar *admin_group;                /* group allowed to administer over D-Bus (default "euiccd"); NULL: root only */
   DaemonLogLevel log_level;          /* default INFO */
   gboolean log_personal_data;        /* default FALSE: EID/ICCID/activation codes redacted */
   guint history_size;                /* eIM package outcomes kept for GetHistory; 1..10000, default 100 */

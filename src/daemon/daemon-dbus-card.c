@@ -13,7 +13,13 @@
 /* ---- skeletons that keep personal properties from other callers ---------------------------------------------
  * The generated skeletons answer Properties.Get and GetAll from their vtable's get_property, which is given the
  * sender. These subclasses wrap it: a personal property asked for by someone who is not root or in the admin
- * group gives AccessDenied to Get and is left out of GetAll (GDBus skips properties whose getter fails). */
+ * group gives AccessDenied to Get and is left out of GetAll (GDBus skips properties whose getter fails).
+ *
+ * Everything else that carries property values reaches callers the daemon cannot tell apart: the
+ * ObjectManager's GetManagedObjects and InterfacesAdded take them from get_properties, which has no sender,
+ * and a broadcast signal goes to every listener the bus lets through. So get_properties leaves the personal
+ * properties out for everyone, and they are annotated const so no PropertiesChanged carries them: Get and
+ * GetAll, checked per caller, are the only ways to them. */
 
 static gboolean
 may_read (GDBusConnection *connection, const gchar *sender, gpointer skeleton, const gchar *property_name,
@@ -70,6 +76,41 @@ profile_get_property (GDBusConnection *connection, const gchar *sender, const gc
                                       user_data);
 }
 
+/* @all (floating, as get_properties returns it) without the entry @personal; floating too. */
+static GVariant *
+without_personal (GVariant *all, const gchar *personal)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (all);
+  GVariantBuilder builder;
+  GVariantIter iter;
+  const gchar *name;
+  GVariant *value;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  g_variant_iter_init (&iter, owned);
+  while (g_variant_iter_next (&iter, "{&sv}", &name, &value))
+    {
+      if (!g_str_equal (name, personal))
+        g_variant_builder_add (&builder, "{sv}", name, value);
+      g_variant_unref (value);
+    }
+  return g_variant_builder_end (&builder);
+}
+
+static GVariant *
+euicc_skeleton_get_properties (GDBusInterfaceSkeleton *skeleton)
+{
+  return without_personal (
+    G_DBUS_INTERFACE_SKELETON_CLASS (daemon_euicc_skeleton_parent_class)->get_properties (skeleton), "Eid");
+}
+
+static GVariant *
+profile_skeleton_get_properties (GDBusInterfaceSkeleton *skeleton)
+{
+  return without_personal (
+    G_DBUS_INTERFACE_SKELETON_CLASS (daemon_profile_skeleton_parent_class)->get_properties (skeleton), "Iccid");
+}
+
 static GDBusInterfaceVTable *
 euicc_skeleton_get_vtable (GDBusInterfaceSkeleton *skeleton)
 {
@@ -108,6 +149,7 @@ static void
 daemon_euicc_skeleton_class_init (DaemonEuiccSkeletonClass *klass)
 {
   G_DBUS_INTERFACE_SKELETON_CLASS (klass)->get_vtable = euicc_skeleton_get_vtable;
+  G_DBUS_INTERFACE_SKELETON_CLASS (klass)->get_properties = euicc_skeleton_get_properties;
 }
 
 static void
@@ -119,6 +161,7 @@ static void
 daemon_profile_skeleton_class_init (DaemonProfileSkeletonClass *klass)
 {
   G_DBUS_INTERFACE_SKELETON_CLASS (klass)->get_vtable = profile_skeleton_get_vtable;
+  G_DBUS_INTERFACE_SKELETON_CLASS (klass)->get_properties = profile_skeleton_get_properties;
 }
 
 static void
@@ -465,7 +508,7 @@ daemon_dbus_card_update (DaemonDbusCard *card, const DaemonCardFacts *facts)
   euiccd_dbus_euicc_set_eim_configurations (card->skeleton, daemon_dbus_card_eims_to_variant (facts->eims));
   if (is_new)
     {
-      /* Exported with its properties set, so InterfacesAdded carries them; the profiles follow. */
+      /* Exported with its properties set, so InterfacesAdded carries them (all but the EID); the profiles follow. */
       static const gchar *const none[] = { NULL };
       euiccd_dbus_euicc_set_profiles (card->skeleton, none);
       g_dbus_object_manager_server_export (card->server, G_DBUS_OBJECT_SKELETON (card->object));

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The eUICC and its profiles as D-Bus objects under /org/euiccd/Euiccd1: one org.euiccd.Euiccd1.Euicc object
  * per card and one org.euiccd.Euiccd1.Profile object per profile, exported through the ObjectManager and kept
- * equal to the last read of the card. Personal properties (Eid, Iccid) are given only to callers that pass
- * the admin check; GetAll leaves them out for the others. */
+ * equal to the last read of the card. Personal properties (Eid, Iccid) are given only through Get and GetAll,
+ * to callers that pass the admin check (GetAll leaves them out for the others); GetManagedObjects,
+ * InterfacesAdded and PropertiesChanged never carry them, for anyone. */
 #pragma once
 
 #include <gio/gio.h>

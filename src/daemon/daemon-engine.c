@@ -987,6 +987,7 @@ daemon_engine_new (DaemonConfig *config, DaemonStore *store, GMainContext *conte
   https_client_options_init (&https_options);
   https_options.ca_file = config->eim_ca_file;
   https_options.use_system_ca = config->eim_use_system_ca;
+  https_options.widen_euicc_trust = config->eim_widen_euicc_trust;
   https_options.proxy = config->eim_proxy;
   https_options.connect_timeout_ms = config->eim_connect_timeout_s * 1000;
   https_options.total_timeout_ms = config->eim_timeout_s * 1000;

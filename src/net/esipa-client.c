@@ -14,9 +14,6 @@
 #include "net/esipa-client.h"
 #include "net/esipa-json.h"
 
-/* How much of a peer's plain-text answer an error message quotes. */
-#define ESIPA_ERROR_EXCERPT_CHARS 160
-
 struct _EsipaClient {
   HttpsExchange *exchange;  /* borrowed */
   gchar *eim_url;
@@ -100,36 +97,6 @@ log_body (const gchar *direction, const EsipaClient *client, const gchar *functi
   g_debug ("ESipa %s %s %s: %s", function, direction, client->eim_url, shown);
 }
 
-/* A bounded excerpt of an answer that is not what was expected, for an error message (which reaches the
- * log and D-Bus). An ESipa message in the other binding may hold the EID or ICCIDs: without personal-data
- * logging, JSON and DER are shown as their outline; other text (a proxy's error page) as it is. */
-static gchar *
-body_excerpt (GBytes *body)
-{
-  gsize length;
-  const guint8 *data = g_bytes_get_data (body, &length);
-  g_autofree gchar *outline = NULL;
-
-  if (!euiccd_log_personal_data_allowed () && length > 0)
-    {
-      if (data[0] == '{' || data[0] == '[')
-        outline = euiccd_log_format_json (data, length, FALSE);
-      else
-        outline = euiccd_log_format_der (data, length, FALSE);
-      /* Neither form parsed: "<n bytes, not ...>"; a plain excerpt then says more. */
-      if (!g_str_has_prefix (outline, "<"))
-        {
-          g_autofree gchar *head = NULL;
-
-          if (g_utf8_strlen (outline, -1) <= ESIPA_ERROR_EXCERPT_CHARS)
-            return g_steal_pointer (&outline);
-          head = g_utf8_substring (outline, 0, ESIPA_ERROR_EXCERPT_CHARS);
-          return g_strconcat (head, "…", NULL);
-        }
-    }
-  return https_sanitize_text (data, length, ESIPA_ERROR_EXCERPT_CHARS);
-}
-
 /* POSTs `body` for `function` and returns the answer's body once it is one the caller should decode: HTTP 200
  * with the binding's content type, or (allow_empty) 200/204 without a body, returned as an empty GBytes. */
 static GBytes *
@@ -189,15 +156,14 @@ esipa_post (EsipaClient *client, EsipaFunction function, GBytes *body, gboolean 
   if (!content_type_is (response->content_type,
                         client->binding == ESIPA_BINDING_ASN1 ? ESIPA_ASN1_CONTENT_TYPE : "application/json"))
     {
-      g_autofree gchar *shown_type = https_sanitize_text ((const guint8 *) (response->content_type != NULL ?
-                                                                           response->content_type : "none"),
-                                                          strlen (response->content_type != NULL ?
-                                                                  response->content_type : "none"), 60);
-      g_autofree gchar *excerpt = body_excerpt (response->body);
+      g_autofree gchar *shown_type = https_content_type_for_message (response->content_type);
+      g_autofree gchar *shown = https_body_for_log (g_bytes_get_data (response->body, NULL), length);
 
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_PROTOCOL, "%s: HTTP %u with Content-Type %s, expected %s: \"%s\"",
-                   what, response->status, shown_type,
-                   client->binding == ESIPA_BINDING_ASN1 ? ESIPA_ASN1_CONTENT_TYPE : "application/json", excerpt);
+      /* The body is not an ESipa message (a proxy's page, an error text): the peer's words go to debug only. */
+      g_debug ("%s: HTTP %u body: %s", what, response->status, shown);
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_PROTOCOL, "%s: HTTP %u with %zu bytes of Content-Type %s, "
+                   "expected %s", what, response->status, length, shown_type,
+                   client->binding == ESIPA_BINDING_ASN1 ? ESIPA_ASN1_CONTENT_TYPE : "application/json");
       return NULL;
     }
   log_body ("<-", client, name, response->body);

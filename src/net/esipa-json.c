@@ -15,6 +15,7 @@
 #include "der/der.h"
 #include "euiccd-autoptr.h"
 #include "euiccd-error.h"
+#include "euiccd-log-policy.h"
 #include "net/esipa-asn1.h"
 #include "net/esipa-json.h"
 
@@ -479,8 +480,11 @@ read_status (const cJSON *root, const gchar *message, JsonStatus *ret_status, GE
     {
       g_autofree gchar *shown = g_strndup (ret_status->status, 40);
 
+      /* The eIM's own word goes to debug; the error (LastError, history) only says it was none of the four. */
       g_strcanon (shown, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_. ", '?');
-      return fail (error, EUICCD_ERROR_PROTOCOL, "%s response: unknown functionExecutionStatus \"%s\"", message, shown);
+      g_debug ("%s response: functionExecutionStatus \"%s\"", message, shown);
+      return fail (error, EUICCD_ERROR_PROTOCOL, "%s response: functionExecutionStatus is none of Executed-Success, "
+                   "Executed-WithWarning, Failed and Expired", message);
     }
   code_data = cJSON_GetObjectItemCaseSensitive (execution, "statusCodeData");
   if (cJSON_IsObject (code_data))
@@ -489,24 +493,41 @@ read_status (const cJSON *root, const gchar *message, JsonStatus *ret_status, GE
       ret_status->reason_code = string_member (code_data, "reasonCode");
       ret_status->text = string_member (code_data, "message");
     }
+  if (ret_status->text != NULL && euiccd_log_debug_enabled (G_LOG_DOMAIN))
+    {
+      /* Free text from the eIM: at debug level only, and whole only when personal data may be logged. */
+      g_autofree gchar *text = g_strndup (ret_status->text, 120);
+
+      g_strcanon (text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 -_.,:;/()'+=#@!?", '?');
+      if (euiccd_log_personal_data_allowed ())
+        g_debug ("%s response: statusCodeData message \"%s\"", message, text);
+      else
+        g_debug ("%s response: statusCodeData message of %zu bytes", message, strlen (ret_status->text));
+    }
   return TRUE;
 }
 
-/* "<status> (subjectCode 8.1.1, reasonCode 3.7: message)" with the peer's strings cut and sanitized. */
+/* A subjectCode or reasonCode as an error may show it: codes are digits and dots ("8.1.1"); anything else
+ * from the eIM is not quoted. */
+static gchar *
+code_for_message (const gchar *code)
+{
+  if (code == NULL)
+    return g_strdup ("-");
+  if (code[0] == '\0' || strlen (code) > 16 || strspn (code, "0123456789.") != strlen (code))
+    return g_strdup ("(not a code)");
+  return g_strdup (code);
+}
+
+/* "<status> (subjectCode 8.1.1, reasonCode 3.7)". The statusCodeData message is the eIM's free text: it
+ * never goes into an error (LastError, the history), only to read_status()'s debug line. */
 static gchar *
 describe_status (const JsonStatus *status)
 {
-  g_autofree gchar *subject = g_strndup (status->subject_code != NULL ? status->subject_code : "-", 16);
-  g_autofree gchar *reason = g_strndup (status->reason_code != NULL ? status->reason_code : "-", 16);
-  g_autofree gchar *text = g_strndup (status->text != NULL ? status->text : "", 120);
-  static const gchar printable[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 -_.,:;/()'+=#@!?";
+  g_autofree gchar *subject = code_for_message (status->subject_code);
+  g_autofree gchar *reason = code_for_message (status->reason_code);
 
-  g_strcanon (subject, printable, '?');
-  g_strcanon (reason, printable, '?');
-  g_strcanon (text, printable, '?');
-  return g_strdup_printf ("%s (subjectCode %s, reasonCode %s%s%s)", status->status, subject, reason,
-                          text[0] != '\0' ? ": " : "", text);
+  return g_strdup_printf ("%s (subjectCode %s, reasonCode %s)", status->status, subject, reason);
 }
 
 static gboolean

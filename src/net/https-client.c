@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 
 #include "euiccd-error.h"
+#include "euiccd-log-policy.h"
 
 /* The system store as a hashed directory, as OpenSSL reads it; SSL_CERT_DIR moves it, as for OpenSSL. */
 #define HTTPS_SYSTEM_CA_PATH "/etc/ssl/certs"
@@ -30,6 +31,7 @@ struct _HttpsClient {
   gchar *ca_file;
   gchar *ca_file_pem;  /* contents of ca_file, joined with a trust anchor when an exchange has one */
   gboolean use_system_ca;
+  gboolean widen_euicc_trust;
   gchar *system_ca_dir;
   gchar *proxy;
   guint connect_timeout_ms;
@@ -224,6 +226,35 @@ https_response_free (HttpsResponse *response)
   g_free (response);
 }
 
+gchar *
+https_body_for_log (const guint8 *body, gsize body_len)
+{
+  g_autofree gchar *outline = NULL;
+
+  if (body == NULL || body_len == 0)
+    return g_strdup ("<empty>");
+  if (euiccd_log_personal_data_allowed ())
+    return https_sanitize_text (body, body_len, HTTPS_ERROR_BODY_CHARS);
+  /* Either outline says "<n bytes, not ...>" when the body is not of its kind. */
+  outline = euiccd_log_format_json (body, body_len, FALSE);
+  if (!g_str_has_prefix (outline, "<"))
+    return g_steal_pointer (&outline);
+  g_clear_pointer (&outline, g_free);
+  outline = euiccd_log_format_der (body, body_len, FALSE);
+  if (!g_str_has_prefix (outline, "<"))
+    return g_steal_pointer (&outline);
+  return g_strdup_printf ("<%" G_GSIZE_FORMAT " bytes, shown with personal data logging>", body_len);
+}
+
+gchar *
+https_content_type_for_message (const gchar *content_type)
+{
+  gchar *shown = g_strndup (content_type != NULL ? content_type : "none", 60);
+
+  g_strcanon (shown, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~/;= \"", '?');
+  return shown;
+}
+
 gboolean
 https_response_check_status (const HttpsResponse *response, const gchar *what, GError **error)
 {
@@ -234,15 +265,20 @@ https_response_check_status (const HttpsResponse *response, const gchar *what, G
   if (response->status >= 200 && response->status < 300)
     return TRUE;
   data = response->body != NULL ? g_bytes_get_data (response->body, &len) : NULL;
-  /* Only text is worth quoting; a binary body would be noise in a log line. */
-  if (len > 0 && response->content_type != NULL && g_str_has_prefix (response->content_type, "text/"))
+  /* The body is the peer's words (a server's error page, a JSON message): they may say anything, so they
+   * stay out of the error and go to a debug line under the log policy. */
+  if (len > 0)
     {
-      g_autofree gchar *text = https_sanitize_text (data, len, HTTPS_ERROR_BODY_CHARS);
-      detail = g_strdup_printf (": \"%s\"", text);
+      g_autofree gchar *type = https_content_type_for_message (response->content_type);
+
+      detail = g_strdup_printf (" with %" G_GSIZE_FORMAT " bytes of %s", len,
+                                response->content_type != NULL ? type : "unlabelled data");
+      if (euiccd_log_debug_enabled (G_LOG_DOMAIN))
+        {
+          g_autofree gchar *shown = https_body_for_log (data, len);
+          g_debug ("%s: HTTP %u body: %s", what != NULL ? what : "HTTPS request", response->status, shown);
+        }
     }
-  else if (len > 0)
-    detail = g_strdup_printf (" with %" G_GSIZE_FORMAT " bytes of %s", len,
-                              response->content_type != NULL ? response->content_type : "unlabelled data");
   else
     detail = g_strdup ("");
   g_set_error (error, EUICCD_ERROR,
@@ -353,6 +389,7 @@ https_client_new (const HttpsClientOptions *options, GError **error)
   client->stats.tls_resumption_known = client_session_reused_func () != NULL;
 
   client->use_system_ca = options->use_system_ca;
+  client->widen_euicc_trust = options->widen_euicc_trust;
   client->system_ca_dir = g_strdup (g_getenv ("SSL_CERT_DIR") != NULL && g_getenv ("SSL_CERT_DIR")[0] != '\0'
                                       ? g_getenv ("SSL_CERT_DIR") : HTTPS_SYSTEM_CA_PATH);
   client->connect_timeout_ms =
@@ -520,9 +557,12 @@ exchange_setopt_failed (CURLcode rc, const gchar *what, GError **error)
   }                                                                                                     \
   G_STMT_END
 
-/* Where the server certificate's chain may end: the system store, the configured CA file, and the
- * anchor from the eUICC's trust data. libcurl takes one CA file or blob plus one directory, and a blob
- * replaces the file, so with an anchor the file's text and the anchor go together into the blob. */
+/* Where the server certificate's chain may end. Without trust data from the eUICC: the system store and
+ * the configured CA file. A CA the eUICC names is the only anchor: the store, the CA file and libcurl's
+ * built-in bundle are all switched off, unless the lab setting widens it again (loudly). A key or a server
+ * certificate from the eUICC is pinned on top of the usual anchors (plus the certificate itself, so a
+ * self-signed eIM works): the pin already admits no other server. libcurl takes one CA file or blob plus
+ * one directory, and a blob replaces the file, so the file's text and the anchor go together into a blob. */
 static gboolean
 exchange_set_trust (HttpsExchange *exchange, GError **error)
 {
@@ -530,20 +570,39 @@ exchange_set_trust (HttpsExchange *exchange, GError **error)
   CURL *curl = exchange->curl;
   const gchar *anchor = exchange->trust != NULL ? https_trust_get_anchor_pem (exchange->trust) : NULL;
   const gchar *pin = exchange->trust != NULL ? https_trust_get_pin (exchange->trust) : NULL;
+  gboolean anchor_only = FALSE;
+  gboolean use_system_ca = client->use_system_ca;
+  const gchar *ca_file_pem = client->ca_file_pem;
 
   EXCHANGE_SETOPT (curl, CURLOPT_SSL_VERIFYPEER, 1L, error);
   EXCHANGE_SETOPT (curl, CURLOPT_SSL_VERIFYHOST, 2L, error);
   EXCHANGE_SETOPT (curl, CURLOPT_SSLVERSION, (long) CURL_SSLVERSION_TLSv1_2, error);
 
-  EXCHANGE_SETOPT (curl, CURLOPT_CAPATH, client->use_system_ca ? client->system_ca_dir : NULL, error);
+  if (exchange->trust != NULL && https_trust_get_kind (exchange->trust) == HTTPS_TRUST_CA_CERTIFICATE)
+    {
+      if (client->widen_euicc_trust && (use_system_ca || ca_file_pem != NULL))
+        g_warning ("TLS: %s: the eUICC names a CA as the eIM's only anchor, but WidenEuiccTrust=yes also trusts "
+                   "%s%s%s for it (lab use only)", exchange->base_url, ca_file_pem != NULL ? "the CA file" : "",
+                   ca_file_pem != NULL && use_system_ca ? " and " : "", use_system_ca ? "the system CAs" : "");
+      else
+        {
+          anchor_only = TRUE;
+          use_system_ca = FALSE;
+          ca_file_pem = NULL;
+        }
+    }
+
+  EXCHANGE_SETOPT (curl, CURLOPT_CAPATH, use_system_ca ? client->system_ca_dir : NULL, error);
   if (anchor != NULL)
     {
 #if LIBCURL_VERSION_NUM >= 0x074d00
-      g_autofree gchar *pem = g_strconcat (client->ca_file_pem != NULL ? client->ca_file_pem : "", "\n", anchor,
-                                           NULL);
+      g_autofree gchar *pem = g_strconcat (ca_file_pem != NULL ? ca_file_pem : "", "\n", anchor, NULL);
       struct curl_blob blob = { .data = pem, .len = strlen (pem), .flags = CURL_BLOB_COPY };
 
       EXCHANGE_SETOPT (curl, CURLOPT_CAINFO_BLOB, &blob, error);
+      /* The built-in bundle would otherwise be read next to the blob. */
+      if (!use_system_ca)
+        EXCHANGE_SETOPT (curl, CURLOPT_CAINFO, NULL, error);
 #else
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_SUPPORTED,
                    "TLS: a trust anchor from the eUICC needs libcurl 7.77 or later (CURLOPT_CAINFO_BLOB)");
@@ -552,12 +611,14 @@ exchange_set_trust (HttpsExchange *exchange, GError **error)
     }
   else if (client->ca_file != NULL)
     EXCHANGE_SETOPT (curl, CURLOPT_CAINFO, client->ca_file, error);
-  else if (!client->use_system_ca)
+  else if (!use_system_ca)
     EXCHANGE_SETOPT (curl, CURLOPT_CAINFO, NULL, error);
   /* else: libcurl's built-in bundle, the system store's file form. */
 
   if (pin != NULL)
     EXCHANGE_SETOPT (curl, CURLOPT_PINNEDPUBLICKEY, pin, error);
+  if (anchor_only)
+    g_debug ("TLS: %s: the CA from the eUICC is the only anchor", exchange->base_url);
   return TRUE;
 }
 

@@ -30,6 +30,10 @@ typedef struct {
   /* Trust the system store: libcurl's CA bundle and the hashed directory /etc/ssl/certs (or
    * $SSL_CERT_DIR, as for OpenSSL). Default TRUE. */
   gboolean use_system_ca;
+  /* A CA named by the eUICC (HTTPS_TRUST_CA_CERTIFICATE) is the only anchor of its exchanges: ca_file and
+   * the system store do not apply to them. TRUE (lab use only) adds them back, with a warning logged on
+   * every exchange it widens. Default FALSE. */
+  gboolean widen_euicc_trust;
   /* Proxy URL ("http://host:3128"); NULL = libcurl's usual environment variables
    * (https_proxy, no_proxy ...); "" = no proxy even if the environment names one. */
   const gchar *proxy;
@@ -56,10 +60,19 @@ typedef struct {
 void https_response_free (HttpsResponse *response);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HttpsResponse, https_response_free)
 
-/* TRUE for 2xx. Otherwise sets an error naming @what (e.g. "ESipa GetEimPackage"), the status and the
- * start of the body as plain text (truncated, control characters replaced):
+/* TRUE for 2xx. Otherwise sets an error naming @what (e.g. "ESipa GetEimPackage"), the status, the size and
+ * the content type of the body, never its text (errors reach LastError, the history and the logs); the body
+ * goes to a debug line through https_body_for_log():
  * 4xx -> EUICCD_ERROR_PROTOCOL (the peer refused our request), 5xx and others -> EUICCD_ERROR_NETWORK. */
 gboolean https_response_check_status (const HttpsResponse *response, const gchar *what, GError **error);
+
+/* A peer's body for a debug line, under the log policy: with personal data allowed, its start as printable
+ * text; otherwise a JSON or DER body as its outline, anything else only as its length. Caller frees. */
+gchar *https_body_for_log (const guint8 *body, gsize body_len);
+
+/* A Content-Type header value for a message: at most 60 characters, anything but the characters of media
+ * types and their parameters replaced by '?'. Caller frees. */
+gchar *https_content_type_for_message (const gchar *content_type);
 
 typedef struct {
   guint64 requests;        /* requests that got an HTTP answer */
@@ -86,8 +99,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (HttpsClient, https_client_free)
 gchar *https_base_url_from_fqdn (const gchar *fqdn, GError **error);
 
 /* Starts an exchange with the server at @base_url ("https://host[:port]", no path or a path prefix).
- * @trust (may be NULL) adds a pin and/or an anchor from the eUICC's trustedPublicKeyDataTls; the
- * exchange keeps a reference. Nothing goes on the network until the first post.
+ * @trust (may be NULL) is the eUICC's trustedPublicKeyDataTls; the exchange keeps a reference. A CA
+ * certificate becomes the exchange's only anchor (ca_file and the system store stay out unless
+ * widen_euicc_trust); a key or a server certificate is pinned, so only a server holding that key gets
+ * through, whichever anchor its chain ends at. Nothing goes on the network until the first post.
  * Errors: EUICCD_ERROR_INVALID_ARGS for a URL that is not https://. */
 HttpsExchange *https_exchange_begin (HttpsClient *client, const gchar *base_url, const HttpsTrust *trust,
                                      GError **error);

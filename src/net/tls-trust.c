@@ -400,7 +400,7 @@ https_trust_describe (const HttpsTrust *trust)
     case HTTPS_TRUST_PINNED_KEY:
       return g_strdup_printf ("pinned public key %s", trust->pin);
     case HTTPS_TRUST_CA_CERTIFICATE:
-      return g_strdup_printf ("CA certificate \"%s\" as an extra anchor", trust->subject);
+      return g_strdup_printf ("CA certificate \"%s\" as the anchor", trust->subject);
     case HTTPS_TRUST_SERVER_CERTIFICATE:
       return g_strdup_printf ("server certificate \"%s\", key pinned %s", trust->subject, trust->pin);
     default:

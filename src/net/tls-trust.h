@@ -2,7 +2,8 @@
 /* What the eUICC says the eIM's TLS server must present (EimConfigurationData.trustedPublicKeyDataTls),
  * turned into something libcurl can enforce:
  *   - a DER SubjectPublicKeyInfo            -> pin that key
- *   - a DER certificate with cA TRUE         -> an extra trust anchor (PEM for CURLOPT_CAINFO_BLOB)
+ *   - a DER certificate with cA TRUE         -> the only trust anchor (PEM for CURLOPT_CAINFO_BLOB; the
+ *                                               HTTPS client leaves the CA file and system store out)
  *   - a DER end-entity certificate           -> pin its key, and accept the certificate itself as an
  *                                               anchor (so a self-signed eIM certificate works), still
  *                                               with host name checking.

@@ -239,6 +239,64 @@ START_TEST (test_card_values)
 }
 END_TEST
 
+/* GetManagedObjects and InterfacesAdded are built from get_properties, which does not know who asks, and
+ * PropertiesChanged goes to every listener: none of them may carry the EID or an ICCID. */
+START_TEST (test_objects_without_personal_properties)
+{
+  static const gchar *const personal[] = { "Eid", "Iccid" };
+  g_autoptr(GDBusObjectManagerServer) server = g_dbus_object_manager_server_new (DAEMON_DBUS_PATH);
+  g_autoptr(DaemonDbusCard) card = daemon_dbus_card_new (server, NULL);
+  g_autoptr(Es10ProfileList) list = g_new0 (Es10ProfileList, 1);
+  Es10ProfileInfo *profile = g_new0 (Es10ProfileInfo, 1);
+  GList *objects;
+  guint n_interfaces = 0;
+  DaemonCardFacts facts = {
+    .eid = (gchar *) "89049032123451234512345678901234", .transport = (gchar *) "qmi",
+    .device = (gchar *) "qmi:/dev/cdc-wdm0", .slot = 1,
+  };
+
+  list->profiles = g_ptr_array_new_with_free_func ((GDestroyNotify) es10_profile_info_free);
+  profile->iccid = g_strdup ("89000123456789012358");
+  profile->has_state = TRUE;
+  profile->state = 1;
+  g_ptr_array_add (list->profiles, profile);
+  facts.profiles = list;
+  daemon_dbus_card_update (card, &facts);
+
+  objects = g_dbus_object_manager_get_objects (G_DBUS_OBJECT_MANAGER (server));
+  ck_assert_uint_eq (g_list_length (objects), 2);
+  for (GList *o = objects; o != NULL; o = o->next)
+    {
+      GList *interfaces = g_dbus_object_get_interfaces (o->data);
+
+      for (GList *i = interfaces; i != NULL; i = i->next)
+        {
+          GDBusInterfaceSkeleton *skeleton = i->data;
+          GDBusInterfaceInfo *info = g_dbus_interface_skeleton_get_info (skeleton);
+          g_autoptr(GVariant) all = g_dbus_interface_skeleton_get_properties (skeleton);
+          g_autofree gchar *shown = g_variant_print (all, FALSE);
+
+          n_interfaces++;
+          ck_assert_msg (strstr (shown, "8904903212") == NULL && strstr (shown, "8900012345") == NULL, "%s", shown);
+          ck_assert_uint_gt (g_variant_n_children (all), 4);
+          for (guint k = 0; k < G_N_ELEMENTS (personal); k++)
+            {
+              GDBusPropertyInfo *property = g_dbus_interface_info_lookup_property (info, personal[k]);
+
+              ck_assert (!g_variant_lookup (all, personal[k], "*", NULL));
+              if (property != NULL)
+                ck_assert_str_eq (g_dbus_annotation_info_lookup (property->annotations,
+                                                                 "org.freedesktop.DBus.Property.EmitsChangedSignal"),
+                                  "const");
+            }
+        }
+      g_list_free_full (interfaces, g_object_unref);
+    }
+  ck_assert_uint_eq (n_interfaces, 2);
+  g_list_free_full (objects, g_object_unref);
+}
+END_TEST
+
 START_TEST (test_admin_check)
 {
   struct passwd *daemon_user = getpwnam ("daemon");
@@ -286,6 +344,7 @@ dbus_api_suite (void)
   tcase_add_test (tc, test_eim_from_variant_refusals);
   tcase_add_test (tc, test_history_variant);
   tcase_add_test (tc, test_card_values);
+  tcase_add_test (tc, test_objects_without_personal_properties);
   tcase_add_test (tc, test_admin_check);
   tcase_add_test (tc, test_bus_names);
   suite_add_tcase (suite, tc);

@@ -4,7 +4,7 @@
  * what the server saw.
  *
  *   https-request [options] BASE_URL
- *     --ca-file F  --no-system-ca  --proxy URL  --connect-timeout MS  --timeout MS  --max-size N
+ *     --ca-file F  --no-system-ca  --widen-trust  --proxy URL  --connect-timeout MS  --timeout MS  --max-size N
  *     --trust F (PEM or DER key/certificate, as trustedPublicKeyDataTls)  --path P  --content-type T
  *     --header "Name: value" (repeatable)  --body-hex HEX  --requests N  --exchanges N
  *
@@ -74,6 +74,7 @@ main (int argc, char **argv)
   g_autofree gchar *body_hex = NULL;
   g_auto (GStrv) headers = NULL;
   gboolean no_system_ca = FALSE;
+  gboolean widen_trust = FALSE;
   gint connect_timeout = 0, timeout = 0, requests = 1, exchanges = 1;
   gint64 max_size = 0;
   GOptionEntry entries[] = {
@@ -83,6 +84,8 @@ main (int argc, char **argv)
     { "connect-timeout", 0, 0, G_OPTION_ARG_INT, &connect_timeout, "connect timeout", "MS" },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "total timeout per request", "MS" },
     { "max-size", 0, 0, G_OPTION_ARG_INT64, &max_size, "response body cap", "N" },
+    { "widen-trust", 0, 0, G_OPTION_ARG_NONE, &widen_trust, "CA file and system store next to a CA from --trust",
+      NULL },
     { "trust", 0, 0, G_OPTION_ARG_FILENAME, &trust_file, "trustedPublicKeyDataTls (PEM or DER)", "F" },
     { "path", 0, 0, G_OPTION_ARG_STRING, &path, "request path", "P" },
     { "content-type", 0, 0, G_OPTION_ARG_STRING, &content_type, "request Content-Type", "T" },
@@ -149,6 +152,7 @@ main (int argc, char **argv)
   https_client_options_init (&options);
   options.ca_file = ca_file;
   options.use_system_ca = !no_system_ca;
+  options.widen_euicc_trust = widen_trust;
   options.proxy = proxy;
   options.connect_timeout_ms = (guint) MAX (connect_timeout, 0);
   options.total_timeout_ms = (guint) MAX (timeout, 0);

@@ -152,7 +152,7 @@ expect_error INVALID_DATA "garbage.der" "garbage trust data"
 
 # The eIM presents a certificate from its second CA. The CA file alone does not trust it; the system
 # store directory (SSL_CERT_DIR standing in for /etc/ssl/certs) holding that CA does, next to the
-# CA file and next to an anchor from the eUICC: both sources are honoured at once.
+# CA file. Next to a CA from the eUICC it does not: that CA is the eIM's only anchor.
 mkdir "$work/certdir" && cp "$wrong_ca" "$work/certdir/" && openssl rehash "$work/certdir" 2>/dev/null \
   || c_rehash "$work/certdir" >/dev/null 2>&1 || fail "cannot hash the test CA directory"
 faults '[{"kind": "wrong-cert", "count": 1}]'
@@ -163,9 +163,24 @@ SSL_CERT_DIR="$work/certdir" run --ca-file "$ca" "$PROTO" --body-hex $GET_PACKAG
 expect_ok "wrong certificate trusted through the system directory next to the CA file"
 faults '[{"kind": "wrong-cert", "count": 1}]'
 SSL_CERT_DIR="$work/certdir" run --trust "$ca" "$PROTO" --body-hex $GET_PACKAGE "$url"
-expect_ok "wrong certificate trusted through the system directory next to the eUICC's anchor"
+expect_error NETWORK "not trusted" "the system directory does not widen the CA the eUICC names"
+faults '[{"kind": "wrong-cert", "count": 1}]'
+run --ca-file "$wrong_ca" --trust "$work/ca.der" "$PROTO" --body-hex $GET_PACKAGE "$url"
+expect_error NETWORK "not trusted" "the CA file does not widen the CA the eUICC names"
+grep -q "WidenEuiccTrust" "$work/err" && fail "a refused widening logged the lab warning"
+faults '[{"kind": "wrong-cert", "count": 1}]'
+run --ca-file "$wrong_ca" --widen-trust --trust "$work/ca.der" "$PROTO" --body-hex $GET_PACKAGE "$url"
+expect_ok "the lab setting widens the eUICC's CA with the CA file"
+grep -q "WARNING.*TLS: $url: the eUICC names a CA as the eIM's only anchor, but WidenEuiccTrust=yes also trusts the CA file and the system CAs" \
+  "$work/err" || { cat "$work/err"; fail "the widening was not logged as a warning"; }
+pass "the widening is logged as a warning"
+faults '[{"kind": "wrong-cert", "count": 1}]'
+SSL_CERT_DIR="$work/certdir" run --widen-trust --trust "$ca" "$PROTO" --body-hex $GET_PACKAGE "$url"
+expect_ok "the lab setting widens the eUICC's CA with the system directory"
 SSL_CERT_DIR="$work/certdir" run --trust "$ca" "$PROTO" --body-hex $GET_PACKAGE "$url"
-expect_ok "normal certificate trusted through the eUICC's anchor next to the system directory"
+expect_ok "normal certificate trusted through the eUICC's anchor alone"
+run --widen-trust --trust "$work/server-spki.der" "$PROTO" --body-hex $GET_PACKAGE "$url"
+expect_error NETWORK "not trusted" "the lab setting does not make a bare pinned key an anchor"
 faults '[{"kind": "wrong-cert", "count": 1}]'
 SSL_CERT_DIR="$work/certdir" run --no-system-ca --ca-file "$ca" "$PROTO" --body-hex $GET_PACKAGE "$url"
 expect_error NETWORK "not trusted" "no system store means none"

@@ -131,6 +131,7 @@ START_TEST (test_defaults)
   ck_assert_int_eq (config->eim_binding, DAEMON_EIM_BINDING_AUTO);
   ck_assert_ptr_null (config->eim_ca_file);
   ck_assert (config->eim_use_system_ca);
+  ck_assert (!config->eim_widen_euicc_trust);
   ck_assert_ptr_null (config->eim_proxy);
   ck_assert_uint_eq (config->eim_connect_timeout_s, 30);
   ck_assert_uint_eq (config->eim_timeout_s, 120);
@@ -145,7 +146,8 @@ START_TEST (test_defaults)
                                                     DAEMON_IPA_FEATURE_INDIRECT_RSP_SERVER_COMMUNICATION);
   ck_assert_ptr_null (config->device_capabilities);
   ck_assert_str_eq (config->state_directory, "/var/lib/euiccd");
-  ck_assert_ptr_null (config->admin_group);
+  /* The group the shipped bus policy names. */
+  ck_assert_str_eq (config->admin_group, "euiccd");
   ck_assert_int_eq (config->log_level, DAEMON_LOG_LEVEL_INFO);
   ck_assert (!config->log_personal_data);
   ck_assert_uint_eq (config->history_size, 100);
@@ -169,6 +171,7 @@ static const gchar all_keys[] =
   "Binding=json\n"
   "CaFile=/etc/euiccd/lab-ca.pem\n"
   "UseSystemCa=false\n"
+  "WidenEuiccTrust=yes\n"
   "Proxy=socks5h://127.0.0.1:1080\n"
   "ConnectTimeout=10s\n"
   "Timeout=5m\n"
@@ -184,7 +187,7 @@ static const gchar all_keys[] =
   "DeviceCapabilities=80030800008503080000\n"
   "[Daemon]\n"
   "StateDirectory=/srv/euiccd/state\n"
-  "AdminGroup=euiccd\n"
+  "AdminGroup=operators\n"
   "LogLevel=DEBUG\n"
   "LogPersonalData=1\n"
   "HistorySize=7\n";
@@ -210,6 +213,7 @@ START_TEST (test_every_key)
   ck_assert_int_eq (config->eim_binding, DAEMON_EIM_BINDING_JSON);
   ck_assert_str_eq (config->eim_ca_file, "/etc/euiccd/lab-ca.pem");
   ck_assert (!config->eim_use_system_ca);
+  ck_assert (config->eim_widen_euicc_trust);
   ck_assert_str_eq (config->eim_proxy, "socks5h://127.0.0.1:1080");
   ck_assert_uint_eq (config->eim_connect_timeout_s, 10);
   ck_assert_uint_eq (config->eim_timeout_s, 300);
@@ -228,7 +232,7 @@ START_TEST (test_every_key)
   ck_assert_uint_eq (length, sizeof capabilities);
   ck_assert_mem_eq (data, capabilities, sizeof capabilities);
   ck_assert_str_eq (config->state_directory, "/srv/euiccd/state");
-  ck_assert_str_eq (config->admin_group, "euiccd");
+  ck_assert_str_eq (config->admin_group, "operators");
   ck_assert_int_eq (config->log_level, DAEMON_LOG_LEVEL_DEBUG);
   ck_assert (config->log_personal_data);
   ck_assert_uint_eq (config->history_size, 7);
@@ -596,13 +600,35 @@ START_TEST (test_shipped_file)
       else
         g_string_append_printf (uncommented, "%s\n", lines[i]);
     }
-  ck_assert_uint_eq (keys, 28);
+  ck_assert_uint_eq (keys, 29);
   write_text (fx.main_path, uncommented->str);
   config = daemon_config_load (fx.main_path, NULL, &error);
   ck_assert_msg (config != NULL, "%s", error != NULL ? error->message : "");
   ck_assert_uint_eq (g_strv_length (config->warnings), 0);
   config_data = daemon_config_to_data (config);
   ck_assert_str_eq (config_data, defaults_data);
+}
+END_TEST
+
+/* The bus policy lets the admin group past the bus; the daemon admits [Daemon] AdminGroup. Out of the box
+ * both must name the same group, or its members would be let through by one and refused by the other. */
+START_TEST (test_default_admin_group_is_the_policy_group)
+{
+  const gchar *srcdir = g_getenv ("top_srcdir");
+  g_autofree gchar *policy = g_build_filename (srcdir != NULL ? srcdir : "../..", "dbus", "org.euiccd.Euiccd1.conf", NULL);
+  g_autoptr(DaemonConfig) config = daemon_config_new_default ();
+  g_autofree gchar *text = NULL;
+  g_autofree gchar *expected = NULL;
+  g_autoptr(GError) error = NULL;
+  const gchar *first, *again;
+
+  ck_assert_msg (g_file_get_contents (policy, &text, NULL, &error), "%s", error != NULL ? error->message : "");
+  ck_assert_str_eq (config->admin_group, DAEMON_CONFIG_DEFAULT_ADMIN_GROUP);
+  expected = g_strdup_printf ("<policy group=\"%s\">", config->admin_group);
+  first = strstr (text, "<policy group=");
+  ck_assert_msg (first != NULL && g_str_has_prefix (first, expected), "the policy's group is not %s", expected);
+  again = strstr (first + 1, "<policy group=");
+  ck_assert_msg (again == NULL, "the policy names a second group");
 }
 END_TEST
 
@@ -848,6 +874,7 @@ config_suite (void)
   tcase_add_test (tc, test_unknown_keys_warn);
   tcase_add_test (tc, test_state_directory_env);
   tcase_add_test (tc, test_shipped_file);
+  tcase_add_test (tc, test_default_admin_group_is_the_policy_group);
   tcase_add_test (tc, test_to_data_round_trip);
   tcase_add_test (tc, test_load_from_data);
   tcase_add_test (tc, test_auto_device_picks_first_port);

@@ -1100,7 +1100,7 @@ START_TEST (test_json_refusals)
     { "{\"euiccPackageRequest\":\"vw==\"}", EUICCD_ERROR_PROTOCOL, "missing \"header\".\"functionExecutionStatus\"" },
     { "{\"header\":{\"functionExecutionStatus\":{}}}", EUICCD_ERROR_PROTOCOL, "\"status\"" },
     { "{\"header\":{\"functionExecutionStatus\":{\"status\":\"Maybe\"}}}", EUICCD_ERROR_PROTOCOL,
-      "unknown functionExecutionStatus \"Maybe\"" },
+      "functionExecutionStatus is none of Executed-Success, Executed-WithWarning, Failed and Expired" },
     { "{" OK_HEADER "}", EUICCD_ERROR_NOT_SUPPORTED, "none of \"euiccPackageRequest\"" },
     { "{" OK_HEADER ",\"euiccPackageRequest\":\"QUJDR\"}", EUICCD_ERROR_INVALID_DATA,
       "\"euiccPackageRequest\": invalid base64 length 5" },
@@ -1183,6 +1183,7 @@ START_TEST (test_json_other_responses)
 {
   g_autoptr(GError) error = NULL;
   g_autofree gchar *refused = failed_header ("8.1", "6.1");
+  g_autofree gchar *not_codes = failed_header ("8.1 LEAK", "LEAK");
   g_autofree gchar *ia_failed = failed_header ("8.8.1", "3.8");
   g_autofree gchar *bpp_body = json_with_blob ("boundProfilePackage", "BF3603BF2300");
   g_autofree gchar *ia_body = NULL;
@@ -1195,7 +1196,13 @@ START_TEST (test_json_other_responses)
   ck_assert (esipa_json_decode_handle_notification_response (NULL, 0, &error));
   ck_assert (esipa_json_decode_handle_notification_response (ok, strlen (ok), &error));
   ck_assert (!esipa_json_decode_handle_notification_response (refused, strlen (refused), &error));
-  assert_error (error, EUICCD_ERROR_PROTOCOL, "Failed (subjectCode 8.1, reasonCode 6.1: nope)");
+  /* The codes are named; the eIM's message ("nope") is not quoted. */
+  assert_error (error, EUICCD_ERROR_PROTOCOL, "Failed (subjectCode 8.1, reasonCode 6.1)");
+  ck_assert (strstr (error->message, "nope") == NULL);
+  g_clear_error (&error);
+  /* Codes that are not codes are not quoted either. */
+  ck_assert (!esipa_json_decode_handle_notification_response (not_codes, strlen (not_codes), &error));
+  assert_error (error, EUICCD_ERROR_PROTOCOL, "Failed (subjectCode (not a code), reasonCode (not a code))");
   g_clear_error (&error);
 
   ia_error = esipa_json_decode_initiate_authentication_response (ia_failed, strlen (ia_failed), &error);

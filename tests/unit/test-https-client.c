@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "euiccd-error.h"
+#include "euiccd-log-policy.h"
 #include "net/https-client.h"
 
 /* 2015-10-21T07:28:00Z, the example date of RFC 9110. */
@@ -131,7 +132,8 @@ START_TEST (test_check_status)
 
   ck_assert (!https_response_check_status (bad, "GetEimPackage", &error));
   ck_assert (g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_PROTOCOL));
-  ck_assert_str_eq (error->message, "GetEimPackage: HTTP 400: \"missing X-Admin-Protocol.\"");
+  /* The peer's words are not quoted: they reach LastError and the history. */
+  ck_assert_str_eq (error->message, "GetEimPackage: HTTP 400 with 25 bytes of text/plain; charset=utf-8");
   g_clear_error (&error);
 
   ck_assert (!https_response_check_status (busy, "GetEimPackage", &error));
@@ -142,6 +144,36 @@ START_TEST (test_check_status)
   ck_assert (!https_response_check_status (redirect, NULL, &error));
   ck_assert (g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_NETWORK));
   ck_assert_str_eq (error->message, "HTTPS request: HTTP 302");
+}
+END_TEST
+
+/* A peer's body reaches a debug line through the log policy: whole (as printable text) only with personal
+ * data allowed; otherwise JSON and DER as their outline, anything else as its length. */
+START_TEST (test_body_for_log)
+{
+  static const gchar text[] = "Internal error for 89049032123451234512345678901234\n";
+  static const gchar json[] = "{\"message\":\"89049032123451234512345678901234\"}";
+  static const guint8 der[] = { 0xBF, 0x4F, 0x03, 0x80, 0x01, 0x01 };
+  g_autofree gchar *text_masked = NULL, *json_masked = NULL, *der_masked = NULL, *text_whole = NULL;
+  g_autofree gchar *empty = NULL, *type = NULL;
+
+  euiccd_log_policy_set_personal_data (FALSE);
+  text_masked = https_body_for_log ((const guint8 *) text, strlen (text));
+  json_masked = https_body_for_log ((const guint8 *) json, strlen (json));
+  der_masked = https_body_for_log (der, sizeof der);
+  empty = https_body_for_log (NULL, 0);
+  euiccd_log_policy_set_personal_data (TRUE);
+  text_whole = https_body_for_log ((const guint8 *) text, strlen (text));
+  euiccd_log_policy_set_personal_data (FALSE);
+
+  ck_assert_str_eq (text_masked, "<52 bytes, shown with personal data logging>");
+  ck_assert_str_eq (json_masked, "{\"message\":\"<32 chars>\"}");
+  ck_assert_str_eq (der_masked, "BF4F[3]{80[1]=01}");
+  ck_assert_str_eq (empty, "<empty>");
+  ck_assert_str_eq (text_whole, "Internal error for 89049032123451234512345678901234.");
+  /* A Content-Type is a protocol token: anything else in it is replaced. */
+  type = https_content_type_for_message ("text/plain; charset=\"utf-8\"\r\n<x>");
+  ck_assert_str_eq (type, "text/plain; charset=\"utf-8\"???x?");
 }
 END_TEST
 
@@ -228,6 +260,7 @@ client_suite (void)
   tcase_add_test (tc, test_sanitize);
   tcase_add_test (tc, test_base_url);
   tcase_add_test (tc, test_check_status);
+  tcase_add_test (tc, test_body_for_log);
   tcase_add_test (tc, test_client_arguments);
   suite_add_tcase (s, tc);
   return s;

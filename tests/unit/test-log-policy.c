@@ -226,6 +226,9 @@ START_TEST (test_json_outline)
                  "\"eimPackageError\":1,\"a\":[true,false,null,-2.5]}");
   /* A status value that is not status vocabulary is masked like any string. */
   ASSERT_FORMAT (json ("{\"status\":\"" EID_HEX " x\"}", FALSE), "{\"status\":\"<34 chars>\"}");
+  /* Codes are digits and dots; the peer's words under a code's name are masked. */
+  ASSERT_FORMAT (json ("{\"subjectCode\":\"8.1.1\",\"reasonCode\":\"EimWords\",\"message\":\"EimWords\"}", FALSE),
+                 "{\"subjectCode\":\"8.1.1\",\"reasonCode\":\"<8 chars>\",\"message\":\"<8 chars>\"}");
   /* Long numbers may be identifiers. */
   ASSERT_FORMAT (json ("{\"n\":89000123456789012358}", FALSE), "{\"n\":\"<large number>\"}");
   /* Base64 of DER is outlined: a profileDownloadTriggerRequest with its activation code masked. */

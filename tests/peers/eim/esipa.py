@@ -43,8 +43,10 @@ ePRAndNotifications, IpaEuiccData, HandleNotification is answered 204 only) whos
 signature is valid or could not be checked; an invalid signature is not acknowledged,
 so the IPA keeps the item.  Duplicates are acknowledged again and flagged.
 
-Faults (admin /admin/faults): http-status, drop and garbage answer before the request
-is processed (nothing is popped or recorded); delay sleeps first; package-error answers
+Faults (admin /admin/faults): http-status (optional "body" text and "content_type"),
+drop, garbage and failed-status (a JSON functionExecutionStatus Failed whose
+statusCodeData carries the fault's "subject", "reason" and "message") answer before the
+request is processed (nothing is popped or recorded); delay sleeps first; package-error answers
 eimPackageError / provideEimPackageResultError with the given code; no-ack sends
 emptyResponse; truncate (Content-Length of the whole body, half of it sent, connection
 closed) and content-type change the real answer; wrong-cert presents wrong-server.pem
@@ -77,7 +79,7 @@ JSON_FUNCTIONS = ("getEimPackage", "provideEimPackageResult", "handleNotificatio
                   "cancelSession", "transferEimPackage")
 MAX_BODY = 1 << 20
 # Faults that answer before the request is processed.
-PRE_KINDS = ("http-status", "drop", "garbage", "package-error")
+PRE_KINDS = ("http-status", "drop", "garbage", "package-error", "failed-status")
 PACKAGE_KEYS = {0xBF51: "euiccPackageRequest", 0xBF52: "ipaEuiccDataRequest",
                 0xBF54: "profileDownloadTriggerRequest"}
 
@@ -363,7 +365,16 @@ class EsipaHandler(http.server.BaseHTTPRequestHandler):
             extra = {}
             if f.get("retry_after") is not None:
                 extra["Retry-After"] = str(f["retry_after"])
+            if f.get("body") is not None:
+                return self._send(f["status"], f["body"].encode(),
+                                  f.get("content_type", "text/plain; charset=utf-8"), extra)
             return self._text(f["status"], "injected fault: HTTP %d" % f["status"], extra)
+        if kind == "failed-status":
+            status = {"status": "Failed", "statusCodeData": {
+                "subjectCode": f.get("subject", "8.1"), "reasonCode": f.get("reason", "6.1"),
+                "message": f.get("message", "")}}
+            return self._send(200, json.dumps({"header": {"functionExecutionStatus": status}}).encode(),
+                              JSON_TYPE)
         if kind == "drop":
             self.close_connection = True
             try:

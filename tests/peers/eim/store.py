@@ -15,7 +15,7 @@ from . import packages, pki
 # Fault kinds and the functions they can apply to (None = every function).
 FAULT_KINDS = {
     "http-status": None, "delay": None, "drop": None, "truncate": None, "garbage": None,
-    "content-type": None, "wrong-cert": None,
+    "content-type": None, "wrong-cert": None, "failed-status": None,
     "package-error": ("getEimPackage", "provideEimPackageResult"),
     "no-ack": ("provideEimPackageResult",),
 }
@@ -316,6 +316,8 @@ class Store:
                 raise ValueError("http-status fault needs an integer 'status'")
             if f["kind"] == "delay" and not isinstance(f.get("ms"), (int, float)):
                 raise ValueError("delay fault needs 'ms'")
+            if f["kind"] == "http-status" and not isinstance(f.get("body", ""), str):
+                raise ValueError("http-status fault: 'body' must be a string")
             if f["kind"] == "content-type" and not isinstance(f.get("value"), str):
                 raise ValueError("content-type fault needs a string 'value'")
             if f["kind"] == "package-error" and not isinstance(f.get("code"), int):
