@@ -277,7 +277,8 @@ card_apdu_close_channel (CardTransport *transport, CardRawTransmitFunc raw_trans
                    CARD_APDU_MAX_CHANNEL);
       return FALSE;
     }
-  data = exchange (transport, raw_transmit, channel, apdu, sizeof apdu, "MANAGE CHANNEL close", &sw1, &sw2, error);
+  /* Sent on the basic channel (CLA 00), logged as such. */
+  data = exchange (transport, raw_transmit, 0, apdu, sizeof apdu, "MANAGE CHANNEL close", &sw1, &sw2, error);
   if (data == NULL)
     return FALSE;
   if (!sw_is_success (sw1, sw2))
