@@ -92,7 +92,7 @@ write_config() {
   cat >"$conf" <<CONF
 [Card]
 Device=$DEVICE
-Exclusive=true
+$( [ "$e2e_transport" = pcsc ] && echo "Exclusive=false" || echo "Exclusive=true" )
 ApduTimeout=10s
 $( [ "$e2e_transport" = pcsc ] && echo "StoreDataBlockSize=250" )
 [Eim]
