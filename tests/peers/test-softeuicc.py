@@ -649,6 +649,17 @@ class Faults(CardTest):
         client.es10(self.card, ch, hx("BF2000"))
         self.assertLess(time.monotonic() - t0, 0.3)
 
+    def test_mute_after(self):
+        ch = client.open_isdr(self.card)
+        self.write_faults(["mute-after:BF3E"])
+        with self.assertRaises(client.CardError) as cm:
+            client.es10(self.card, ch, hx("BF3E035C015A"))
+        self.assertEqual(cm.exception.sw, 0x6F00)
+        self.assertEqual(self.tx("00 70 00 00 01"), (b"", "6F00"))
+        self.assertEqual(self.card.open_channel(ISDR_AID)[0], 0)
+        self.write_faults([])
+        self.assertEqual(client.es10(self.card, ch, hx("BF3E035C015A"))[:2], hx("BF3E"))
+
     def test_nochannel(self):
         self.card = SoftEuicc(self.path, faults=["nochannel"])
         self.assertEqual(self.tx("00 70 00 00 01"), (b"", "6A81"))

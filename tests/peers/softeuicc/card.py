@@ -50,6 +50,7 @@ class SoftEuicc:
         # What the terminal sent, for tests to assert (flows.md 0): every command APDU and modem-level
         # channel request in order, also appended to $SOFTEUICC_APDU_LOG when set (one line each).
         self.apdu_log_path = os.environ.get("SOFTEUICC_APDU_LOG") or None
+        self._muted = False             # fault mute-after fired: silent until the fault is removed
         self.selects = []               # (P2, Le) of every SELECT
         self.terminal_capabilities = [] # data of every TERMINAL CAPABILITY
         self.terminal_capability_first = None  # since power-up: did it come before the first MANAGE CHANNEL?
@@ -105,7 +106,14 @@ class SoftEuicc:
         if len(command) >= 2 and command[1] == 0x70 and self.terminal_capability_first is None:
             self.terminal_capability_first = False
         self._log("APDU " + command.hex().upper())
+        if self._is_muted():
+            return apdu.sw_bytes(es10.SW_NO_DIAGNOSIS)
         return self.apdu.transmit(command)
+
+    def _is_muted(self):
+        if self._muted and not self.has_fault("mute-after"):
+            self._muted = False
+        return self._muted
 
     def open_channel(self, aid):
         """MANAGE CHANNEL open + SELECT in one step, as QMI/MBIM/AT+CCHO do.
@@ -113,6 +121,8 @@ class SoftEuicc:
         Returns (channel, FCI bytes, status word bytes); channel is 0 on failure."""
         self._refresh()
         self._log("OPEN " + bytes(aid).hex().upper())
+        if self._is_muted():
+            return 0, b"", apdu.sw_bytes(es10.SW_NO_DIAGNOSIS)
         if self.has_fault("nochannel"):
             return 0, b"", apdu.sw_bytes(apdu.SW_FUNC_NOT_SUPPORTED)
         ch = self.apdu.free_channel()
@@ -187,7 +197,9 @@ class SoftEuicc:
         if sw != apdu.SW_OK:
             self._refresh_due = False
         for f in mine:
-            if f.kind == "noresult":
+            if f.kind == "mute-after":
+                self._muted = True
+            if f.kind in ("noresult", "mute-after"):
                 # Executed and persisted, but the answer never reaches the terminal.
                 self._refresh_due = False
                 return b"", es10.SW_NO_DIAGNOSIS
