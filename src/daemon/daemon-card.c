@@ -205,6 +205,8 @@ daemon_card_session_open (gpointer user_data, GError **error)
   transport_options.exclusive = config->card_exclusive;
   transport_options.apdu_timeout_ms = config->card_apdu_timeout_s * 1000;
   transport_options.open_timeout_ms = config->card_open_timeout_s * 1000;
+  transport_options.terminal_capability = config->card_terminal_capability;
+  transport_options.terminal_capability_length = config->card_terminal_capability_length;
   card->transport = card_transport_open (device, &transport_options, error);
   if (card->transport == NULL)
     return NULL;
