@@ -439,7 +439,9 @@ isdr_session_es10 (IsdrSession *session, const guint8 *request, gsize request_le
     }
 
   response = es10_attempt (session, request, request_length, what, &channel_lost, &lost_error);
-  if (response == NULL && channel_lost)
+  /* Only a whole ES10 function (a BFxx request) is sent again: the later segments of a bound profile package
+   * (A0, A1, 88, 86 ...) belong to the card session the lost channel had, and mean nothing on a new one. */
+  if (response == NULL && channel_lost && request[0] == 0xBF)
     {
       /* The command never reached the ISD-R: sending it again on a fresh channel is safe. */
       if (!reopen (session, lost_error->message, error))
@@ -454,7 +456,7 @@ isdr_session_es10 (IsdrSession *session, const guint8 *request, gsize request_le
     }
   if (response == NULL)
     {
-      if (is_transport_failure (lost_error))
+      if (channel_lost || is_transport_failure (lost_error))
         session->reopen_needed = TRUE;
       g_propagate_error (error, g_steal_pointer (&lost_error));
       return NULL;

@@ -49,7 +49,8 @@ void isdr_session_options_init (IsdrSessionOptions *options);
  * error, the next command first reopens the channel (new MANAGE CHANNEL and SELECT), so nothing is read
  * from a card session that may have reset. A command the card refuses with 6881 (channel not open) or 6985
  * (ISD-R no longer selected) never reached the ISD-R: the channel is reopened and the command sent again,
- * once. */
+ * once, when it is a whole ES10 function (BFxx); a later segment of a bound profile package is not (it
+ * belongs to the lost card session). */
 IsdrSession *isdr_session_open (CardTransport *transport, const IsdrSessionOptions *options, GError **error);
 /* Sends one ES10 request (a complete DER TLV) and returns the eUICC's response TLV, or an empty GBytes when
  * the card answered 90 00 without data. Card errors become EUICCD_ERROR_CARD with the status word. */

@@ -632,6 +632,30 @@ START_TEST (test_channel_lost_twice)
 }
 END_TEST
 
+/* A later segment of a bound profile package (not a BFxx function) is not sent again on a new channel. */
+START_TEST (test_channel_lost_segment_not_retried)
+{
+  ScriptedCard *card = scripted_card_new (1);
+  g_autoptr(CardTransport) transport = &card->parent;
+  static const guint8 segment[] = { 0xA1, 0x03, 0x88, 0x01, 0x00 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IsdrSession) session = open_session (card, 0);
+  g_autoptr(GBytes) response = NULL;
+
+  answer_sw (card, 0x6985);
+  response = isdr_session_es10 (session, segment, sizeof segment, &error);
+  ck_assert_ptr_null (response);
+  ck_assert_int_eq (error->code, EUICCD_ERROR_CARD);
+  ck_assert_uint_eq (card->opens, 1);
+  ck_assert_uint_eq (card->apdus->len, 1);
+  /* The next command starts on a new channel. */
+  g_clear_pointer (&response, g_bytes_unref);
+  response = isdr_session_es10 (session, (const guint8 *) "\xBF\x3E\x03\x5C\x01\x5A", 6, NULL);
+  ck_assert_ptr_nonnull (response);
+  ck_assert_uint_eq (card->opens, 2);
+}
+END_TEST
+
 /* 91 xx: the command succeeded and a REFRESH follows; the next command starts on a new channel. */
 START_TEST (test_refresh_reopens_before_next_command)
 {
@@ -807,6 +831,7 @@ isdr_session_suite (void)
   tcase_add_test (responses, test_transport_failure);
   tcase_add_loop_test (responses, test_channel_lost_reopens_and_retries, 0, G_N_ELEMENTS (lost_words));
   tcase_add_test (responses, test_channel_lost_twice);
+  tcase_add_test (responses, test_channel_lost_segment_not_retried);
   tcase_add_test (responses, test_refresh_reopens_before_next_command);
   tcase_add_test (responses, test_transport_failure_reopens_next);
   suite_add_tcase (s, responses);
