@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "card/card-apdu-log.h"
 #include "card/card-transport.h"
 #include "euiccd-error.h"
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "card/card-at-parser.h"
+#include "card/card-apdu-log.h"
 #include "card/card-transport.h"
 #include "euiccd-error.h"
 #include "euiccd-log-policy.h"

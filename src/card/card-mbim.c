@@ -8,6 +8,7 @@
 #include <libmbim-glib.h>
 
 #include "card/card-glib-wait.h"
+#include "card/card-apdu-log.h"
 #include "card/card-transport.h"
 #include "euiccd-error.h"
 

@@ -9,6 +9,7 @@
 
 #include "card/card-glib-wait.h"
 #include "card/card-qmi.h"
+#include "card/card-apdu-log.h"
 #include "card/card-transport.h"
 #include "euiccd-error.h"
 
