@@ -17,6 +17,9 @@ if [ "$e2e_transport" = pcsc ] && [ -z "${PCSC_HARNESS_READER:-}" ]; then
   # The card starts from a placeholder state; the test replaces it with its own (the card re-reads it).
   "${PYTHON3:-/usr/bin/python3}" "${top_srcdir:-$(dirname "$0")/../..}/tests/peers/softeuicc/init.py" \
     --state "$_placeholder/euicc.json" || { rm -rf "$_placeholder"; echo "FAIL: softeuicc init failed" >&2; exit 1; }
+  # What the card receives, for tests that check it (tests/peers/README.md).
+  SOFTEUICC_APDU_LOG=$_placeholder/card-apdus.log
+  export SOFTEUICC_APDU_LOG
   _rc=0
   sh "$_harness" run --state "$_placeholder/euicc.json" --timeout 30 -- sh "$0" "$@" || _rc=$?
   rm -rf "$_placeholder"

@@ -14,6 +14,8 @@ P3=89000123456789000023
 AC='1$smdp.example.com$LOGTEST-7Q2X-9K4M'
 
 start_all
+# The card's record of what it received (PC/SC) starts with euiccd: setting the card up went through it too.
+[ -n "${SOFTEUICC_APDU_LOG:-}" ] && : >"$SOFTEUICC_APDU_LOG"
 expect_poll_ok "first poll"
 ICCIDS=$(state_field "$state" '" ".join(p["iccid"] for p in s["profiles"])')
 [ -n "$ICCIDS" ] || fail "the card has no profiles"
@@ -133,6 +135,23 @@ for binding in asn1 json; do
     fi
   done
 done
+
+# Over PC/SC the card itself recorded what it received (flows.md 0): TERMINAL CAPABILITY first, MANAGE CHANNEL,
+# SELECT ISD-R with P2 04 and no Le, and no GET RESPONSE for its FCI; every SELECT the same way.
+if [ "$e2e_transport" = pcsc ]; then
+  card_log=${SOFTEUICC_APDU_LOG:-}
+  [ -n "$card_log" ] && [ -s "$card_log" ] || fail "the card recorded no APDU"
+  [ "$(sed -n 1p "$card_log")" = "APDU 80AA000005A903830107" ] || { head -n 12 "$card_log" >&2; fail "first APDU to the card: $(sed -n 1p "$card_log")"; }
+  [ "$(sed -n 2p "$card_log")" = "APDU 0070000001" ] || fail "second APDU to the card: $(sed -n 2p "$card_log")"
+  sed -n 3p "$card_log" | grep -Eq '^APDU 0[1-3]A4040410A0000005591010FFFFFFFF8900000100$' ||
+    fail "third APDU to the card is not SELECT ISD-R with P2 04 and no Le: $(sed -n 3p "$card_log")"
+  if sed -n 4p "$card_log" | grep -Eq '^APDU 0[0-3]C0'; then
+    fail "the SELECT's FCI was fetched: $(sed -n 4p "$card_log")"
+  fi
+  if grep -E '^APDU [0-9A-F]{2}A4' "$card_log" | grep -Evq '^APDU [0-9A-F]{2}A4040410A0000005591010FFFFFFFF8900000100$'; then
+    fail "a SELECT with another P2 or an Le: $(grep -E '^APDU [0-9A-F]{2}A4' "$card_log" | sort -u | head -n 3)"
+  fi
+fi
 
 # Without --debug and at the default level, no debug line is written at all.
 rm -f "$work/conf.d/50-logs.conf"
