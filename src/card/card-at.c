@@ -21,8 +21,10 @@
 #include <unistd.h>
 
 #include "card/card-at-parser.h"
+#include "card/card-apdu-log.h"
 #include "card/card-transport.h"
 #include "euiccd-error.h"
+#include "euiccd-log-policy.h"
 
 #define CARD_AT_DEFAULT_BAUD 115200
 #define CARD_AT_MAX_CHANNELS 8
@@ -137,6 +139,27 @@ drain_input (CardAt *self)
   card_at_parser_reset (self->parser);
 }
 
+/* The command as a log line may show it: the APDU inside AT+CGLA / AT+CSIM carries personal data and is
+ * logged (through the redaction policy) by card_transport_transmit(), so only the command's head shows
+ * here. */
+static gchar *
+shown_command (const gchar *command)
+{
+  const gchar *quote = strchr (command, '"');
+
+  if ((g_str_has_prefix (command, "AT+CGLA=") || g_str_has_prefix (command, "AT+CSIM=")) && quote != NULL)
+    return g_strdup_printf ("%.*s\"<APDU>\"", (int) (quote - command), command);
+  return g_strdup (command);
+}
+
+static gchar *
+shown_info (const gchar *prefix, const gchar *info)
+{
+  if (g_strcmp0 (prefix, "+CGLA:") == 0 || g_strcmp0 (prefix, "+CSIM:") == 0)
+    return g_strdup_printf ("<response, %" G_GSIZE_FORMAT " characters>", strlen (info));
+  return g_strdup (info);
+}
+
 /* Sends one command and waits for its final result. *ret_info receives the information response (without
  * prefix) or NULL; it is owned by the caller. *ret_refused, when given, tells a modem's ERROR answer apart from
  * a failing port or a timeout. */
@@ -150,7 +173,11 @@ at_command_full (CardAt *self, const gchar *command, const gchar *prefix, gboole
   gint64 deadline = deadline_after (timeout_ms);
 
   what = end != NULL ? g_strndup (command, (gsize) (end - command)) : g_strdup (command);
-  g_debug ("AT %s > %s", self->path, command);
+  if (euiccd_log_debug_enabled (G_LOG_DOMAIN))
+    {
+      g_autofree gchar *shown = shown_command (command);
+      g_debug ("AT %s > %s", self->path, shown);
+    }
 
   drain_input (self);
   card_at_parser_begin (self->parser, command, prefix, bare_number_allowed);
@@ -208,7 +235,10 @@ at_command_full (CardAt *self, const gchar *command, const gchar *prefix, gboole
           const gchar *info = card_at_parser_get_info (self->parser);
 
           if (info != NULL)
-            g_debug ("AT %s < %s %s, OK", self->path, prefix != NULL ? prefix : "", info);
+            {
+              g_autofree gchar *shown = shown_info (prefix, info);
+              g_debug ("AT %s < %s %s, OK", self->path, prefix != NULL ? prefix : "", shown);
+            }
           else
             g_debug ("AT %s < OK", self->path);
           if (ret_info != NULL)
@@ -264,6 +294,7 @@ card_at_open_channel (CardTransport *transport, const guint8 *aid, gsize aid_len
   g_autoptr(GError) local_error = NULL;
   CardAtChannel *slot = NULL;
   guint32 session_id = 0;
+  gboolean refused = FALSE;
   guint8 channel;
 
   if (aid == NULL || aid_length == 0 || aid_length > 16)
@@ -274,8 +305,15 @@ card_at_open_channel (CardTransport *transport, const guint8 *aid, gsize aid_len
     }
 
   command = card_at_format_ccho (aid, aid_length);
-  if (!at_command (self, command, "+CCHO:", TRUE, transport->options.open_timeout_ms, &info, error))
-    return FALSE;
+  if (!at_command_full (self, command, "+CCHO:", TRUE, transport->options.open_timeout_ms, &info, &refused,
+                        error))
+    {
+      /* 27.007 has no code for "no channel left", and modules answer it with assorted CME errors: a refusal
+       * may be that, so the caller may reclaim stale channels and try once more. */
+      if (refused && error != NULL && *error != NULL)
+        (*error)->code = EUICCD_ERROR_BUSY;
+      return FALSE;
+    }
   if (!card_at_parse_ccho (info, &session_id, error))
     return FALSE;
 
@@ -296,6 +334,7 @@ card_at_open_channel (CardTransport *transport, const guint8 *aid, gsize aid_len
   slot->channel = channel;
   slot->session_id = session_id;
   g_debug ("AT %s: session %" G_GUINT32_FORMAT " is channel %u", self->path, session_id, channel);
+  card_transport_note_modem_open (transport, channel, aid, aid_length, 0x00, 0x9000);
   *ret_channel = channel;
   /* AT+CCHO does not return the SELECT response. */
   if (ret_select_response != NULL)
@@ -339,14 +378,20 @@ card_at_close_channel (CardTransport *transport, guint8 channel, GError **error)
 
   if (slot == NULL)
     {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS, "channel %u is not open on %s", channel,
-                   self->path);
-      return FALSE;
+      /* Not opened by this process: a channel a dead one left behind, known by the number it was given,
+       * which is its session id on the modules that number sessions by channel. */
+      session_id = channel;
     }
-  /* Forget the channel whatever the modem answers: a session it refuses to close is of no further use. */
-  session_id = slot->session_id;
-  slot->used = FALSE;
-  return close_session (self, session_id, transport->options.apdu_timeout_ms, error);
+  else
+    {
+      /* Forget the channel whatever the modem answers: a session it refuses to close is of no further use. */
+      session_id = slot->session_id;
+      slot->used = FALSE;
+    }
+  if (!close_session (self, session_id, transport->options.apdu_timeout_ms, error))
+    return FALSE;
+  card_transport_note_modem_close (transport, channel);
+  return TRUE;
 }
 
 static void

@@ -8,11 +8,15 @@
 #include <libmbim-glib.h>
 
 #include "card/card-glib-wait.h"
+#include "card/card-apdu-log.h"
 #include "card/card-transport.h"
 #include "euiccd-error.h"
 
-/* Channels opened by this backend form one group, so the modem can tell them from its own. */
-#define CARD_MBIM_CHANNEL_GROUP 1
+/* Channels opened by this backend form one group (MBIM_CID_MS_UICC_OPEN_CHANNEL's ChannelGroup), so the modem
+ * can tell them from its own and from other clients', and so one CLOSE_CHANNEL with channel 0 and this group
+ * reclaims every channel a euiccd process left open when it died. ASCII "eUIC". */
+#define CARD_MBIM_CHANNEL_GROUP 0x65554943u
+#define CARD_MBIM_STATUS_NO_LOGICAL_CHANNELS 0x87430001u
 
 #define CARD_MBIM_TEARDOWN_TIMEOUT_MS 3000
 
@@ -65,7 +69,10 @@ propagate_mbim_error (CardMbim *self, GError **error, GError *mbim_error, const 
   else if (mbim_error->domain == MBIM_STATUS_ERROR)
     {
       const gchar *name = status_name ((guint32) mbim_error->code);
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_TRANSPORT, "%s failed: MBIM status %s (0x%08X)", operation,
+      /* Every logical channel of the card is taken: the caller may reclaim stale ones and try again. */
+      g_set_error (error, EUICCD_ERROR,
+                   (guint32) mbim_error->code == CARD_MBIM_STATUS_NO_LOGICAL_CHANNELS ? EUICCD_ERROR_BUSY
+                                                                                     : EUICCD_ERROR_TRANSPORT, "%s failed: MBIM status %s (0x%08X)", operation,
                    name != NULL ? name : "unknown", (guint32) mbim_error->code);
     }
   else if (mbim_error->domain == MBIM_PROTOCOL_ERROR)
@@ -126,6 +133,11 @@ command (CardMbim *self, MbimMessage *request, GError *build_error, guint timeou
   return g_steal_pointer (&response);
 }
 
+static gboolean close_channel_request (CardMbim *self, guint32 channel, GError **error);
+
+/* SELECT P2 of the open request: 04, first or only occurrence, as flows.md 0 gives it. */
+#define CARD_MBIM_SELECT_P2 0x04
+
 static gboolean
 mbim_open_channel (CardTransport *transport, const guint8 *aid, gsize aid_length, guint8 *ret_channel,
                    GBytes **ret_select_response, GError **error)
@@ -147,12 +159,30 @@ mbim_open_channel (CardTransport *transport, const guint8 *aid, gsize aid_length
                    operation, aid_length);
       return FALSE;
     }
-  /* SelectP2Arg 0: first or only occurrence, return the FCI. */
-  request = mbim_message_ms_uicc_low_level_access_open_channel_set_new ((guint32) aid_length, aid, 0,
-                                                                        CARD_MBIM_CHANNEL_GROUP, &local_error);
-  response = command (self, request, local_error, transport->options.open_timeout_ms, operation, error);
-  if (response == NULL)
-    return FALSE;
+  for (guint attempt = 0;; attempt++)
+    {
+      g_autoptr(GError) open_error = NULL;
+      g_autoptr(GError) close_error = NULL;
+
+      request = mbim_message_ms_uicc_low_level_access_open_channel_set_new ((guint32) aid_length, aid,
+                                                                            CARD_MBIM_SELECT_P2,
+                                                                            CARD_MBIM_CHANNEL_GROUP, &local_error);
+      response = command (self, request, local_error, transport->options.open_timeout_ms, operation, &open_error);
+      local_error = NULL;
+      if (response != NULL)
+        break;
+      if (attempt > 0 || open_error->code != EUICCD_ERROR_BUSY)
+        {
+          g_propagate_error (error, g_steal_pointer (&open_error));
+          return FALSE;
+        }
+      /* No channel left: those of our group belong to euiccd processes that died without closing them. */
+      g_warning ("mbim: %s: %s; closing the channels of euiccd's channel group and trying again",
+                 transport->device, open_error->message);
+      if (!close_channel_request (self, 0, &close_error))
+        g_warning ("mbim: %s: closing channel group 0x%08X: %s", transport->device, CARD_MBIM_CHANNEL_GROUP,
+                   close_error->message);
+    }
   if (!mbim_message_ms_uicc_low_level_access_open_channel_response_parse (response, &status, &channel,
                                                                          &select_length, &select, &local_error))
     {
@@ -176,6 +206,7 @@ mbim_open_channel (CardTransport *transport, const guint8 *aid, gsize aid_length
       return FALSE;
     }
   *ret_channel = (guint8) channel;
+  card_transport_note_modem_open (transport, *ret_channel, aid, aid_length, CARD_MBIM_SELECT_P2, (guint16) sw);
   if (ret_select_response != NULL)
     *ret_select_response = (select != NULL && select_length > 0) ? g_bytes_new (select, select_length) : NULL;
   return TRUE;
@@ -233,10 +264,10 @@ mbim_transmit (CardTransport *transport, guint8 channel, const guint8 *apdu, gsi
   return g_byte_array_free_to_bytes (out);
 }
 
+/* CLOSE_CHANNEL of one channel, or with channel 0 of every channel in euiccd's group. */
 static gboolean
-mbim_close_channel (CardTransport *transport, guint8 channel, GError **error)
+close_channel_request (CardMbim *self, guint32 channel, GError **error)
 {
-  CardMbim *self = (CardMbim *) transport;
   const gchar *operation = "MS UICC Close Channel";
   g_autoptr(MbimMessage) response = NULL;
   GError *local_error = NULL;
@@ -245,7 +276,7 @@ mbim_close_channel (CardTransport *transport, guint8 channel, GError **error)
 
   request = mbim_message_ms_uicc_low_level_access_close_channel_set_new (channel, CARD_MBIM_CHANNEL_GROUP,
                                                                          &local_error);
-  response = command (self, request, local_error, transport->options.apdu_timeout_ms, operation, error);
+  response = command (self, request, local_error, self->parent.options.apdu_timeout_ms, operation, error);
   if (response == NULL)
     return FALSE;
   if (!mbim_message_ms_uicc_low_level_access_close_channel_response_parse (response, &status, &local_error))
@@ -261,6 +292,15 @@ mbim_close_channel (CardTransport *transport, guint8 channel, GError **error)
                    status_word (status));
       return FALSE;
     }
+  return TRUE;
+}
+
+static gboolean
+mbim_close_channel (CardTransport *transport, guint8 channel, GError **error)
+{
+  if (!close_channel_request ((CardMbim *) transport, channel, error))
+    return FALSE;
+  card_transport_note_modem_close (transport, channel);
   return TRUE;
 }
 

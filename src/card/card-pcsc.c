@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The eUICC in a PC/SC reader, through pcsc-lite: USB readers on the bench, and software eUICCs behind
- * vsmartcard's vpcd in the tests. PC/SC gives the raw basic channel, so logical channels are opened and the
- * AID selected with APDUs (card-apdu-channel.c); the caller's APDUs then go out unchanged, the CLA byte
- * already carrying the channel. */
+ * vsmartcard's vpcd in the tests. PC/SC gives the raw basic channel and euiccd is the terminal, so it says
+ * TERMINAL CAPABILITY first, then opens logical channels and selects the AID with APDUs
+ * (card-apdu-channel.c); the caller's APDUs then go out unchanged, the CLA byte already carrying the
+ * channel. */
 #include "config.h"
 
 #define G_LOG_DOMAIN "euiccd-card"
@@ -23,6 +24,7 @@ typedef struct {
   DWORD share_mode;
   DWORD protocol;
   gchar *reader;
+  gboolean terminal_capability_sent;  /* once per card power-up, before the first MANAGE CHANNEL */
   guint8 *response;  /* MAX_BUFFER_SIZE_EXTENDED bytes, so no answer is ever too long for the buffer */
 } CardPcsc;
 
@@ -80,6 +82,7 @@ card_pcsc_raw_transmit (CardTransport *transport, const guint8 *apdu, gsize apdu
           set_pcsc_error (error, rv, "SCardReconnect after a card reset", self->reader);
           return NULL;
         }
+      self->terminal_capability_sent = FALSE;
     }
 
   if (rv != SCARD_S_SUCCESS)
@@ -102,6 +105,15 @@ static gboolean
 card_pcsc_open_channel (CardTransport *transport, const guint8 *aid, gsize aid_length, guint8 *ret_channel,
                         GBytes **ret_select_response, GError **error)
 {
+  CardPcsc *self = (CardPcsc *) transport;
+
+  if (!self->terminal_capability_sent && transport->options.terminal_capability_length > 0)
+    {
+      if (!card_apdu_terminal_capability (transport, card_pcsc_raw_transmit, transport->options.terminal_capability,
+                                          transport->options.terminal_capability_length, error))
+        return FALSE;
+      self->terminal_capability_sent = TRUE;
+    }
   return card_apdu_open_channel (transport, card_pcsc_raw_transmit, aid, aid_length, ret_channel,
                                  ret_select_response, error);
 }

@@ -9,6 +9,7 @@
 
 #include "card/card-glib-wait.h"
 #include "card/card-qmi.h"
+#include "card/card-apdu-log.h"
 #include "card/card-transport.h"
 #include "euiccd-error.h"
 
@@ -374,6 +375,18 @@ command (CardQmi *self, QmiMessage *request, guint timeout_ms, GError **error)
   return response;
 }
 
+/* The QMI error code of a response's result TLV, 0 when it has none. */
+static guint16
+result_code (QmiMessage *response)
+{
+  guint16 length = 0;
+  const guint8 *value = qmi_message_get_raw_tlv (response, TLV_RESULT, &length);
+
+  if (value == NULL || length != 4)
+    return 0;
+  return (guint16) (value[2] | value[3] << 8);
+}
+
 static gboolean
 qmi_open_channel (CardTransport *transport, const guint8 *aid, gsize aid_length, guint8 *ret_channel,
                   GBytes **ret_select_response, GError **error)
@@ -381,6 +394,7 @@ qmi_open_channel (CardTransport *transport, const guint8 *aid, gsize aid_length,
   CardQmi *self = (CardQmi *) transport;
   g_autoptr(QmiMessage) request = NULL;
   g_autoptr(QmiMessage) response = NULL;
+  gint sw;
 
   request = card_qmi_build_open_logical_channel (qmi_client_get_cid (self->client),
                                                  qmi_client_get_next_transaction_id (self->client), self->slot, aid,
@@ -392,9 +406,17 @@ qmi_open_channel (CardTransport *transport, const guint8 *aid, gsize aid_length,
     return FALSE;
   if (!card_qmi_parse_open_logical_channel (response, ret_channel, ret_select_response, error))
     {
+      /* The modem's answer when every logical channel of the card is taken. */
+      if (result_code (response) == QMI_PROTOCOL_ERROR_INSUFFICIENT_RESOURCES && error != NULL && *error != NULL)
+        {
+          (*error)->code = EUICCD_ERROR_BUSY;
+          g_prefix_error (error, "no free logical channel: ");
+        }
       g_prefix_error (error, "slot %u: ", self->slot);
       return FALSE;
     }
+  sw = read_card_result (response);
+  card_transport_note_modem_open (transport, *ret_channel, aid, aid_length, 0x00, sw >= 0 ? (guint16) sw : 0x9000);
   return TRUE;
 }
 
@@ -431,7 +453,10 @@ qmi_close_channel (CardTransport *transport, guint8 channel, GError **error)
   response = command (self, request, transport->options.apdu_timeout_ms, error);
   if (response == NULL)
     return FALSE;
-  return card_qmi_parse_close_logical_channel (response, error);
+  if (!card_qmi_parse_close_logical_channel (response, error))
+    return FALSE;
+  card_transport_note_modem_close (transport, channel);
+  return TRUE;
 }
 
 static void

@@ -7,9 +7,11 @@
 
 #include <string.h>
 
+#include "card/card-apdu-log.h"
 #include "card/card-transport.h"
 #include "euiccd-error.h"
-#include "euiccd-log-policy.h"
+
+const guint8 CARD_DEFAULT_TERMINAL_CAPABILITY[5] = { 0xA9, 0x03, 0x83, 0x01, 0x07 };
 
 void
 card_transport_options_init (CardTransportOptions *options)
@@ -19,6 +21,8 @@ card_transport_options_init (CardTransportOptions *options)
   options->exclusive = FALSE;
   options->apdu_timeout_ms = 30000;
   options->open_timeout_ms = 15000;
+  options->terminal_capability = CARD_DEFAULT_TERMINAL_CAPABILITY;
+  options->terminal_capability_length = sizeof CARD_DEFAULT_TERMINAL_CAPABILITY;
 }
 
 typedef CardTransport *(*CardOpenFunc) (const gchar *device, const CardTransportOptions *options, GError **error);
@@ -127,27 +131,9 @@ card_transport_transmit (CardTransport *transport, guint8 channel, const guint8 
                          GError **error)
 {
   g_autoptr(GBytes) response = NULL;
-  gboolean log_apdus;
 
-  /* APDUs carry the EID and ICCIDs: the policy decides how much of them a debug line shows. */
-  log_apdus = euiccd_log_debug_enabled (G_LOG_DOMAIN);
-  if (log_apdus)
-    {
-      g_autofree gchar *shown = euiccd_log_format_command_apdu (apdu, apdu_length, euiccd_log_hex_allowed ());
-
-      g_debug ("%s: ch%u > %s", transport->ops->name, channel, shown);
-    }
-
+  card_transport_log_command (transport, channel, apdu, apdu_length, NULL);
   response = transport->ops->transmit (transport, channel, apdu, apdu_length, error);
-  if (response != NULL && log_apdus)
-    {
-      gsize response_length;
-      const guint8 *response_data = g_bytes_get_data (response, &response_length);
-      g_autofree gchar *shown = euiccd_log_format_response_apdu (apdu_length > 1 ? apdu[1] : 0, response_data,
-                                                                 response_length, euiccd_log_hex_allowed ());
-
-      g_debug ("%s: ch%u < %s", transport->ops->name, channel, shown);
-    }
   if (response == NULL)
     {
       g_prefix_error (error, "%s: APDU %02X %02X: ", transport->ops->name, apdu_length > 0 ? apdu[0] : 0,
@@ -162,10 +148,9 @@ card_transport_transmit (CardTransport *transport, guint8 channel, const guint8 
                    g_bytes_get_size (response));
       return NULL;
     }
-
-  transport->stats.apdus++;
-  transport->stats.bytes_out += apdu_length;
-  transport->stats.bytes_in += g_bytes_get_size (response);
+  card_transport_log_response (transport, channel, apdu_length > 1 ? apdu[1] : 0,
+                               g_bytes_get_data (response, NULL), g_bytes_get_size (response));
+  card_transport_count_apdu (transport, apdu_length, g_bytes_get_size (response));
   return g_steal_pointer (&response);
 }
 

@@ -16,11 +16,16 @@ typedef struct {
   gboolean exclusive;        /* open the modem directly instead of through qmi-proxy / mbim-proxy */
   guint apdu_timeout_ms;     /* per-APDU timeout (default 30000) */
   guint open_timeout_ms;     /* device open / channel open timeout (default 15000) */
+  /* PC/SC, where euiccd is the terminal: the TERMINAL CAPABILITY data sent before the first MANAGE CHANNEL
+   * (default CARD_DEFAULT_TERMINAL_CAPABILITY); not copied, must outlive the transport. */
+  const guint8 *terminal_capability;
+  gsize terminal_capability_length;
 } CardTransportOptions;
 
 /* Counters the benchmarks and the probe report. */
 typedef struct {
-  guint apdus;               /* command APDUs transmitted (channel open/close counted separately) */
+  guint apdus;               /* command APDUs that reached the card: channel management and SELECT included,
+                              * also those a modem sends for its own open/close requests */
   guint64 bytes_out;         /* command APDU bytes */
   guint64 bytes_in;          /* response bytes including status words */
   guint channel_opens;
@@ -77,8 +82,10 @@ CardTransport *card_pcsc_open (const gchar *reader, const CardTransportOptions *
 CardTransport *card_at_open (const gchar *device, const CardTransportOptions *options, GError **error);
 
 /* Helpers for backends that reach the card's basic channel directly (PC/SC) and must open logical channels
- * themselves: MANAGE CHANNEL open, SELECT by AID with GET RESPONSE for the FCI, MANAGE CHANNEL close.
- * `raw_transmit` sends on the basic channel exactly the bytes given. */
+ * themselves: TERMINAL CAPABILITY, MANAGE CHANNEL open, SELECT by AID (P2 04, no Le; GET RESPONSE for the
+ * FCI only when ret_select_response is not NULL), MANAGE CHANNEL close. `raw_transmit` sends exactly the
+ * bytes given; the helpers log and count each APDU. A card without a free channel (6881, 6A81) gives
+ * EUICCD_ERROR_BUSY. */
 typedef GBytes *(*CardRawTransmitFunc) (CardTransport *transport, const guint8 *apdu, gsize apdu_length,
                                         GError **error);
 gboolean card_apdu_open_channel (CardTransport *transport, CardRawTransmitFunc raw_transmit, const guint8 *aid,
@@ -86,6 +93,11 @@ gboolean card_apdu_open_channel (CardTransport *transport, CardRawTransmitFunc r
                                  GError **error);
 gboolean card_apdu_close_channel (CardTransport *transport, CardRawTransmitFunc raw_transmit, guint8 channel,
                                   GError **error);
+/* TERMINAL CAPABILITY `80 AA 00 00 Lc data`; a card refusing it is logged, not an error. */
+gboolean card_apdu_terminal_capability (CardTransport *transport, CardRawTransmitFunc raw_transmit,
+                                        const guint8 *data, gsize data_length, GError **error);
+/* flows.md 0: eUICC-related terminal capabilities (A9 03 83 01 07), what PC/SC sends unless configured. */
+extern const guint8 CARD_DEFAULT_TERMINAL_CAPABILITY[5];
 /* CLA byte for an inter-industry (0x00) or proprietary (0x80) class on a logical channel (ISO 7816-4:
  * channels 0-3 in the low two bits, 4-19 in the further-interindustry form). */
 guint8 card_apdu_cla (guint8 class_byte, guint8 channel);

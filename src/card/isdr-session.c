@@ -27,8 +27,17 @@ const guint8 ISDR_DEFAULT_AID[16] = {
 #define P1_MORE_BLOCKS 0x11
 #define P1_LAST_BLOCK 0x91
 
+/* Highest logical channel number (ISO 7816-4 with the further interindustry class coding). */
+#define ISDR_MAX_CHANNEL 19
+
 struct _IsdrSession {
   CardTransport *transport;
+  guint8 aid[16];
+  gsize aid_length;
+  gboolean want_select_response;
+  IsdrChannelNotify channel_notify;
+  gpointer channel_notify_data;
+  gboolean reopen_needed;    /* the card session may have reset under the channel: reopen before the next command */
   guint8 channel;
   gboolean channel_open;
   guint block_size;
@@ -48,6 +57,101 @@ isdr_session_options_init (IsdrSessionOptions *options)
   options->block_size = ISDR_DEFAULT_BLOCK_SIZE;
 }
 
+static void
+notify_channel (IsdrSession *session)
+{
+  if (session->channel_notify != NULL)
+    session->channel_notify (session->channel_open ? session->channel : 0, session->channel_notify_data);
+}
+
+/* Closes channels 1..19 after the card refused a new one: with every channel taken, they can only be left over
+ * from processes that died holding them (a modem keeps them open after its client is gone). Stops at the
+ * first timeout or vanished device: those say nothing about channels. */
+static void
+close_stale_channels (IsdrSession *session)
+{
+  for (guint8 channel = 1; channel <= ISDR_MAX_CHANNEL; channel++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (card_transport_close_channel (session->transport, channel, &error))
+        {
+          session->stats.stale_closes++;
+          g_message ("Closed logical channel %u, left open by an earlier process", channel);
+          continue;
+        }
+      g_debug ("Closing stale channel %u: %s", channel, error->message);
+      if (error->domain == EUICCD_ERROR && error->code == EUICCD_ERROR_TIMEOUT)
+        break;
+    }
+}
+
+static gboolean
+open_channel (IsdrSession *session, GError **error)
+{
+  g_autoptr(GError) busy_error = NULL;
+  GBytes **select_response = session->want_select_response ? &session->select_response : NULL;
+  guint8 channel = 0;
+
+  g_clear_pointer (&session->select_response, g_bytes_unref);
+  if (!card_transport_open_channel (session->transport, session->aid, session->aid_length, &channel,
+                                    select_response, &busy_error))
+    {
+      if (busy_error->domain != EUICCD_ERROR || busy_error->code != EUICCD_ERROR_BUSY)
+        {
+          g_propagate_error (error, g_steal_pointer (&busy_error));
+          return FALSE;
+        }
+      g_warning ("%s; closing channels left open by earlier processes and trying again", busy_error->message);
+      close_stale_channels (session);
+      if (!card_transport_open_channel (session->transport, session->aid, session->aid_length, &channel,
+                                        select_response, error))
+        return FALSE;
+    }
+  /* From here on the channel is ours: closing the session closes it. */
+  session->channel = channel;
+  session->channel_open = TRUE;
+  session->reopen_needed = FALSE;
+  if (channel == 0 || channel > ISDR_MAX_CHANNEL)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_TRANSPORT, "%s returned logical channel %u, expected 1 to %u",
+                   card_transport_name (session->transport), channel, ISDR_MAX_CHANNEL);
+      return FALSE;
+    }
+  notify_channel (session);
+  return TRUE;
+}
+
+static void
+close_channel (IsdrSession *session)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!session->channel_open)
+    return;
+  /* After a REFRESH the channel may already be gone; that is not worth more than a log line. */
+  if (!card_transport_close_channel (session->transport, session->channel, &error))
+    g_message ("Closing the ISD-R session: %s", error->message);
+  session->channel_open = FALSE;
+  notify_channel (session);
+}
+
+/* A new channel for a card session that may have reset (REFRESH, a lost channel, a transport error). */
+static gboolean
+reopen (IsdrSession *session, const gchar *why, GError **error)
+{
+  g_message ("Reopening the ISD-R session on %s (%s)", card_transport_name (session->transport), why);
+  close_channel (session);
+  session->stats.reopens++;
+  if (!open_channel (session, error))
+    {
+      g_prefix_error (error, "Reopening the ISD-R session (%s): ", why);
+      session->reopen_needed = TRUE;
+      return FALSE;
+    }
+  return TRUE;
+}
+
 IsdrSession *
 isdr_session_open (CardTransport *transport, const IsdrSessionOptions *options, GError **error)
 {
@@ -55,8 +159,6 @@ isdr_session_open (CardTransport *transport, const IsdrSessionOptions *options, 
   const guint8 *aid = ISDR_DEFAULT_AID;
   gsize aid_length = sizeof ISDR_DEFAULT_AID;
   guint block_size = ISDR_DEFAULT_BLOCK_SIZE;
-  GBytes *select_response = NULL;
-  guint8 channel = 0;
 
   g_return_val_if_fail (transport != NULL, NULL);
 
@@ -85,29 +187,25 @@ isdr_session_open (CardTransport *transport, const IsdrSessionOptions *options, 
 
   session = g_new0 (IsdrSession, 1);
   session->transport = transport;
+  memcpy (session->aid, aid, aid_length);
+  session->aid_length = aid_length;
   session->block_size = block_size;
   session->max_response_length = ISDR_MAX_RESPONSE_LENGTH;
+  if (options != NULL)
+    {
+      session->want_select_response = options->want_select_response;
+      session->channel_notify = options->channel_notify;
+      session->channel_notify_data = options->channel_notify_data;
+    }
 
-  if (!card_transport_open_channel (transport, aid, aid_length, &channel, &select_response, error))
+  if (!open_channel (session, error))
     {
       g_prefix_error (error, "Opening the ISD-R session: ");
       return NULL;
     }
-  /* From here on the channel is ours: the autoptr closes it on every early return. */
-  session->channel = channel;
-  session->channel_open = TRUE;
-  session->select_response = select_response;
-
-  if (channel == 0 || channel > 19)
-    {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_TRANSPORT,
-                   "Opening the ISD-R session: %s returned logical channel %u, expected 1 to 19",
-                   card_transport_name (transport), channel);
-      return NULL;
-    }
 
   g_debug ("ISD-R session on %s channel %u, STORE DATA blocks of up to %u bytes", card_transport_name (transport),
-           channel, block_size);
+           session->channel, block_size);
   return g_steal_pointer (&session);
 }
 
@@ -161,10 +259,27 @@ append_piece (IsdrSession *session, GByteArray *assembled, const guint8 *data, g
   return TRUE;
 }
 
-GBytes *
-isdr_session_es10 (IsdrSession *session, const guint8 *request, gsize request_length, GError **error)
+/* Whether an error says the card session under the channel may be gone (so the next command must reopen):
+ * the modem, reader or port failed, or did not answer. */
+static gboolean
+is_transport_failure (const GError *error)
 {
-  g_autofree gchar *what = NULL;
+  return error != NULL && error->domain == EUICCD_ERROR
+         && (error->code == EUICCD_ERROR_TRANSPORT || error->code == EUICCD_ERROR_TIMEOUT);
+}
+
+/* 6881 (no such channel) and 6985 (nothing selected) to a STORE DATA: the channel lost the ISD-R, the
+ * command never reached it. */
+static gboolean
+is_channel_lost (guint16 sw)
+{
+  return sw == 0x6881 || sw == 0x6985;
+}
+
+static GBytes *
+es10_attempt (IsdrSession *session, const guint8 *request, gsize request_length, const gchar *what,
+              gboolean *ret_channel_lost, GError **error)
+{
   g_autoptr(GByteArray) assembled = NULL;
   g_autoptr(GBytes) response = NULL;
   guint8 apdu[5 + 255];
@@ -175,20 +290,7 @@ isdr_session_es10 (IsdrSession *session, const guint8 *request, gsize request_le
   guint16 sw;
   guint empty_pieces = 0;
 
-  g_return_val_if_fail (session != NULL, NULL);
-  g_return_val_if_fail (request != NULL || request_length == 0, NULL);
-
-  what = describe_request (request, request_length);
-  if (!session->channel_open)
-    {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_FAILED, "%s: the ISD-R session is closed", what);
-      return NULL;
-    }
-  if (request_length == 0)
-    {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS, "ES10 request is empty");
-      return NULL;
-    }
+  *ret_channel_lost = FALSE;
   n_blocks = (request_length + session->block_size - 1) / session->block_size;
   if (n_blocks > ISDR_MAX_BLOCKS)
     {
@@ -226,6 +328,14 @@ isdr_session_es10 (IsdrSession *session, const guint8 *request, gsize request_le
         }
       sw = split_response (response, &data, &data_length);
       session->last_status_word = sw;
+      if (is_channel_lost (sw))
+        {
+          *ret_channel_lost = TRUE;
+          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_CARD,
+                       "%s: STORE DATA block %" G_GSIZE_FORMAT " answered %04X: the channel lost the ISD-R", what,
+                       block, sw);
+          return NULL;
+        }
       if (!last && sw != 0x9000)
         {
           g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_CARD,
@@ -301,6 +411,63 @@ isdr_session_es10 (IsdrSession *session, const guint8 *request, gsize request_le
 }
 
 GBytes *
+isdr_session_es10 (IsdrSession *session, const guint8 *request, gsize request_length, GError **error)
+{
+  g_autofree gchar *what = NULL;
+  g_autoptr(GError) lost_error = NULL;
+  GBytes *response;
+  gboolean channel_lost = FALSE;
+
+  g_return_val_if_fail (session != NULL, NULL);
+  g_return_val_if_fail (request != NULL || request_length == 0, NULL);
+
+  what = describe_request (request, request_length);
+  if (request_length == 0)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS, "ES10 request is empty");
+      return NULL;
+    }
+  if (session->reopen_needed || !session->channel_open)
+    {
+      if (!reopen (session, session->proactive_pending ? "after a proactive command (REFRESH)" : "after an error",
+                   error))
+        {
+          g_prefix_error (error, "%s: ", what);
+          return NULL;
+        }
+      session->proactive_pending = FALSE;
+    }
+
+  response = es10_attempt (session, request, request_length, what, &channel_lost, &lost_error);
+  /* Only a whole ES10 function (a BFxx request) is sent again: the later segments of a bound profile package
+   * (A0, A1, 88, 86 ...) belong to the card session the lost channel had, and mean nothing on a new one. */
+  if (response == NULL && channel_lost && request[0] == 0xBF)
+    {
+      /* The command never reached the ISD-R: sending it again on a fresh channel is safe. */
+      if (!reopen (session, lost_error->message, error))
+        {
+          g_prefix_error (error, "%s: ", what);
+          return NULL;
+        }
+      g_clear_error (&lost_error);
+      response = es10_attempt (session, request, request_length, what, &channel_lost, &lost_error);
+      if (response == NULL && channel_lost)
+        session->reopen_needed = TRUE;
+    }
+  if (response == NULL)
+    {
+      if (channel_lost || is_transport_failure (lost_error))
+        session->reopen_needed = TRUE;
+      g_propagate_error (error, g_steal_pointer (&lost_error));
+      return NULL;
+    }
+  /* A REFRESH follows a 91 xx: the card session resets, so the next command starts on a new channel. */
+  if (session->proactive_pending)
+    session->reopen_needed = TRUE;
+  return response;
+}
+
+GBytes *
 isdr_session_es10_bytes (IsdrSession *session, GBytes *request, GError **error)
 {
   gsize length = 0;
@@ -358,15 +525,7 @@ isdr_session_close (IsdrSession *session)
 {
   if (session == NULL)
     return;
-  if (session->channel_open)
-    {
-      g_autoptr(GError) error = NULL;
-
-      /* After a REFRESH the channel may already be gone; that is not worth more than a log line. */
-      if (!card_transport_close_channel (session->transport, session->channel, &error))
-        g_message ("Closing the ISD-R session: %s", error->message);
-      session->channel_open = FALSE;
-    }
+  close_channel (session);
   g_clear_pointer (&session->select_response, g_bytes_unref);
   g_free (session);
 }

@@ -15,10 +15,18 @@ extern const guint8 ISDR_DEFAULT_AID[16];
 
 #define ISDR_DEFAULT_BLOCK_SIZE 255
 
+/* Called with the logical channel the session now holds, and with 0 once it holds none, so the caller can
+ * remember it somewhere that outlives the process (a channel left open by a killed process is closed at the
+ * next start). */
+typedef void (*IsdrChannelNotify) (guint8 channel, gpointer user_data);
+
 typedef struct {
   const guint8 *aid;      /* NULL: ISDR_DEFAULT_AID */
   gsize aid_length;
   guint block_size;       /* STORE DATA data bytes per block, 1..255; 0: ISDR_DEFAULT_BLOCK_SIZE */
+  gboolean want_select_response; /* fetch the SELECT's FCI (an APDU more on PC/SC); FALSE by default */
+  IsdrChannelNotify channel_notify; /* optional */
+  gpointer channel_notify_data;
 } IsdrSessionOptions;
 
 typedef struct _IsdrSession IsdrSession;
@@ -27,11 +35,22 @@ typedef struct {
   guint es10_commands;     /* ES10 requests sent */
   guint store_data_blocks; /* STORE DATA APDUs */
   guint get_responses;     /* GET RESPONSE APDUs */
+  guint reopens;           /* channels reopened after a REFRESH, a lost channel or a transport error */
+  guint stale_closes;      /* channels closed to make room when the card had none free */
 } IsdrSessionStats;
 
 void isdr_session_options_init (IsdrSessionOptions *options);
 
-/* Opens a logical channel on the ISD-R through the transport (which stays owned by the caller). */
+/* Opens a logical channel on the ISD-R through the transport (which stays owned by the caller). When the card
+ * has no free channel (EUICCD_ERROR_BUSY from the transport), channels 1 to 19 are closed (they can only be
+ * left over from processes that died holding them) and the open is tried once more.
+ *
+ * Recovery: after an ES10 command that ended with 91 xx (a REFRESH is pending), or failed on a transport
+ * error, the next command first reopens the channel (new MANAGE CHANNEL and SELECT), so nothing is read
+ * from a card session that may have reset. A command the card refuses with 6881 (channel not open) or 6985
+ * (ISD-R no longer selected) never reached the ISD-R: the channel is reopened and the command sent again,
+ * once, when it is a whole ES10 function (BFxx); a later segment of a bound profile package is not (it
+ * belongs to the lost card session). */
 IsdrSession *isdr_session_open (CardTransport *transport, const IsdrSessionOptions *options, GError **error);
 /* Sends one ES10 request (a complete DER TLV) and returns the eUICC's response TLV, or an empty GBytes when
  * the card answered 90 00 without data. Card errors become EUICCD_ERROR_CARD with the status word. */

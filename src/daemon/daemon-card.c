@@ -7,11 +7,18 @@
 
 #include "daemon/daemon-card.h"
 #include "daemon/daemon-log.h"
+#include "daemon/daemon-store.h"
 #include "der/der.h"
 #include "euiccd-error.h"
 
+/* The logical channel this process holds, in the state directory: a process killed while holding it (SIGKILL,
+ * OOM, a host reboot with the modem powered) leaves it open on the card, and the next start closes it. */
+#define CHANNEL_RECORD_FILE "card-channel"
+#define CHANNEL_RECORD_GROUP "Channel"
+
 struct _DaemonCard {
   const DaemonConfig *config;
+  DaemonStore *store;    /* NULL: no channel record */
   CardTransport *transport;
   IsdrSession *session;
   gchar *device;         /* resolved when the transport was opened */
@@ -107,6 +114,90 @@ daemon_card_resolve_device (const gchar *device, GError **error)
   return daemon_card_find_qmi_port ("/dev", error);
 }
 
+void
+daemon_card_set_store (DaemonCard *card, DaemonStore *store)
+{
+  card->store = store;
+}
+
+static void
+record_channel (guint8 channel, gpointer user_data)
+{
+  DaemonCard *card = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (card->store == NULL)
+    return;
+  if (channel == 0)
+    {
+      if (!daemon_store_remove_file (card->store, CHANNEL_RECORD_FILE, &error))
+        g_warning ("Removing the channel record: %s", error->message);
+      return;
+    }
+  {
+    g_autoptr(GKeyFile) record = g_key_file_new ();
+    g_autofree gchar *text = NULL;
+    g_autoptr(GBytes) bytes = NULL;
+    gsize length = 0;
+
+    g_key_file_set_string (record, CHANNEL_RECORD_GROUP, "Device", card->device);
+    g_key_file_set_integer (record, CHANNEL_RECORD_GROUP, "Slot", (gint) card->config->card_slot);
+    g_key_file_set_integer (record, CHANNEL_RECORD_GROUP, "Channel", channel);
+    text = g_key_file_to_data (record, &length, NULL);
+    bytes = g_bytes_new_take (g_steal_pointer (&text), length);
+    if (!daemon_store_write_file (card->store, CHANNEL_RECORD_FILE, bytes, &error))
+      g_warning ("Recording logical channel %u: %s", channel, error->message);
+  }
+}
+
+/* Closes the channel an earlier process recorded and did not close (it was killed, or the close failed).
+ * Nothing here may stop the poll: the worst case is a channel still taken, which the session's own
+ * close-and-retry deals with. */
+static void
+close_recorded_channel (DaemonCard *card)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GKeyFile) record = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *device = NULL;
+  gint slot;
+  gint channel;
+
+  if (card->store == NULL)
+    return;
+  bytes = daemon_store_read_file (card->store, CHANNEL_RECORD_FILE, &error);
+  if (bytes == NULL)
+    {
+      if (!g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND))
+        g_warning ("Reading the channel record: %s", error->message);
+      return;
+    }
+  if (!g_key_file_load_from_data (record, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                  G_KEY_FILE_NONE, &error)
+      || (device = g_key_file_get_string (record, CHANNEL_RECORD_GROUP, "Device", &error)) == NULL
+      || (slot = g_key_file_get_integer (record, CHANNEL_RECORD_GROUP, "Slot", &error), error != NULL)
+      || (channel = g_key_file_get_integer (record, CHANNEL_RECORD_GROUP, "Channel", &error), error != NULL))
+    {
+      g_warning ("%s/%s is damaged (%s): removed", daemon_store_get_directory (card->store), CHANNEL_RECORD_FILE,
+                 error->message);
+    }
+  else if (g_strcmp0 (device, card->device) != 0 || slot != (gint) card->config->card_slot || channel < 1
+           || channel > 19)
+    g_message ("The recorded logical channel %d is on %s slot %d, not this card: forgotten", channel, device, slot);
+  else
+    {
+      g_autoptr(GError) close_error = NULL;
+
+      if (card_transport_close_channel (card->transport, (guint8) channel, &close_error))
+        g_message ("Closed logical channel %d, left open by an earlier euiccd", channel);
+      else
+        g_message ("Closing logical channel %d left by an earlier euiccd: %s", channel, close_error->message);
+    }
+  g_clear_error (&error);
+  if (!daemon_store_remove_file (card->store, CHANNEL_RECORD_FILE, &error))
+    g_warning ("Removing the channel record: %s", error->message);
+}
+
 IsdrSession *
 daemon_card_session_open (gpointer user_data, GError **error)
 {
@@ -127,6 +218,8 @@ daemon_card_session_open (gpointer user_data, GError **error)
   transport_options.exclusive = config->card_exclusive;
   transport_options.apdu_timeout_ms = config->card_apdu_timeout_s * 1000;
   transport_options.open_timeout_ms = config->card_open_timeout_s * 1000;
+  transport_options.terminal_capability = config->card_terminal_capability;
+  transport_options.terminal_capability_length = config->card_terminal_capability_length;
   card->transport = card_transport_open (device, &transport_options, error);
   if (card->transport == NULL)
     return NULL;
@@ -137,6 +230,9 @@ daemon_card_session_open (gpointer user_data, GError **error)
   session_options.aid = config->card_isdr_aid;
   session_options.aid_length = config->card_isdr_aid_length;
   session_options.block_size = config->card_store_data_block_size;
+  session_options.channel_notify = record_channel;
+  session_options.channel_notify_data = card;
+  close_recorded_channel (card);
   card->session = isdr_session_open (card->transport, &session_options, error);
   if (card->session == NULL)
     {

@@ -13,6 +13,7 @@
 
 #include "card/es10.h"
 #include "daemon/daemon-config.h"
+#include "daemon/daemon-store.h"
 
 G_BEGIN_DECLS
 
@@ -37,6 +38,9 @@ DaemonCard *daemon_card_new (const DaemonConfig *config);
 void daemon_card_free (DaemonCard *card);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DaemonCard, daemon_card_free)
 
+/* Where the logical channel in use is recorded, so one a killed process left open is closed at the next
+ * start (file card-channel). Without a store nothing is recorded. */
+void daemon_card_set_store (DaemonCard *card, DaemonStore *store);
 /* Also read EUICCInfo2 and the profiles (off by default: `euiccd --once` needs neither). */
 void daemon_card_set_read_details (DaemonCard *card, gboolean read_details);
 /* Reads EID and eIM configurations (and the details) unless they are known. */

@@ -324,6 +324,23 @@ parse_aid_key (DaemonConfig *config, const ConfigKey *key, const gchar *value, g
   return TRUE;
 }
 
+static gboolean
+parse_terminal_capability_key (DaemonConfig *config, const ConfigKey *key, const gchar *value, gchar **ret_problem)
+{
+  guint8 data[sizeof config->card_terminal_capability];
+  gsize length = 0;
+
+  if (!parse_hex (value, data, sizeof data, &length))
+    {
+      *ret_problem = g_strdup ("is not the data of a TERMINAL CAPABILITY (expected up to 255 bytes in hex, e.g. "
+                               DAEMON_CONFIG_DEFAULT_TERMINAL_CAPABILITY ", or nothing to send none)");
+      return FALSE;
+    }
+  memcpy (config->card_terminal_capability, data, length);
+  config->card_terminal_capability_length = length;
+  return TRUE;
+}
+
 /* "host" or "host:port", IPv6 literals in brackets; nothing that would change the URL's path or scheme. */
 static gboolean
 address_is_valid (const gchar *value)
@@ -568,6 +585,7 @@ static const ConfigKey config_keys[] = {
   { "Card", "Exclusive", parse_bool_key, FIELD (card_exclusive), 0, 0 },
   { "Card", "IsdrAid", parse_aid_key, FIELD (card_isdr_aid), 0, 0 },
   { "Card", "StoreDataBlockSize", parse_uint_key, FIELD (card_store_data_block_size), 1, 255 },
+  { "Card", "TerminalCapability", parse_terminal_capability_key, FIELD (card_terminal_capability), 0, 0 },
   { "Card", "ApduTimeout", parse_duration_key, FIELD (card_apdu_timeout_s), 1, 3600 },
   { "Card", "OpenTimeout", parse_duration_key, FIELD (card_open_timeout_s), 1, 3600 },
   { "Eim", "Address", parse_address_key, FIELD (eim_address), 0, 0 },
@@ -627,6 +645,8 @@ daemon_config_new_default (void)
   parse_hex (DAEMON_CONFIG_DEFAULT_ISDR_AID, config->card_isdr_aid, sizeof config->card_isdr_aid, &aid_length);
   config->card_isdr_aid_length = aid_length;
   config->card_store_data_block_size = 255;
+  parse_hex (DAEMON_CONFIG_DEFAULT_TERMINAL_CAPABILITY, config->card_terminal_capability,
+             sizeof config->card_terminal_capability, &config->card_terminal_capability_length);
   config->card_apdu_timeout_s = 30;
   config->card_open_timeout_s = 15;
   config->eim_binding = DAEMON_EIM_BINDING_AUTO;
@@ -972,6 +992,8 @@ daemon_config_to_data (const DaemonConfig *config)
   g_autoptr(GKeyFile) key_file = g_key_file_new ();
   g_autoptr(GPtrArray) features = g_ptr_array_new ();
   g_autofree gchar *aid = hex_of (config->card_isdr_aid, config->card_isdr_aid_length);
+  g_autofree gchar *terminal_capability = hex_of (config->card_terminal_capability,
+                                                  config->card_terminal_capability_length);
   g_autofree gchar *feature_list = NULL;
   g_autofree gchar *capabilities = NULL;
 
@@ -992,6 +1014,7 @@ daemon_config_to_data (const DaemonConfig *config)
   g_key_file_set_string (key_file, "Card", "Exclusive", config->card_exclusive ? "yes" : "no");
   g_key_file_set_string (key_file, "Card", "IsdrAid", aid);
   g_key_file_set_uint64 (key_file, "Card", "StoreDataBlockSize", config->card_store_data_block_size);
+  g_key_file_set_string (key_file, "Card", "TerminalCapability", terminal_capability);
   g_key_file_set_uint64 (key_file, "Card", "ApduTimeout", config->card_apdu_timeout_s);
   g_key_file_set_uint64 (key_file, "Card", "OpenTimeout", config->card_open_timeout_s);
   g_key_file_set_string (key_file, "Eim", "Address", config->eim_address != NULL ? config->eim_address : "");

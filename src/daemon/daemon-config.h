@@ -20,6 +20,8 @@ G_BEGIN_DECLS
 #define DAEMON_CONFIG_DEFAULT_ADMIN_GROUP "euiccd"
 #define DAEMON_CONFIG_DEFAULT_ISDR_AID "A0000005591010FFFFFFFF8900000100"
 #define DAEMON_CONFIG_MAX_AID_LENGTH 16
+/* flows.md 0: eUICC-related terminal capabilities. */
+#define DAEMON_CONFIG_DEFAULT_TERMINAL_CAPABILITY "A903830107"
 
 /* Which ESipa binding to speak to the eIM. */
 typedef enum {
@@ -48,6 +50,8 @@ typedef struct {
   guint8 card_isdr_aid[DAEMON_CONFIG_MAX_AID_LENGTH];
   gsize card_isdr_aid_length;        /* 5..16; default the SGP.02/22 ISD-R AID */
   guint card_store_data_block_size;  /* 1..255; default 255 */
+  guint8 card_terminal_capability[255]; /* PC/SC: TERMINAL CAPABILITY data; default A903830107 */
+  gsize card_terminal_capability_length; /* 0: none is sent */
   guint card_apdu_timeout_s;         /* default 30 */
   guint card_open_timeout_s;         /* default 15 */
 

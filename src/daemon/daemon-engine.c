@@ -979,6 +979,7 @@ daemon_engine_new (DaemonConfig *config, DaemonStore *store, GMainContext *conte
   engine->rand = g_rand_new ();
   engine->last_retry_after_s = -1;
   engine->card = daemon_card_new (config);
+  daemon_card_set_store (engine->card, store);
   daemon_schedule_policy_from_config (&engine->policy, config);
   daemon_schedule_state_init (&engine->schedule);
   engine->timer = daemon_timer_new (context, on_timer, engine);

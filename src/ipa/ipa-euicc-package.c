@@ -191,8 +191,20 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
   exchange->card_pending = TRUE;
   if (!es10_load_euicc_package (session, package->raw, &result, &card_error))
     {
+      g_autoptr(GError) find_error = NULL;
+
       g_warning ("LoadEuiccPackage: %s; looking for the result the eUICC kept", card_error->message);
-      result = find_kept_result (exchange, request, NULL);
+      /* The session reopens itself first when the card session may have reset (isdr-session.h). */
+      result = find_kept_result (exchange, request, &find_error);
+      if (result == NULL && find_error != NULL)
+        {
+          /* The card may have executed the package: the result is not known yet, so no answer is made up.
+           * The eUICC counts as pending, and the next poll delivers what it kept. */
+          g_propagate_prefixed_error (error, g_steal_pointer (&find_error),
+                                      "LoadEuiccPackage: %s; its result cannot be read now (it is delivered at "
+                                      "the next poll): ", card_error->message);
+          return FALSE;
+        }
       if (result == NULL)
         {
           /* Nothing to report from the card: the eIM still gets an answer naming the transaction. */

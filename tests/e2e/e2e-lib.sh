@@ -2,14 +2,46 @@
 # Shared by the end-to-end tests: the software eUICC behind the fake QMI modem, the test eIM over HTTPS on
 # 127.0.0.1, and euiccd between them, each a real process. Source it after setting nothing; it sources
 # tests/integration/common.sh (set -eu, $work, cleanup of what was started).
+#
+# E2E_TRANSPORT=mbim|at|pcsc puts the card behind the fake MBIM modem, the fake AT modem, or a private
+# pcscd with the vpcd virtual reader instead (qmi by default). For pcsc the whole test runs again inside
+# tests/peers/pcsc-harness.sh's namespaces (vpcd and the eIM then share the private loopback).
+e2e_transport=${E2E_TRANSPORT:-qmi}
+if [ "$e2e_transport" = pcsc ] && [ -z "${PCSC_HARNESS_READER:-}" ]; then
+  _harness=${top_srcdir:-$(dirname "$0")/../..}/tests/peers/pcsc-harness.sh
+  grep -q "define WITH_PCSC 1" "${top_builddir:-.}/config.h" 2>/dev/null || { echo "SKIP: built without PC/SC"; exit 77; }
+  _rc=0
+  sh "$_harness" check || _rc=$?
+  [ "$_rc" -eq 0 ] || { [ "$_rc" -eq 77 ] && exit 77; echo "FAIL: pcsc-harness.sh check failed" >&2; exit 1; }
+  _placeholder=$(mktemp -d)
+  # The card starts from a placeholder state; the test replaces it with its own (the card re-reads it).
+  "${PYTHON3:-/usr/bin/python3}" "${top_srcdir:-$(dirname "$0")/../..}/tests/peers/softeuicc/init.py" \
+    --state "$_placeholder/euicc.json" || { rm -rf "$_placeholder"; echo "FAIL: softeuicc init failed" >&2; exit 1; }
+  # What the card receives, for tests that check it (tests/peers/README.md).
+  SOFTEUICC_APDU_LOG=$_placeholder/card-apdus.log
+  export SOFTEUICC_APDU_LOG
+  _rc=0
+  sh "$_harness" run --state "$_placeholder/euicc.json" --timeout 30 -- sh "$0" "$@" || _rc=$?
+  rm -rf "$_placeholder"
+  exit "$_rc"
+fi
+
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/common.sh"
 
 euiccd=$builddir/src/daemon/euiccd
 [ -x "$euiccd" ] || skip "euiccd not built"
-have_transport QMI || skip "QMI transport not built"
+case $e2e_transport in
+  qmi) have_transport QMI || skip "QMI transport not built" ;;
+  mbim) have_transport MBIM || skip "MBIM transport not built" ;;
+  at) have_transport AT || skip "AT transport not built" ;;
+  pcsc) ;;
+  *) fail "E2E_TRANSPORT=$e2e_transport: expected qmi, mbim, at or pcsc" ;;
+esac
 [ -f "$peers/eim/server.py" ] || skip "test eIM not there"
 
 state=$work/euicc.json
+# Inside the PC/SC harness the card serves the harness's state file.
+[ "$e2e_transport" = pcsc ] && state=$PCSC_HARNESS_STATE
 eimdir=$work/eim
 conf=$work/euiccd.conf
 statedir=$work/state
@@ -43,11 +75,19 @@ setup_card() {
   eimctl euicc --eid "$EID" --counter 1 --token "$token" --cert "$work/euicc-cert.pem" >/dev/null
 }
 
-# start_modem [fake options]: the fake QMI modem serving the card; sets DEVICE.
+# start_modem [fake options]: the fake modem of E2E_TRANSPORT serving the card (for pcsc, the harness's card is
+# already there and options are ignored); sets DEVICE.
 start_modem() {
-  start_fake fake-qmi-modem.py --state "$state" "$@"
+  case $e2e_transport in
+    pcsc)
+      MODEM_PID=$PCSC_HARNESS_CARD_PID
+      DEVICE="pcsc:$PCSC_HARNESS_READER"
+      return 0
+      ;;
+  esac
+  start_fake "fake-$e2e_transport-modem.py" --state "$state" "$@"
   MODEM_PID=$FAKE_PID
-  DEVICE="qmi:$FAKE_PTY"
+  DEVICE="$e2e_transport:$FAKE_PTY"
 }
 
 # write_config [extra lines...]: euiccd's configuration for this test.
@@ -55,8 +95,9 @@ write_config() {
   cat >"$conf" <<CONF
 [Card]
 Device=$DEVICE
-Exclusive=true
+$( [ "$e2e_transport" = pcsc ] && echo "Exclusive=false" || echo "Exclusive=true" )
 ApduTimeout=10s
+$( [ "$e2e_transport" = pcsc ] && echo "StoreDataBlockSize=250" )
 [Eim]
 CaFile=$eimdir/ca.pem
 ConnectTimeout=5s

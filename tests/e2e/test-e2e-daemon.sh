@@ -56,7 +56,8 @@ assert c["tls"] == "resumed" and c["requests"] == 1, c' "$what: the eIM's counts
 queue --psmo "enable:$P3" --psmo list
 what="the package poll"
 expect_daemon_poll_ok "$what"
-expect_cost http_requests=3 connections=1 tls_resumed=1 channel_opens=1
+# Two channel opens: the enable ends with 91xx (REFRESH), so the session is reopened before the next read.
+expect_cost http_requests=3 connections=1 tls_resumed=1 channel_opens=2
 check_next "$what"
 check_eim 'res = mine[-1]; assert codes(res)[0] == ("enableResult", 0), codes(res)
 assert p["'$P3'"]["state"] == "enabled"

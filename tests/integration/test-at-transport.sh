@@ -54,11 +54,12 @@ for noise in "" --urc-noise; do
     [ "$(line 2)" = "select -" ] || fail "$label$baud: unexpected SELECT response: $out"
     [ "$(line 3)" = "6115" ] || fail "$label$baud: STORE DATA GetEID did not answer 6115: $out"
     [ "$(line 4)" = "BF3E125A10${EID}9000" ] || fail "$label$baud: wrong EID response (want $EID): $out"
-    # 2 APDUs: 11 + 5 bytes out, 2 + 23 bytes in.
-    [ "$(line 5)" = "stats 2 16 25" ] || fail "$label$baud: wrong statistics: $out"
+    # 5 APDUs: MANAGE CHANNEL open (5 out, 3 in) and SELECT (21 out, 2 in) behind AT+CCHO, STORE DATA and
+    # GET RESPONSE (11 + 5 out, 2 + 23 in), MANAGE CHANNEL close behind AT+CCHC (5 out, 2 in).
+    [ "$(line 5)" = "stats 5 47 32" ] || fail "$label$baud: wrong statistics: $out"
   done
 
-  # Sessions are closed: more opens than the card has channels (19) all work.
+  # Sessions are closed: more opens than the card has channels (3) all work.
   i=0
   while [ $i -lt 22 ]; do
     run_exchange "at:$FAKE_PTY" "$ISDR"

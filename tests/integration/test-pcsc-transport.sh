@@ -56,8 +56,10 @@ expect_eid_exchange () {
   expect_isdr_fci "$label"
   [ "$(printf '%s\n' "$out" | sed -n 3p)" = "6115" ] || fail "$label: STORE DATA GetEID did not answer 6115: $out"
   [ "$(printf '%s\n' "$out" | sed -n 4p)" = "BF3E125A10${EID}9000" ] || fail "$label: wrong EID response (want $EID): $out"
-  # 2 APDUs: 11 + 5 bytes out, 2 + 23 bytes in; channel open/close are not counted.
-  [ "$(printf '%s\n' "$out" | sed -n 5p)" = "stats 2 16 25" ] || fail "$label: wrong statistics: $out"
+  # 7 APDUs: TERMINAL CAPABILITY (10 out, 2 in), MANAGE CHANNEL open (5, 3), SELECT (21, 2: 61xx),
+  # GET RESPONSE for the FCI card-exchange asks for (5, 41), STORE DATA and GET RESPONSE (11 + 5, 2 + 23),
+  # MANAGE CHANNEL close (5, 2).
+  [ "$(printf '%s\n' "$out" | sed -n 5p)" = "stats 7 62 75" ] || fail "$label: wrong statistics: $out"
 }
 
 # ---- the scenarios, run inside the harness's namespaces ---------------------
@@ -71,7 +73,7 @@ inside_basic () {
   expect_eid_exchange "first reader with a card" "pcsc:"
   expect_eid_exchange "part of the reader name" "pcsc:PCD 00 0"
 
-  # The card has 19 logical channels: 25 open/close rounds only pass if every close frees its channel.
+  # The card has 3 logical channels: 25 open/close rounds only pass if every close frees its channel.
   i=0
   while [ $i -lt 25 ]; do
     run_exchange "pcsc:$PCSC_HARNESS_READER" "$ISDR"

@@ -32,6 +32,10 @@ Faults handled here (all others go to the software eUICC):
   at-no-csim          +CSIM answers ERROR
   at-ccho-bare        +CCHO answers the bare session id (27.007 text form)
   at-sid-offset:<n>   session ids are the channel number plus n
+
+Sessions stay open when the client that opened them goes away (as on a real
+module); when the card has no channel left (3 by default, see the software
+eUICC), AT+CCHO answers +CME ERROR: 3.
 """
 
 import argparse

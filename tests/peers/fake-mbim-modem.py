@@ -12,7 +12,12 @@ Channel, Close Channel, APDU, Terminal Capability, Reset, Application List).
 Other commands get an MBIM error status; other messages a FUNCTION_ERROR.
 
 As the Microsoft specification asks of the function, the APDU command runs
-GET RESPONSE itself on 61xx and builds the class byte for the channel.
+GET RESPONSE itself on 61xx and builds the class byte for the channel. Open
+Channel takes SelectP2Arg 00, 04 or 0C (others: INVALID_PARAMETERS) and records
+each channel's ChannelGroup; Close Channel with Channel 0 closes every channel of
+its ChannelGroup. Channels stay open when the client that opened them goes away,
+as on a real modem; when the card has none left (3 by default, see the software
+eUICC), Open Channel answers MBIM_STATUS_MS_NO_LOGICAL_CHANNELS.
 APDU and channel status words travel as a u32 holding SW1 | SW2 << 8.
 
 Modem-level faults: mbim-no-channels (Open Channel answers
@@ -224,7 +229,9 @@ class FakeMbimModem:
             return mbim.InfoBuilder().uicc_ref(as_bytes(self.card.atr)).build()
         if cid == UICC_OPEN_CHANNEL and not query:
             aid = mbim.read_ref(info, 0, "AppId", length_first=True)
-            mbim.read_u32(info, 8, "SelectP2Arg")
+            p2 = mbim.read_u32(info, 8, "SelectP2Arg")
+            if p2 not in (0x00, 0x04, 0x0C):
+                raise CommandError(mbim.STATUS_INVALID_PARAMETERS, "SelectP2Arg %#x" % p2)
             group = mbim.read_u32(info, 12, "ChannelGroup")
             return self.open_channel(aid, group)
         if cid == UICC_CLOSE_CHANNEL and not query:

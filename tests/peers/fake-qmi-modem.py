@@ -10,6 +10,10 @@ ID, Get Version Info, Allocate/Release CID, Set Data Format, Sync, Internal
 Proxy Open; UIM Get Card Status, Get Slot Status, Open Logical Channel, Send
 APDU and Logical Channel. Anything else gets a QMI error response.
 
+Logical channels stay open when the client that opened them goes away (as on a
+real modem); when the card has none left (3 by default, see the software eUICC),
+Open Logical Channel answers InsufficientResources.
+
 Modem-level faults: qmi-open-denied (Open Logical Channel answers AccessDenied),
 qmi-slow:<ms> (every UIM answer is delayed). Other --fault values go to the card.
 """

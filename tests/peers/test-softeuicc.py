@@ -120,8 +120,11 @@ class CardTest(unittest.TestCase):
             return json.load(f)
 
     def write_faults(self, faults):
+        self.set_state_key("faults", faults)
+
+    def set_state_key(self, key, value):
         d = self.state()
-        d["faults"] = faults
+        d[key] = value
         with open(self.path + ".new", "w") as f:
             json.dump(d, f)
         os.replace(self.path + ".new", self.path)
@@ -243,14 +246,39 @@ class Mechanics(CardTest):
         self.assertEqual(self.tx("80 AA 00 00 02 A9 05"), (b"", "6A80"))    # bad TLV
         self.assertEqual(self.tx("00 A4 04 00 05 A000000087"), (b"", "6A82"))
 
+    def test_channel_limit_and_stale_channels(self):
+        # Three channels besides the basic one by default; a fourth is refused with 6881 until one closes.
+        opened = [self.tx("00 70 00 00 01")[0][0] for _ in range(3)]
+        self.assertEqual(opened, [1, 2, 3])
+        self.assertEqual(self.tx("00 70 00 00 01"), (b"", "6881"))
+        self.assertEqual(self.card.open_channel(ISDR_AID), (0, b"", b"\x68\x81"))
+        # A new SoftEuicc object on the same state is a new card session; the old one keeps its channels.
+        self.assertEqual(self.tx("00 70 80 02 00"), (b"", "9000"))
+        self.assertEqual(self.tx("00 70 00 00 01"), (b"\x02", "9000"))
+        self.card.reset()
+        self.assertEqual(self.tx("00 70 00 00 01"), (b"\x01", "9000"))
+
+    def test_select_p2_and_terminal_capability_order(self):
+        self.assertEqual(self.tx("80 AA 00 00 05 A903830107"), (b"", "9000"))
+        self.assertEqual(self.tx("00 70 00 00 01"), (b"\x01", "9000"))
+        self.assertTrue(self.card.terminal_capability_first)
+        _, sw = self.tx("01 A4 04 04 10" + ISDR_AID.hex())
+        self.assertEqual(sw[:2], "61")
+        self.assertEqual(self.tx("01 A4 04 08 10" + ISDR_AID.hex()), (b"", "6A86"))
+        self.assertEqual(self.card.selects, [(0x04, None), (0x08, None)])
+        self.card.reset()
+        self.assertEqual(self.tx("00 70 00 00 01"), (b"\x01", "9000"))
+        self.assertFalse(self.card.terminal_capability_first)
+
     def test_many_channels_and_further_class(self):
+        self.set_state_key("logical_channels", 19)
         opened = []
         for _ in range(19):
             data, sw = self.tx("00 70 00 00 01")
             self.assertEqual(sw, "9000")
             opened.append(data[0])
         self.assertEqual(opened, list(range(1, 20)))
-        self.assertEqual(self.tx("00 70 00 00 01"), (b"", "6A81"))
+        self.assertEqual(self.tx("00 70 00 00 01"), (b"", "6881"))
         # Channel 9: SELECT with class 45, STORE DATA with C5, GET RESPONSE with 45.
         _, sw = self.tx("45 A4 04 0C 10" + ISDR_AID.hex())
         self.assertEqual(sw, "9000")
@@ -621,6 +649,17 @@ class Faults(CardTest):
         client.es10(self.card, ch, hx("BF2000"))
         self.assertLess(time.monotonic() - t0, 0.3)
 
+    def test_mute_after(self):
+        ch = client.open_isdr(self.card)
+        self.write_faults(["mute-after:BF3E"])
+        with self.assertRaises(client.CardError) as cm:
+            client.es10(self.card, ch, hx("BF3E035C015A"))
+        self.assertEqual(cm.exception.sw, 0x6F00)
+        self.assertEqual(self.tx("00 70 00 00 01"), (b"", "6F00"))
+        self.assertEqual(self.card.open_channel(ISDR_AID)[0], 0)
+        self.write_faults([])
+        self.assertEqual(client.es10(self.card, ch, hx("BF3E035C015A"))[:2], hx("BF3E"))
+
     def test_nochannel(self):
         self.card = SoftEuicc(self.path, faults=["nochannel"])
         self.assertEqual(self.tx("00 70 00 00 01"), (b"", "6A81"))
@@ -672,11 +711,13 @@ class Hostile(CardTest):
                 for _ in range(rnd.randrange(1, 4)):
                     pos = rnd.randrange(len(req))
                     req[pos] = rnd.randrange(256)
+                if i % 50 == 1 and self.card.apdu.free_channel() is None:
+                    self.card.reset()
                 ch = client.open_isdr(self.card) if i % 50 == 1 else 1
                 apdu = bytes([0x80 | ch, 0xE2, 0x91, 0, len(req)]) + bytes(req)
             r = self.card.transmit(apdu)
             self.assertGreaterEqual(len(r), 2, apdu.hex())
-            if len(self.card.apdu.channels) > 15:
+            if len(self.card.apdu.channels) > self.card.logical_channels():
                 self.card.reset()
         # The card still works and its state file is still valid.
         self.assertEqual(self.es10("BF3E035C015A").raw, hx("BF3E125A10" + EID))

@@ -125,6 +125,8 @@ START_TEST (test_defaults)
   ck_assert_uint_eq (config->card_isdr_aid_length, sizeof isdr);
   ck_assert_mem_eq (config->card_isdr_aid, isdr, sizeof isdr);
   ck_assert_uint_eq (config->card_store_data_block_size, 255);
+  ck_assert_uint_eq (config->card_terminal_capability_length, 5);
+  ck_assert_mem_eq (config->card_terminal_capability, "\xA9\x03\x83\x01\x07", 5);
   ck_assert_uint_eq (config->card_apdu_timeout_s, 30);
   ck_assert_uint_eq (config->card_open_timeout_s, 15);
   ck_assert_ptr_null (config->eim_address);
@@ -164,6 +166,7 @@ static const gchar all_keys[] =
   "Exclusive=yes\n"
   "IsdrAid=a0000005591010ffffffff8900000177\n"
   "StoreDataBlockSize=120\n"
+  "TerminalCapability=A9088100820101830107\n"
   "ApduTimeout=2m\n"
   "OpenTimeout=45\n"
   "[Eim]\n"
@@ -207,6 +210,8 @@ START_TEST (test_every_key)
   ck_assert_uint_eq (config->card_isdr_aid_length, sizeof aid);
   ck_assert_mem_eq (config->card_isdr_aid, aid, sizeof aid);
   ck_assert_uint_eq (config->card_store_data_block_size, 120);
+  ck_assert_uint_eq (config->card_terminal_capability_length, 10);
+  ck_assert_mem_eq (config->card_terminal_capability, "\xA9\x08\x81\x00\x82\x01\x01\x83\x01\x07", 10);
   ck_assert_uint_eq (config->card_apdu_timeout_s, 120);
   ck_assert_uint_eq (config->card_open_timeout_s, 45);
   ck_assert_str_eq (config->eim_address, "eim.lab.example:8443");
@@ -403,6 +408,9 @@ static const struct {
     "%s: [Card] IsdrAid: 'G000000559' is not an AID (expected 5 to 16 bytes in hex, e.g. "
     "A0000005591010FFFFFFFF8900000100)" },
   { "[Card]\nStoreDataBlockSize=256\n", "%s: [Card] StoreDataBlockSize: '256' is out of range (expected 1..255)" },
+  { "[Card]\nTerminalCapability=A90\n",
+    "%s: [Card] TerminalCapability: 'A90' is not the data of a TERMINAL CAPABILITY (expected up to 255 bytes in hex, "
+    "e.g. A903830107, or nothing to send none)" },
   { "[Eim]\nAddress=https://eim.example/\n",
     "%s: [Eim] Address: 'https://eim.example/' is not an eIM address (expected host or host:port, empty for the "
     "eUICC's)" },

@@ -15,6 +15,9 @@ typedef struct {
   CardTransport parent;
   guint8 channel;          /* what open_channel hands out */
   gboolean open_fails;
+  guint busy_opens;        /* this many opens fail with EUICCD_ERROR_BUSY (no free channel) */
+  guint stale_closes;      /* closes of channels this card did not hand out (only while busy_opens was set) */
+  gboolean allow_stale_closes;
   gboolean transmit_fails; /* the transport itself fails (not a status word) */
   gboolean channel_open;
   guint opens;
@@ -32,6 +35,13 @@ scripted_open_channel (CardTransport *transport, const guint8 *aid, gsize aid_le
   if (card->open_fails)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_CARD, "SELECT answered 6A82");
+      return FALSE;
+    }
+  if (card->busy_opens > 0)
+    {
+      card->busy_opens--;
+      card->allow_stale_closes = TRUE;
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_BUSY, "MANAGE CHANNEL open: card answered 6881");
       return FALSE;
     }
   ck_assert_uint_eq (aid_length, 16);
@@ -69,6 +79,11 @@ scripted_close_channel (CardTransport *transport, guint8 channel, GError **error
 {
   ScriptedCard *card = (ScriptedCard *) transport;
 
+  if (card->allow_stale_closes && !card->channel_open)
+    {
+      card->stale_closes++;
+      return TRUE;
+    }
   ck_assert (card->channel_open);
   ck_assert_uint_eq (channel, card->channel);
   card->channel_open = FALSE;
@@ -423,7 +438,8 @@ START_TEST (test_error_middle_block)
 }
 END_TEST
 
-static const guint16 error_words[] = { 0x6A88, 0x6A80, 0x6985, 0x6D00, 0x6F00 };
+/* 6985 and 6881 are not among them: they say the channel lost the ISD-R (test_channel_lost_*). */
+static const guint16 error_words[] = { 0x6A88, 0x6A80, 0x6D00, 0x6F00 };
 
 START_TEST (test_error_last_block)
 {
@@ -567,6 +583,166 @@ START_TEST (test_transport_failure)
 }
 END_TEST
 
+static const guint16 lost_words[] = { 0x6881, 0x6985 };
+
+/* A STORE DATA refused because the channel lost the ISD-R never reached it: reopened and sent again, once. */
+START_TEST (test_channel_lost_reopens_and_retries)
+{
+  ScriptedCard *card = scripted_card_new (2);
+  g_autoptr(CardTransport) transport = &card->parent;
+  static const guint8 request[] = { 0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A };
+  static const guint8 eid[] = { 0xBF, 0x3E, 0x03, 0x5A, 0x01, 0x89 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IsdrSession) session = open_session (card, 0);
+  g_autoptr(GBytes) response = NULL;
+
+  answer_sw (card, lost_words[_i]);
+  answer (card, eid, sizeof eid, 0x9000);
+  response = isdr_session_es10 (session, request, sizeof request, &error);
+  ck_assert_msg (response != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert (g_bytes_get_size (response) == sizeof eid && memcmp (g_bytes_get_data (response, NULL), eid, sizeof eid) == 0);
+  ck_assert_uint_eq (card->opens, 2);
+  ck_assert_uint_eq (card->closes, 1);
+  ck_assert_uint_eq (card->apdus->len, 2);
+  ck_assert_uint_eq (isdr_session_get_stats (session)->reopens, 1);
+}
+END_TEST
+
+/* Lost twice in a row: the error names the status word, and the next command reopens again first. */
+START_TEST (test_channel_lost_twice)
+{
+  ScriptedCard *card = scripted_card_new (1);
+  g_autoptr(CardTransport) transport = &card->parent;
+  static const guint8 request[] = { 0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IsdrSession) session = open_session (card, 0);
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(GBytes) second = NULL;
+
+  answer_sw (card, 0x6881);
+  answer_sw (card, 0x6881);
+  response = isdr_session_es10 (session, request, sizeof request, &error);
+  ck_assert_ptr_null (response);
+  ck_assert_int_eq (error->code, EUICCD_ERROR_CARD);
+  ck_assert_str_eq (error->message, "GetEID (BF3E): STORE DATA block 0 answered 6881: the channel lost the ISD-R");
+  ck_assert_uint_eq (card->opens, 2);
+  second = isdr_session_es10 (session, request, sizeof request, NULL);
+  ck_assert_ptr_nonnull (second);
+  ck_assert_uint_eq (card->opens, 3);
+}
+END_TEST
+
+/* A later segment of a bound profile package (not a BFxx function) is not sent again on a new channel. */
+START_TEST (test_channel_lost_segment_not_retried)
+{
+  ScriptedCard *card = scripted_card_new (1);
+  g_autoptr(CardTransport) transport = &card->parent;
+  static const guint8 segment[] = { 0xA1, 0x03, 0x88, 0x01, 0x00 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IsdrSession) session = open_session (card, 0);
+  g_autoptr(GBytes) response = NULL;
+
+  answer_sw (card, 0x6985);
+  response = isdr_session_es10 (session, segment, sizeof segment, &error);
+  ck_assert_ptr_null (response);
+  ck_assert_int_eq (error->code, EUICCD_ERROR_CARD);
+  ck_assert_uint_eq (card->opens, 1);
+  ck_assert_uint_eq (card->apdus->len, 1);
+  /* The next command starts on a new channel. */
+  g_clear_pointer (&response, g_bytes_unref);
+  response = isdr_session_es10 (session, (const guint8 *) "\xBF\x3E\x03\x5C\x01\x5A", 6, NULL);
+  ck_assert_ptr_nonnull (response);
+  ck_assert_uint_eq (card->opens, 2);
+}
+END_TEST
+
+/* 91 xx: the command succeeded and a REFRESH follows; the next command starts on a new channel. */
+START_TEST (test_refresh_reopens_before_next_command)
+{
+  ScriptedCard *card = scripted_card_new (1);
+  g_autoptr(CardTransport) transport = &card->parent;
+  static const guint8 request[] = { 0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A };
+  g_autoptr(IsdrSession) session = open_session (card, 0);
+  g_autoptr(GBytes) first = NULL;
+  g_autoptr(GBytes) second = NULL;
+
+  answer_sw (card, 0x910B);
+  first = isdr_session_es10 (session, request, sizeof request, NULL);
+  ck_assert_ptr_nonnull (first);
+  ck_assert (isdr_session_get_proactive_pending (session));
+  ck_assert_uint_eq (card->opens, 1);
+  second = isdr_session_es10 (session, request, sizeof request, NULL);
+  ck_assert_ptr_nonnull (second);
+  ck_assert_uint_eq (card->opens, 2);
+  ck_assert_uint_eq (card->closes, 1);
+  ck_assert (!isdr_session_get_proactive_pending (session));
+}
+END_TEST
+
+/* After a transport failure the command may or may not have run: it is not sent again, but the next command
+ * reopens the channel before anything is read. */
+START_TEST (test_transport_failure_reopens_next)
+{
+  ScriptedCard *card = scripted_card_new (1);
+  g_autoptr(CardTransport) transport = &card->parent;
+  static const guint8 request[] = { 0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IsdrSession) session = open_session (card, 0);
+  g_autoptr(GBytes) first = NULL;
+  g_autoptr(GBytes) second = NULL;
+
+  card->transmit_fails = TRUE;
+  first = isdr_session_es10 (session, request, sizeof request, &error);
+  ck_assert_ptr_null (first);
+  ck_assert_uint_eq (card->apdus->len, 1);
+  card->transmit_fails = FALSE;
+  second = isdr_session_es10 (session, request, sizeof request, NULL);
+  ck_assert_ptr_nonnull (second);
+  ck_assert_uint_eq (card->opens, 2);
+  ck_assert_uint_eq (card->apdus->len, 2);
+}
+END_TEST
+
+/* A card with no free channel: channels 1..19 are closed (left by dead processes) and the open tried again. */
+static guint8 notified_channel = 0xFF;
+
+static void
+on_channel (guint8 channel, gpointer user_data)
+{
+  notified_channel = channel;
+  (*(guint *) user_data)++;
+}
+
+START_TEST (test_busy_closes_stale_channels)
+{
+  ScriptedCard *card = scripted_card_new (3);
+  g_autoptr(CardTransport) transport = &card->parent;
+  g_autoptr(GError) error = NULL;
+  IsdrSessionOptions options;
+  IsdrSession *session;
+  guint notifications = 0;
+
+  isdr_session_options_init (&options);
+  options.channel_notify = on_channel;
+  options.channel_notify_data = &notifications;
+  card->busy_opens = 1;
+  session = isdr_session_open (transport, &options, &error);
+  ck_assert_msg (session != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (card->stale_closes, 19);
+  ck_assert_uint_eq (isdr_session_get_stats (session)->stale_closes, 19);
+  ck_assert_uint_eq (notified_channel, 3);
+  isdr_session_close (session);
+  ck_assert_uint_eq (notified_channel, 0);
+  ck_assert_uint_eq (notifications, 2);
+
+  /* Still none free after that: the error says so. */
+  card->busy_opens = 2;
+  session = isdr_session_open (transport, NULL, &error);
+  ck_assert_ptr_null (session);
+  ck_assert_int_eq (error->code, EUICCD_ERROR_BUSY);
+}
+END_TEST
+
 START_TEST (test_open_failures)
 {
   g_autoptr(GError) error = NULL;
@@ -604,9 +780,20 @@ START_TEST (test_select_response_and_default_aid)
   ScriptedCard *card = scripted_card_new (1);
   g_autoptr(CardTransport) transport = &card->parent;
   g_autoptr(GError) error = NULL;
-  g_autoptr(IsdrSession) session = isdr_session_open (transport, NULL, &error);
+  IsdrSessionOptions options;
+  g_autoptr(IsdrSession) session = NULL;
+  g_autoptr(IsdrSession) plain = NULL;
   GBytes *fci;
 
+  /* Not asked for, the FCI is not fetched (the backend gets no place to put it). */
+  plain = isdr_session_open (transport, NULL, &error);
+  ck_assert_ptr_nonnull (plain);
+  ck_assert_ptr_null (isdr_session_get_select_response (plain));
+  g_clear_pointer (&plain, isdr_session_close);
+
+  isdr_session_options_init (&options);
+  options.want_select_response = TRUE;
+  session = isdr_session_open (transport, &options, &error);
   ck_assert_ptr_nonnull (session);
   fci = isdr_session_get_select_response (session);
   ck_assert_ptr_nonnull (fci);
@@ -642,9 +829,15 @@ isdr_session_suite (void)
   tcase_add_test (responses, test_response_bound);
   tcase_add_test (responses, test_endless_61xx_without_data);
   tcase_add_test (responses, test_transport_failure);
+  tcase_add_loop_test (responses, test_channel_lost_reopens_and_retries, 0, G_N_ELEMENTS (lost_words));
+  tcase_add_test (responses, test_channel_lost_twice);
+  tcase_add_test (responses, test_channel_lost_segment_not_retried);
+  tcase_add_test (responses, test_refresh_reopens_before_next_command);
+  tcase_add_test (responses, test_transport_failure_reopens_next);
   suite_add_tcase (s, responses);
 
   tcase_add_test (lifecycle, test_open_failures);
+  tcase_add_test (lifecycle, test_busy_closes_stale_channels);
   tcase_add_test (lifecycle, test_select_response_and_default_aid);
   suite_add_tcase (s, lifecycle);
   return s;

@@ -20,6 +20,9 @@ SW_INS_NOT_SUPPORTED = 0x6D00
 SW_CLA_NOT_SUPPORTED = 0x6E00
 
 MAX_CHANNEL = 19
+# Logical channels besides the basic one when the state does not say: 3, what a card without the extended
+# (further interindustry) class coding offers. "logical_channels": 19 in the state models one with it.
+DEFAULT_LOGICAL_CHANNELS = 3
 MAX_ES10_REQUEST = 0x10000
 
 
@@ -103,8 +106,13 @@ class ApduLayer:
         except ApduError as err:
             return sw_bytes(err.sw)
 
+    def channel_limit(self):
+        return self.card.logical_channels()
+
     def free_channel(self):
-        for ch in range(1, MAX_CHANNEL + 1):
+        """The lowest free channel, None when the card has no more (channels stay taken until closed or
+        until a reset: a client that dies without closing them leaves them open, as on a real card)."""
+        for ch in range(1, self.channel_limit() + 1):
             if ch not in self.channels:
                 return ch
         return None
@@ -131,7 +139,7 @@ class ApduLayer:
         if ins == 0x70 and not proprietary:
             return self._manage_channel(ch, p1, p2, data)
         if ins == 0xA4 and not proprietary:
-            return self._select(chan, p1, p2, data)
+            return self._select(chan, p1, p2, data, le)
         if ins == 0xAA and proprietary:
             return self._terminal_capability(p1, p2, data)
         if ins == 0xE2 and proprietary:
@@ -153,8 +161,9 @@ class ApduLayer:
             if p2 == 0:
                 new = self.free_channel()
                 if new is None:
-                    raise ApduError(SW_FUNC_NOT_SUPPORTED)
-            elif p2 <= MAX_CHANNEL and p2 not in self.channels:
+                    # ISO 7816-4: "logical channel not supported" when none is left.
+                    raise ApduError(SW_CHANNEL_NOT_SUPPORTED)
+            elif p2 <= self.channel_limit() and p2 not in self.channels:
                 new = p2
             else:
                 raise ApduError(SW_WRONG_P1P2)
@@ -170,9 +179,12 @@ class ApduLayer:
             return sw_bytes(SW_OK)
         raise ApduError(SW_WRONG_P1P2)
 
-    def _select(self, chan, p1, p2, data):
-        if p1 != 0x04 or p2 & 0x03:
-            raise ApduError(SW_NOT_FOUND)
+    def _select(self, chan, p1, p2, data, le):
+        # P2: 00 (FCI), 04 (FCP, what flows.md 0 sends) or 0C (nothing back), first or only occurrence;
+        # anything else is refused, so a client sending it is caught.
+        self.card.note_select(p2, le)
+        if p1 != 0x04 or p2 not in (0x00, 0x04, 0x0C):
+            raise ApduError(SW_WRONG_P1P2)
         if not self.aid_matches(data):
             raise ApduError(SW_NOT_FOUND)
         chan.selected = True
@@ -183,6 +195,7 @@ class ApduLayer:
         return self._announce(chan, self.card.fci())
 
     def _terminal_capability(self, p1, p2, data):
+        self.card.note_terminal_capability(data)
         if p1 != 0 or p2 != 0:
             raise ApduError(SW_WRONG_P1P2)
         if data:

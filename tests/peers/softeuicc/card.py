@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """SoftEuicc: the card object the fake modems and the PC/SC virtual card drive."""
 
+import os
 import sys
 import time
 
@@ -46,6 +47,13 @@ class SoftEuicc:
         self.proactive = None       # pending proactive command, handed out by FETCH
         self._refresh_due = False   # the command being processed switched profiles
         self.isdr_aid = bytes.fromhex(self.state.get("isdr_aid", ISDR_AID.hex()))
+        # What the terminal sent, for tests to assert (flows.md 0): every command APDU and modem-level
+        # channel request in order, also appended to $SOFTEUICC_APDU_LOG when set (one line each).
+        self.apdu_log_path = os.environ.get("SOFTEUICC_APDU_LOG") or None
+        self._muted = False             # fault mute-after fired: silent until the fault is removed
+        self.selects = []               # (P2, Le) of every SELECT
+        self.terminal_capabilities = [] # data of every TERMINAL CAPABILITY
+        self.terminal_capability_first = None  # since power-up: did it come before the first MANAGE CHANNEL?
         self.apdu = apdu.ApduLayer(self)
 
     @property
@@ -72,21 +80,54 @@ class SoftEuicc:
 
     # ------------------------------------------------------------ card interface
 
+    def _log(self, line):
+        if self.apdu_log_path is None:
+            return
+        with open(self.apdu_log_path, "a") as f:
+            f.write(line + "\n")
+
+    def note_select(self, p2, le):
+        self.selects.append((p2, le))
+
+    def note_terminal_capability(self, data):
+        self.terminal_capabilities.append(bytes(data))
+        if self.terminal_capability_first is None:
+            self.terminal_capability_first = True
+
+    def logical_channels(self):
+        """How many logical channels the card has besides the basic one ("logical_channels" in the state)."""
+        value = self.state.get("logical_channels", apdu.DEFAULT_LOGICAL_CHANNELS)
+        return max(1, min(apdu.MAX_CHANNEL, int(value)))
+
     def transmit(self, command):
         """Process one command APDU; return response data + SW1 SW2."""
         self._refresh()
-        return self.apdu.transmit(bytes(command))
+        command = bytes(command)
+        if len(command) >= 2 and command[1] == 0x70 and self.terminal_capability_first is None:
+            self.terminal_capability_first = False
+        self._log("APDU " + command.hex().upper())
+        if self._is_muted():
+            return apdu.sw_bytes(es10.SW_NO_DIAGNOSIS)
+        return self.apdu.transmit(command)
+
+    def _is_muted(self):
+        if self._muted and not self.has_fault("mute-after"):
+            self._muted = False
+        return self._muted
 
     def open_channel(self, aid):
         """MANAGE CHANNEL open + SELECT in one step, as QMI/MBIM/AT+CCHO do.
 
         Returns (channel, FCI bytes, status word bytes); channel is 0 on failure."""
         self._refresh()
+        self._log("OPEN " + bytes(aid).hex().upper())
+        if self._is_muted():
+            return 0, b"", apdu.sw_bytes(es10.SW_NO_DIAGNOSIS)
         if self.has_fault("nochannel"):
             return 0, b"", apdu.sw_bytes(apdu.SW_FUNC_NOT_SUPPORTED)
         ch = self.apdu.free_channel()
         if ch is None:
-            return 0, b"", apdu.sw_bytes(apdu.SW_FUNC_NOT_SUPPORTED)
+            return 0, b"", apdu.sw_bytes(apdu.SW_CHANNEL_NOT_SUPPORTED)
         if not self.apdu.aid_matches(bytes(aid)):
             return 0, b"", apdu.sw_bytes(apdu.SW_NOT_FOUND)
         chan = apdu.Channel()
@@ -96,6 +137,7 @@ class SoftEuicc:
 
     def close_channel(self, channel):
         """MANAGE CHANNEL close; returns the status word bytes."""
+        self._log("CLOSE %d" % channel)
         if channel == 0:
             return apdu.sw_bytes(apdu.SW_WRONG_P1P2)
         if channel not in self.apdu.channels:
@@ -106,6 +148,7 @@ class SoftEuicc:
     def reset(self):
         """Power cycle: channels and session data go, the state file stays."""
         self.apdu.reset()
+        self.terminal_capability_first = None
         self.challenge = None
         self.proactive = None
         return self.atr
@@ -154,7 +197,9 @@ class SoftEuicc:
         if sw != apdu.SW_OK:
             self._refresh_due = False
         for f in mine:
-            if f.kind == "noresult":
+            if f.kind == "mute-after":
+                self._muted = True
+            if f.kind in ("noresult", "mute-after"):
                 # Executed and persisted, but the answer never reaches the terminal.
                 self._refresh_due = False
                 return b"", es10.SW_NO_DIAGNOSIS

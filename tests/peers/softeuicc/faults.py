@@ -7,6 +7,8 @@
   truncate:<TAG>     answer with the first half of the correct TLV
   slow:<TAG>:<ms>    wait <ms> milliseconds before answering the last STORE DATA block
   noresult:<TAG>     execute the command (state changes persist) but answer 6F00, no data
+  mute-after:<TAG>   execute the command, answer 6F00, and from then on answer every APDU 6F00 and refuse
+                     every channel until the fault is removed (a card that went away after a command)
   nochannel          MANAGE CHANNEL open / open_channel() fail with 6A81
   getresponse-6cxx   the first GET RESPONSE of every response is answered 6C xx
 
@@ -15,7 +17,7 @@
 
 import pyder
 
-TAGGED = {"sw": 2, "garbage": 1, "badlen": 1, "truncate": 1, "slow": 2, "noresult": 1}
+TAGGED = {"sw": 2, "garbage": 1, "badlen": 1, "truncate": 1, "slow": 2, "noresult": 1, "mute-after": 1}
 PLAIN = ("nochannel", "getresponse-6cxx")
 
 

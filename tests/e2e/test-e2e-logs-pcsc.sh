@@ -1,0 +1,4 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# test-e2e-logs.sh over the pcsc transport: personal data stays out of every APDU line there too.
+E2E_TRANSPORT=pcsc exec sh "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/test-e2e-logs.sh"
