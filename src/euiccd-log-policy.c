@@ -8,13 +8,6 @@
 
 #include <string.h>
 
-#ifdef WITH_QMI
-#include <libqmi-glib.h>
-#endif
-#ifdef WITH_MBIM
-#include <libmbim-glib.h>
-#endif
-
 #include "der/der.h"
 #include "euiccd-autoptr.h"
 #include "euiccd-log-policy.h"
@@ -23,23 +16,49 @@ static gint personal_data_allowed = FALSE;
 /* -1: nobody said; GLib's default writer decides. */
 static gint debug_state = -1;
 
+/* The modem libraries' trace switches, registered by the transport modules that link them. */
+static GMutex libraries_lock;
+static EuiccdLogLibraryFunc libraries[8];
+static guint n_libraries;
+
 /* libqmi and libmbim print whole QMI/MBIM messages, APDU bytes included, when their traces are on; their
  * personal-information switch only shortens the raw dump. So the traces follow this policy, not theirs. */
 static void
-apply_to_modem_libraries (void)
+apply_to_library (EuiccdLogLibraryFunc apply)
 {
   gboolean personal = g_atomic_int_get (&personal_data_allowed);
   gboolean traces = personal && g_atomic_int_get (&debug_state) == 1;
 
-#ifdef WITH_QMI
-  qmi_utils_set_show_personal_info (personal);
-  qmi_utils_set_traces_enabled (traces);
-#endif
-#ifdef WITH_MBIM
-  mbim_utils_set_show_personal_info (personal);
-  mbim_utils_set_traces_enabled (traces);
-#endif
-  (void) traces;
+  apply (personal, traces);
+}
+
+static void
+apply_to_modem_libraries (void)
+{
+  g_mutex_lock (&libraries_lock);
+  for (guint i = 0; i < n_libraries; i++)
+    apply_to_library (libraries[i]);
+  g_mutex_unlock (&libraries_lock);
+}
+
+void
+euiccd_log_policy_add_library (EuiccdLogLibraryFunc apply)
+{
+  g_mutex_lock (&libraries_lock);
+  for (guint i = 0; i < n_libraries; i++)
+    if (libraries[i] == apply)
+      {
+        g_mutex_unlock (&libraries_lock);
+        return;
+      }
+  if (n_libraries < G_N_ELEMENTS (libraries))
+    {
+      libraries[n_libraries++] = apply;
+      apply_to_library (apply);
+    }
+  else
+    g_critical ("too many libraries with traces of their own; this one keeps its own settings");
+  g_mutex_unlock (&libraries_lock);
 }
 
 void
