@@ -7,6 +7,7 @@
 #define G_LOG_DOMAIN "euiccd-net"
 
 #include "net/https-client.h"
+#include "net/https-resumption-mbedtls.h"
 
 #include <dlfcn.h>
 #include <string.h>
@@ -42,6 +43,7 @@ struct _HttpsClient {
 
   GMutex stats_lock;
   HttpsStats stats;
+  HttpsMbedtlsSessions mbedtls_sessions;  /* resumption seen on libcurl's mbedTLS backend */
 };
 
 struct _HttpsExchange {
@@ -57,6 +59,7 @@ struct _HttpsExchange {
   gboolean body_too_large;
   gchar *retry_after;
   gint tls_resumed;  /* -1 unknown, 0 full handshake, 1 resumed: read while the connection is attached */
+  const void *tls_noted;  /* the TLS context tls_resumed was read from: later answers on it keep the value */
 };
 
 /* ---- pure helpers ---- */
@@ -350,7 +353,8 @@ https_client_new (const HttpsClientOptions *options, GError **error)
   for (guint i = 0; i < CURL_LOCK_DATA_LAST; i++)
     g_mutex_init (&client->share_locks[i]);
   g_mutex_init (&client->stats_lock);
-  client->stats.tls_resumption_known = client_session_reused_func () != NULL;
+  g_mutex_init (&client->mbedtls_sessions.lock);
+  client->stats.tls_resumption_known = client_session_reused_func () != NULL || https_mbedtls_resumption_observable ();
 
   client->use_system_ca = options->use_system_ca;
   client->system_ca_dir = g_strdup (g_getenv ("SSL_CERT_DIR") != NULL && g_getenv ("SSL_CERT_DIR")[0] != '\0'
@@ -431,6 +435,7 @@ https_client_free (HttpsClient *client)
   for (guint i = 0; i < CURL_LOCK_DATA_LAST; i++)
     g_mutex_clear (&client->share_locks[i]);
   g_mutex_clear (&client->stats_lock);
+  g_mutex_clear (&client->mbedtls_sessions.lock);
   g_free (client->ca_file);
   g_free (client->ca_file_pem);
   g_free (client->system_ca_dir);
@@ -473,10 +478,20 @@ exchange_note_tls_resumption (HttpsExchange *exchange)
   SessionReusedFunc reused = client_session_reused_func ();
   struct curl_tlssessioninfo *info = NULL;
 
+  if (curl_easy_getinfo (exchange->curl, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK || info == NULL
+      || info->internals == NULL)
+    {
+      exchange->tls_resumed = -1;
+      return;
+    }
+  if (info->internals == exchange->tls_noted)
+    return;
+  exchange->tls_noted = info->internals;
   exchange->tls_resumed = -1;
-  if (reused != NULL && curl_easy_getinfo (exchange->curl, CURLINFO_TLS_SSL_PTR, &info) == CURLE_OK
-      && info != NULL && info->backend == CURLSSLBACKEND_OPENSSL && info->internals != NULL)
+  if (reused != NULL && info->backend == CURLSSLBACKEND_OPENSSL)
     exchange->tls_resumed = reused (info->internals) != 0 ? 1 : 0;
+  else if (info->backend == CURLSSLBACKEND_MBEDTLS && exchange->client->stats.tls_resumption_known)
+    exchange->tls_resumed = https_mbedtls_session_resumed (&exchange->client->mbedtls_sessions, info->internals);
 }
 
 static size_t
@@ -827,6 +842,7 @@ https_exchange_post (HttpsExchange *exchange, const gchar *path, const gchar *co
   exchange->body_too_large = FALSE;
   g_clear_pointer (&exchange->retry_after, g_free);
   exchange->tls_resumed = -1;
+  exchange->tls_noted = NULL;
 
   curl_easy_setopt (exchange->curl, CURLOPT_URL, url);
   curl_easy_setopt (exchange->curl, CURLOPT_HTTPHEADER, headers);

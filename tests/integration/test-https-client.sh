@@ -141,7 +141,14 @@ run --trust "$wrong_ca" "$PROTO" --body-hex $GET_PACKAGE "$url"
 expect_error NETWORK "not trusted" "an unrelated CA from the eUICC"
 
 run --no-system-ca --trust "$work/eim/server.pem" "$PROTO" --body-hex $GET_PACKAGE "$url"
-expect_ok "server certificate from the eUICC: anchored and pinned"
+case $("$DRIVER" --tls-backend) in
+  mbedTLS/2.*)
+    # mbedTLS 2.x takes an end-entity certificate as a trust anchor only when it is self-signed; this one is
+    # issued by the test CA, so it is refused (never accepted on the pin alone).
+    expect_error NETWORK "not trusted" "server certificate (CA-issued) from the eUICC, on mbedTLS 2.x: refused" ;;
+  *)
+    expect_ok "server certificate from the eUICC: anchored and pinned" ;;
+esac
 
 run --ca-file "$ca" --trust "$work/eim/wrong-server.pem" "$PROTO" --body-hex $GET_PACKAGE "$url"
 expect_error NETWORK "pinned key mismatch" "another server's certificate from the eUICC"
