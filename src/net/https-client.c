@@ -7,7 +7,7 @@
 #define G_LOG_DOMAIN "euiccd-net"
 
 #include "net/https-client.h"
-#include "net/https-resumption-mbedtls.h"
+#include "net/https-mbedtls.h"
 
 #include <dlfcn.h>
 #include <string.h>
@@ -60,6 +60,7 @@ struct _HttpsExchange {
   gchar *retry_after;
   gint tls_resumed;  /* -1 unknown, 0 full handshake, 1 resumed: read while the connection is attached */
   const void *tls_noted;  /* the TLS context tls_resumed was read from: later answers on it keep the value */
+  HttpsMbedtlsAnchor *mbedtls_anchor;  /* the eIM's certificate as the anchor, on libcurl's mbedTLS backend */
 };
 
 /* ---- pure helpers ---- */
@@ -573,6 +574,16 @@ exchange_set_trust (HttpsExchange *exchange, GError **error)
 
   if (pin != NULL)
     EXCHANGE_SETOPT (curl, CURLOPT_PINNEDPUBLICKEY, pin, error);
+  if (anchor != NULL && https_trust_get_kind (exchange->trust) == HTTPS_TRUST_SERVER_CERTIFICATE
+      && https_mbedtls_anchor_supported ())
+    {
+      g_clear_pointer (&exchange->mbedtls_anchor, https_mbedtls_anchor_free);
+      exchange->mbedtls_anchor = https_mbedtls_anchor_new (anchor, error);
+      if (exchange->mbedtls_anchor == NULL)
+        return FALSE;
+      EXCHANGE_SETOPT (curl, CURLOPT_SSL_CTX_FUNCTION, https_mbedtls_anchor_ssl_ctx, error);
+      EXCHANGE_SETOPT (curl, CURLOPT_SSL_CTX_DATA, exchange->mbedtls_anchor, error);
+    }
   return TRUE;
 }
 
@@ -912,6 +923,7 @@ https_exchange_end (HttpsExchange *exchange)
   g_clear_pointer (&exchange->curl, curl_easy_cleanup);
   g_clear_pointer (&exchange->body, g_byte_array_unref);
   g_clear_pointer (&exchange->trust, https_trust_unref);
+  g_clear_pointer (&exchange->mbedtls_anchor, https_mbedtls_anchor_free);
   g_free (exchange->retry_after);
   g_free (exchange->base_url);
   g_free (exchange);
