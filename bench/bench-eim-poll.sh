@@ -4,7 +4,8 @@
 # (raw TCP, TLS included), polls triggered with SIGUSR1. Per poll: APDUs, HTTP requests, TCP connections, TLS
 # handshakes full/resumed (the eIM's /admin/stats), bytes both ways on the wire (the relay) and at the HTTP
 # layer (the daemon's `poll cost:` line), CPU time (/proc/PID/stat), wake-ups (context switches of all the
-# daemon's threads), RSS and peak RSS (VmRSS, VmHWM).
+# daemon's threads), RSS and peak RSS (VmRSS, VmHWM), PSS and private clean/dirty pages (smaps_rollup); after
+# the last poll, the resident pages by library (eim-poll-probe.py maps); with valgrind, the heap peak (massif).
 #
 #   make bench                                   (or: top_srcdir=... top_builddir=... sh bench/bench-eim-poll.sh)
 #   BENCH_RUNS=3 BENCH_IDLE_POLLS=10 BENCH_QUIET_S=5 BENCH_BINDING=asn1 BENCH_MASSIF=auto|yes|no
@@ -159,7 +160,7 @@ done
 echo "## eIM loop, $binding binding: median per poll ($runs runs of $idle_polls idle polls)"
 probe report "$samples" --json "${BENCH_JSON:-$work/report.json}"
 echo
-echo "## what the daemon's resident memory is, after the last poll (kB, /proc/PID/smaps)"
+echo "## what the daemon's resident memory is, after the last poll (kB, /proc/PID/smaps), by library"
 cat "$work/maps.md"
 
 if [ "$massif" = auto ]; then
