@@ -11,6 +11,7 @@
 #   BENCH_RUNS=3 BENCH_IDLE_POLLS=10 BENCH_QUIET_S=5 BENCH_BINDING=asn1 BENCH_MASSIF=auto|yes|no
 #   BENCH_ENV="GLIBC_TUNABLES=glibc.malloc.arena_max=1"   (environment given to the daemon, to try settings)
 #   BENCH_BUS=none|session                        (D-Bus API: none, or on a private session bus)
+#   BENCH_CONF="[Eim] UseSystemCa=no"             (configuration lines added for the daemon)
 #
 # Scenario: the daemon's first start delivers the card's three pending notifications; then BENCH_RUNS times:
 # restart (the saved schedule holds the next poll an hour away, so none runs at start), a cold poll (the card
@@ -50,7 +51,9 @@ EIM_FQDN=127.0.0.1:$(sed -n 's/^ready //p' "$work/meter.out")
 setup_card
 start_modem
 # Info level: what a deployment logs (debug would log every APDU and ESipa message).
-write_config "[Eim]" "Binding=$binding" "[Poll]" "PollOnStart=no" "[Daemon]" "LogLevel=info"
+# BENCH_CONF: more configuration lines (words), e.g. "[Eim] UseSystemCa=no".
+# shellcheck disable=SC2086 # BENCH_CONF is a list of lines
+write_config "[Eim]" "Binding=$binding" "[Poll]" "PollOnStart=no" "[Daemon]" "LogLevel=info" ${BENCH_CONF:-}
 
 DAEMON_PID=""
 daemon_log=""
