@@ -136,13 +136,6 @@ euiccd_log_redact (const gchar *value)
 #define INS_STORE_DATA 0xE2
 
 static void
-append_hex (GString *out, const guint8 *data, gsize length)
-{
-  for (gsize i = 0; i < length; i++)
-    g_string_append_printf (out, "%02X", data[i]);
-}
-
-static void
 append_masked (GString *out, gsize length)
 {
   g_string_append_printf (out, "<%" G_GSIZE_FORMAT " byte%s>", length, length == 1 ? "" : "s");
@@ -183,7 +176,7 @@ append_leading_tag_masked (GString *out, const guint8 *data, gsize length)
 {
   gsize header = tlv_header_size (data, length);
 
-  append_hex (out, data, header);
+  der_append_hex (out, data, header);
   if (header < length)
     {
       if (header > 0)
@@ -204,16 +197,16 @@ euiccd_log_format_command_apdu (const guint8 *apdu, gsize length, gboolean allow
     {
       /* Not an APDU; its few bytes are no header either. */
       if (allowed && apdu != NULL)
-        append_hex (out, apdu, length);
+        der_append_hex (out, apdu, length);
       else
         append_masked (out, length);
       return g_string_free (g_steal_pointer (&out), FALSE);
     }
-  append_hex (out, apdu, 4);
+  der_append_hex (out, apdu, 4);
   if (length == 4)
     return g_string_free (g_steal_pointer (&out), FALSE);
   g_string_append_c (out, ' ');
-  append_hex (out, apdu + 4, 1);
+  der_append_hex (out, apdu + 4, 1);
   if (length == 5)
     return g_string_free (g_steal_pointer (&out), FALSE);
 
@@ -225,14 +218,14 @@ euiccd_log_format_command_apdu (const guint8 *apdu, gsize length, gboolean allow
     {
       g_string_append_c (out, ' ');
       if (allowed)
-        append_hex (out, data, rest);
+        der_append_hex (out, data, rest);
       else
         append_masked (out, rest);
       return g_string_free (g_steal_pointer (&out), FALSE);
     }
   g_string_append_c (out, ' ');
   if (allowed || apdu[1] == INS_SELECT)
-    append_hex (out, data, lc);
+    der_append_hex (out, data, lc);
   else if (apdu[1] == INS_STORE_DATA && apdu[3] == 0x00)
     append_leading_tag_masked (out, data, lc);  /* block 0 starts with the ES10 command's tag */
   else
@@ -240,7 +233,7 @@ euiccd_log_format_command_apdu (const guint8 *apdu, gsize length, gboolean allow
   if (rest == lc + 1)
     {
       g_string_append_c (out, ' ');
-      append_hex (out, data + lc, 1);
+      der_append_hex (out, data + lc, 1);
     }
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
@@ -261,14 +254,14 @@ euiccd_log_format_response_apdu (guint8 command_ins, const guint8 *response, gsi
   if (data_length > 0)
     {
       if (allowed)
-        append_hex (out, response, data_length);
+        der_append_hex (out, response, data_length);
       else if (command_ins == INS_STORE_DATA)
         append_leading_tag_masked (out, response, data_length);
       else
         append_masked (out, data_length);
       g_string_append_c (out, ' ');
     }
-  append_hex (out, response + data_length, 2);
+  der_append_hex (out, response + data_length, 2);
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 

@@ -2,7 +2,8 @@
 /* Each transport lives in a loadable module ($(pkglibdir)/transports/SCHEME.so) that links its own modem
  * library, so a daemon on a QMI modem never maps libmbim or pcsc-lite, and a package can leave out the
  * transports a device does not need. A module exports one descriptor; the functions it uses from the daemon
- * (card_*, euiccd_*) are exported by the programs (card-transport-host.list). */
+ * (card_*, der_*, euiccd_error_*, euiccd_log_*) are exported by the programs
+ * (card-transport-host.list). */
 #pragma once
 
 #include "card/card-transport.h"

@@ -35,7 +35,6 @@ struct _IsdrSession {
   gsize max_response_length;
   GBytes *select_response;
   IsdrSessionStats stats;
-  gboolean proactive_pending;
   guint16 last_status_word;
 };
 
@@ -259,7 +258,6 @@ isdr_session_es10 (IsdrSession *session, const guint8 *request, gsize request_le
           /* Expected after enable, rollback or fallback: the modem fetches the REFRESH and the card session
            * resets. The command itself succeeded. */
           g_debug ("%s: card answered %04X, a proactive command is pending", what, sw);
-          session->proactive_pending = TRUE;
           break;
         }
       if (sw1 != 0x61 && sw1 != 0x6C)
@@ -339,12 +337,6 @@ guint8
 isdr_session_get_channel (IsdrSession *session)
 {
   return session->channel;
-}
-
-gboolean
-isdr_session_get_proactive_pending (IsdrSession *session)
-{
-  return session->proactive_pending;
 }
 
 guint16

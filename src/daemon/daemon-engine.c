@@ -86,7 +86,6 @@ struct _DaemonEngine {
   GMutex lock;
   GHashTable *eim_flags;   /* eim_id -> EimFlags */
   DaemonState state;
-  gboolean polling;
   GThread *worker;
   Job *current;            /* the job the worker runs, main loop only */
   GQueue pending;          /* of Job, main loop only */
@@ -791,7 +790,6 @@ poll_finished (DaemonEngine *engine, Job *job)
   engine->last_poll_packages = job->packages;
 
   g_mutex_lock (&engine->lock);
-  engine->polling = FALSE;
   if (job->error == NULL)
     engine->state = DAEMON_STATE_IDLE;
   else if (engine->state != DAEMON_STATE_NO_CARD)
@@ -870,7 +868,6 @@ start_next_job (DaemonEngine *engine)
     {
       daemon_timer_disarm (engine->timer);
       g_mutex_lock (&engine->lock);
-      engine->polling = TRUE;
       engine->state = DAEMON_STATE_POLLING;
       g_mutex_unlock (&engine->lock);
       notify_changed (engine, NULL);
@@ -1063,24 +1060,6 @@ daemon_engine_start (DaemonEngine *engine)
   arm_timer (engine);
 }
 
-void
-daemon_engine_invalidate_card (DaemonEngine *engine)
-{
-  GHashTableIter iter;
-  gpointer value;
-
-  daemon_card_invalidate (engine->card);
-  g_hash_table_iter_init (&iter, engine->eim_flags);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    ((EimFlags *) value)->card_pending = TRUE;
-}
-
-gboolean
-daemon_engine_is_polling (const DaemonEngine *engine)
-{
-  return engine->polling;
-}
-
 DaemonState
 daemon_engine_get_state (const DaemonEngine *engine)
 {
@@ -1103,12 +1082,6 @@ const gchar *
 daemon_engine_get_last_error (const DaemonEngine *engine)
 {
   return engine->schedule.last_error;
-}
-
-const gchar *
-daemon_engine_get_eid (const DaemonEngine *engine)
-{
-  return engine->facts != NULL ? engine->facts->eid : NULL;
 }
 
 guint
