@@ -12,6 +12,7 @@
 #   BENCH_ENV="GLIBC_TUNABLES=glibc.malloc.arena_max=1"   (environment given to the daemon, to try settings)
 #   BENCH_BUS=none|session                        (D-Bus API: none, or on a private session bus)
 #   BENCH_CONF="[Eim] UseSystemCa=no"             (configuration lines added for the daemon)
+#   BENCH_TRANSPORT=qmi|at                        (the fake modem the card is behind)
 #
 # Scenario: the daemon's first start delivers the card's three pending notifications; then BENCH_RUNS times:
 # restart (the saved schedule holds the next poll an hour away, so none runs at start), a cold poll (the card
@@ -49,7 +50,15 @@ grep -q '^ready ' "$work/meter.out" || { cat "$work/meter.err" >&2; fail "tcp-me
 EIM_FQDN=127.0.0.1:$(sed -n 's/^ready //p' "$work/meter.out")
 
 setup_card
-start_modem
+# BENCH_TRANSPORT=at: the card behind the fake AT modem instead of the fake QMI one.
+if [ "${BENCH_TRANSPORT:-qmi}" = at ]; then
+  start_fake fake-at-modem.py --state "$state"
+  DEVICE="at:$FAKE_PTY"
+else
+  start_modem
+fi
+# A program just built has dirty pages in the page cache, which smaps counts as the process's private dirty.
+sync
 # Info level: what a deployment logs (debug would log every APDU and ESipa message).
 # BENCH_CONF: more configuration lines (words), e.g. "[Eim] UseSystemCa=no".
 # shellcheck disable=SC2086 # BENCH_CONF is a list of lines

@@ -6,6 +6,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 
 #include "card/es10.h"
 #include "daemon/daemon-card.h"
@@ -788,6 +791,11 @@ poll_finished (DaemonEngine *engine, Job *job)
                                     now, engine->rand);
   save_schedule (engine);
   engine->last_poll_packages = job->packages;
+#ifdef HAVE_MALLOC_TRIM
+  /* A poll's TLS and HTTP buffers are freed by now, and the next poll is hours away: give the pages back
+   * (glibc keeps freed heap memory otherwise, in the worker thread's arena as in the main one). */
+  malloc_trim (0);
+#endif
 
   g_mutex_lock (&engine->lock);
   if (job->error == NULL)
