@@ -18,29 +18,30 @@ typedef struct {
   const gchar *scheme;
   gboolean configured;  /* built by this build's configure (config.h WITH_*) */
   CardTransportOpenFunc open;
+  GModule *module;      /* kept: a loaded module stays for the life of the process */
 } LoadedModule;
 
 static GMutex modules_lock;
 static LoadedModule modules[] = {
 #ifdef WITH_QMI
-  { "qmi", TRUE, NULL },
+  { "qmi", TRUE, NULL, NULL },
 #else
-  { "qmi", FALSE, NULL },
+  { "qmi", FALSE, NULL, NULL },
 #endif
 #ifdef WITH_MBIM
-  { "mbim", TRUE, NULL },
+  { "mbim", TRUE, NULL, NULL },
 #else
-  { "mbim", FALSE, NULL },
+  { "mbim", FALSE, NULL, NULL },
 #endif
 #ifdef WITH_PCSC
-  { "pcsc", TRUE, NULL },
+  { "pcsc", TRUE, NULL, NULL },
 #else
-  { "pcsc", FALSE, NULL },
+  { "pcsc", FALSE, NULL, NULL },
 #endif
 #ifdef WITH_AT
-  { "at", TRUE, NULL },
+  { "at", TRUE, NULL, NULL },
 #else
-  { "at", FALSE, NULL },
+  { "at", FALSE, NULL, NULL },
 #endif
 };
 
@@ -53,7 +54,7 @@ card_transport_module_dir (void)
 }
 
 static const CardTransportModule *
-module_descriptor (const gchar *scheme, const gchar *path, GError **error)
+module_descriptor (const gchar *scheme, const gchar *path, GModule **ret_module, GError **error)
 {
   GModule *module;
   gpointer symbol = NULL;
@@ -93,6 +94,7 @@ module_descriptor (const gchar *scheme, const gchar *path, GError **error)
   if (descriptor->apply_log_policy != NULL)
     euiccd_log_policy_add_library (descriptor->apply_log_policy);
   g_debug ("transport '%s' loaded from %s", scheme, path);
+  *ret_module = module;
   return descriptor;
 }
 
@@ -132,7 +134,7 @@ card_transport_module_load (const gchar *scheme, GError **error)
                    scheme, path, TRANSPORT_DIR_ENV);
       return NULL;
     }
-  descriptor = module_descriptor (scheme, path, error);
+  descriptor = module_descriptor (scheme, path, &entry->module, error);
   if (descriptor != NULL)
     entry->open = descriptor->open;
   open = entry->open;
