@@ -4,12 +4,15 @@
 # (raw TCP, TLS included), polls triggered with SIGUSR1. Per poll: APDUs, HTTP requests, TCP connections, TLS
 # handshakes full/resumed (the eIM's /admin/stats), bytes both ways on the wire (the relay) and at the HTTP
 # layer (the daemon's `poll cost:` line), CPU time (/proc/PID/stat), wake-ups (context switches of all the
-# daemon's threads), RSS and peak RSS (VmRSS, VmHWM).
+# daemon's threads), RSS and peak RSS (VmRSS, VmHWM), PSS and private clean/dirty pages (smaps_rollup); after
+# the last poll, the resident pages by library (eim-poll-probe.py maps); with valgrind, the heap peak (massif).
 #
 #   make bench                                   (or: top_srcdir=... top_builddir=... sh bench/bench-eim-poll.sh)
 #   BENCH_RUNS=3 BENCH_IDLE_POLLS=10 BENCH_QUIET_S=5 BENCH_BINDING=asn1 BENCH_MASSIF=auto|yes|no
 #   BENCH_ENV="GLIBC_TUNABLES=glibc.malloc.arena_max=1"   (environment given to the daemon, to try settings)
 #   BENCH_BUS=none|session                        (D-Bus API: none, or on a private session bus)
+#   BENCH_CONF="[Eim] UseSystemCa=no"             (configuration lines added for the daemon)
+#   BENCH_TRANSPORT=qmi|at                        (the fake modem the card is behind)
 #
 # Scenario: the daemon's first start delivers the card's three pending notifications; then BENCH_RUNS times:
 # restart (the saved schedule holds the next poll an hour away, so none runs at start), a cold poll (the card
@@ -47,9 +50,19 @@ grep -q '^ready ' "$work/meter.out" || { cat "$work/meter.err" >&2; fail "tcp-me
 EIM_FQDN=127.0.0.1:$(sed -n 's/^ready //p' "$work/meter.out")
 
 setup_card
-start_modem
+# BENCH_TRANSPORT=at: the card behind the fake AT modem instead of the fake QMI one.
+if [ "${BENCH_TRANSPORT:-qmi}" = at ]; then
+  start_fake fake-at-modem.py --state "$state"
+  DEVICE="at:$FAKE_PTY"
+else
+  start_modem
+fi
+# A program just built has dirty pages in the page cache, which smaps counts as the process's private dirty.
+sync
 # Info level: what a deployment logs (debug would log every APDU and ESipa message).
-write_config "[Eim]" "Binding=$binding" "[Poll]" "PollOnStart=no" "[Daemon]" "LogLevel=info"
+# BENCH_CONF: more configuration lines (words), e.g. "[Eim] UseSystemCa=no".
+# shellcheck disable=SC2086 # BENCH_CONF is a list of lines
+write_config "[Eim]" "Binding=$binding" "[Poll]" "PollOnStart=no" "[Daemon]" "LogLevel=info" ${BENCH_CONF:-}
 
 DAEMON_PID=""
 daemon_log=""
@@ -159,7 +172,7 @@ done
 echo "## eIM loop, $binding binding: median per poll ($runs runs of $idle_polls idle polls)"
 probe report "$samples" --json "${BENCH_JSON:-$work/report.json}"
 echo
-echo "## what the daemon's resident memory is, after the last poll (kB, /proc/PID/smaps)"
+echo "## what the daemon's resident memory is, after the last poll (kB, /proc/PID/smaps), by library"
 cat "$work/maps.md"
 
 if [ "$massif" = auto ]; then

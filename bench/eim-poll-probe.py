@@ -10,7 +10,7 @@ cost, computed as the difference between consecutive snapshots.
     eim-poll-probe.py maps --pid PID
 
 A snapshot appends one JSON line to SAMPLES: the daemon's CPU time (utime + stime of /proc/PID/stat, which
-includes threads that have ended), VmRSS and VmHWM, its context switches summed over its threads (wake-ups),
+includes threads that have ended), VmRSS and VmHWM, Pss and private clean/dirty (smaps_rollup), its context switches summed over its threads (wake-ups),
 the relay's raw TCP byte and connection counts (tests/peers/tcp-meter.py), the test eIM's connection, TLS
 handshake and request counts (/admin/stats), and the last `poll cost:` line of the daemon's log. A label of
 "-" marks a baseline that is not reported. `report` prints, per label, the median of each figure over every
@@ -28,13 +28,15 @@ import time
 import urllib.request
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+ROLLUP = {"Pss": "pss_kb", "Private_Clean": "private_clean_kb", "Private_Dirty": "private_dirty_kb"}
 COST_RE = re.compile(r"poll cost: (.*)$")
 POLL_END_RE = re.compile(r"Poll (finished|failed)")
 
 
 def proc_figures(pid):
     """CPU ms, RSS and peak RSS in kB, threads and context switches of a live process; zeros without one."""
-    out = {"pid": pid, "cpu_ms": 0.0, "rss_kb": 0, "hwm_kb": 0, "threads": 0, "ctxsw": 0}
+    out = {"pid": pid, "cpu_ms": 0.0, "rss_kb": 0, "hwm_kb": 0, "threads": 0, "ctxsw": 0, "pss_kb": 0,
+           "private_clean_kb": 0, "private_dirty_kb": 0}
     if not pid:
         return out
     with open("/proc/%d/stat" % pid) as f:
@@ -50,6 +52,13 @@ def proc_figures(pid):
                 out["hwm_kb"] = int(value.split()[0])
             elif key == "Threads":
                 out["threads"] = int(value)
+    # How integrators judge memory: Pss shares a library's pages among the processes mapping it; private
+    # pages are the process's own (dirty ones cannot be dropped under pressure).
+    with open("/proc/%d/smaps_rollup" % pid) as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ROLLUP and value.strip().endswith("kB"):
+                out[ROLLUP[key]] = int(value.split()[0])
     for task in os.listdir("/proc/%d/task" % pid):
         try:
             with open("/proc/%d/task/%s/status" % (pid, task)) as f:
@@ -142,6 +151,8 @@ def deltas(samples):
         row["cpu_ms"] = cur["cpu_ms"] - (prev["cpu_ms"] if same else 0.0)
         row["rss_kb"] = cur["rss_kb"]
         row["hwm_kb"] = cur["hwm_kb"]
+        for k in ROLLUP.values():
+            row[k] = cur.get(k, 0)
         row["threads"] = cur["threads"]
         row["polls"] = cur.get("polls_ended", 0) - (prev.get("polls_ended", 0) if same else 0)
         cost = cur.get("cost", {}) if row["polls"] > 0 else {}
@@ -174,8 +185,15 @@ COLUMNS = [
     ("http", "HTTP up/down B"),
     ("cpu_ms", "CPU ms (mean)"),
     ("ctxsw", "wake-ups"),
+]
+
+MEMORY_COLUMNS = [
+    ("n", "samples"),
     ("rss_kb", "RSS kB"),
-    ("hwm_kb", "peak RSS kB"),
+    ("hwm_kb", "peak RSS (VmHWM) kB"),
+    ("pss_kb", "PSS kB"),
+    ("private_clean_kb", "private clean kB"),
+    ("private_dirty_kb", "private dirty kB"),
 ]
 
 
@@ -213,11 +231,20 @@ def cmd_report(a):
         print("eim-poll-probe: no samples in %s" % a.samples, file=sys.stderr)
         return 1
     table = summarise(rows)
-    head = ["what (median)"] + [title for _, title in COLUMNS]
-    print("| " + " | ".join(head) + " |")
-    print("|" + "---|" * len(head))
-    for label, cell in table:
-        print("| " + " | ".join([label] + [str(cell[k]) for k, _ in COLUMNS]) + " |")
+    for title, columns in ((None, COLUMNS), ("## memory after each step (median; /proc/PID/status, "
+                                             "/proc/PID/smaps_rollup)", MEMORY_COLUMNS)):
+        if title is not None:
+            print()
+            print(title)
+        head = ["what (median)"] + [name for _, name in columns]
+        print("| " + " | ".join(head) + " |")
+        print("|" + "---|" * len(head))
+        for label, cell in table:
+            print("| " + " | ".join([label] + [str(cell[k]) for k, _ in columns]) + " |")
+    peak = max(rows, key=lambda r: r["hwm_kb"])
+    print()
+    print("peak RSS %d kB; at the end: PSS %d kB, private clean %d kB, private dirty %d kB" % (
+        peak["hwm_kb"], rows[-1]["pss_kb"], rows[-1]["private_clean_kb"], rows[-1]["private_dirty_kb"]))
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"rows": rows, "table": table}, f, indent=1, sort_keys=True)
@@ -236,35 +263,44 @@ def ldd_closure(path):
 
 
 def cmd_maps(a):
-    """Resident kB of a live process by what brought each page in: anonymous memory, the program, and per
-    library the program names (DT_NEEDED) the libraries only it pulls in; what several share stays apart."""
+    """Resident memory of a live process by what brought each page in: anonymous memory, the program, and per
+    library the program names (DT_NEEDED) or loads as a module (dlopen: the transport modules) the libraries
+    only it pulls in; what several share stays apart. Rss, Pss and private dirty kB per group."""
     exe = os.path.realpath("/proc/%d/exe" % a.pid)
-    rss = {}
+    fields = ("Rss", "Pss", "Private_Dirty")
+    usage = {}
     current = None
     with open("/proc/%d/smaps" % a.pid) as f:
         for line in f:
             first = line.split()
             if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
                 current = first[5] if len(first) > 5 and first[5].startswith("/") else "[anon]"
-            elif first and first[0] == "Rss:":
-                key = os.path.realpath(current) if current.startswith("/") else current
-                rss[key] = rss.get(key, 0) + int(first[1])
-    needed = []
-    elf = subprocess.run(["readelf", "-d", exe], capture_output=True, text=True, check=False).stdout
-    for name in re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", elf):
-        needed.append(name)
+                if current.startswith("/"):
+                    current = os.path.realpath(current)
+            elif first and first[0].rstrip(":") in fields:
+                u = usage.setdefault(current, dict.fromkeys(fields, 0))
+                u[first[0].rstrip(":")] += int(first[1])
     whole = {}
     for line in subprocess.run(["ldd", exe], capture_output=True, text=True, check=False).stdout.splitlines():
         m = re.match(r"\s*(\S+) => (/\S+)", line)
         if m:
             whole[m.group(1)] = os.path.realpath(m.group(2))
-    closures = {n: ldd_closure(whole[n]) | {whole[n]} for n in needed if n in whole}
+    elf = subprocess.run(["readelf", "-d", exe], capture_output=True, text=True, check=False).stdout
+    roots = {n: whole[n] for n in re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", elf) if n in whole}
+    linked = set(whole.values())
+    # Shared objects the program does not link: loaded with dlopen, each the root of what it pulls in.
+    loaded = {path for path in usage if path.startswith("/") and ".so" in os.path.basename(path)
+              and path not in linked}
+    pulled = set().union(*(ldd_closure(path) for path in loaded)) if loaded else set()
+    for path in sorted(loaded - pulled):
+        roots[os.path.basename(path) + " (module)"] = path
+    closures = {n: ldd_closure(p) | {p} for n, p in roots.items()}
     owner = {}
     for lib in set().union(*closures.values()) if closures else set():
         holders = [n for n, c in closures.items() if lib in c]
         owner[lib] = holders[0] if len(holders) == 1 else "shared by several"
     groups = {}
-    for path, kb in rss.items():
+    for path, u in usage.items():
         if path == exe:
             group = "the euiccd program"
         elif path.startswith("/") and path in owner:
@@ -275,20 +311,21 @@ def cmd_maps(a):
             group = "other files (locale, caches)"
         else:
             group = "anonymous (heap, stacks)"
-        g = groups.setdefault(group, {"kb": 0, "files": {}})
-        g["kb"] += kb
+        g = groups.setdefault(group, {"files": {}, **dict.fromkeys(fields, 0)})
+        for k in fields:
+            g[k] += u[k]
         if path.startswith("/"):
-            g["files"][os.path.basename(path)] = kb
-    total = sum(rss.values())
-    print("| resident pages brought in by | kB | share | largest |")
-    print("|---|---|---|---|")
-    for group, g in sorted(groups.items(), key=lambda x: -x[1]["kb"]):
+            g["files"][os.path.basename(path)] = u["Rss"]
+    total = {k: sum(u[k] for u in usage.values()) for k in fields}
+    print("| resident pages brought in by | RSS kB | share | PSS kB | private dirty kB | largest (RSS kB) |")
+    print("|---|---|---|---|---|---|")
+    for group, g in sorted(groups.items(), key=lambda x: -x[1]["Rss"]):
         top = sorted(g["files"].items(), key=lambda x: -x[1])[:5]
         extra = len(g["files"])
-        print("| %s%s | %d | %.0f %% | %s |" % (
-            group, " (%d files)" % extra if extra > 1 else "", g["kb"], 100.0 * g["kb"] / total,
-            ", ".join("%s %d" % kv for kv in top if kv[1] > 0)))
-    print("| total | %d | | |" % total)
+        print("| %s%s | %d | %.0f %% | %d | %d | %s |" % (
+            group, " (%d files)" % extra if extra > 1 else "", g["Rss"], 100.0 * g["Rss"] / max(total["Rss"], 1),
+            g["Pss"], g["Private_Dirty"], ", ".join("%s %d" % kv for kv in top if kv[1] > 0)))
+    print("| total | %d | | %d | %d | |" % (total["Rss"], total["Pss"], total["Private_Dirty"]))
     rollup = {}
     with open("/proc/%d/smaps_rollup" % a.pid) as f:
         for line in f:
@@ -297,10 +334,10 @@ def cmd_maps(a):
                 rollup[key] = int(value.split()[0])
     # Clean file pages are shared with every other process mapping the same library; PSS divides them.
     print()
-    print("Rss %d kB = file-backed clean %d kB + private dirty %d kB; Pss %d kB (shared pages divided among "
-          "the processes mapping them on this machine)" % (
-              rollup.get("Rss", 0), rollup.get("Shared_Clean", 0) + rollup.get("Private_Clean", 0),
-              rollup.get("Private_Dirty", 0) + rollup.get("Shared_Dirty", 0), rollup.get("Pss", 0)))
+    print("Rss %d kB = shared clean %d + private clean %d + shared dirty %d + private dirty %d kB; Pss %d kB "
+          "(shared pages divided among the processes mapping them on this machine)" % (
+              rollup.get("Rss", 0), rollup.get("Shared_Clean", 0), rollup.get("Private_Clean", 0),
+              rollup.get("Shared_Dirty", 0), rollup.get("Private_Dirty", 0), rollup.get("Pss", 0)))
     return 0
 
 

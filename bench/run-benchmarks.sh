@@ -5,6 +5,9 @@
 # recorded in docs/benchmarks.md. BENCH_RUNS sets the runs per figure.
 . "$(dirname "$0")/../tests/integration/common.sh"
 
+sh "$srcdir/bench/size-report.sh"
+echo
+
 runs=${BENCH_RUNS:-5}
 state=$work/euicc.json
 make_euicc "$state" --add-initial-eim eimId=eim1,fqdn=127.0.0.1:8443,counter=1

@@ -8,13 +8,6 @@
 
 #include <string.h>
 
-#ifdef WITH_QMI
-#include <libqmi-glib.h>
-#endif
-#ifdef WITH_MBIM
-#include <libmbim-glib.h>
-#endif
-
 #include "der/der.h"
 #include "euiccd-autoptr.h"
 #include "euiccd-log-policy.h"
@@ -23,23 +16,49 @@ static gint personal_data_allowed = FALSE;
 /* -1: nobody said; GLib's default writer decides. */
 static gint debug_state = -1;
 
+/* The modem libraries' trace switches, registered by the transport modules that link them. */
+static GMutex libraries_lock;
+static EuiccdLogLibraryFunc libraries[8];
+static guint n_libraries;
+
 /* libqmi and libmbim print whole QMI/MBIM messages, APDU bytes included, when their traces are on; their
  * personal-information switch only shortens the raw dump. So the traces follow this policy, not theirs. */
 static void
-apply_to_modem_libraries (void)
+apply_to_library (EuiccdLogLibraryFunc apply)
 {
   gboolean personal = g_atomic_int_get (&personal_data_allowed);
   gboolean traces = personal && g_atomic_int_get (&debug_state) == 1;
 
-#ifdef WITH_QMI
-  qmi_utils_set_show_personal_info (personal);
-  qmi_utils_set_traces_enabled (traces);
-#endif
-#ifdef WITH_MBIM
-  mbim_utils_set_show_personal_info (personal);
-  mbim_utils_set_traces_enabled (traces);
-#endif
-  (void) traces;
+  apply (personal, traces);
+}
+
+static void
+apply_to_modem_libraries (void)
+{
+  g_mutex_lock (&libraries_lock);
+  for (guint i = 0; i < n_libraries; i++)
+    apply_to_library (libraries[i]);
+  g_mutex_unlock (&libraries_lock);
+}
+
+void
+euiccd_log_policy_add_library (EuiccdLogLibraryFunc apply)
+{
+  g_mutex_lock (&libraries_lock);
+  for (guint i = 0; i < n_libraries; i++)
+    if (libraries[i] == apply)
+      {
+        g_mutex_unlock (&libraries_lock);
+        return;
+      }
+  if (n_libraries < G_N_ELEMENTS (libraries))
+    {
+      libraries[n_libraries++] = apply;
+      apply_to_library (apply);
+    }
+  else
+    g_critical ("too many libraries with traces of their own; this one keeps its own settings");
+  g_mutex_unlock (&libraries_lock);
 }
 
 void
@@ -117,13 +136,6 @@ euiccd_log_redact (const gchar *value)
 #define INS_STORE_DATA 0xE2
 
 static void
-append_hex (GString *out, const guint8 *data, gsize length)
-{
-  for (gsize i = 0; i < length; i++)
-    g_string_append_printf (out, "%02X", data[i]);
-}
-
-static void
 append_masked (GString *out, gsize length)
 {
   g_string_append_printf (out, "<%" G_GSIZE_FORMAT " byte%s>", length, length == 1 ? "" : "s");
@@ -164,7 +176,7 @@ append_leading_tag_masked (GString *out, const guint8 *data, gsize length)
 {
   gsize header = tlv_header_size (data, length);
 
-  append_hex (out, data, header);
+  der_append_hex (out, data, header);
   if (header < length)
     {
       if (header > 0)
@@ -185,16 +197,16 @@ euiccd_log_format_command_apdu (const guint8 *apdu, gsize length, gboolean allow
     {
       /* Not an APDU; its few bytes are no header either. */
       if (allowed && apdu != NULL)
-        append_hex (out, apdu, length);
+        der_append_hex (out, apdu, length);
       else
         append_masked (out, length);
       return g_string_free (g_steal_pointer (&out), FALSE);
     }
-  append_hex (out, apdu, 4);
+  der_append_hex (out, apdu, 4);
   if (length == 4)
     return g_string_free (g_steal_pointer (&out), FALSE);
   g_string_append_c (out, ' ');
-  append_hex (out, apdu + 4, 1);
+  der_append_hex (out, apdu + 4, 1);
   if (length == 5)
     return g_string_free (g_steal_pointer (&out), FALSE);
 
@@ -206,14 +218,14 @@ euiccd_log_format_command_apdu (const guint8 *apdu, gsize length, gboolean allow
     {
       g_string_append_c (out, ' ');
       if (allowed)
-        append_hex (out, data, rest);
+        der_append_hex (out, data, rest);
       else
         append_masked (out, rest);
       return g_string_free (g_steal_pointer (&out), FALSE);
     }
   g_string_append_c (out, ' ');
   if (allowed || apdu[1] == INS_SELECT)
-    append_hex (out, data, lc);
+    der_append_hex (out, data, lc);
   else if (apdu[1] == INS_STORE_DATA && apdu[3] == 0x00)
     append_leading_tag_masked (out, data, lc);  /* block 0 starts with the ES10 command's tag */
   else
@@ -221,7 +233,7 @@ euiccd_log_format_command_apdu (const guint8 *apdu, gsize length, gboolean allow
   if (rest == lc + 1)
     {
       g_string_append_c (out, ' ');
-      append_hex (out, data + lc, 1);
+      der_append_hex (out, data + lc, 1);
     }
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
@@ -242,14 +254,14 @@ euiccd_log_format_response_apdu (guint8 command_ins, const guint8 *response, gsi
   if (data_length > 0)
     {
       if (allowed)
-        append_hex (out, response, data_length);
+        der_append_hex (out, response, data_length);
       else if (command_ins == INS_STORE_DATA)
         append_leading_tag_masked (out, response, data_length);
       else
         append_masked (out, data_length);
       g_string_append_c (out, ' ');
     }
-  append_hex (out, response + data_length, 2);
+  der_append_hex (out, response + data_length, 2);
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 

@@ -16,7 +16,7 @@
 G_BEGIN_DECLS
 
 /* Personal data (EID, ICCID, activation and confirmation codes, message bodies in full) may be logged.
- * Also sets whether libqmi/libmbim may show personal information in their traces. */
+ * Also sets whether libqmi/libmbim may show personal information in their traces (euiccd_log_policy_add_library). */
 void euiccd_log_policy_set_personal_data (gboolean allowed);
 gboolean euiccd_log_personal_data_allowed (void);
 /* APDUs and ESipa bodies may be logged in full hex: the same switch, named for the call sites. */
@@ -30,6 +30,11 @@ gboolean euiccd_log_hex_allowed (void);
 void euiccd_log_policy_set_debug (gboolean enabled);
 /* TRUE when a debug message in `log_domain` would be written: lets callers skip formatting. */
 gboolean euiccd_log_debug_enabled (const gchar *log_domain);
+
+/* A library with traces of its own (libqmi, libmbim) follows the two switches above from the moment its
+ * transport module registers it: `apply` is called at once and again on every change. */
+typedef void (*EuiccdLogLibraryFunc) (gboolean show_personal_info, gboolean traces_enabled);
+void euiccd_log_policy_add_library (EuiccdLogLibraryFunc apply);
 
 /* A personal value (EID, ICCID, activation code) for a log line, as a new string: the value itself when
  * `allowed`, otherwise the first and last four characters of values of at least 12 characters

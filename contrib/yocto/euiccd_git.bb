@@ -42,7 +42,19 @@ EXTRA_OECONF = " \
 SYSTEMD_SERVICE:${PN} = "euiccd.service"
 SYSTEMD_AUTO_ENABLE:${PN} = "enable"
 
+# The transports are modules in ${libdir}/euiccd/transports, one package each (with its modem library's
+# dependency, found by the shlibs scan); AT comes with euiccd. An image installs the ones its modem needs.
+PACKAGES =+ "${PN}-transport-qmi ${PN}-transport-mbim ${PN}-transport-pcsc"
+FILES:${PN}-transport-qmi = "${libdir}/euiccd/transports/qmi.so"
+FILES:${PN}-transport-mbim = "${libdir}/euiccd/transports/mbim.so"
+FILES:${PN}-transport-pcsc = "${libdir}/euiccd/transports/pcsc.so"
+RDEPENDS:${PN}-transport-qmi = "${PN}"
+RDEPENDS:${PN}-transport-mbim = "${PN}"
+RDEPENDS:${PN}-transport-pcsc = "${PN}"
+RRECOMMENDS:${PN} = "${@' '.join('${PN}-transport-' + t for t in ('qmi', 'mbim', 'pcsc') if bb.utils.contains('PACKAGECONFIG', t, True, False, d))}"
+
 FILES:${PN} += " \
+    ${libdir}/euiccd/transports/at.so \
     ${datadir}/dbus-1/system.d/org.euiccd.Euiccd1.conf \
     ${datadir}/dbus-1/system-services/org.euiccd.Euiccd1.service \
 "

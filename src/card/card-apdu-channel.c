@@ -12,6 +12,7 @@
 
 #include "card/card-apdu-log.h"
 #include "card/card-transport.h"
+#include "der/der.h"
 #include "euiccd-error.h"
 
 /* ISO 7816-4 allows logical channels 1..19 (0 is the basic channel). */
@@ -33,8 +34,7 @@ aid_describe (const guint8 *aid, gsize aid_length)
   if (aid_length == sizeof isdr_aid && memcmp (aid, isdr_aid, sizeof isdr_aid) == 0)
     return g_strdup ("ISD-R");
   s = g_string_new ("AID ");
-  for (gsize i = 0; i < aid_length; i++)
-    g_string_append_printf (s, "%02X", aid[i]);
+  der_append_hex (s, aid, aid_length);
   return g_string_free (s, FALSE);
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "card/card-at-parser.h"
+#include "der/der.h"
 #include "euiccd-error.h"
 
 struct _CardAtParser {
@@ -344,19 +345,12 @@ card_at_parse_cgla (const gchar *info, GError **error)
   return g_byte_array_free_to_bytes (g_steal_pointer (&bytes));
 }
 
-static void
-append_hex (GString *s, const guint8 *data, gsize length)
-{
-  for (gsize i = 0; i < length; i++)
-    g_string_append_printf (s, "%02X", data[i]);
-}
-
 gchar *
 card_at_format_ccho (const guint8 *aid, gsize aid_length)
 {
   GString *s = g_string_new ("AT+CCHO=\"");
 
-  append_hex (s, aid, aid_length);
+  der_append_hex (s, aid, aid_length);
   g_string_append_c (s, '"');
   return g_string_free (s, FALSE);
 }
@@ -367,7 +361,7 @@ card_at_format_cgla (guint32 session_id, const guint8 *apdu, gsize apdu_length)
   GString *s = g_string_sized_new (32 + 2 * apdu_length);
 
   g_string_printf (s, "AT+CGLA=%" G_GUINT32_FORMAT ",%" G_GSIZE_FORMAT ",\"", session_id, 2 * apdu_length);
-  append_hex (s, apdu, apdu_length);
+  der_append_hex (s, apdu, apdu_length);
   g_string_append_c (s, '"');
   return g_string_free (s, FALSE);
 }

@@ -9,6 +9,7 @@
 
 #include "card/card-apdu-log.h"
 #include "card/card-transport.h"
+#include "card/card-transport-module.h"
 #include "euiccd-error.h"
 
 const guint8 CARD_DEFAULT_TERMINAL_CAPABILITY[5] = { 0xA9, 0x03, 0x83, 0x01, 0x07 };
@@ -25,35 +26,8 @@ card_transport_options_init (CardTransportOptions *options)
   options->terminal_capability_length = sizeof CARD_DEFAULT_TERMINAL_CAPABILITY;
 }
 
-typedef CardTransport *(*CardOpenFunc) (const gchar *device, const CardTransportOptions *options, GError **error);
-
-typedef struct {
-  const gchar *scheme;
-  CardOpenFunc open;  /* NULL: not built in */
-} CardBackend;
-
-static const CardBackend backends[] = {
-#ifdef WITH_QMI
-  { "qmi", card_qmi_open },
-#else
-  { "qmi", NULL },
-#endif
-#ifdef WITH_MBIM
-  { "mbim", card_mbim_open },
-#else
-  { "mbim", NULL },
-#endif
-#ifdef WITH_PCSC
-  { "pcsc", card_pcsc_open },
-#else
-  { "pcsc", NULL },
-#endif
-#ifdef WITH_AT
-  { "at", card_at_open },
-#else
-  { "at", NULL },
-#endif
-};
+/* The schemes a URI may name; each is a module (card-transport-module.c), loaded when first named. */
+static const gchar *const schemes[] = { "qmi", "mbim", "pcsc", "at" };
 
 CardTransport *
 card_transport_open (const gchar *uri, const CardTransportOptions *options, GError **error)
@@ -77,23 +51,21 @@ card_transport_open (const gchar *uri, const CardTransportOptions *options, GErr
       return NULL;
     }
 
-  for (gsize i = 0; i < G_N_ELEMENTS (backends); i++)
+  for (gsize i = 0; i < G_N_ELEMENTS (schemes); i++)
     {
-      gsize scheme_length = strlen (backends[i].scheme);
+      gsize scheme_length = strlen (schemes[i]);
+      CardTransportOpenFunc open;
       CardTransport *transport;
 
-      if ((gsize) (colon - uri) != scheme_length || strncmp (uri, backends[i].scheme, scheme_length) != 0)
+      if ((gsize) (colon - uri) != scheme_length || strncmp (uri, schemes[i], scheme_length) != 0)
         continue;
-      if (backends[i].open == NULL)
-        {
-          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_SUPPORTED,
-                       "Transport '%s' is not built into this euiccd", backends[i].scheme);
-          return NULL;
-        }
-      transport = backends[i].open (colon + 1, options, error);
+      open = card_transport_module_load (schemes[i], error);
+      if (open == NULL)
+        return NULL;
+      transport = open (colon + 1, options, error);
       if (transport == NULL)
         {
-          g_prefix_error (error, "%s: ", backends[i].scheme);
+          g_prefix_error (error, "%s: ", schemes[i]);
           return NULL;
         }
       return transport;

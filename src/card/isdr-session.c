@@ -44,7 +44,6 @@ struct _IsdrSession {
   gsize max_response_length;
   GBytes *select_response;
   IsdrSessionStats stats;
-  gboolean proactive_pending;
   guint16 last_status_word;
 };
 
@@ -369,7 +368,6 @@ es10_attempt (IsdrSession *session, const guint8 *request, gsize request_length,
           /* Expected after enable, rollback or fallback: the modem fetches the REFRESH and the card session
            * resets. The command itself succeeded. */
           g_debug ("%s: card answered %04X, a proactive command is pending", what, sw);
-          session->proactive_pending = TRUE;
           break;
         }
       if (sw1 != 0x61 && sw1 != 0x6C)
@@ -506,12 +504,6 @@ guint8
 isdr_session_get_channel (IsdrSession *session)
 {
   return session->channel;
-}
-
-gboolean
-isdr_session_get_proactive_pending (IsdrSession *session)
-{
-  return session->proactive_pending;
 }
 
 guint16

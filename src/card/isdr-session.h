@@ -66,9 +66,6 @@ CardTransport *isdr_session_get_transport (IsdrSession *session);
 void isdr_session_set_max_response_length (IsdrSession *session, gsize max_length);
 /* The logical channel number the session runs on. */
 guint8 isdr_session_get_channel (IsdrSession *session);
-/* TRUE once the card answered an ES10 command with 91 xx (a proactive command, e.g. REFRESH after an enable,
- * is pending). The command itself succeeded; the caller should expect the card session to reset soon. */
-gboolean isdr_session_get_proactive_pending (IsdrSession *session);
 /* The status word that ended the last ES10 command (0x9000, 0x91xx, or the error status word). */
 guint16 isdr_session_get_last_status_word (IsdrSession *session);
 /* Closes the channel (errors are logged, not returned: nothing more can be done) and frees the session. */

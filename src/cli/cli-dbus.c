@@ -5,6 +5,7 @@
 
 #include "cli/cli-commands.h"
 #include "cli/cli-dbus.h"
+#include "der/der.h"
 #include "euiccd-dbus-error.h"
 #include "euiccd-error.h"
 
@@ -205,10 +206,9 @@ cli_dbus_variant_to_json (GVariant *value)
     {
       gsize length;
       const guint8 *data = g_variant_get_fixed_array (value, &length, 1);
-      g_autoptr(GString) hex = g_string_sized_new (length * 2);
-      for (gsize i = 0; i < length; i++)
-        g_string_append_printf (hex, "%02X", data[i]);
-      return cJSON_CreateString (hex->str);
+      g_autofree gchar *hex = der_to_hex (data, length);
+
+      return cJSON_CreateString (hex);
     }
   if (g_variant_type_is_array (type) && g_variant_type_is_dict_entry (g_variant_type_element (type)) &&
       g_variant_type_equal (g_variant_type_key (g_variant_type_element (type)), G_VARIANT_TYPE_STRING))

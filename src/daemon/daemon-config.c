@@ -158,20 +158,8 @@ parse_boolean (const gchar *text, gboolean *ret_value)
 static gboolean
 parse_uint64 (const gchar *text, guint64 *ret_value)
 {
-  guint64 value = 0;
-
-  if (*text == '\0')
-    return FALSE;
-  for (const gchar *p = text; *p != '\0'; p++)
-    {
-      if (!g_ascii_isdigit (*p))
-        return FALSE;
-      if (value > (G_MAXUINT64 - 9) / 10)
-        return FALSE;
-      value = value * 10 + (guint64) (*p - '0');
-    }
-  *ret_value = value;
-  return TRUE;
+  /* GLib's parser skips leading white space; the first character must already be a digit. */
+  return g_ascii_isdigit (text[0]) && g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, ret_value, NULL);
 }
 
 /* Hex digits, an even number of them, decoded into `out` (at most `max` bytes). */
@@ -976,24 +964,14 @@ daemon_config_check (const gchar *main_path, const gchar *dropin_dir, GError **e
 
 /* ---- writing back ---- */
 
-static gchar *
-hex_of (const guint8 *data, gsize length)
-{
-  GString *text = g_string_sized_new (length * 2);
-
-  for (gsize i = 0; i < length; i++)
-    g_string_append_printf (text, "%02X", data[i]);
-  return g_string_free (text, FALSE);
-}
-
 gchar *
 daemon_config_to_data (const DaemonConfig *config)
 {
   g_autoptr(GKeyFile) key_file = g_key_file_new ();
   g_autoptr(GPtrArray) features = g_ptr_array_new ();
-  g_autofree gchar *aid = hex_of (config->card_isdr_aid, config->card_isdr_aid_length);
-  g_autofree gchar *terminal_capability = hex_of (config->card_terminal_capability,
-                                                  config->card_terminal_capability_length);
+  g_autofree gchar *aid = der_to_hex (config->card_isdr_aid, config->card_isdr_aid_length);
+  g_autofree gchar *terminal_capability = der_to_hex (config->card_terminal_capability,
+                                                     config->card_terminal_capability_length);
   g_autofree gchar *feature_list = NULL;
   g_autofree gchar *capabilities = NULL;
 
@@ -1006,7 +984,7 @@ daemon_config_to_data (const DaemonConfig *config)
     {
       gsize length;
       const guint8 *data = g_bytes_get_data (config->device_capabilities, &length);
-      capabilities = hex_of (data, length);
+      capabilities = der_to_hex (data, length);
     }
 
   g_key_file_set_string (key_file, "Card", "Device", config->card_device);

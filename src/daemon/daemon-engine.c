@@ -6,6 +6,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 
 #include "card/es10.h"
 #include "daemon/daemon-card.h"
@@ -92,7 +95,6 @@ struct _DaemonEngine {
   GMutex lock;
   GHashTable *eim_flags;   /* eim_id -> EimFlags */
   DaemonState state;
-  gboolean polling;
   GThread *worker;
   Job *current;            /* the job the worker runs, main loop only */
   GQueue pending;          /* of Job, main loop only */
@@ -797,9 +799,13 @@ poll_finished (DaemonEngine *engine, Job *job)
                                     now, engine->rand);
   save_schedule (engine);
   engine->last_poll_packages = job->packages;
+#ifdef HAVE_MALLOC_TRIM
+  /* A poll's TLS and HTTP buffers are freed by now, and the next poll is hours away: give the pages back
+   * (glibc keeps freed heap memory otherwise, in the worker thread's arena as in the main one). */
+  malloc_trim (0);
+#endif
 
   g_mutex_lock (&engine->lock);
-  engine->polling = FALSE;
   if (job->error == NULL)
     engine->state = DAEMON_STATE_IDLE;
   else if (engine->state != DAEMON_STATE_NO_CARD)
@@ -878,7 +884,6 @@ start_next_job (DaemonEngine *engine)
     {
       daemon_timer_disarm (engine->timer);
       g_mutex_lock (&engine->lock);
-      engine->polling = TRUE;
       engine->state = DAEMON_STATE_POLLING;
       g_mutex_unlock (&engine->lock);
       notify_changed (engine, NULL);
@@ -1073,24 +1078,6 @@ daemon_engine_start (DaemonEngine *engine)
   arm_timer (engine);
 }
 
-void
-daemon_engine_invalidate_card (DaemonEngine *engine)
-{
-  GHashTableIter iter;
-  gpointer value;
-
-  daemon_card_invalidate (engine->card);
-  g_hash_table_iter_init (&iter, engine->eim_flags);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    ((EimFlags *) value)->card_pending = TRUE;
-}
-
-gboolean
-daemon_engine_is_polling (const DaemonEngine *engine)
-{
-  return engine->polling;
-}
-
 DaemonState
 daemon_engine_get_state (const DaemonEngine *engine)
 {
@@ -1113,12 +1100,6 @@ const gchar *
 daemon_engine_get_last_error (const DaemonEngine *engine)
 {
   return engine->schedule.last_error;
-}
-
-const gchar *
-daemon_engine_get_eid (const DaemonEngine *engine)
-{
-  return engine->facts != NULL ? engine->facts->eid : NULL;
 }
 
 guint

@@ -75,16 +75,11 @@ GPtrArray *daemon_engine_get_history (DaemonEngine *engine, guint count);
 guint daemon_engine_get_last_poll_packages (const DaemonEngine *engine);
 /* What the last read of the eUICC found, as the main loop knows it; NULL when not read or unreachable. */
 DaemonCardFacts *daemon_engine_get_card_facts (const DaemonEngine *engine);
-/* Forgets what is known of the card: the next poll reads EID and eIM configurations again. */
-void daemon_engine_invalidate_card (DaemonEngine *engine);
-gboolean daemon_engine_is_polling (const DaemonEngine *engine);
 DaemonState daemon_engine_get_state (const DaemonEngine *engine);
 /* Wall-clock µs, 0 when none. */
 gint64 daemon_engine_get_next_poll (const DaemonEngine *engine);
 gint64 daemon_engine_get_last_poll (const DaemonEngine *engine);
 const gchar *daemon_engine_get_last_error (const DaemonEngine *engine);
-/* The EID as hex once read, else NULL. */
-const gchar *daemon_engine_get_eid (const DaemonEngine *engine);
 
 /* APDUs sent and logical channels opened since start (benchmarks and tests). */
 void daemon_engine_get_card_counters (DaemonEngine *engine, guint *ret_apdus, guint *ret_channel_opens);

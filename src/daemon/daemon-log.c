@@ -149,12 +149,6 @@ daemon_log_set_level (DaemonLogLevel level)
   euiccd_log_policy_set_debug (level >= DAEMON_LOG_LEVEL_DEBUG);
 }
 
-DaemonLogLevel
-daemon_log_get_level (void)
-{
-  return (DaemonLogLevel) g_atomic_int_get (&log_level);
-}
-
 void
 daemon_log_set_personal_data (gboolean log_personal_data_on)
 {

@@ -26,7 +26,6 @@ const gchar *daemon_log_level_to_string (DaemonLogLevel level);
  * may call it again). */
 void daemon_log_setup (DaemonLogLevel level, gboolean log_personal_data);
 void daemon_log_set_level (DaemonLogLevel level);
-DaemonLogLevel daemon_log_get_level (void);
 void daemon_log_set_personal_data (gboolean log_personal_data);
 gboolean daemon_log_get_personal_data (void);
 

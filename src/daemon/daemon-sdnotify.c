@@ -202,34 +202,22 @@ daemon_sdnotify_watchdog_ping (void)
 static gboolean
 sdnotify_parse_decimal (const gchar *name, const gchar *text, guint64 *ret_value, GError **error)
 {
-  guint64 value = 0;
+  g_autoptr(GError) local_error = NULL;
 
   if (text[0] == '\0')
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS, "sd_notify: %s is empty", name);
       return FALSE;
     }
-  for (const gchar *p = text; *p != '\0'; p++)
-    {
-      guint digit;
-
-      if (*p < '0' || *p > '9')
-        {
-          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS,
-                       "sd_notify: %s='%s' is not a decimal number", name, text);
-          return FALSE;
-        }
-      digit = (guint) (*p - '0');
-      if (value > (G_MAXUINT64 - digit) / 10)
-        {
-          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS, "sd_notify: %s='%s' is too large", name,
-                       text);
-          return FALSE;
-        }
-      value = value * 10 + digit;
-    }
-  *ret_value = value;
-  return TRUE;
+  /* GLib's parser skips leading white space; the first character must already be a digit. */
+  if (g_ascii_isdigit (text[0]) && g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, ret_value, &local_error))
+    return TRUE;
+  if (local_error != NULL && g_error_matches (local_error, G_NUMBER_PARSER_ERROR, G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS))
+    g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS, "sd_notify: %s='%s' is too large", name, text);
+  else
+    g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS, "sd_notify: %s='%s' is not a decimal number", name,
+                 text);
+  return FALSE;
 }
 
 gboolean

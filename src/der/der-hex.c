@@ -8,23 +8,32 @@
 #include "der/der.h"
 #include "euiccd-error.h"
 
+void
+der_append_hex (GString *out, const guint8 *data, gsize length)
+{
+  static const gchar digits[] = "0123456789ABCDEF";
+
+  g_return_if_fail (data != NULL || length == 0);
+  g_return_if_fail (length < G_MAXSIZE / 2);
+
+  for (gsize i = 0; i < length; i++)
+    {
+      g_string_append_c (out, digits[data[i] >> 4]);
+      g_string_append_c (out, digits[data[i] & 0x0F]);
+    }
+}
+
 gchar *
 der_to_hex (const guint8 *data, gsize length)
 {
-  static const gchar digits[] = "0123456789ABCDEF";
-  gchar *hex;
+  GString *hex;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
   g_return_val_if_fail (length < G_MAXSIZE / 2, NULL);
 
-  hex = g_malloc (length * 2 + 1);
-  for (gsize i = 0; i < length; i++)
-    {
-      hex[2 * i] = digits[data[i] >> 4];
-      hex[2 * i + 1] = digits[data[i] & 0x0F];
-    }
-  hex[length * 2] = '\0';
-  return hex;
+  hex = g_string_sized_new (length * 2);
+  der_append_hex (hex, data, length);
+  return g_string_free (hex, FALSE);
 }
 
 GBytes *

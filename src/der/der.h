@@ -103,6 +103,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DerWriter, der_writer_clear)
 
 /* Hex helpers for logs, tests and the command line. */
 gchar *der_to_hex (const guint8 *data, gsize length);  /* upper case, no separators */
+void der_append_hex (GString *out, const guint8 *data, gsize length);  /* the same, appended */
 GBytes *der_from_hex (const gchar *hex, GError **error); /* accepts upper/lower case, ignores white space */
 
 G_END_DECLS

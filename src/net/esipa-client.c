@@ -46,13 +46,6 @@ esipa_client_free (EsipaClient *client)
   g_free (client);
 }
 
-EsipaBinding
-esipa_client_get_binding (const EsipaClient *client)
-{
-  g_return_val_if_fail (client != NULL, ESIPA_BINDING_ASN1);
-  return client->binding;
-}
-
 gint64
 esipa_client_get_retry_after (const EsipaClient *client)
 {

@@ -35,7 +35,6 @@ EsipaClient *esipa_client_new (HttpsExchange *exchange, const gchar *eim_url, Es
 void esipa_client_free (EsipaClient *client);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EsipaClient, esipa_client_free)
 
-EsipaBinding esipa_client_get_binding (const EsipaClient *client);
 /* Retry-After of the last answer in seconds, -1 when it had none. */
 gint64 esipa_client_get_retry_after (const EsipaClient *client);
 

@@ -7,6 +7,7 @@
 #define G_LOG_DOMAIN "euiccd-net"
 
 #include "net/https-client.h"
+#include "net/https-mbedtls.h"
 
 #include <dlfcn.h>
 #include <string.h>
@@ -44,6 +45,7 @@ struct _HttpsClient {
 
   GMutex stats_lock;
   HttpsStats stats;
+  HttpsMbedtlsSessions mbedtls_sessions;  /* resumption seen on libcurl's mbedTLS backend */
 };
 
 struct _HttpsExchange {
@@ -59,6 +61,8 @@ struct _HttpsExchange {
   gboolean body_too_large;
   gchar *retry_after;
   gint tls_resumed;  /* -1 unknown, 0 full handshake, 1 resumed: read while the connection is attached */
+  const void *tls_noted;  /* the TLS context tls_resumed was read from: later answers on it keep the value */
+  HttpsMbedtlsAnchor *mbedtls_anchor;  /* the eIM's certificate as the anchor, on libcurl's mbedTLS backend */
 };
 
 /* ---- pure helpers ---- */
@@ -386,7 +390,8 @@ https_client_new (const HttpsClientOptions *options, GError **error)
   for (guint i = 0; i < CURL_LOCK_DATA_LAST; i++)
     g_mutex_init (&client->share_locks[i]);
   g_mutex_init (&client->stats_lock);
-  client->stats.tls_resumption_known = client_session_reused_func () != NULL;
+  g_mutex_init (&client->mbedtls_sessions.lock);
+  client->stats.tls_resumption_known = client_session_reused_func () != NULL || https_mbedtls_resumption_observable ();
 
   client->use_system_ca = options->use_system_ca;
   client->widen_euicc_trust = options->widen_euicc_trust;
@@ -468,6 +473,7 @@ https_client_free (HttpsClient *client)
   for (guint i = 0; i < CURL_LOCK_DATA_LAST; i++)
     g_mutex_clear (&client->share_locks[i]);
   g_mutex_clear (&client->stats_lock);
+  g_mutex_clear (&client->mbedtls_sessions.lock);
   g_free (client->ca_file);
   g_free (client->ca_file_pem);
   g_free (client->system_ca_dir);
@@ -510,10 +516,20 @@ exchange_note_tls_resumption (HttpsExchange *exchange)
   SessionReusedFunc reused = client_session_reused_func ();
   struct curl_tlssessioninfo *info = NULL;
 
+  if (curl_easy_getinfo (exchange->curl, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK || info == NULL
+      || info->internals == NULL)
+    {
+      exchange->tls_resumed = -1;
+      return;
+    }
+  if (info->internals == exchange->tls_noted)
+    return;
+  exchange->tls_noted = info->internals;
   exchange->tls_resumed = -1;
-  if (reused != NULL && curl_easy_getinfo (exchange->curl, CURLINFO_TLS_SSL_PTR, &info) == CURLE_OK
-      && info != NULL && info->backend == CURLSSLBACKEND_OPENSSL && info->internals != NULL)
+  if (reused != NULL && info->backend == CURLSSLBACKEND_OPENSSL)
     exchange->tls_resumed = reused (info->internals) != 0 ? 1 : 0;
+  else if (info->backend == CURLSSLBACKEND_MBEDTLS && exchange->client->stats.tls_resumption_known)
+    exchange->tls_resumed = https_mbedtls_session_resumed (&exchange->client->mbedtls_sessions, info->internals);
 }
 
 static size_t
@@ -619,6 +635,16 @@ exchange_set_trust (HttpsExchange *exchange, GError **error)
     EXCHANGE_SETOPT (curl, CURLOPT_PINNEDPUBLICKEY, pin, error);
   if (anchor_only)
     g_debug ("TLS: %s: the CA from the eUICC is the only anchor", exchange->base_url);
+  if (anchor != NULL && https_trust_get_kind (exchange->trust) == HTTPS_TRUST_SERVER_CERTIFICATE
+      && https_mbedtls_anchor_supported ())
+    {
+      g_clear_pointer (&exchange->mbedtls_anchor, https_mbedtls_anchor_free);
+      exchange->mbedtls_anchor = https_mbedtls_anchor_new (anchor, error);
+      if (exchange->mbedtls_anchor == NULL)
+        return FALSE;
+      EXCHANGE_SETOPT (curl, CURLOPT_SSL_CTX_FUNCTION, https_mbedtls_anchor_ssl_ctx, error);
+      EXCHANGE_SETOPT (curl, CURLOPT_SSL_CTX_DATA, exchange->mbedtls_anchor, error);
+    }
   return TRUE;
 }
 
@@ -888,6 +914,7 @@ https_exchange_post (HttpsExchange *exchange, const gchar *path, const gchar *co
   exchange->body_too_large = FALSE;
   g_clear_pointer (&exchange->retry_after, g_free);
   exchange->tls_resumed = -1;
+  exchange->tls_noted = NULL;
 
   curl_easy_setopt (exchange->curl, CURLOPT_URL, url);
   curl_easy_setopt (exchange->curl, CURLOPT_HTTPHEADER, headers);
@@ -957,6 +984,7 @@ https_exchange_end (HttpsExchange *exchange)
   g_clear_pointer (&exchange->curl, curl_easy_cleanup);
   g_clear_pointer (&exchange->body, g_byte_array_unref);
   g_clear_pointer (&exchange->trust, https_trust_unref);
+  g_clear_pointer (&exchange->mbedtls_anchor, https_mbedtls_anchor_free);
   g_free (exchange->retry_after);
   g_free (exchange->base_url);
   g_free (exchange);

@@ -29,6 +29,14 @@ fi
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/common.sh"
 
 euiccd=$builddir/src/daemon/euiccd
+# What the eIM sees of a connection the daemon refuses for its certificate depends on libcurl's TLS backend:
+# OpenSSL fails the handshake; the mbedTLS backend completes it, checks the certificate after and closes
+# before any request. REJECTED_TLS is the eIM's record of such a connection, REJECTED_FAILURES its count of
+# failed handshakes for one.
+case $("$builddir/tests/integration/https-request" --tls-backend 2>/dev/null) in
+  mbedTLS/*) REJECTED_TLS=full REJECTED_FAILURES=0 ;;
+  *) REJECTED_TLS=failed REJECTED_FAILURES=1 ;;
+esac
 [ -x "$euiccd" ] || skip "euiccd not built"
 case $e2e_transport in
   qmi) have_transport QMI || skip "QMI transport not built" ;;

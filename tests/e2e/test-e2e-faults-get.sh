@@ -46,7 +46,9 @@ get_fault "a text/html answer" '{"kind": "content-type", "value": "text/html", "
   'HTTP 200 with [0-9]+ bytes of Content-Type text/html, expected application/'
 # Connection-wide: the next new TLS connection presents a certificate from another CA.
 get_fault "the wrong server certificate" '{"kind": "wrong-cert", "count": 1}' 'TLS: the server certificate is not trusted'
-check_eim 'assert stats["handshake_failures"] == 1, stats["handshake_failures"]' "the rejected handshake"
+check_eim 'assert stats["handshake_failures"] == '$REJECTED_FAILURES', stats["handshake_failures"]
+bad = [c for c in stats["per_connection"] if c["cert"] == "wrong"]
+assert len(bad) == 1 and bad[0]["tls"] == "'$REJECTED_TLS'" and bad[0]["requests"] == 0, bad' "the rejected handshake"
 
 # Garbage: answered as an unusable package, then the real package in the same poll.
 eim_faults '{"kind": "garbage", "function": "getEimPackage"}'

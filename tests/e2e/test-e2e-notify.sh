@@ -80,7 +80,8 @@ expect_daemon_poll_fails "eIM A with a certificate from another CA"
 printf '%s\n' "$LOG_LINE" | grep -q "Poll failed: eIM eim-test: ESipa getEimPackage at https://$EIM_FQDN: .*TLS: the server certificate is not trusted" ||
   fail "the wrong certificate is not named a TLS failure: $LOG_LINE"
 wait_poll_end "the poll after the wrong certificate" || { cat "$work/poll.log" >&2; fail "no recovery after the wrong certificate"; }
-check_eim 'assert stats["handshake_failures"] == 1 and stats["per_connection"][-2]["cert"] == "wrong", stats["per_connection"][-2:]' \
+check_eim 'assert stats["handshake_failures"] == '$REJECTED_FAILURES' and stats["per_connection"][-2]["cert"] == "wrong", stats["per_connection"][-2:]
+assert stats["per_connection"][-2]["tls"] == "'$REJECTED_TLS'" and stats["per_connection"][-2]["requests"] == 0, stats["per_connection"][-2]' \
   "eIM A's view of the wrong certificate"
 
 # A enables a profile while B answers 503 (Retry-After 4 s: time to stop the daemon before it tries again).

@@ -9,6 +9,9 @@ builddir=${top_builddir:-$(pwd)}
 PY=${PYTHON3:-/usr/bin/python3}
 peers=$srcdir/tests/peers
 euiccctl=$builddir/src/cli/euiccctl
+# The programs load their transports from the build tree (make check sets this too; scripts run by hand).
+EUICCD_TRANSPORT_DIR=${EUICCD_TRANSPORT_DIR:-$builddir/src/card/transports}
+export EUICCD_TRANSPORT_DIR
 work=$(mktemp -d)
 started_pids=""
 

@@ -7,6 +7,7 @@
  *     --ca-file F  --no-system-ca  --widen-trust  --proxy URL  --connect-timeout MS  --timeout MS  --max-size N
  *     --trust F (PEM or DER key/certificate, as trustedPublicKeyDataTls)  --path P  --content-type T
  *     --header "Name: value" (repeatable)  --body-hex HEX  --requests N  --exchanges N
+ *   https-request --tls-backend      prints libcurl's TLS backend and version (e.g. OpenSSL/3.0.x, mbedTLS/2.28.x)
  *
  * Output lines (key=value):
  *   response exchange=E request=R status=S content-type=T body-bytes=N retry-after=S body-hex=H
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
 #include <glib.h>
 
 #include "euiccd-error.h"
@@ -75,6 +77,7 @@ main (int argc, char **argv)
   g_auto (GStrv) headers = NULL;
   gboolean no_system_ca = FALSE;
   gboolean widen_trust = FALSE;
+  gboolean tls_backend = FALSE;
   gint connect_timeout = 0, timeout = 0, requests = 1, exchanges = 1;
   gint64 max_size = 0;
   GOptionEntry entries[] = {
@@ -93,6 +96,7 @@ main (int argc, char **argv)
     { "body-hex", 0, 0, G_OPTION_ARG_STRING, &body_hex, "request body", "HEX" },
     { "requests", 0, 0, G_OPTION_ARG_INT, &requests, "requests per exchange", "N" },
     { "exchanges", 0, 0, G_OPTION_ARG_INT, &exchanges, "exchanges", "N" },
+    { "tls-backend", 0, 0, G_OPTION_ARG_NONE, &tls_backend, "print libcurl's TLS backend and exit", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("BASE_URL");
@@ -105,7 +109,14 @@ main (int argc, char **argv)
   gboolean all_ok = TRUE;
 
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 2)
+  if (g_option_context_parse (context, &argc, &argv, &error) && tls_backend)
+    {
+      const curl_version_info_data *info = curl_version_info (CURLVERSION_NOW);
+
+      printf ("%s\n", info->ssl_version != NULL ? info->ssl_version : "none");
+      return 0;
+    }
+  if (error != NULL || argc != 2)
     {
       fprintf (stderr, "usage: %s [options] BASE_URL%s%s\n", g_get_prgname (), error != NULL ? ": " : "",
                error != NULL ? error->message : "");

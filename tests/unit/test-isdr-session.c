@@ -397,14 +397,13 @@ START_TEST (test_direct_answers)
   r1 = isdr_session_es10 (session, request, sizeof request, &error);
   ck_assert_ptr_null (error);
   ck_assert_uint_eq (g_bytes_get_size (r1), sizeof result);
-  ck_assert (!isdr_session_get_proactive_pending (session));
+  ck_assert_uint_eq (isdr_session_get_last_status_word (session), 0x9000);
 
   /* 91 xx: success, a proactive command (REFRESH) is pending. */
   answer (card, result, sizeof result, 0x9110);
   r2 = isdr_session_es10 (session, request, sizeof request, &error);
   ck_assert_ptr_null (error);
   ck_assert_uint_eq (g_bytes_get_size (r2), sizeof result);
-  ck_assert (isdr_session_get_proactive_pending (session));
   ck_assert_uint_eq (isdr_session_get_last_status_word (session), 0x9110);
 
   /* 90 00 without data. */

@@ -16,6 +16,7 @@
 #include <libmbim-glib.h>
 #endif
 
+#include "card/card-transport.h"
 #include "der/der.h"
 #include "euiccd-log-policy.h"
 
@@ -279,6 +280,20 @@ START_TEST (test_redact)
 }
 END_TEST
 
+/* Names a device of the scheme that does not exist: the module is loaded (which registers its library's
+ * switches), then its open fails on the device. */
+static G_GNUC_UNUSED void
+load_transport_module (const gchar *scheme)
+{
+  g_autofree gchar *uri = g_strdup_printf ("%s:/nonexistent/euiccd-test-device", scheme);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CardTransport) transport = card_transport_open (uri, NULL, &error);
+
+  ck_assert_ptr_null (transport);
+  ck_assert_msg (strstr (error->message, "cannot load") == NULL && strstr (error->message, "not installed") == NULL,
+                 "%s", error->message);
+}
+
 START_TEST (test_switches)
 {
   /* Off until a program turns it on. */
@@ -295,7 +310,10 @@ START_TEST (test_switches)
   ck_assert (euiccd_log_debug_enabled ("euiccd-net"));
 
 #ifdef WITH_QMI
-  /* Modem library traces print APDUs: only with debug and personal data both on. */
+  /* Modem library traces print APDUs: only with debug and personal data both on. The switches are libqmi's
+   * own, which the QMI transport module hands to the policy when it is loaded (from the build tree). */
+  qmi_utils_set_traces_enabled (TRUE);
+  load_transport_module ("qmi");
   ck_assert (!qmi_utils_get_traces_enabled ());
   euiccd_log_policy_set_personal_data (TRUE);
   ck_assert (euiccd_log_hex_allowed ());
@@ -309,6 +327,7 @@ START_TEST (test_switches)
   ck_assert (!qmi_utils_get_show_personal_info ());
 #endif
 #ifdef WITH_MBIM
+  load_transport_module ("mbim");
   euiccd_log_policy_set_personal_data (TRUE);
   ck_assert (mbim_utils_get_traces_enabled ());
   euiccd_log_policy_set_personal_data (FALSE);

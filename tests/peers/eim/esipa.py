@@ -202,6 +202,15 @@ class EsipaHandler(http.server.BaseHTTPRequestHandler):
             super().finish()
         except (ssl.SSLError, OSError):
             pass
+        # Close TLS with a close_notify, as web servers do: OpenSSL forgets the session of a connection that
+        # ends without one (on either side), and a client that resumes by session ID (libcurl on mbedTLS,
+        # TLS 1.2, no tickets, no close_notify of its own) could then never resume.
+        if not self.tls_failed:
+            try:
+                self.request.settimeout(2)
+                self.request.unwrap()
+            except (ssl.SSLError, OSError, ValueError):
+                pass
         with self.server.app.store.lock:
             self.conn["closed"] = time.time()
 

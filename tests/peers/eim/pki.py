@@ -77,7 +77,10 @@ def _ca_and_server(ca_cn):
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_cert = _cert(_name(ca_cn), _name(ca_cn), ca_key.public_key(), ca_key, True)
     srv_key = ec.generate_private_key(ec.SECP256R1())
-    sans = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    # The address also as a dNSName: mbedTLS 2.28 (libcurl's mbedTLS backend on embedded images) matches a
+    # host against dNSName entries only, while OpenSSL matches an IP host against iPAddress entries only.
+    sans = [x509.DNSName("localhost"), x509.DNSName("127.0.0.1"),
+            x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
     srv_cert = _cert(_name("127.0.0.1"), _name(ca_cn), srv_key.public_key(), ca_key, False,
                      sans=sans, eku=[ExtendedKeyUsageOID.SERVER_AUTH])
     return ca_key, ca_cert, srv_key, srv_cert
