@@ -59,7 +59,15 @@ es10_get_eid_decode (const guint8 *data, gsize length, GError **error)
 gboolean
 es10_get_eid (IsdrSession *session, gchar **ret_eid, GError **error)
 {
-  *ret_eid = es10_call (session, es10_get_eid_encode (), (Es10DecodeFunc) es10_get_eid_decode, error);
+  g_autoptr(Es10Deviations) deviations = NULL;
+
+  *ret_eid = es10_call_noting (session, es10_get_eid_encode (), (Es10DecodeFunc) es10_get_eid_decode, &deviations,
+                               error);
+  /* The EID names the card whose deviations are warned about once, this answer's included. */
+  if (*ret_eid != NULL)
+    es10_deviations_set_card (*ret_eid);
+  if (deviations != NULL)
+    es10_deviations_warn (deviations);
   return *ret_eid != NULL;
 }
 
@@ -350,8 +358,16 @@ es10_get_euicc_info2_decode (const guint8 *data, gsize length, GError **error)
           info->ext_card_resource = es10_read_octets (&item, structure, "extCardResource", 0, G_MAXSIZE, error);
           if (info->ext_card_resource == NULL)
             return NULL;
-          if (!parse_ext_card_resource (info, item.value, item.length, error))
-            return NULL;
+          /* Passed on to the eIM as the card gave it; only the figures shown locally need it readable. */
+          {
+            g_autoptr(GError) resource_error = NULL;
+
+            if (!parse_ext_card_resource (info, item.value, item.length, &resource_error))
+              {
+                g_debug ("%s", resource_error->message);
+                info->has_installed_applications = info->has_free_nvm = info->has_free_ram = FALSE;
+              }
+          }
           break;
         case 0x85:
           if (!es10_read_bits (&item, structure, "uiccCapability", &info->uicc_capability, error))

@@ -42,16 +42,8 @@ es10_load_euicc_package_decode (const guint8 *data, gsize length, GError **error
 gboolean
 es10_load_euicc_package (IsdrSession *session, GBytes *request, Es10PendingNotification **ret_result, GError **error)
 {
-  g_autoptr(GBytes) response = NULL;
-  gsize length = 0;
-  const guint8 *data;
-
   if (!es10_load_euicc_package_check (request, error))
     return FALSE;
-  response = es10_transact (session, request, error);
-  if (response == NULL)
-    return FALSE;
-  data = g_bytes_get_data (response, &length);
-  *ret_result = es10_load_euicc_package_decode (data, length, error);
+  *ret_result = es10_call (session, g_bytes_ref (request), (Es10DecodeFunc) es10_load_euicc_package_decode, error);
   return *ret_result != NULL;
 }

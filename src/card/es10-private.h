@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "card/es10-deviations.h"
 #include "card/es10-types.h"
 #include "card/isdr-session.h"
 #include "der/der.h"
@@ -63,10 +64,34 @@ GBytes *es10_transact (IsdrSession *session, GBytes *request, GError **error);
 gboolean es10_read_ok_or_error (DerReader *reader, const gchar *structure, const gchar *ok_name, const gchar *error_name,
                                 gboolean *ret_has_error, gint64 *ret_error_code, GError **error);
 
+/* The "list (A0) or error code (81)" CHOICE of a list answer, with the deviations whose meaning is clear: an
+ * empty answer is an empty list, a bare INTEGER (02) is the error code, and entries tagged one of `entry_tags`
+ * (0-terminated) straight under the outer tag are the list without its wrapper (reader left before them). */
+gboolean es10_read_list_or_error (DerReader *reader, const gchar *structure, const gchar *list_name,
+                                  const gchar *error_name, const guint32 *entry_tags, gboolean *ret_has_error,
+                                  gint64 *ret_error_code, GError **error);
+/* The fields of one SEQUENCE seen so far, to tell a field repeated with the same value (noted and ignored:
+ * *ret_repeated) from one repeated with another (refused: which one is meant cannot be known). */
+typedef struct {
+  guint n;
+  guint32 tags[40];
+  const guint8 *raws[40];
+  gsize lengths[40];
+} Es10FieldSet;
+gboolean es10_field_once (Es10FieldSet *set, const DerTlv *item, const gchar *structure, gboolean *ret_repeated,
+                          GError **error);
+/* Puts an entry a list decoder could not read into `skipped`, with the reason (error messages of the field
+ * readers name structures, fields and tags, not values). */
+void es10_skip_entry (GPtrArray *skipped, const DerTlv *entry, const gchar *structure, guint index,
+                      const GError *reason);
 /* A decoder of a response TLV into its struct (es10_get_euicc_info2_decode and its kind). */
 typedef gpointer (*Es10DecodeFunc) (const guint8 *data, gsize length, GError **error);
 /* Sends `request` (taking it; NULL means its encoder failed and `error` is set) and decodes the answer. */
 gpointer es10_call (IsdrSession *session, GBytes *request, Es10DecodeFunc decode, GError **error);
+/* es10_call() without the warnings: the deviations noted while decoding go to the caller (NULL when nothing
+ * was decoded), for GetEID, which names the card before they are warned about. */
+gpointer es10_call_noting (IsdrSession *session, GBytes *request, Es10DecodeFunc decode,
+                           Es10Deviations **ret_deviations, GError **error);
 /* An empty request TLV `tag 00`. */
 GBytes *es10_encode_empty (guint32 tag);
 

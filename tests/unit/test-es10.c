@@ -326,14 +326,13 @@ END_TEST
 
 /* EUICCInfo2 as an SGP.32 eUICC would send it, field by field from SGP32-EUICCInfo2. */
 static gchar *
-build_euicc_info2 (const gchar *svn_field)
+build_euicc_info2_with (const gchar *svn_field, const gchar *ext_card_resource)
 {
   return tlvf ("BF22",
                cat (g_strdup ("810302030" "1"),            /* profileVersion 2.3.1 */
                     g_strdup (svn_field),                  /* svn */
                     g_strdup ("8303010203"),               /* euiccFirmwareVer 1.2.3 */
-                    /* extCardResource: 81 apps=5, 82 free NVM=65536, 83 free RAM=8192 */
-                    tlv ("84", "810105820301000083022000"),
+                    tlv ("84", ext_card_resource),
                     g_strdup ("85030576E0"),               /* uiccCapability bits 1,2,3,5,6,8,9,10 */
                     g_strdup ("8603090200"),               /* ts102241Version 9.2.0 */
                     g_strdup ("8703020301"),               /* globalplatformVersion 2.3.1 */
@@ -350,6 +349,13 @@ build_euicc_info2 (const gchar *svn_field)
                     tlvf ("B4", cat (tlv ("A0", "0403010200"), g_strdup ("81008200"), NULL)),
                     g_strdup ("9F7F01AA"),                 /* a field from a later version: tolerated */
                     NULL));
+}
+
+static gchar *
+build_euicc_info2 (const gchar *svn_field)
+{
+  /* extCardResource: 81 apps=5, 82 free NVM=65536, 83 free RAM=8192 */
+  return build_euicc_info2_with (svn_field, "810105820301000083022000");
 }
 
 START_TEST (test_decode_euicc_info2)
@@ -422,14 +428,15 @@ START_TEST (test_decode_euicc_info2_refusals)
   ck_assert_str_eq (error->message, "EUICCInfo2: svn (82) missing");
   g_clear_error (&error);
 
-  /* extCardResource item announcing more bytes than it holds. */
-  bad_ecr = tlvf ("BF22", cat (g_strdup ("8103020301"), g_strdup ("8203020500"), g_strdup ("8303010203"),
-                               g_strdup ("8403820401"), NULL));
+  /* extCardResource item announcing more bytes than it holds: passed on to the eIM as the card gave it, not
+   * judged; only the figures read from it are absent. */
+  bad_ecr = build_euicc_info2_with ("8203020500", "820401");
   b3 = from_hex (bad_ecr);
   info = es10_get_euicc_info2_decode (DATA (b3), &error);
-  ck_assert_ptr_null (info);
-  ck_assert_str_eq (error->message, "EUICCInfo2: extCardResource (84): item 82 announces 4 bytes, 1 remain");
-  g_clear_error (&error);
+  ck_assert_msg (info != NULL, "%s", error != NULL ? error->message : "");
+  assert_bytes_hex (info->ext_card_resource, "820401");
+  ck_assert (!info->has_free_nvm && !info->has_free_ram && !info->has_installed_applications);
+  es10_euicc_info2_free (info);
 
   info = es10_get_euicc_info2_decode (DATA (garbage), &error);
   ck_assert_ptr_null (info);
@@ -620,6 +627,22 @@ START_TEST (test_decode_profiles)
 }
 END_TEST
 
+static void
+assert_one_skipped_profile (GBytes *answer, const gchar *entry_hex, const gchar *reason)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10ProfileList) list = es10_get_profiles_info_decode (DATA (answer), &error);
+  Es10SkippedEntry *skipped;
+
+  ck_assert_msg (list != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert (!list->has_error);
+  ck_assert_uint_eq (list->profiles->len, 0);
+  ck_assert_uint_eq (list->skipped->len, 1);
+  skipped = g_ptr_array_index (list->skipped, 0);
+  assert_bytes_hex (skipped->raw, entry_hex);
+  ck_assert_str_eq (skipped->reason, reason);
+}
+
 START_TEST (test_decode_profiles_refusals)
 {
   g_autoptr(GError) error = NULL;
@@ -630,28 +653,14 @@ START_TEST (test_decode_profiles_refusals)
   g_autoptr(GBytes) wrong_choice = from_hex ("BF2D03820101");
   Es10ProfileList *list;
 
-  list = es10_get_profiles_info_decode (DATA (bad_iccid), &error);
-  ck_assert_ptr_null (list);
-  ck_assert_str_eq (error->message, "ProfileInfoListResponse: profile 0: ProfileInfo: iccid (5A): ICCID: 9 bytes, "
-                                    "expected 10");
-  g_clear_error (&error);
-
-  list = es10_get_profiles_info_decode (DATA (bad_digit), &error);
-  ck_assert_ptr_null (list);
-  ck_assert_str_eq (error->message, "ProfileInfoListResponse: profile 0: ProfileInfo: iccid (5A): ICCID: nibble 17 "
-                                    "is A, not a decimal digit");
-  g_clear_error (&error);
-
-  list = es10_get_profiles_info_decode (DATA (bad_state), &error);
-  ck_assert_ptr_null (list);
-  ck_assert_str_eq (error->message, "ProfileInfoListResponse: profile 0: ProfileInfo: profileState (9F70): DER: "
-                                    "INTEGER in tag 9F70 is empty");
-  g_clear_error (&error);
-
-  list = es10_get_profiles_info_decode (DATA (wrong_item), &error);
-  ck_assert_ptr_null (list);
-  ck_assert_str_eq (error->message, "ProfileInfoListResponse: profile 0: ProfileInfo: outer tag E0, expected E3");
-  g_clear_error (&error);
+  /* Each entry that cannot be read is left out with its reason and its bytes; the answer still decodes. */
+  assert_one_skipped_profile (bad_iccid, "E30B5A09980010325476981032",
+                              "entry 0 (tag E3): ProfileInfo: iccid (5A): ICCID: 9 bytes, expected 10");
+  assert_one_skipped_profile (bad_digit, "E30C5A0A9800103254769810A285",
+                              "entry 0 (tag E3): ProfileInfo: iccid (5A): ICCID: nibble 17 is A, not a decimal digit");
+  assert_one_skipped_profile (bad_state, "E3039F7000",
+                              "entry 0 (tag E3): ProfileInfo: profileState (9F70): DER: INTEGER in tag 9F70 is empty");
+  assert_one_skipped_profile (wrong_item, "E0020500", "entry 0 (tag E0): ProfileInfo: outer tag E0, expected E3");
 
   list = es10_get_profiles_info_decode (DATA (wrong_choice), &error);
   ck_assert_ptr_null (list);
@@ -757,10 +766,15 @@ START_TEST (test_decode_package_results)
   ck_assert_int_eq (list_err->error_code, 127);
   ck_assert_uint_eq (list_empty->notifications->len, 0);
 
+  /* An item of another kind in the package result list is left out, not taken for a result. */
   bad = es10_retrieve_notifications_list_decode (DATA (not_epr), &error);
-  ck_assert_ptr_null (bad);
-  ck_assert_str_eq (error->message, "RetrieveNotificationsListResponse: euiccPackageResultList (A2): item 0 has tag "
-                                    "81, expected BF51");
+  ck_assert_msg (bad != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (bad->notifications->len, 0);
+  ck_assert_uint_eq (bad->skipped->len, 1);
+  ck_assert_str_eq (((Es10SkippedEntry *) g_ptr_array_index (bad->skipped, 0))->reason,
+                    "entry 0 (tag 81): euiccPackageResultList (A2): tag 81, expected BF51");
+  assert_bytes_hex (((Es10SkippedEntry *) g_ptr_array_index (bad->skipped, 0))->raw, "810100");
+  es10_pending_notification_list_free (bad);
 }
 END_TEST
 
@@ -857,16 +871,24 @@ START_TEST (test_decode_eim_configuration)
   assert_bytes_hex (eim->public_key_data, "3013300906072A8648CE3D020103060004AABBCCDD");
   ck_assert_uint_eq (list_empty->eims->len, 0);
 
+  /* An entry that cannot be read is left out with its reason; the answer still decodes. */
   bad = es10_get_eim_configuration_data_decode (DATA (no_id), &error);
-  ck_assert_ptr_null (bad);
-  ck_assert_str_eq (error->message, "GetEimConfigurationDataResponse: eIM 0: EimConfigurationData: eimId (80) missing");
-  g_clear_error (&error);
+  ck_assert_msg (bad != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (bad->eims->len, 0);
+  ck_assert_uint_eq (bad->skipped->len, 1);
+  ck_assert_str_eq (((Es10SkippedEntry *) g_ptr_array_index (bad->skipped, 0))->reason,
+                    "entry 0 (tag 30): EimConfigurationData: eimId (80) missing");
+  es10_eim_configuration_list_free (bad);
 
   bad = es10_get_eim_configuration_data_decode (DATA (bad_key), &error);
-  ck_assert_ptr_null (bad);
-  ck_assert_str_eq (error->message, "GetEimConfigurationDataResponse: eIM 0: EimConfigurationData: eimPublicKeyData "
-                                    "(A5): SEQUENCE of 1 components, expected 2 (SubjectPublicKeyInfo) or 3 "
-                                    "(Certificate)");
+  ck_assert_msg (bad != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (bad->eims->len, 0);
+  ck_assert_uint_eq (bad->skipped->len, 1);
+  ck_assert_str_eq (((Es10SkippedEntry *) g_ptr_array_index (bad->skipped, 0))->reason,
+                    "entry 0 (tag 30): EimConfigurationData: eimPublicKeyData (A5): SEQUENCE of 1 components, "
+                    "expected 2 (SubjectPublicKeyInfo) or 3 (Certificate)");
+  assert_bytes_hex (((Es10SkippedEntry *) g_ptr_array_index (bad->skipped, 0))->raw, "3009800161A50430020500");
+  es10_eim_configuration_list_free (bad);
 }
 END_TEST
 
