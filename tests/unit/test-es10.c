@@ -1099,12 +1099,336 @@ START_TEST (test_load_euicc_package_results)
 }
 END_TEST
 
+/* ---- tolerance: deviations whose meaning is clear are read with a note; the rest is refused -------- */
+
+typedef gpointer (*NotingDecodeFunc) (const guint8 *data, gsize length, GError **error);
+
+/* Decodes `hex` with a collector, as es10_call() does; the notes are left in *ret_deviations. */
+static gpointer
+decode_noting (NotingDecodeFunc decode, const gchar *hex, Es10Deviations **ret_deviations, GError **error)
+{
+  g_autoptr(GBytes) b = from_hex (hex);
+  Es10Deviations *deviations = es10_deviations_new ("Test");
+  gpointer result;
+
+  es10_deviations_collect (deviations);
+  result = decode (DATA (b), error);
+  es10_deviations_stop (deviations);
+  *ret_deviations = deviations;
+  return result;
+}
+
+static void
+assert_noted (const Es10Deviations *deviations, const gchar *note)
+{
+  GString *all = g_string_new (NULL);
+  gboolean found = FALSE;
+
+  for (guint i = 0; i < deviations->notes->len; i++)
+    {
+      found = found || g_str_equal (g_ptr_array_index (deviations->notes, i), note);
+      g_string_append_printf (all, "[%s] ", (const gchar *) g_ptr_array_index (deviations->notes, i));
+    }
+  ck_assert_msg (found, "note \"%s\" missing; noted: %s", note, all->str);
+  g_string_free (all, TRUE);
+}
+
+START_TEST (test_tolerate_empty_notification_list)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10Deviations) d = NULL;
+  g_autoptr(Es10PendingNotificationList) list =
+    decode_noting ((NotingDecodeFunc) es10_retrieve_notifications_list_decode, "BF2B00", &d, &error);
+
+  ck_assert_msg (list != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert (!list->has_error);
+  ck_assert_uint_eq (list->notifications->len, 0);
+  ck_assert_uint_eq (list->skipped->len, 0);
+  assert_noted (d, "RetrieveNotificationsListResponse: empty, read as an empty notificationList");
+  ck_assert_uint_eq (d->notes->len, 1);
+}
+END_TEST
+
+START_TEST (test_tolerate_profile_info_sequence_tag)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10Deviations) d = NULL;
+  g_autofree gchar *hex = tlvf ("BF2D", tlvf ("A0", cat (tlvf ("30", cat (tlv ("5A", ICCID_CODED), g_strdup ("9F700101"),
+                                                                         NULL)),
+                                                        tlvf ("E3", cat (tlv ("5A", "980010325476981032FF"),
+                                                                         g_strdup ("9F700100"), NULL)),
+                                                        NULL)));
+  g_autoptr(Es10ProfileList) list = decode_noting ((NotingDecodeFunc) es10_get_profiles_info_decode, hex, &d, &error);
+  Es10ProfileInfo *p;
+
+  ck_assert_msg (list != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (list->profiles->len, 2);
+  ck_assert_uint_eq (list->skipped->len, 0);
+  p = g_ptr_array_index (list->profiles, 0);
+  ck_assert_str_eq (p->iccid, ICCID_DIGITS);
+  ck_assert (p->has_state && p->state == ES10_PROFILE_STATE_ENABLED);
+  assert_noted (d, "ProfileInfo: tagged 30 (SEQUENCE) instead of E3");
+  ck_assert_uint_eq (d->notes->len, 1);
+}
+END_TEST
+
+START_TEST (test_tolerate_encodings)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10Deviations) d = NULL;
+  /* profileState 00 01 (a redundant leading octet), a length in long form (81 08 for 8), fallbackAttribute
+   * TRUE as 01, and an unknown field from a later version (tolerated without a note: the ASN.1 is extensible). */
+  g_autofree gchar *hex = tlvf ("BF2D", tlvf ("A0", tlvf ("E3", cat (g_strdup ("5A810A" ICCID_CODED),
+                                                                   g_strdup ("9F70020001"), g_strdup ("9F260101"),
+                                                                   g_strdup ("9F7E0100"), NULL))));
+  g_autoptr(Es10ProfileList) list = decode_noting ((NotingDecodeFunc) es10_get_profiles_info_decode, hex, &d, &error);
+  Es10ProfileInfo *p;
+
+  ck_assert_msg (list != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (list->profiles->len, 1);
+  p = g_ptr_array_index (list->profiles, 0);
+  ck_assert_str_eq (p->iccid, ICCID_DIGITS);
+  ck_assert (p->has_state && p->state == ES10_PROFILE_STATE_ENABLED);
+  ck_assert (p->fallback_attribute);
+  assert_noted (d, "ProfileInfo: profileState (9F70): INTEGER with redundant leading octets");
+  assert_noted (d, "ProfileInfo: length octets in a longer form than needed");
+  assert_noted (d, "ProfileInfo: fallbackAttribute (9F26): BOOLEAN TRUE not coded FF");
+  ck_assert_uint_eq (d->notes->len, 3);
+}
+END_TEST
+
+START_TEST (test_tolerate_profile_list_forms)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10Deviations) d1 = NULL;
+  g_autoptr(Es10Deviations) d2 = NULL;
+  g_autoptr(Es10Deviations) d3 = NULL;
+  g_autoptr(Es10Deviations) d4 = NULL;
+  g_autofree gchar *bare = tlvf ("BF2D", tlvf ("E3", cat (tlv ("5A", ICCID_CODED), g_strdup ("9F700105"), NULL)));
+  g_autoptr(Es10ProfileList) unwrapped = decode_noting ((NotingDecodeFunc) es10_get_profiles_info_decode, bare, &d1, &error);
+  g_autoptr(Es10ProfileList) empty = decode_noting ((NotingDecodeFunc) es10_get_profiles_info_decode, "BF2D00", &d2, &error);
+  g_autoptr(Es10ProfileList) bare_error = decode_noting ((NotingDecodeFunc) es10_get_profiles_info_decode, "BF2D0302010B",
+                                                         &d3, &error);
+  /* An error code outside the enumeration is still the card saying no, with its number. */
+  g_autoptr(Es10ProfileList) odd_code = decode_noting ((NotingDecodeFunc) es10_get_profiles_info_decode, "BF2D0381012A",
+                                                       &d4, &error);
+  Es10ProfileInfo *p;
+
+  ck_assert_msg (unwrapped != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (unwrapped->profiles->len, 1);
+  p = g_ptr_array_index (unwrapped->profiles, 0);
+  ck_assert_str_eq (p->iccid, ICCID_DIGITS);
+  /* profileState 5: the entry stays, its state unknown rather than guessed. */
+  ck_assert (!p->has_state);
+  assert_noted (d1, "ProfileInfoListResponse: profileInfoListOk without its A0 wrapper");
+  assert_noted (d1, "ProfileInfo: profileState (9F70) outside the enumeration, read as unknown");
+
+  ck_assert_ptr_nonnull (empty);
+  ck_assert (!empty->has_error);
+  ck_assert_uint_eq (empty->profiles->len, 0);
+  assert_noted (d2, "ProfileInfoListResponse: empty, read as an empty profileInfoListOk");
+
+  ck_assert_ptr_nonnull (bare_error);
+  ck_assert (bare_error->has_error);
+  ck_assert_int_eq (bare_error->error_code, 11);
+  assert_noted (d3, "ProfileInfoListResponse: profileInfoListError as a universal INTEGER (02) instead of 81");
+
+  ck_assert_ptr_nonnull (odd_code);
+  ck_assert (odd_code->has_error);
+  ck_assert_int_eq (odd_code->error_code, 42);
+  ck_assert_uint_eq (d4->notes->len, 0);
+}
+END_TEST
+
+START_TEST (test_tolerate_repeated_fields)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10Deviations) d = NULL;
+  /* The first entry repeats its nickname with the same value (read once); the second with another value,
+   * which leaves no way to tell which one is meant: that entry is left out, the first stays. */
+  g_autofree gchar *hex = tlvf ("BF2D", tlvf ("A0", cat (tlvf ("E3", cat (tlv ("5A", ICCID_CODED), tlvf ("90", utf8_hex ("a")),
+                                                                         tlvf ("90", utf8_hex ("a")), NULL)),
+                                                        tlvf ("E3", cat (tlv ("5A", "980010325476981032FF"),
+                                                                         tlvf ("90", utf8_hex ("a")),
+                                                                         tlvf ("90", utf8_hex ("b")), NULL)),
+                                                        NULL)));
+  g_autoptr(Es10ProfileList) list = decode_noting ((NotingDecodeFunc) es10_get_profiles_info_decode, hex, &d, &error);
+  Es10SkippedEntry *skipped;
+
+  ck_assert_msg (list != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (list->profiles->len, 1);
+  ck_assert_str_eq (((Es10ProfileInfo *) g_ptr_array_index (list->profiles, 0))->nickname, "a");
+  assert_noted (d, "ProfileInfo: field 90 repeated with the same value");
+  ck_assert_uint_eq (list->skipped->len, 1);
+  skipped = g_ptr_array_index (list->skipped, 0);
+  ck_assert_str_eq (skipped->reason, "entry 1 (tag E3): ProfileInfo: field 90 repeated with a different value");
+}
+END_TEST
+
+START_TEST (test_tolerate_notification_list_forms)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10Deviations) d = NULL;
+  g_autoptr(Es10Deviations) d2 = NULL;
+  g_autoptr(Es10Deviations) d3 = NULL;
+  gchar *good = tlvf ("30", cat (build_metadata ("05", "0640", TRUE), tlv ("5F37", SIG64), NULL));
+  /* A notification whose ICCID does not read as digits: forwarded as the card signed it, not judged. */
+  gchar *odd_iccid = tlvf ("30", cat (tlvf ("BF2F", cat (g_strdup ("800106"), g_strdup ("81020640"),
+                                                       tlvf ("0C", utf8_hex ("smdp.example.com")),
+                                                       tlv ("5A", "980010325476981032AA"), NULL)),
+                                      tlv ("5F37", SIG64), NULL));
+  gchar *no_metadata = tlvf ("30", tlv ("5F37", SIG64));
+  gchar *newer = g_strdup ("BF7F03800101");  /* an alternative of a later version */
+  g_autofree gchar *hex = tlvf ("BF2B", cat (good, odd_iccid, no_metadata, newer, NULL));
+  g_autoptr(Es10PendingNotificationList) list =
+    decode_noting ((NotingDecodeFunc) es10_retrieve_notifications_list_decode, hex, &d, &error);
+  g_autoptr(Es10PendingNotificationList) a1 = NULL;
+  g_autoptr(Es10PendingNotificationList) long_form = NULL;
+  Es10PendingNotification *n;
+  Es10SkippedEntry *skipped;
+
+  ck_assert_msg (list != NULL, "%s", error != NULL ? error->message : "");
+  assert_noted (d, "RetrieveNotificationsListResponse: notificationList without its A0 wrapper");
+  ck_assert_uint_eq (list->notifications->len, 2);
+  n = g_ptr_array_index (list->notifications, 0);
+  ck_assert_int_eq (n->seq_number, 5);
+  n = g_ptr_array_index (list->notifications, 1);
+  ck_assert_int_eq (n->seq_number, 6);
+  ck_assert_ptr_null (n->iccid);
+  ck_assert_uint_eq (list->skipped->len, 2);
+  skipped = g_ptr_array_index (list->skipped, 0);
+  ck_assert_str_eq (skipped->reason, "entry 2 (tag 30): OtherSignedNotification: tbsOtherNotification (BF2F) missing");
+  skipped = g_ptr_array_index (list->skipped, 1);
+  ck_assert_str_eq (skipped->reason, "entry 3 (tag BF7F): PendingNotification: tag BF7F, expected BF37, 30, A0, A1 "
+                                     "or BF51");
+  assert_bytes_hex (skipped->raw, "BF7F03800101");
+
+  /* A1 straight under BF2B could be a compact notification or an alternative of the answer itself: refused. */
+  a1 = decode_noting ((NotingDecodeFunc) es10_retrieve_notifications_list_decode, "BF2B02A100", &d2, &error);
+  ck_assert_ptr_null (a1);
+  ck_assert_str_eq (error->message, "RetrieveNotificationsListResponse: tag A1, expected notificationList (A0), "
+                                    "notificationsListResultError (81) or euiccPackageResultList (A2)");
+  g_clear_error (&error);
+
+  /* The outer length in a long form (82 00 02): read, noted. */
+  long_form = decode_noting ((NotingDecodeFunc) es10_retrieve_notifications_list_decode, "BF2B820002A000", &d3, &error);
+  ck_assert_ptr_nonnull (long_form);
+  assert_noted (d3, "RetrieveNotificationsListResponse: length octets in a longer form than needed");
+}
+END_TEST
+
+START_TEST (test_tolerate_eim_list_forms)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10Deviations) d1 = NULL;
+  g_autoptr(Es10Deviations) d2 = NULL;
+  g_autoptr(Es10Deviations) d3 = NULL;
+  g_autoptr(Es10Deviations) d4 = NULL;
+  /* counterValue 00 05 and the entries without their A0 wrapper. */
+  g_autoptr(Es10EimConfigurationList) bare =
+    decode_noting ((NotingDecodeFunc) es10_get_eim_configuration_data_decode, "BF550E3007800165830200053003800166",
+                   &d1, &error);
+  g_autoptr(Es10EimConfigurationList) empty =
+    decode_noting ((NotingDecodeFunc) es10_get_eim_configuration_data_decode, "BF5500", &d2, &error);
+  g_autoptr(Es10EimConfigurationList) twice =
+    decode_noting ((NotingDecodeFunc) es10_get_eim_configuration_data_decode, "BF550CA0043002800AA0043002800A", &d3,
+                   &error);
+  g_autoptr(Es10EimConfigurationList) differ = NULL;
+  Es10EimConfiguration *eim;
+
+  ck_assert_msg (bare != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (bare->eims->len, 2);
+  eim = g_ptr_array_index (bare->eims, 0);
+  ck_assert_str_eq (eim->eim_id, "e");
+  ck_assert (eim->has_counter_value && eim->counter_value == 5);
+  assert_noted (d1, "GetEimConfigurationDataResponse: eimConfigurationDataList without its A0 wrapper");
+  assert_noted (d1, "EimConfigurationData: counterValue (83): INTEGER with redundant leading octets");
+
+  ck_assert_ptr_nonnull (empty);
+  ck_assert_uint_eq (empty->eims->len, 0);
+  assert_noted (d2, "GetEimConfigurationDataResponse: empty, read as an empty eimConfigurationDataList");
+
+  ck_assert_ptr_nonnull (twice);
+  ck_assert_uint_eq (twice->eims->len, 0);
+  ck_assert_uint_eq (twice->skipped->len, 1);  /* 30 02 80 0A: eimId of 10 bytes announced in 0 */
+  assert_noted (d3, "GetEimConfigurationDataResponse: eimConfigurationDataList (A0) repeated with the same contents");
+
+  differ = decode_noting ((NotingDecodeFunc) es10_get_eim_configuration_data_decode,
+                          "BF550EA0053003800165A0053003800166", &d4, &error);
+  ck_assert_ptr_null (differ);
+  ck_assert_str_eq (error->message, "GetEimConfigurationDataResponse: eimConfigurationDataList (A0) repeated with "
+                                    "different contents");
+}
+END_TEST
+
+START_TEST (test_tolerance_refusals)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10Deviations) d = NULL;
+  gpointer result;
+
+  /* An empty GetEID answer has no EID to read. */
+  result = decode_noting ((NotingDecodeFunc) es10_get_eid_decode, "BF3E00", &d, &error);
+  ck_assert_ptr_null (result);
+  ck_assert_str_eq (error->message, "GetEuiccDataResponse: eidValue (5A) missing");
+  g_clear_error (&error);
+  g_clear_pointer (&d, es10_deviations_free);
+
+  /* Another outer tag: another answer, not this one. */
+  result = decode_noting ((NotingDecodeFunc) es10_get_profiles_info_decode, "BF2B00", &d, &error);
+  ck_assert_ptr_null (result);
+  ck_assert_str_eq (error->message, "ProfileInfoListResponse: outer tag BF2B, expected BF2D");
+  g_clear_error (&error);
+  g_clear_pointer (&d, es10_deviations_free);
+
+  /* A structurally unreadable answer fails as a whole: nothing in it can be trusted. */
+  result = decode_noting ((NotingDecodeFunc) es10_retrieve_notifications_list_decode, "BF2B05A003300500", &d, &error);
+  ck_assert_ptr_null (result);
+  ck_assert_ptr_nonnull (strstr (error->message, "RetrieveNotificationsListResponse: DER: length beyond buffer"));
+  g_clear_error (&error);
+  g_clear_pointer (&d, es10_deviations_free);
+
+  /* A DER INTEGER that is empty, or longer than 64 bits, has no number to read. */
+  result = decode_noting ((NotingDecodeFunc) es10_get_profiles_info_decode, "BF2D028100", &d, &error);
+  ck_assert_ptr_null (result);
+  ck_assert_str_eq (error->message, "ProfileInfoListResponse: profileInfoListError (81): DER: INTEGER in tag 81 is empty");
+}
+END_TEST
+
+START_TEST (test_deviations_warned_once_per_card)
+{
+  g_autoptr(Es10Deviations) d = es10_deviations_new ("GetProfilesInfo");
+  g_autoptr(Es10Deviations) other = es10_deviations_new ("RetrieveNotificationsList");
+
+  es10_deviations_reset ();
+  g_ptr_array_add (d->notes, g_strdup ("ProfileInfo: tagged 30 (SEQUENCE) instead of E3"));
+  g_ptr_array_add (other->notes, g_strdup ("ProfileInfo: tagged 30 (SEQUENCE) instead of E3"));
+  /* Before the card is named, then named: warned once, the naming keeps what was warned. */
+  ck_assert_uint_eq (es10_deviations_warn (d), 1);
+  es10_deviations_set_card (EID);
+  ck_assert_uint_eq (es10_deviations_warn (d), 0);
+  ck_assert_uint_eq (es10_deviations_warn (d), 0);
+  /* The same note from another function is another warning. */
+  ck_assert_uint_eq (es10_deviations_warn (other), 1);
+  es10_deviations_set_card (EID);
+  ck_assert_uint_eq (es10_deviations_warn (d), 0);
+  /* Another card is warned afresh. */
+  es10_deviations_set_card ("89049032123451234512345678901243");
+  ck_assert_uint_eq (es10_deviations_warn (d), 1);
+  ck_assert_uint_eq (es10_deviations_warn (d), 0);
+  es10_deviations_reset ();
+  ck_assert_uint_eq (es10_deviations_warn (d), 1);
+  es10_deviations_reset ();
+}
+END_TEST
+
 static Suite *
 es10_suite (void)
 {
   Suite *s = suite_create ("es10");
   TCase *requests = tcase_create ("requests");
   TCase *decoders = tcase_create ("decoders");
+  TCase *tolerance = tcase_create ("tolerance");
 
   tcase_add_test (requests, test_requests_simple);
   tcase_add_test (requests, test_requests_notifications);
@@ -1133,6 +1457,17 @@ es10_suite (void)
   tcase_add_test (decoders, test_hostile_input);
   tcase_add_test (decoders, test_function_names);
   suite_add_tcase (s, decoders);
+
+  tcase_add_test (tolerance, test_tolerate_empty_notification_list);
+  tcase_add_test (tolerance, test_tolerate_profile_info_sequence_tag);
+  tcase_add_test (tolerance, test_tolerate_encodings);
+  tcase_add_test (tolerance, test_tolerate_profile_list_forms);
+  tcase_add_test (tolerance, test_tolerate_repeated_fields);
+  tcase_add_test (tolerance, test_tolerate_notification_list_forms);
+  tcase_add_test (tolerance, test_tolerate_eim_list_forms);
+  tcase_add_test (tolerance, test_tolerance_refusals);
+  tcase_add_test (tolerance, test_deviations_warned_once_per_card);
+  suite_add_tcase (s, tolerance);
   return s;
 }
 
