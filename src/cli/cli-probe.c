@@ -90,8 +90,7 @@ probe (const ProbeOptions *o, GError **error)
 
   report->device = g_strdup (o->device);
   report->transport = g_strdup (card_transport_name (transport));
-  if (!cli_probe_report_collect (report, session, error))
-    return FALSE;
+  cli_probe_report_collect (report, session);
 
   if (o->stats)
     print_stats (transport, session, g_timer_elapsed (timer, NULL));
