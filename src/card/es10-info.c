@@ -322,6 +322,7 @@ es10_get_euicc_info2_decode (const guint8 *data, gsize length, GError **error)
   g_autoptr(Es10EuiccInfo2) info = g_new0 (Es10EuiccInfo2, 1);
   gboolean have_profile_version = FALSE, have_svn = FALSE, have_firmware = FALSE, have_uicc_capability = FALSE;
   gboolean have_rsp_capability = FALSE, have_pp_version = FALSE;
+  Es10FieldSet seen = { 0 };
   DerTlv outer;
   DerReader reader;
   guint64 mask;
@@ -333,9 +334,14 @@ es10_get_euicc_info2_decode (const guint8 *data, gsize length, GError **error)
   while (!der_reader_at_end (&reader))
     {
       DerTlv item;
+      gboolean repeated;
 
       if (!es10_next (&reader, structure, &item, error))
         return NULL;
+      if (!es10_field_once (&seen, &item, structure, &repeated, error))
+        return NULL;
+      if (repeated)
+        continue;
       switch (item.tag)
         {
         case 0x81:

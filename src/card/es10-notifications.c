@@ -587,8 +587,12 @@ es10_retrieve_notifications_list_decode (const guint8 *data, gsize length, GErro
   switch (choice.tag)
     {
     case 0x81:
+    case 0x02:
       if (!es10_read_int (&choice, structure, "notificationsListResultError", &list->error_code, error))
         return NULL;
+      /* The error code as a bare INTEGER: no other alternative is an INTEGER. */
+      if (choice.tag == 0x02)
+        es10_deviation_note ("%s: notificationsListResultError as a universal INTEGER (02) instead of 81", structure);
       list->has_error = TRUE;
       return g_steal_pointer (&list);
     case 0xA0:
@@ -724,11 +728,17 @@ es10_remove_notification_from_list (IsdrSession *session, gint64 seq_number, gin
 {
   g_autoptr(GBytes) request = es10_remove_notification_from_list_encode (seq_number);
   g_autoptr(GBytes) response = es10_transact (session, request, error);
+  g_autoptr(Es10Deviations) deviations = es10_deviations_new ("RemoveNotificationFromList");
   gsize length = 0;
   const guint8 *data;
+  gboolean ok;
 
   if (response == NULL)
     return FALSE;
   data = g_bytes_get_data (response, &length);
-  return es10_remove_notification_from_list_decode (data, length, ret_status, error);
+  es10_deviations_collect (deviations);
+  ok = es10_remove_notification_from_list_decode (data, length, ret_status, error);
+  es10_deviations_stop (deviations);
+  es10_deviations_warn (deviations);
+  return ok;
 }

@@ -1314,6 +1314,16 @@ START_TEST (test_tolerate_notification_list_forms)
   long_form = decode_noting ((NotingDecodeFunc) es10_retrieve_notifications_list_decode, "BF2B820002A000", &d3, &error);
   ck_assert_ptr_nonnull (long_form);
   assert_noted (d3, "RetrieveNotificationsListResponse: length octets in a longer form than needed");
+  g_clear_pointer (&d3, es10_deviations_free);
+
+  /* The error code as a bare INTEGER: no other alternative is one. */
+  g_clear_pointer (&long_form, es10_pending_notification_list_free);
+  long_form = decode_noting ((NotingDecodeFunc) es10_retrieve_notifications_list_decode, "BF2B0302017F", &d3, &error);
+  ck_assert_ptr_nonnull (long_form);
+  ck_assert (long_form->has_error);
+  ck_assert_int_eq (long_form->error_code, 127);
+  assert_noted (d3, "RetrieveNotificationsListResponse: notificationsListResultError as a universal INTEGER (02) "
+                    "instead of 81");
 }
 END_TEST
 
