@@ -400,10 +400,16 @@ es10_get_eim_configuration_data_decode (const guint8 *data, gsize length, GError
         }
       if (item.tag != 0xA0)
         continue;
+      if (list_tlv.raw != NULL && list_tlv.tag != 0xA0)
+        {
+          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
+                       "%s: eimConfigurationDataList (A0) and bare EimConfigurationData (30) together", structure);
+          return NULL;
+        }
       if (list_tlv.raw != NULL)
         {
           /* The same list twice is still one list; two different ones leave no way to tell which is meant. */
-          if (list_tlv.tag != 0xA0 || list_tlv.raw_length != item.raw_length ||
+          if (list_tlv.raw_length != item.raw_length ||
               memcmp (list_tlv.raw, item.raw, item.raw_length) != 0)
             {
               g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
@@ -420,7 +426,7 @@ es10_get_eim_configuration_data_decode (const guint8 *data, gsize length, GError
   if (!es10_enter (&list_tlv, structure, "eimConfigurationDataList", &entries, error))
     return NULL;
   /* One entry that cannot be read leaves the others standing: it goes to `skipped` with the reason. */
-  for (guint index = 0; !der_reader_at_end (&entries); index++)
+  for (guint index = 0; !der_reader_at_end (&entries);)
     {
       g_autoptr(GError) entry_error = NULL;
       DerTlv entry;
@@ -432,11 +438,10 @@ es10_get_eim_configuration_data_decode (const guint8 *data, gsize length, GError
         continue;  /* beside bare entries: the answer's own later fields */
       eim = parse_eim_configuration (&entry, &entry_error);
       if (eim == NULL)
-        {
-          es10_skip_entry (list->skipped, &entry, structure, index, entry_error);
-          continue;
-        }
-      g_ptr_array_add (list->eims, eim);
+        es10_skip_entry (list->skipped, &entry, structure, index, entry_error);
+      else
+        g_ptr_array_add (list->eims, eim);
+      index++;
     }
   return g_steal_pointer (&list);
 }

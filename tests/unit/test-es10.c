@@ -1368,6 +1368,15 @@ START_TEST (test_tolerate_eim_list_forms)
   ck_assert_ptr_null (differ);
   ck_assert_str_eq (error->message, "GetEimConfigurationDataResponse: eimConfigurationDataList (A0) repeated with "
                                     "different contents");
+  g_clear_error (&error);
+  g_clear_pointer (&d4, es10_deviations_free);
+
+  /* A wrapped list and bare entries beside it: which is the list cannot be told. */
+  differ = decode_noting ((NotingDecodeFunc) es10_get_eim_configuration_data_decode, "BF550C3003800165A0053003800166",
+                          &d4, &error);
+  ck_assert_ptr_null (differ);
+  ck_assert_str_eq (error->message, "GetEimConfigurationDataResponse: eimConfigurationDataList (A0) and bare "
+                                    "EimConfigurationData (30) together");
 }
 END_TEST
 
