@@ -1380,6 +1380,26 @@ START_TEST (test_tolerate_eim_list_forms)
 }
 END_TEST
 
+START_TEST (test_tolerate_euicc_info2_repeats)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10Deviations) d1 = NULL;
+  g_autoptr(Es10Deviations) d2 = NULL;
+  g_autofree gchar *same = build_euicc_info2 ("82030203008203020300");
+  g_autofree gchar *other = build_euicc_info2 ("82030203008203020301");
+  g_autoptr(Es10EuiccInfo2) info = decode_noting ((NotingDecodeFunc) es10_get_euicc_info2_decode, same, &d1, &error);
+  g_autoptr(Es10EuiccInfo2) refused = NULL;
+
+  ck_assert_msg (info != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_int_eq (info->svn.minor, 3);
+  assert_noted (d1, "EUICCInfo2: field 82 repeated with the same value");
+  /* Two different SVNs: which one the card runs cannot be known. */
+  refused = decode_noting ((NotingDecodeFunc) es10_get_euicc_info2_decode, other, &d2, &error);
+  ck_assert_ptr_null (refused);
+  ck_assert_str_eq (error->message, "EUICCInfo2: field 82 repeated with a different value");
+}
+END_TEST
+
 START_TEST (test_tolerance_refusals)
 {
   g_autoptr(GError) error = NULL;
@@ -1484,6 +1504,7 @@ es10_suite (void)
   tcase_add_test (tolerance, test_tolerate_repeated_fields);
   tcase_add_test (tolerance, test_tolerate_notification_list_forms);
   tcase_add_test (tolerance, test_tolerate_eim_list_forms);
+  tcase_add_test (tolerance, test_tolerate_euicc_info2_repeats);
   tcase_add_test (tolerance, test_tolerance_refusals);
   tcase_add_test (tolerance, test_deviations_warned_once_per_card);
   suite_add_tcase (s, tolerance);
