@@ -172,10 +172,9 @@ note_length_form (const DerTlv *tlv, const gchar *structure)
   gsize header = tlv->raw_length - tlv->length;
   gsize needed = 1;
 
-  for (gsize rest = tlv->length; rest >= 0x80; rest >>= 8)
-    needed++;
-  if (tlv->length >= 0x80 && needed == 1)
-    needed = 2;
+  if (tlv->length >= 0x80)
+    for (gsize rest = tlv->length; rest > 0; rest >>= 8)
+      needed++;
   if (header > der_tag_size (tlv->tag) + needed)
     es10_deviation_note ("%s: length octets in a longer form than needed", structure);
 }

@@ -1197,6 +1197,23 @@ START_TEST (test_tolerate_encodings)
 }
 END_TEST
 
+START_TEST (test_strict_der_noted_nothing)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10Deviations) d = NULL;
+  g_autofree gchar *icon = g_strnfill (600, 'A');   /* 300 bytes: lengths of two octets (82 01 2C) */
+  g_autofree gchar *hex = tlvf ("BF2D", tlvf ("A0", tlvf ("E3", cat (tlv ("5A", ICCID_CODED), g_strdup ("9F700101"),
+                                                                   tlv ("94", icon), NULL))));
+  g_autoptr(Es10ProfileList) list = decode_noting ((NotingDecodeFunc) es10_get_profiles_info_decode, hex, &d, &error);
+
+  ck_assert_msg (list != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (list->profiles->len, 1);
+  ck_assert_uint_eq (g_bytes_get_size (((Es10ProfileInfo *) g_ptr_array_index (list->profiles, 0))->icon), 300);
+  ck_assert_msg (d->notes->len == 0, "DER noted as a deviation: %s",
+                 d->notes->len > 0 ? (const gchar *) g_ptr_array_index (d->notes, 0) : "");
+}
+END_TEST
+
 START_TEST (test_tolerate_profile_list_forms)
 {
   g_autoptr(GError) error = NULL;
@@ -1500,6 +1517,7 @@ es10_suite (void)
   tcase_add_test (tolerance, test_tolerate_empty_notification_list);
   tcase_add_test (tolerance, test_tolerate_profile_info_sequence_tag);
   tcase_add_test (tolerance, test_tolerate_encodings);
+  tcase_add_test (tolerance, test_strict_der_noted_nothing);
   tcase_add_test (tolerance, test_tolerate_profile_list_forms);
   tcase_add_test (tolerance, test_tolerate_repeated_fields);
   tcase_add_test (tolerance, test_tolerate_notification_list_forms);
