@@ -1417,6 +1417,28 @@ START_TEST (test_tolerate_euicc_info2_repeats)
 }
 END_TEST
 
+START_TEST (test_tolerate_list_notification_forms)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10Deviations) d1 = NULL;
+  g_autoptr(Es10Deviations) d2 = NULL;
+  g_autofree gchar *bare = tlvf ("BF28", cat (build_metadata ("01", "0780", TRUE), build_metadata ("02", "0640", FALSE),
+                                             NULL));
+  g_autoptr(Es10NotificationMetadataList) list =
+    decode_noting ((NotingDecodeFunc) es10_list_notification_decode, bare, &d1, &error);
+  g_autoptr(Es10NotificationMetadataList) empty =
+    decode_noting ((NotingDecodeFunc) es10_list_notification_decode, "BF2800", &d2, &error);
+
+  ck_assert_msg (list != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (list->notifications->len, 2);
+  ck_assert_int_eq (((Es10NotificationMetadata *) g_ptr_array_index (list->notifications, 1))->seq_number, 2);
+  assert_noted (d1, "ListNotificationResponse: notificationMetadataList without its A0 wrapper");
+  ck_assert_ptr_nonnull (empty);
+  ck_assert_uint_eq (empty->notifications->len, 0);
+  assert_noted (d2, "ListNotificationResponse: empty, read as an empty notificationMetadataList");
+}
+END_TEST
+
 START_TEST (test_tolerance_refusals)
 {
   g_autoptr(GError) error = NULL;
@@ -1523,6 +1545,7 @@ es10_suite (void)
   tcase_add_test (tolerance, test_tolerate_notification_list_forms);
   tcase_add_test (tolerance, test_tolerate_eim_list_forms);
   tcase_add_test (tolerance, test_tolerate_euicc_info2_repeats);
+  tcase_add_test (tolerance, test_tolerate_list_notification_forms);
   tcase_add_test (tolerance, test_tolerance_refusals);
   tcase_add_test (tolerance, test_deviations_warned_once_per_card);
   suite_add_tcase (s, tolerance);
