@@ -16,6 +16,8 @@ start_daemon --bus system
 polls=1
 wait_poll_end "the first poll" || { cat "$work/poll.log" >&2; fail "the first poll against the deviating card failed"; }
 [ "$(profile_state "$P1")" = 's "enabled"' ] || fail "the bus does not show $P1 enabled: $(profile_state "$P1")"
+# profileState 7 (unknown-state) is shown as not known, not guessed.
+[ "$(profile_state "$P2")" = 's ""' ] || fail "the bus shows $P2 as $(profile_state "$P2"), expected no state"
 run_psmos "deviations"
 # SIGHUP reads the card afresh: still no second warning.
 kill -HUP "$DAEMON_PID"
