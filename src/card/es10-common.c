@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "card/es10-deviations.h"
 #include "card/es10-private.h"
 #include "euiccd-error.h"
 #include "euiccd-destroy.h"
@@ -167,6 +168,20 @@ es10_iccid_encode (const gchar *iccid, guint8 ret_coded[10], GError **error)
 
 /* ------------------------------------------------------------------------------------------------------ */
 
+/* BER lets a length take more octets than it needs (81 05 for 05); DER does not. The value is the same. */
+static void
+note_length_form (const DerTlv *tlv, const gchar *structure)
+{
+  gsize header = tlv->raw_length - tlv->length;
+  gsize needed = 1;
+
+  if (tlv->length >= 0x80)
+    for (gsize rest = tlv->length; rest > 0; rest >>= 8)
+      needed++;
+  if (header > der_tag_size (tlv->tag) + needed)
+    es10_deviation_note ("%s: length octets in a longer form than needed", structure);
+}
+
 gboolean
 es10_parse_outer (const guint8 *data, gsize length, guint32 tag, const gchar *structure, DerTlv *ret_tlv,
                   GError **error)
@@ -194,6 +209,7 @@ es10_parse_outer (const guint8 *data, gsize length, guint32 tag, const gchar *st
                    structure, tag);
       return FALSE;
     }
+  note_length_form (ret_tlv, structure);
   return TRUE;
 }
 
@@ -222,6 +238,7 @@ es10_next (DerReader *reader, const gchar *structure, DerTlv *ret_tlv, GError **
       g_prefix_error (error, "%s: ", structure);
       return FALSE;
     }
+  note_length_form (ret_tlv, structure);
   return TRUE;
 }
 
@@ -268,7 +285,19 @@ es10_read_utf8 (const DerTlv *tlv, const gchar *structure, const gchar *field, G
 gboolean
 es10_read_int (const DerTlv *tlv, const gchar *structure, const gchar *field, gint64 *ret_value, GError **error)
 {
-  if (!der_tlv_get_int (tlv, ret_value, error))
+  DerTlv minimal = *tlv;
+
+  /* A redundant leading 00 (or FF before a negative octet) does not change the number: read it without. */
+  while (!minimal.constructed && minimal.length >= 2 &&
+         ((minimal.value[0] == 0x00 && (minimal.value[1] & 0x80) == 0) ||
+          (minimal.value[0] == 0xFF && (minimal.value[1] & 0x80) != 0)))
+    {
+      minimal.value++;
+      minimal.length--;
+    }
+  if (minimal.length != tlv->length)
+    es10_deviation_note ("%s: %s (%02X): INTEGER with redundant leading octets", structure, field, tlv->tag);
+  if (!der_tlv_get_int (&minimal, ret_value, error))
     {
       g_prefix_error (error, "%s: %s (%02X): ", structure, field, tlv->tag);
       return FALSE;
@@ -284,6 +313,8 @@ es10_read_bool (const DerTlv *tlv, const gchar *structure, const gchar *field, g
       g_prefix_error (error, "%s: %s (%02X): ", structure, field, tlv->tag);
       return FALSE;
     }
+  if (tlv->value[0] != 0x00 && tlv->value[0] != 0xFF)
+    es10_deviation_note ("%s: %s (%02X): BOOLEAN TRUE not coded FF", structure, field, tlv->tag);
   return TRUE;
 }
 
@@ -553,14 +584,81 @@ es10_transact (IsdrSession *session, GBytes *request, GError **error)
   return g_steal_pointer (&response);
 }
 
-GBytes *
+Es10Answer *
 es10_call (IsdrSession *session, GBytes *request, GError **error)
 {
   g_autoptr(GBytes) owned_request = request;
+  g_autoptr(GBytes) response = NULL;
+  Es10Answer *answer;
+  gsize length = 0;
+  const guint8 *data;
 
   if (owned_request == NULL)
     return NULL;
-  return es10_transact (session, owned_request, error);
+  response = es10_transact (session, owned_request, error);
+  if (response == NULL)
+    return NULL;
+  data = g_bytes_get_data (owned_request, &length);
+  answer = g_new0 (Es10Answer, 1);
+  answer->bytes = g_steal_pointer (&response);
+  answer->deviations = es10_deviations_new (es10_function_name (length >= 2 ? (guint32) ((data[0] << 8) | data[1]) : 0));
+  es10_deviations_collect (answer->deviations);
+  return answer;
+}
+
+void
+es10_answer_free (Es10Answer *answer)
+{
+  if (answer == NULL)
+    return;
+  es10_deviations_stop (answer->deviations);
+  es10_deviations_warn (answer->deviations);
+  es10_deviations_free (answer->deviations);
+  g_bytes_unref (answer->bytes);
+  g_free (answer);
+}
+
+static gboolean
+is_one_of (guint32 tag, const guint32 *tags)
+{
+  for (; tags != NULL && *tags != 0; tags++)
+    if (*tags == tag)
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+es10_read_list_or_error (DerReader *reader, const gchar *structure, const gchar *list_name, const gchar *error_name,
+                         const guint32 *entry_tags, gboolean *ret_has_error, gint64 *ret_error_code, GError **error)
+{
+  DerReader peek = *reader;
+  DerTlv first;
+
+  *ret_has_error = FALSE;
+  if (der_reader_at_end (reader))
+    {
+      es10_deviation_note ("%s: empty, read as an empty %s", structure, list_name);
+      return TRUE;
+    }
+  if (!es10_next (&peek, structure, &first, error))
+    return FALSE;
+  if (first.tag == 0x02)
+    {
+      /* The error code as a bare INTEGER: no other alternative is an INTEGER. */
+      if (!es10_read_int (&first, structure, error_name, ret_error_code, error))
+        return FALSE;
+      es10_deviation_note ("%s: %s as a universal INTEGER (02) instead of 81", structure, error_name);
+      *ret_has_error = TRUE;
+      *reader = peek;
+      return TRUE;
+    }
+  if (first.constructed && is_one_of (first.tag, entry_tags))
+    {
+      /* Entries straight under the outer tag: they can only be the list whose A0 wrapper was left out. */
+      es10_deviation_note ("%s: %s without its A0 wrapper", structure, list_name);
+      return TRUE;
+    }
+  return es10_read_ok_or_error (reader, structure, list_name, error_name, ret_has_error, ret_error_code, error);
 }
 
 gboolean
@@ -612,4 +710,44 @@ es10_skipped_entry_free (Es10SkippedEntry *entry)
   g_clear_pointer (&entry->raw, g_bytes_unref);
   g_free (entry->reason);
   g_free (entry);
+}
+
+gboolean
+es10_field_once (Es10FieldSet *set, const DerTlv *item, const gchar *structure, gboolean *ret_repeated,
+                 GError **error)
+{
+  *ret_repeated = FALSE;
+  for (guint i = 0; i < set->n; i++)
+    {
+      if (set->tags[i] != item->tag)
+        continue;
+      if (set->lengths[i] != item->raw_length || memcmp (set->raws[i], item->raw, item->raw_length) != 0)
+        {
+          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
+                       "%s: field %02X repeated with a different value", structure, item->tag);
+          return FALSE;
+        }
+      es10_deviation_note ("%s: field %02X repeated with the same value", structure, item->tag);
+      *ret_repeated = TRUE;
+      return TRUE;
+    }
+  if (set->n < G_N_ELEMENTS (set->tags))
+    {
+      set->tags[set->n] = item->tag;
+      set->raws[set->n] = item->raw;
+      set->lengths[set->n] = item->raw_length;
+      set->n++;
+    }
+  return TRUE;
+}
+
+void
+es10_skip_entry (GPtrArray *skipped, const DerTlv *entry, const gchar *structure, guint index, const GError *reason)
+{
+  g_autoptr(GBytes) raw = es10_tlv_dup_raw (entry);
+  g_autofree gchar *text = g_strdup_printf ("entry %u (tag %02X): %s", index, entry->tag,
+                                            reason != NULL ? reason->message : "not understood");
+
+  g_debug ("%s: left out %s", structure, text);
+  g_ptr_array_add (skipped, es10_skipped_entry_new (raw, text));
 }

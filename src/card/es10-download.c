@@ -253,27 +253,17 @@ es10_prepare_download_decode (const guint8 *data, gsize length, GError **error)
 Es10DownloadResponse *
 es10_authenticate_server (IsdrSession *session, GBytes *request, GError **error)
 {
-  g_autoptr(GBytes) response = es10_transact (session, request, error);
-  gsize length = 0;
-  const guint8 *data;
+  g_autoptr(Es10Answer) response = es10_call (session, g_bytes_ref (request), error);
 
-  if (response == NULL)
-    return NULL;
-  data = g_bytes_get_data (response, &length);
-  return es10_authenticate_server_decode (data, length, error);
+  return response != NULL ? es10_authenticate_server_decode (ES10_ANSWER_DATA (response), error) : NULL;
 }
 
 Es10DownloadResponse *
 es10_prepare_download (IsdrSession *session, GBytes *request, GError **error)
 {
-  g_autoptr(GBytes) response = es10_transact (session, request, error);
-  gsize length = 0;
-  const guint8 *data;
+  g_autoptr(Es10Answer) response = es10_call (session, g_bytes_ref (request), error);
 
-  if (response == NULL)
-    return NULL;
-  data = g_bytes_get_data (response, &length);
-  return es10_prepare_download_decode (data, length, error);
+  return response != NULL ? es10_prepare_download_decode (ES10_ANSWER_DATA (response), error) : NULL;
 }
 
 GBytes *
@@ -318,18 +308,9 @@ es10_cancel_session_decode (const guint8 *data, gsize length, GError **error)
 Es10CancelSessionResponse *
 es10_cancel_session (IsdrSession *session, GBytes *transaction_id, Es10CancelSessionReason reason, GError **error)
 {
-  g_autoptr(GBytes) request = es10_cancel_session_encode (transaction_id, reason, error);
-  g_autoptr(GBytes) response = NULL;
-  gsize length = 0;
-  const guint8 *data;
+  g_autoptr(Es10Answer) response = es10_call (session, es10_cancel_session_encode (transaction_id, reason, error), error);
 
-  if (request == NULL)
-    return NULL;
-  response = es10_transact (session, request, error);
-  if (response == NULL)
-    return NULL;
-  data = g_bytes_get_data (response, &length);
-  return es10_cancel_session_decode (data, length, error);
+  return response != NULL ? es10_cancel_session_decode (ES10_ANSWER_DATA (response), error) : NULL;
 }
 
 /* NotificationMetadata (BF2F): seqNumber 80, profileManagementOperation 81, notificationAddress 0C, iccid 5A. */
@@ -610,7 +591,13 @@ es10_load_bound_profile_package (IsdrSession *session, GBytes *bpp, Es10LoadProg
       data = g_bytes_get_data (answer, &length);
       if (length > 0)
         {
-          Es10ProfileInstallationResult *result = es10_profile_installation_result_decode (data, length, error);
+          g_autoptr(Es10Deviations) deviations = es10_deviations_new ("LoadBoundProfilePackage");
+          Es10ProfileInstallationResult *result;
+
+          es10_deviations_collect (deviations);
+          result = es10_profile_installation_result_decode (data, length, error);
+          es10_deviations_stop (deviations);
+          es10_deviations_warn (deviations);
           if (result == NULL)
             g_prefix_error (error, "LoadBoundProfilePackage: segment %u of %u: ", i + 1, segments->len);
           else if (i + 1 < segments->len)

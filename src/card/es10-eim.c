@@ -126,6 +126,7 @@ parse_eim_configuration (const DerTlv *tlv, GError **error)
 {
   static const gchar structure[] = "EimConfigurationData";
   g_autoptr(Es10EimConfiguration) eim = es10_eim_configuration_new ();
+  Es10FieldSet seen = { 0 };
   DerReader reader;
   guint64 mask;
 
@@ -139,9 +140,14 @@ parse_eim_configuration (const DerTlv *tlv, GError **error)
   while (!der_reader_at_end (&reader))
     {
       DerTlv item;
+      gboolean repeated;
 
       if (!es10_next (&reader, structure, &item, error))
         return NULL;
+      if (!es10_field_once (&seen, &item, structure, &repeated, error))
+        return NULL;
+      if (repeated)
+        continue;
       switch (item.tag)
         {
         case 0x80:
@@ -358,9 +364,9 @@ es10_get_eim_configuration_data_decode (const guint8 *data, gsize length, GError
 {
   static const gchar structure[] = "GetEimConfigurationDataResponse";
   g_autoptr(Es10EimConfigurationList) list = g_new0 (Es10EimConfigurationList, 1);
-  gboolean have_list = FALSE;
   DerTlv outer;
-  DerReader reader;
+  DerTlv list_tlv = { 0 };
+  DerReader reader, entries;
 
   list->skipped = g_ptr_array_new_with_free_func (es10_skipped_entry_free_notify);
 
@@ -369,42 +375,78 @@ es10_get_eim_configuration_data_decode (const guint8 *data, gsize length, GError
     return NULL;
   if (!es10_enter (&outer, structure, "GetEimConfigurationDataResponse", &reader, error))
     return NULL;
+  if (der_reader_at_end (&reader))
+    {
+      /* BF5500: no eIM configured, said without the empty list inside. */
+      es10_deviation_note ("%s: empty, read as an empty eimConfigurationDataList", structure);
+      return g_steal_pointer (&list);
+    }
   while (!der_reader_at_end (&reader))
     {
       DerTlv item;
-      DerReader entries;
 
       if (!es10_next (&reader, structure, &item, error))
         return NULL;
-      if (item.tag != 0xA0)
-        continue;
-      if (have_list)
+      if (item.tag == 0x30)
         {
-          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: eimConfigurationDataList (A0) repeated",
-                       structure);
-          return NULL;
-        }
-      have_list = TRUE;
-      if (!es10_enter (&item, structure, "eimConfigurationDataList", &entries, error))
-        return NULL;
-      while (!der_reader_at_end (&entries))
-        {
-          DerTlv entry;
-          Es10EimConfiguration *eim;
-
-          if (!es10_next (&entries, structure, &entry, error))
-            return NULL;
-          eim = parse_eim_configuration (&entry, error);
-          if (eim == NULL)
+          /* EimConfigurationData straight under BF55: the list whose A0 wrapper was left out. */
+          if (list_tlv.raw != NULL && list_tlv.tag == 0xA0)
             {
-              g_prefix_error (error, "%s: eIM %u: ", structure, list->eims->len);
+              g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
+                           "%s: eimConfigurationDataList (A0) and bare EimConfigurationData (30) together",
+                           structure);
               return NULL;
             }
-          g_ptr_array_add (list->eims, eim);
+          if (list_tlv.raw == NULL)
+            es10_deviation_note ("%s: eimConfigurationDataList without its A0 wrapper", structure);
+          list_tlv = outer;
+          continue;
         }
+      if (item.tag != 0xA0)
+        continue;
+      if (list_tlv.raw != NULL && list_tlv.tag != 0xA0)
+        {
+          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
+                       "%s: eimConfigurationDataList (A0) and bare EimConfigurationData (30) together", structure);
+          return NULL;
+        }
+      if (list_tlv.raw != NULL)
+        {
+          /* The same list twice is still one list; two different ones leave no way to tell which is meant. */
+          if (list_tlv.raw_length != item.raw_length ||
+              memcmp (list_tlv.raw, item.raw, item.raw_length) != 0)
+            {
+              g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
+                           "%s: eimConfigurationDataList (A0) repeated with different contents", structure);
+              return NULL;
+            }
+          es10_deviation_note ("%s: eimConfigurationDataList (A0) repeated with the same contents", structure);
+          continue;
+        }
+      list_tlv = item;
     }
-  if (es10_missing (have_list, structure, "eimConfigurationDataList", 0xA0, error))
+  if (es10_missing (list_tlv.raw != NULL, structure, "eimConfigurationDataList", 0xA0, error))
     return NULL;
+  if (!es10_enter (&list_tlv, structure, "eimConfigurationDataList", &entries, error))
+    return NULL;
+  /* One entry that cannot be read leaves the others standing: it goes to `skipped` with the reason. */
+  for (guint index = 0; !der_reader_at_end (&entries);)
+    {
+      g_autoptr(GError) entry_error = NULL;
+      DerTlv entry;
+      Es10EimConfiguration *eim;
+
+      if (!es10_next (&entries, structure, &entry, error))
+        return NULL;
+      if (list_tlv.tag != 0xA0 && entry.tag != 0x30)
+        continue;  /* beside bare entries: the answer's own later fields */
+      eim = parse_eim_configuration (&entry, &entry_error);
+      if (eim == NULL)
+        es10_skip_entry (list->skipped, &entry, structure, index, entry_error);
+      else
+        g_ptr_array_add (list->eims, eim);
+      index++;
+    }
   return g_steal_pointer (&list);
 }
 
@@ -412,9 +454,9 @@ gboolean
 es10_get_eim_configuration_data (IsdrSession *session, const gchar *eim_id, Es10EimConfigurationList **ret_list,
                                  GError **error)
 {
-  g_autoptr(GBytes) response = es10_call (session, es10_get_eim_configuration_data_encode (eim_id, error), error);
+  g_autoptr(Es10Answer) response = es10_call (session, es10_get_eim_configuration_data_encode (eim_id, error), error);
 
-  *ret_list = response != NULL ? es10_get_eim_configuration_data_decode (ES10_RESPONSE_DATA (response), error) : NULL;
+  *ret_list = response != NULL ? es10_get_eim_configuration_data_decode (ES10_ANSWER_DATA (response), error) : NULL;
   return *ret_list != NULL;
 }
 
@@ -497,8 +539,8 @@ gboolean
 es10_add_initial_eim (IsdrSession *session, const Es10EimConfiguration *const *eims, gsize n_eims,
                       Es10AddInitialEimResult **ret_result, GError **error)
 {
-  g_autoptr(GBytes) response = es10_call (session, es10_add_initial_eim_encode (eims, n_eims, error), error);
+  g_autoptr(Es10Answer) response = es10_call (session, es10_add_initial_eim_encode (eims, n_eims, error), error);
 
-  *ret_result = response != NULL ? es10_add_initial_eim_decode (ES10_RESPONSE_DATA (response), error) : NULL;
+  *ret_result = response != NULL ? es10_add_initial_eim_decode (ES10_ANSWER_DATA (response), error) : NULL;
   return *ret_result != NULL;
 }

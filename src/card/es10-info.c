@@ -62,9 +62,13 @@ es10_get_eid_decode (const guint8 *data, gsize length, GError **error)
 gboolean
 es10_get_eid (IsdrSession *session, gchar **ret_eid, GError **error)
 {
-  g_autoptr(GBytes) response = es10_call (session, es10_get_eid_encode (), error);
+  g_autoptr(Es10Answer) response = es10_call (session, es10_get_eid_encode (), error);
 
-  *ret_eid = response != NULL ? es10_get_eid_decode (ES10_RESPONSE_DATA (response), error) : NULL;
+  *ret_eid = response != NULL ? es10_get_eid_decode (ES10_ANSWER_DATA (response), error) : NULL;
+  /* The EID names the card whose deviations are warned about once, this answer's included (they are warned
+   * about when the answer is freed, after this). */
+  if (*ret_eid != NULL)
+    es10_deviations_set_card (*ret_eid);
   return *ret_eid != NULL;
 }
 
@@ -141,9 +145,9 @@ es10_get_euicc_info1_decode (const guint8 *data, gsize length, GError **error)
 gboolean
 es10_get_euicc_info1 (IsdrSession *session, Es10EuiccInfo1 **ret_info, GError **error)
 {
-  g_autoptr(GBytes) response = es10_call (session, es10_get_euicc_info1_encode (), error);
+  g_autoptr(Es10Answer) response = es10_call (session, es10_get_euicc_info1_encode (), error);
 
-  *ret_info = response != NULL ? es10_get_euicc_info1_decode (ES10_RESPONSE_DATA (response), error) : NULL;
+  *ret_info = response != NULL ? es10_get_euicc_info1_decode (ES10_ANSWER_DATA (response), error) : NULL;
   return *ret_info != NULL;
 }
 
@@ -321,6 +325,7 @@ es10_get_euicc_info2_decode (const guint8 *data, gsize length, GError **error)
   g_autoptr(Es10EuiccInfo2) info = g_new0 (Es10EuiccInfo2, 1);
   gboolean have_profile_version = FALSE, have_svn = FALSE, have_firmware = FALSE, have_uicc_capability = FALSE;
   gboolean have_rsp_capability = FALSE, have_pp_version = FALSE;
+  Es10FieldSet seen = { 0 };
   DerTlv outer;
   DerReader reader;
   guint64 mask;
@@ -332,9 +337,14 @@ es10_get_euicc_info2_decode (const guint8 *data, gsize length, GError **error)
   while (!der_reader_at_end (&reader))
     {
       DerTlv item;
+      gboolean repeated;
 
       if (!es10_next (&reader, structure, &item, error))
         return NULL;
+      if (!es10_field_once (&seen, &item, structure, &repeated, error))
+        return NULL;
+      if (repeated)
+        continue;
       switch (item.tag)
         {
         case 0x81:
@@ -357,8 +367,16 @@ es10_get_euicc_info2_decode (const guint8 *data, gsize length, GError **error)
           info->ext_card_resource = es10_read_octets (&item, structure, "extCardResource", 0, G_MAXSIZE, error);
           if (info->ext_card_resource == NULL)
             return NULL;
-          if (!parse_ext_card_resource (info, item.value, item.length, error))
-            return NULL;
+          /* Passed on to the eIM as the card gave it; only the figures shown locally need it readable. */
+          {
+            g_autoptr(GError) resource_error = NULL;
+
+            if (!parse_ext_card_resource (info, item.value, item.length, &resource_error))
+              {
+                g_debug ("%s", resource_error->message);
+                info->has_installed_applications = info->has_free_nvm = info->has_free_ram = FALSE;
+              }
+          }
           break;
         case 0x85:
           if (!es10_read_bits (&item, structure, "uiccCapability", &info->uicc_capability, error))
@@ -496,9 +514,9 @@ es10_get_euicc_info2_decode (const guint8 *data, gsize length, GError **error)
 gboolean
 es10_get_euicc_info2 (IsdrSession *session, Es10EuiccInfo2 **ret_info, GError **error)
 {
-  g_autoptr(GBytes) response = es10_call (session, es10_get_euicc_info2_encode (), error);
+  g_autoptr(Es10Answer) response = es10_call (session, es10_get_euicc_info2_encode (), error);
 
-  *ret_info = response != NULL ? es10_get_euicc_info2_decode (ES10_RESPONSE_DATA (response), error) : NULL;
+  *ret_info = response != NULL ? es10_get_euicc_info2_decode (ES10_ANSWER_DATA (response), error) : NULL;
   return *ret_info != NULL;
 }
 
@@ -561,9 +579,9 @@ es10_get_euicc_configured_addresses_decode (const guint8 *data, gsize length, GE
 gboolean
 es10_get_euicc_configured_addresses (IsdrSession *session, Es10ConfiguredAddresses **ret_addresses, GError **error)
 {
-  g_autoptr(GBytes) response = es10_call (session, es10_get_euicc_configured_addresses_encode (), error);
+  g_autoptr(Es10Answer) response = es10_call (session, es10_get_euicc_configured_addresses_encode (), error);
 
-  *ret_addresses = response != NULL ? es10_get_euicc_configured_addresses_decode (ES10_RESPONSE_DATA (response), error) : NULL;
+  *ret_addresses = response != NULL ? es10_get_euicc_configured_addresses_decode (ES10_ANSWER_DATA (response), error) : NULL;
   return *ret_addresses != NULL;
 }
 
@@ -602,9 +620,9 @@ es10_get_euicc_challenge_decode (const guint8 *data, gsize length, GError **erro
 gboolean
 es10_get_euicc_challenge (IsdrSession *session, GBytes **ret_challenge, GError **error)
 {
-  g_autoptr(GBytes) response = es10_call (session, es10_get_euicc_challenge_encode (), error);
+  g_autoptr(Es10Answer) response = es10_call (session, es10_get_euicc_challenge_encode (), error);
 
-  *ret_challenge = response != NULL ? es10_get_euicc_challenge_decode (ES10_RESPONSE_DATA (response), error) : NULL;
+  *ret_challenge = response != NULL ? es10_get_euicc_challenge_decode (ES10_ANSWER_DATA (response), error) : NULL;
   return *ret_challenge != NULL;
 }
 
@@ -680,9 +698,9 @@ gboolean
 es10_get_certs (IsdrSession *session, const guint8 *ci_pkid, gsize ci_pkid_length, Es10Certs **ret_certs,
                 GError **error)
 {
-  g_autoptr(GBytes) response = es10_call (session, es10_get_certs_encode (ci_pkid, ci_pkid_length), error);
+  g_autoptr(Es10Answer) response = es10_call (session, es10_get_certs_encode (ci_pkid, ci_pkid_length), error);
 
-  *ret_certs = response != NULL ? es10_get_certs_decode (ES10_RESPONSE_DATA (response), error) : NULL;
+  *ret_certs = response != NULL ? es10_get_certs_decode (ES10_ANSWER_DATA (response), error) : NULL;
   return *ret_certs != NULL;
 }
 
@@ -833,8 +851,8 @@ es10_get_rat_decode (const guint8 *data, gsize length, GError **error)
 gboolean
 es10_get_rat (IsdrSession *session, Es10Rat **ret_rat, GError **error)
 {
-  g_autoptr(GBytes) response = es10_call (session, es10_get_rat_encode (), error);
+  g_autoptr(Es10Answer) response = es10_call (session, es10_get_rat_encode (), error);
 
-  *ret_rat = response != NULL ? es10_get_rat_decode (ES10_RESPONSE_DATA (response), error) : NULL;
+  *ret_rat = response != NULL ? es10_get_rat_decode (ES10_ANSWER_DATA (response), error) : NULL;
   return *ret_rat != NULL;
 }

@@ -205,10 +205,16 @@ parse_notification_metadata (const DerTlv *tlv, const gchar *context, GError **e
             return NULL;
           break;
         case 0x5A:
-          g_clear_pointer (&metadata->iccid, g_free);
-          metadata->iccid = es10_read_iccid (&item, structure, "iccid", error);
-          if (metadata->iccid == NULL)
-            return NULL;
+          /* Forwarded inside the notification as the card signed it, not judged here: one that does not read
+           * as digits is only not shown. */
+          {
+            g_autoptr(GError) iccid_error = NULL;
+
+            g_clear_pointer (&metadata->iccid, g_free);
+            metadata->iccid = es10_read_iccid (&item, structure, "iccid", &iccid_error);
+            if (metadata->iccid == NULL)
+              g_debug ("%s", iccid_error->message);
+          }
           break;
         default:
           break;
@@ -564,7 +570,9 @@ es10_retrieve_notifications_list_decode (const guint8 *data, gsize length, GErro
   static const gchar structure[] = "RetrieveNotificationsListResponse";
   g_autoptr(Es10PendingNotificationList) list = g_new0 (Es10PendingNotificationList, 1);
   DerTlv outer, choice;
-  DerReader reader;
+  DerReader reader, peek;
+  guint32 list_tag;
+  guint index = 0;
 
   list->notifications = g_ptr_array_new_with_free_func (es10_pending_notification_free_notify);
   list->skipped = g_ptr_array_new_with_free_func (es10_skipped_entry_free_notify);
@@ -574,22 +582,38 @@ es10_retrieve_notifications_list_decode (const guint8 *data, gsize length, GErro
     return NULL;
   if (der_reader_at_end (&reader))
     {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "%s: empty, expected notificationList (A0), notificationsListResultError (81) or "
-                   "euiccPackageResultList (A2)", structure);
-      return NULL;
+      /* BF2B00: nothing pending, said without the empty list inside. */
+      es10_deviation_note ("%s: empty, read as an empty notificationList", structure);
+      return g_steal_pointer (&list);
     }
-  if (!es10_next (&reader, structure, &choice, error))
+  peek = reader;
+  if (!es10_next (&peek, structure, &choice, error))
     return NULL;
   switch (choice.tag)
     {
     case 0x81:
+    case 0x02:
       if (!es10_read_int (&choice, structure, "notificationsListResultError", &list->error_code, error))
         return NULL;
+      /* The error code as a bare INTEGER: no other alternative is an INTEGER. */
+      if (choice.tag == 0x02)
+        es10_deviation_note ("%s: notificationsListResultError as a universal INTEGER (02) instead of 81", structure);
       list->has_error = TRUE;
       return g_steal_pointer (&list);
     case 0xA0:
     case 0xA2:
+      if (!es10_enter (&choice, structure, choice.tag == 0xA0 ? "notificationList" : "euiccPackageResultList",
+                       &reader, error))
+        return NULL;
+      list_tag = choice.tag;
+      break;
+    case 0xBF37:
+    case 0x30:
+    case 0xBF51:
+      /* Pending notifications straight under BF2B: the list whose A0 wrapper was left out. A0 and A1 entries
+       * are not taken so, as they could as well be alternatives of the answer itself. */
+      es10_deviation_note ("%s: notificationList without its A0 wrapper", structure);
+      list_tag = 0xA0;
       break;
     default:
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
@@ -598,28 +622,27 @@ es10_retrieve_notifications_list_decode (const guint8 *data, gsize length, GErro
       return NULL;
     }
 
-  if (!es10_enter (&choice, structure, choice.tag == 0xA0 ? "notificationList" : "euiccPackageResultList", &reader,
-                   error))
-    return NULL;
-  while (!der_reader_at_end (&reader))
+  /* One entry that cannot be read leaves the others standing: it goes to `skipped` with the reason. */
+  for (; !der_reader_at_end (&reader); index++)
     {
+      g_autoptr(GError) entry_error = NULL;
       DerTlv item;
       Es10PendingNotification *notification;
 
       if (!es10_next (&reader, structure, &item, error))
         return NULL;
-      if (choice.tag == 0xA2 && item.tag != 0xBF51)
+      if (list_tag == 0xA2 && item.tag != 0xBF51)
         {
-          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                       "%s: euiccPackageResultList (A2): item %u has tag %02X, expected BF51", structure,
-                       list->notifications->len, item.tag);
-          return NULL;
+          g_set_error (&entry_error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
+                       "euiccPackageResultList (A2): tag %02X, expected BF51", item.tag);
+          es10_skip_entry (list->skipped, &item, structure, index, entry_error);
+          continue;
         }
-      notification = parse_pending (&item, error);
+      notification = parse_pending (&item, &entry_error);
       if (notification == NULL)
         {
-          g_prefix_error (error, "%s: item %u: ", structure, list->notifications->len);
-          return NULL;
+          es10_skip_entry (list->skipped, &item, structure, index, entry_error);
+          continue;
         }
       g_ptr_array_add (list->notifications, notification);
     }
@@ -630,9 +653,9 @@ gboolean
 es10_retrieve_notifications_list (IsdrSession *session, const Es10NotificationSearch *search,
                                   Es10PendingNotificationList **ret_list, GError **error)
 {
-  g_autoptr(GBytes) response = es10_call (session, es10_retrieve_notifications_list_encode (search, error), error);
+  g_autoptr(Es10Answer) response = es10_call (session, es10_retrieve_notifications_list_encode (search, error), error);
 
-  *ret_list = response != NULL ? es10_retrieve_notifications_list_decode (ES10_RESPONSE_DATA (response), error) : NULL;
+  *ret_list = response != NULL ? es10_retrieve_notifications_list_decode (ES10_ANSWER_DATA (response), error) : NULL;
   return *ret_list != NULL;
 }
 
@@ -651,7 +674,10 @@ es10_list_notification_decode (const guint8 *data, gsize length, GError **error)
     return NULL;
   if (!es10_enter (&outer, structure, "ListNotificationResponse", &reader, error))
     return NULL;
-  if (!es10_read_ok_or_error (&reader, structure, "notificationMetadataList", "listNotificationsResultError", &list->has_error, &list->error_code, error))
+  static const guint32 entry_tags[] = { 0xBF2F, 0 };
+
+  if (!es10_read_list_or_error (&reader, structure, "notificationMetadataList", "listNotificationsResultError",
+                                entry_tags, &list->has_error, &list->error_code, error))
     return NULL;
   if (list->has_error)
     return g_steal_pointer (&list);
@@ -674,9 +700,9 @@ gboolean
 es10_list_notification (IsdrSession *session, guint32 operation, Es10NotificationMetadataList **ret_list,
                         GError **error)
 {
-  g_autoptr(GBytes) response = es10_call (session, es10_list_notification_encode (operation, error), error);
+  g_autoptr(Es10Answer) response = es10_call (session, es10_list_notification_encode (operation, error), error);
 
-  *ret_list = response != NULL ? es10_list_notification_decode (ES10_RESPONSE_DATA (response), error) : NULL;
+  *ret_list = response != NULL ? es10_list_notification_decode (ES10_ANSWER_DATA (response), error) : NULL;
   return *ret_list != NULL;
 }
 
@@ -711,11 +737,17 @@ es10_remove_notification_from_list (IsdrSession *session, gint64 seq_number, gin
 {
   g_autoptr(GBytes) request = es10_remove_notification_from_list_encode (seq_number);
   g_autoptr(GBytes) response = es10_transact (session, request, error);
+  g_autoptr(Es10Deviations) deviations = es10_deviations_new ("RemoveNotificationFromList");
   gsize length = 0;
   const guint8 *data;
+  gboolean ok;
 
   if (response == NULL)
     return FALSE;
   data = g_bytes_get_data (response, &length);
-  return es10_remove_notification_from_list_decode (data, length, ret_status, error);
+  es10_deviations_collect (deviations);
+  ok = es10_remove_notification_from_list_decode (data, length, ret_status, error);
+  es10_deviations_stop (deviations);
+  es10_deviations_warn (deviations);
+  return ok;
 }

@@ -42,16 +42,11 @@ es10_load_euicc_package_decode (const guint8 *data, gsize length, GError **error
 gboolean
 es10_load_euicc_package (IsdrSession *session, GBytes *request, Es10PendingNotification **ret_result, GError **error)
 {
-  g_autoptr(GBytes) response = NULL;
-  gsize length = 0;
-  const guint8 *data;
+  g_autoptr(Es10Answer) response = NULL;
 
   if (!es10_load_euicc_package_check (request, error))
     return FALSE;
-  response = es10_transact (session, request, error);
-  if (response == NULL)
-    return FALSE;
-  data = g_bytes_get_data (response, &length);
-  *ret_result = es10_load_euicc_package_decode (data, length, error);
+  response = es10_call (session, g_bytes_ref (request), error);
+  *ret_result = response != NULL ? es10_load_euicc_package_decode (ES10_ANSWER_DATA (response), error) : NULL;
   return *ret_result != NULL;
 }

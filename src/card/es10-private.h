@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "card/es10-deviations.h"
 #include "card/es10-types.h"
 #include "card/isdr-session.h"
 #include "der/der.h"
@@ -63,10 +64,39 @@ GBytes *es10_transact (IsdrSession *session, GBytes *request, GError **error);
 gboolean es10_read_ok_or_error (DerReader *reader, const gchar *structure, const gchar *ok_name, const gchar *error_name,
                                 gboolean *ret_has_error, gint64 *ret_error_code, GError **error);
 
+/* The "list (A0) or error code (81)" CHOICE of a list answer, with the deviations whose meaning is clear: an
+ * empty answer is an empty list, a bare INTEGER (02) is the error code, and entries tagged one of `entry_tags`
+ * (0-terminated) straight under the outer tag are the list without its wrapper (reader left before them). */
+gboolean es10_read_list_or_error (DerReader *reader, const gchar *structure, const gchar *list_name,
+                                  const gchar *error_name, const guint32 *entry_tags, gboolean *ret_has_error,
+                                  gint64 *ret_error_code, GError **error);
+/* The fields of one SEQUENCE seen so far, to tell a field repeated with the same value (noted and ignored:
+ * *ret_repeated) from one repeated with another (refused: which one is meant cannot be known). */
+typedef struct {
+  guint n;
+  guint32 tags[40];
+  const guint8 *raws[40];
+  gsize lengths[40];
+} Es10FieldSet;
+gboolean es10_field_once (Es10FieldSet *set, const DerTlv *item, const gchar *structure, gboolean *ret_repeated,
+                          GError **error);
+/* Puts an entry a list decoder could not read into `skipped`, with the reason (error messages of the field
+ * readers name structures, fields and tags, not values). */
+void es10_skip_entry (GPtrArray *skipped, const DerTlv *entry, const gchar *structure, guint index,
+                      const GError *reason);
+/* One ES10 answer while it is decoded: its bytes, and the deviations its decoder notes (collected from
+ * es10_call() until the answer is freed, then warned about once per card). */
+typedef struct {
+  GBytes *bytes;
+  Es10Deviations *deviations;
+} Es10Answer;
 /* Sends `request` (taking it; NULL means its encoder failed and `error` is set) and returns the answer for the
- * caller to decode with its own, typed decoder: ES10_RESPONSE_DATA() gives a decoder's (data, length). */
-GBytes *es10_call (IsdrSession *session, GBytes *request, GError **error);
-#define ES10_RESPONSE_DATA(response) g_bytes_get_data ((response), NULL), g_bytes_get_size (response)
+ * caller to decode with its own, typed decoder while the answer lives (g_autoptr): ES10_ANSWER_DATA() gives a
+ * decoder's (data, length). Answers are freed in the reverse order of the calls, as g_autoptr does. */
+Es10Answer *es10_call (IsdrSession *session, GBytes *request, GError **error);
+void es10_answer_free (Es10Answer *answer);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Es10Answer, es10_answer_free)
+#define ES10_ANSWER_DATA(answer) g_bytes_get_data ((answer)->bytes, NULL), g_bytes_get_size ((answer)->bytes)
 /* An empty request TLV `tag 00`. */
 GBytes *es10_encode_empty (guint32 tag);
 

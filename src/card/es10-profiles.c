@@ -190,10 +190,18 @@ parse_notification_configuration (const DerTlv *tlv, GError **error)
   return g_steal_pointer (&list);
 }
 
+/* An enumerated field whose value is outside the enumeration is left unset (shown as unknown) with a note:
+ * the rest of the entry is still right, and guessing what the value means would not be. */
 static gboolean
-read_small_enum (const DerTlv *tlv, const gchar *structure, const gchar *field, gint64 *ret_value, GError **error)
+read_small_enum (const DerTlv *tlv, const gchar *structure, const gchar *field, gint64 max_known, gint64 *ret_value,
+                 gboolean *ret_known, GError **error)
 {
-  return es10_read_int (tlv, structure, field, ret_value, error);
+  if (!es10_read_int (tlv, structure, field, ret_value, error))
+    return FALSE;
+  *ret_known = *ret_value >= 0 && *ret_value <= max_known;
+  if (!*ret_known)
+    es10_deviation_note ("%s: %s (%02X) outside the enumeration, read as unknown", structure, field, tlv->tag);
+  return TRUE;
 }
 
 Es10ProfileInfo *
@@ -206,16 +214,31 @@ es10_profile_info_decode (const guint8 *data, gsize length, GError **error)
   gint64 value;
   guint64 mask;
 
-  if (!es10_parse_outer (data, length, 0xE3, structure, &outer, error))
+  Es10FieldSet seen = { 0 };
+  gboolean known;
+
+  if (data != NULL && length > 0 && data[0] == 0x30)
+    {
+      /* The universal SEQUENCE tag instead of [PRIVATE 3]: the contents are read the same way. */
+      if (!es10_parse_outer (data, length, 0x30, structure, &outer, error))
+        return NULL;
+      es10_deviation_note ("%s: tagged 30 (SEQUENCE) instead of E3", structure);
+    }
+  else if (!es10_parse_outer (data, length, 0xE3, structure, &outer, error))
     return NULL;
   if (!es10_enter (&outer, structure, "ProfileInfo", &reader, error))
     return NULL;
   while (!der_reader_at_end (&reader))
     {
       DerTlv item;
+      gboolean repeated;
 
       if (!es10_next (&reader, structure, &item, error))
         return NULL;
+      if (!es10_field_once (&seen, &item, structure, &repeated, error))
+        return NULL;
+      if (repeated)
+        continue;
       switch (item.tag)
         {
         case 0x5A:
@@ -231,9 +254,9 @@ es10_profile_info_decode (const guint8 *data, gsize length, GError **error)
             return NULL;
           break;
         case 0x9F70:
-          if (!read_small_enum (&item, structure, "profileState", &value, error))
+          if (!read_small_enum (&item, structure, "profileState", ES10_PROFILE_STATE_ENABLED, &value, &known, error))
             return NULL;
-          profile->has_state = TRUE;
+          profile->has_state = known;
           profile->state = (Es10ProfileState) value;
           break;
         case 0x90:
@@ -255,9 +278,9 @@ es10_profile_info_decode (const guint8 *data, gsize length, GError **error)
             return NULL;
           break;
         case 0x93:
-          if (!read_small_enum (&item, structure, "iconType", &value, error))
+          if (!read_small_enum (&item, structure, "iconType", ES10_ICON_TYPE_PNG, &value, &known, error))
             return NULL;
-          profile->has_icon_type = TRUE;
+          profile->has_icon_type = known;
           profile->icon_type = (Es10IconType) value;
           break;
         case 0x94:
@@ -267,9 +290,10 @@ es10_profile_info_decode (const guint8 *data, gsize length, GError **error)
             return NULL;
           break;
         case 0x95:
-          if (!read_small_enum (&item, structure, "profileClass", &value, error))
+          if (!read_small_enum (&item, structure, "profileClass", ES10_PROFILE_CLASS_OPERATIONAL, &value, &known,
+                                error))
             return NULL;
-          profile->has_class = TRUE;
+          profile->has_class = known;
           profile->profile_class = (Es10ProfileClass) value;
           break;
         case 0xB6:
@@ -329,22 +353,28 @@ es10_get_profiles_info_decode (const guint8 *data, gsize length, GError **error)
     return NULL;
   if (!es10_enter (&outer, structure, "ProfileInfoListResponse", &reader, error))
     return NULL;
-  if (!es10_read_ok_or_error (&reader, structure, "profileInfoListOk", "profileInfoListError", &list->has_error, &list->error_code, error))
+  static const guint32 entry_tags[] = { 0xE3, 0x30, 0 };
+  guint index = 0;
+
+  if (!es10_read_list_or_error (&reader, structure, "profileInfoListOk", "profileInfoListError", entry_tags,
+                                &list->has_error, &list->error_code, error))
     return NULL;
   if (list->has_error)
     return g_steal_pointer (&list);
-  while (!der_reader_at_end (&reader))
+  /* One entry that cannot be read leaves the others standing: it goes to `skipped` with the reason. */
+  for (; !der_reader_at_end (&reader); index++)
     {
+      g_autoptr(GError) entry_error = NULL;
       DerTlv item;
       Es10ProfileInfo *profile;
 
       if (!es10_next (&reader, structure, &item, error))
         return NULL;
-      profile = es10_profile_info_decode (item.raw, item.raw_length, error);
+      profile = es10_profile_info_decode (item.raw, item.raw_length, &entry_error);
       if (profile == NULL)
         {
-          g_prefix_error (error, "%s: profile %u: ", structure, list->profiles->len);
-          return NULL;
+          es10_skip_entry (list->skipped, &item, structure, index, entry_error);
+          continue;
         }
       g_ptr_array_add (list->profiles, profile);
     }
@@ -355,8 +385,8 @@ gboolean
 es10_get_profiles_info (IsdrSession *session, const Es10ProfileSearch *search, Es10ProfileList **ret_list,
                         GError **error)
 {
-  g_autoptr(GBytes) response = es10_call (session, es10_get_profiles_info_encode (search, error), error);
+  g_autoptr(Es10Answer) response = es10_call (session, es10_get_profiles_info_encode (search, error), error);
 
-  *ret_list = response != NULL ? es10_get_profiles_info_decode (ES10_RESPONSE_DATA (response), error) : NULL;
+  *ret_list = response != NULL ? es10_get_profiles_info_decode (ES10_ANSWER_DATA (response), error) : NULL;
   return *ret_list != NULL;
 }

@@ -9,3 +9,4 @@
 #include "card/es10-eim.h"
 #include "card/es10-package.h"
 #include "card/es10-download.h"
+#include "card/es10-deviations.h"

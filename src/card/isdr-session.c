@@ -44,6 +44,7 @@ struct _IsdrSession {
   gsize max_response_length;
   GBytes *select_response;
   IsdrSessionStats stats;
+  gboolean proactive_pending; /* the last answer was 91 xx: a REFRESH resets the card session next */
   guint16 last_status_word;
 };
 
@@ -368,6 +369,7 @@ es10_attempt (IsdrSession *session, const guint8 *request, gsize request_length,
           /* Expected after enable, rollback or fallback: the modem fetches the REFRESH and the card session
            * resets. The command itself succeeded. */
           g_debug ("%s: card answered %04X, a proactive command is pending", what, sw);
+          session->proactive_pending = TRUE;
           break;
         }
       if (sw1 != 0x61 && sw1 != 0x6C)

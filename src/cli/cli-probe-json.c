@@ -157,9 +157,20 @@ cli_probe_report_to_json (const CliProbeReport *report)
     }
   if (report->errors->len > 0)
     {
-      cJSON *array = cJSON_AddArrayToObject (root, "errors");
-      for (guint i = 0; i < report->errors->len; i++)
-        cJSON_AddItemToArray (array, cJSON_CreateString (g_ptr_array_index (report->errors, i)));
+      /* Per part, what could not be read: the part's own error, or each list entry left out. */
+      cJSON *errors = cJSON_AddObjectToObject (root, "errors");
+
+      for (guint part = 0; part < CLI_PROBE_N_PARTS; part++)
+        {
+          const GPtrArray *messages = report->part_errors[part];
+          cJSON *array;
+
+          if (messages->len == 0)
+            continue;
+          array = cJSON_AddArrayToObject (errors, cli_probe_part_key (part));
+          for (guint i = 0; i < messages->len; i++)
+            cJSON_AddItemToArray (array, cJSON_CreateString (g_ptr_array_index (messages, i)));
+        }
     }
 
   /* cJSON allocates with malloc: hand back a GLib-owned copy. */

@@ -4,11 +4,37 @@
 #include "cli/cli-probe-report.h"
 #include "euiccd-error.h"
 
+static const struct {
+  const gchar *name;
+  const gchar *key;
+} parts[CLI_PROBE_N_PARTS] = {
+  [CLI_PROBE_PART_EID] = { "EID", "eid" },
+  [CLI_PROBE_PART_INFO2] = { "EUICCInfo2", "euiccInfo2" },
+  [CLI_PROBE_PART_ADDRESSES] = { "configured addresses", "configuredAddresses" },
+  [CLI_PROBE_PART_EIMS] = { "eIM configuration", "eimConfigurations" },
+  [CLI_PROBE_PART_PROFILES] = { "profiles", "profiles" },
+  [CLI_PROBE_PART_NOTIFICATIONS] = { "notifications", "notifications" },
+};
+
+const gchar *
+cli_probe_part_name (CliProbePart part)
+{
+  return parts[part].name;
+}
+
+const gchar *
+cli_probe_part_key (CliProbePart part)
+{
+  return parts[part].key;
+}
+
 CliProbeReport *
 cli_probe_report_new (void)
 {
   CliProbeReport *report = g_new0 (CliProbeReport, 1);
   report->errors = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < CLI_PROBE_N_PARTS; i++)
+    report->part_errors[i] = g_ptr_array_new_with_free_func (g_free);
   return report;
 }
 
@@ -26,58 +52,76 @@ cli_probe_report_free (CliProbeReport *report)
   g_clear_pointer (&report->profiles, es10_profile_list_free);
   g_clear_pointer (&report->notifications, es10_pending_notification_list_free);
   g_ptr_array_unref (report->errors);
+  for (guint i = 0; i < CLI_PROBE_N_PARTS; i++)
+    g_ptr_array_unref (report->part_errors[i]);
   g_free (report);
 }
 
 static void
-record_error (CliProbeReport *report, const gchar *part, GError *error)
+record (CliProbeReport *report, CliProbePart part, const gchar *message)
 {
-  g_ptr_array_add (report->errors, g_strdup_printf ("%s: %s", part, error->message));
+  g_ptr_array_add (report->errors, g_strdup_printf ("%s: %s", parts[part].name, message));
+  g_ptr_array_add (report->part_errors[part], g_strdup (message));
 }
 
-gboolean
-cli_probe_report_collect (CliProbeReport *report, IsdrSession *session, GError **error)
+/* Records a failed read (error set) and clears the error for the next part. */
+static void
+record_error (CliProbeReport *report, CliProbePart part, GError **error)
 {
-  g_autoptr(GError) local_error = NULL;
+  record (report, part, (*error)->message);
+  g_clear_error (error);
+}
+
+/* Entries of a list the card layer could not decode: the list is shown without them, each named here. */
+static void
+record_skipped (CliProbeReport *report, CliProbePart part, const GPtrArray *skipped)
+{
+  for (guint i = 0; skipped != NULL && i < skipped->len; i++)
+    {
+      const Es10SkippedEntry *entry = g_ptr_array_index (skipped, i);
+      g_autofree gchar *message = g_strdup_printf ("left out %s", entry->reason);
+
+      record (report, part, message);
+    }
+}
+
+void
+cli_probe_report_collect (CliProbeReport *report, IsdrSession *session)
+{
+  g_autoptr(GError) error = NULL;
   Es10ProfileSearch all_profiles = { .kind = ES10_PROFILE_SEARCH_ALL };
   Es10NotificationSearch all_notifications = { .kind = ES10_NOTIFICATION_SEARCH_ALL };
 
-  /* Without the EID the card is not usable as an eUICC at all: that ends the probe. */
-  if (!es10_get_eid (session, &report->eid, error))
-    return FALSE;
-
-  if (!es10_get_euicc_info2 (session, &report->info2, &local_error))
-    {
-      record_error (report, "EUICCInfo2", local_error);
-      g_clear_error (&local_error);
-    }
-  if (!es10_get_euicc_configured_addresses (session, &report->addresses, &local_error))
-    {
-      record_error (report, "configured addresses", local_error);
-      g_clear_error (&local_error);
-    }
-  if (!es10_get_eim_configuration_data (session, NULL, &report->eims, &local_error))
-    {
-      record_error (report, "eIM configuration", local_error);
-      g_clear_error (&local_error);
-    }
-  if (!es10_get_profiles_info (session, &all_profiles, &report->profiles, &local_error))
-    {
-      record_error (report, "profiles", local_error);
-      g_clear_error (&local_error);
-    }
+  if (!es10_get_eid (session, &report->eid, &error))
+    record_error (report, CLI_PROBE_PART_EID, &error);
+  if (!es10_get_euicc_info2 (session, &report->info2, &error))
+    record_error (report, CLI_PROBE_PART_INFO2, &error);
+  if (!es10_get_euicc_configured_addresses (session, &report->addresses, &error))
+    record_error (report, CLI_PROBE_PART_ADDRESSES, &error);
+  if (!es10_get_eim_configuration_data (session, NULL, &report->eims, &error))
+    record_error (report, CLI_PROBE_PART_EIMS, &error);
+  else
+    record_skipped (report, CLI_PROBE_PART_EIMS, report->eims->skipped);
+  if (!es10_get_profiles_info (session, &all_profiles, &report->profiles, &error))
+    record_error (report, CLI_PROBE_PART_PROFILES, &error);
   else if (report->profiles->has_error)
-    g_ptr_array_add (report->errors, g_strdup_printf ("profiles: the eUICC answered profileInfoListError %"
-                                                      G_GINT64_FORMAT, report->profiles->error_code));
-  if (!es10_retrieve_notifications_list (session, &all_notifications, &report->notifications, &local_error))
     {
-      record_error (report, "notifications", local_error);
-      g_clear_error (&local_error);
+      g_autofree gchar *message = g_strdup_printf ("the eUICC answered profileInfoListError %" G_GINT64_FORMAT,
+                                                   report->profiles->error_code);
+      record (report, CLI_PROBE_PART_PROFILES, message);
     }
+  else
+    record_skipped (report, CLI_PROBE_PART_PROFILES, report->profiles->skipped);
+  if (!es10_retrieve_notifications_list (session, &all_notifications, &report->notifications, &error))
+    record_error (report, CLI_PROBE_PART_NOTIFICATIONS, &error);
   else if (report->notifications->has_error)
-    g_ptr_array_add (report->errors, g_strdup_printf ("notifications: the eUICC answered notificationsListResultError %"
-                                                      G_GINT64_FORMAT, report->notifications->error_code));
-  return TRUE;
+    {
+      g_autofree gchar *message = g_strdup_printf ("the eUICC answered notificationsListResultError %"
+                                                   G_GINT64_FORMAT, report->notifications->error_code);
+      record (report, CLI_PROBE_PART_NOTIFICATIONS, message);
+    }
+  else
+    record_skipped (report, CLI_PROBE_PART_NOTIFICATIONS, report->notifications->skipped);
 }
 
 static gchar *

@@ -90,8 +90,7 @@ probe (const ProbeOptions *o, GError **error)
 
   report->device = g_strdup (o->device);
   report->transport = g_strdup (card_transport_name (transport));
-  if (!cli_probe_report_collect (report, session, error))
-    return FALSE;
+  cli_probe_report_collect (report, session);
 
   if (o->stats)
     print_stats (transport, session, g_timer_elapsed (timer, NULL));
@@ -102,8 +101,12 @@ probe (const ProbeOptions *o, GError **error)
 
   if (report->errors->len > 0)
     {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%u part(s) of the card could not be read",
-                   report->errors->len);
+      guint parts = 0;
+
+      for (guint part = 0; part < CLI_PROBE_N_PARTS; part++)
+        parts += report->part_errors[part]->len > 0 ? 1 : 0;
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%u part(s) of the card could not be read in full",
+                   parts);
       return FALSE;
     }
   return TRUE;

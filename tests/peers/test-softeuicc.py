@@ -18,7 +18,7 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from softeuicc import SoftEuicc, ISDR_AID, client, ids, pki, es10_package  # noqa: E402
+from softeuicc import SoftEuicc, ISDR_AID, client, deviations, ids, pki, es10_package  # noqa: E402
 from softeuicc.es10_info import encode_euicc_info1  # noqa: E402
 from softeuicc.es10_notifications import encode_epr_signed, add_package_result  # noqa: E402
 import pyder  # noqa: E402
@@ -1273,6 +1273,83 @@ class SwitchFunctions(PackageTest):
             with self.assertRaises(client.CardError) as cm:
                 client.es10(self.card, ch, hx(bad))
             self.assertEqual(cm.exception.sw, 0x6A80, bad)
+
+
+class Deviations(CardTest):
+    """Each deviation switch changes the answers as deviations.py documents, and only them."""
+    template = TEMPLATE_EIM
+
+    def raw(self, req):
+        ch = client.open_isdr(self.card)
+        resp = client.es10(self.card, ch, hx(req))
+        client.close(self.card, ch)
+        return resp
+
+    def deviate(self, *names):
+        d = self.state()
+        d["deviations"] = list(names)
+        with open(self.path + ".new", "w") as f:
+            json.dump(d, f)
+        os.replace(self.path + ".new", self.path)
+
+    REQUESTS = {"profiles": "BF2D00", "eims": "BF5500", "eid": "BF3E035C015A",
+                "notifications": "BF2B00", "results": "BF2B04A0028200", "none": "BF2B06A004800203E7"}
+
+    def answers(self):
+        return {k: self.raw(v) for k, v in self.REQUESTS.items()}
+
+    def test_every_switch_changes_what_it_names(self):
+        normal = self.answers()
+        for k in ("profiles", "eims", "eid", "notifications", "results"):
+            pyder.validate(normal[k])
+        self.assertEqual(normal["none"], hx("BF2B02A000"))
+        changed = {}
+        for name in deviations.NAMES:
+            self.deviate(name)
+            now = self.answers()
+            changed[name] = sorted(k for k in now if now[k] != normal[k])
+        self.deviate()
+        self.assertEqual(self.answers(), normal)
+        self.assertEqual(changed["empty-notification-list"], ["none", "results"])
+        self.assertEqual(changed["profileinfo-sequence"], ["profiles"])
+        self.assertEqual(changed["long-lengths"], ["eid", "eims", "none", "notifications", "profiles", "results"])
+        self.assertEqual(changed["padded-integers"], ["eims", "profiles"])
+        self.assertEqual(changed["unwrapped-lists"], ["eims", "notifications", "profiles"])
+        self.assertEqual(changed["extra-fields"], ["eid", "eims", "profiles"])
+        self.assertEqual(changed["repeated-fields"], ["eims", "profiles"])
+        self.assertEqual(changed["unknown-state"], ["profiles"])
+        self.assertEqual(changed["bad-notification"], ["none", "notifications"])
+        self.assertEqual(changed["bad-package-result"], ["results"])
+        self.assertEqual(changed["bad-profile"], ["profiles"])
+        self.assertEqual(changed["bad-eim"], ["eims"])
+
+    def test_shapes(self):
+        self.deviate("profileinfo-sequence", "unwrapped-lists", "bad-profile", "empty-notification-list")
+        a = self.answers()
+        profiles = pyder.decode(a["profiles"]).children()
+        self.assertEqual({p.tag for p in profiles[:-1]}, {0x30})
+        self.assertEqual(len(profiles[-1].req(0x5A).value), 9)
+        self.assertEqual(a["none"], hx("BF2B00"))
+        notifications = pyder.decode(a["notifications"]).children()
+        self.assertNotIn(0xA0, {n.tag for n in notifications})
+        self.deviate("long-lengths")
+        self.assertEqual(self.raw(self.REQUESTS["eid"])[:4], hx("BF3E8113"))
+        with self.assertRaises(pyder.DerError):
+            pyder.decode(self.raw(self.REQUESTS["eid"]))
+        self.deviate("padded-integers")
+        for p in pyder.decode(self.raw("BF2D00")).children()[0].children():
+            self.assertEqual(p.req(0x9F70).value[:1], b"\x00")
+            self.assertEqual(len(p.req(0x9F70).value), 2)
+        self.deviate("no-such-deviation")               # ignored, named on stderr
+        self.assertEqual(self.answers()["eid"][:3], hx("BF3E12"))
+
+    def test_signed_entries_stay_as_signed(self):
+        normal = self.raw(self.REQUESTS["notifications"])
+        entries = pyder.decode(normal).children()[0].children()
+        self.deviate("long-lengths", "unwrapped-lists", "bad-notification")
+        now = self.raw(self.REQUESTS["notifications"])
+        for e in entries:
+            self.assertIn(e.raw, now)
 
 
 class Der(unittest.TestCase):

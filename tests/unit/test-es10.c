@@ -326,14 +326,13 @@ END_TEST
 
 /* EUICCInfo2 as an SGP.32 eUICC would send it, field by field from SGP32-EUICCInfo2. */
 static gchar *
-build_euicc_info2 (const gchar *svn_field)
+build_euicc_info2_with (const gchar *svn_field, const gchar *ext_card_resource)
 {
   return tlvf ("BF22",
                cat (g_strdup ("810302030" "1"),            /* profileVersion 2.3.1 */
                     g_strdup (svn_field),                  /* svn */
                     g_strdup ("8303010203"),               /* euiccFirmwareVer 1.2.3 */
-                    /* extCardResource: 81 apps=5, 82 free NVM=65536, 83 free RAM=8192 */
-                    tlv ("84", "810105820301000083022000"),
+                    tlv ("84", ext_card_resource),
                     g_strdup ("85030576E0"),               /* uiccCapability bits 1,2,3,5,6,8,9,10 */
                     g_strdup ("8603090200"),               /* ts102241Version 9.2.0 */
                     g_strdup ("8703020301"),               /* globalplatformVersion 2.3.1 */
@@ -350,6 +349,13 @@ build_euicc_info2 (const gchar *svn_field)
                     tlvf ("B4", cat (tlv ("A0", "0403010200"), g_strdup ("81008200"), NULL)),
                     g_strdup ("9F7F01AA"),                 /* a field from a later version: tolerated */
                     NULL));
+}
+
+static gchar *
+build_euicc_info2 (const gchar *svn_field)
+{
+  /* extCardResource: 81 apps=5, 82 free NVM=65536, 83 free RAM=8192 */
+  return build_euicc_info2_with (svn_field, "810105820301000083022000");
 }
 
 START_TEST (test_decode_euicc_info2)
@@ -422,14 +428,15 @@ START_TEST (test_decode_euicc_info2_refusals)
   ck_assert_str_eq (error->message, "EUICCInfo2: svn (82) missing");
   g_clear_error (&error);
 
-  /* extCardResource item announcing more bytes than it holds. */
-  bad_ecr = tlvf ("BF22", cat (g_strdup ("8103020301"), g_strdup ("8203020500"), g_strdup ("8303010203"),
-                               g_strdup ("8403820401"), NULL));
+  /* extCardResource item announcing more bytes than it holds: passed on to the eIM as the card gave it, not
+   * judged; only the figures read from it are absent. */
+  bad_ecr = build_euicc_info2_with ("8203020500", "820401");
   b3 = from_hex (bad_ecr);
   info = es10_get_euicc_info2_decode (DATA (b3), &error);
-  ck_assert_ptr_null (info);
-  ck_assert_str_eq (error->message, "EUICCInfo2: extCardResource (84): item 82 announces 4 bytes, 1 remain");
-  g_clear_error (&error);
+  ck_assert_msg (info != NULL, "%s", error != NULL ? error->message : "");
+  assert_bytes_hex (info->ext_card_resource, "820401");
+  ck_assert (!info->has_free_nvm && !info->has_free_ram && !info->has_installed_applications);
+  es10_euicc_info2_free (info);
 
   info = es10_get_euicc_info2_decode (DATA (garbage), &error);
   ck_assert_ptr_null (info);
@@ -620,6 +627,22 @@ START_TEST (test_decode_profiles)
 }
 END_TEST
 
+static void
+assert_one_skipped_profile (GBytes *answer, const gchar *entry_hex, const gchar *reason)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10ProfileList) list = es10_get_profiles_info_decode (DATA (answer), &error);
+  Es10SkippedEntry *skipped;
+
+  ck_assert_msg (list != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert (!list->has_error);
+  ck_assert_uint_eq (list->profiles->len, 0);
+  ck_assert_uint_eq (list->skipped->len, 1);
+  skipped = g_ptr_array_index (list->skipped, 0);
+  assert_bytes_hex (skipped->raw, entry_hex);
+  ck_assert_str_eq (skipped->reason, reason);
+}
+
 START_TEST (test_decode_profiles_refusals)
 {
   g_autoptr(GError) error = NULL;
@@ -630,28 +653,14 @@ START_TEST (test_decode_profiles_refusals)
   g_autoptr(GBytes) wrong_choice = from_hex ("BF2D03820101");
   Es10ProfileList *list;
 
-  list = es10_get_profiles_info_decode (DATA (bad_iccid), &error);
-  ck_assert_ptr_null (list);
-  ck_assert_str_eq (error->message, "ProfileInfoListResponse: profile 0: ProfileInfo: iccid (5A): ICCID: 9 bytes, "
-                                    "expected 10");
-  g_clear_error (&error);
-
-  list = es10_get_profiles_info_decode (DATA (bad_digit), &error);
-  ck_assert_ptr_null (list);
-  ck_assert_str_eq (error->message, "ProfileInfoListResponse: profile 0: ProfileInfo: iccid (5A): ICCID: nibble 17 "
-                                    "is A, not a decimal digit");
-  g_clear_error (&error);
-
-  list = es10_get_profiles_info_decode (DATA (bad_state), &error);
-  ck_assert_ptr_null (list);
-  ck_assert_str_eq (error->message, "ProfileInfoListResponse: profile 0: ProfileInfo: profileState (9F70): DER: "
-                                    "INTEGER in tag 9F70 is empty");
-  g_clear_error (&error);
-
-  list = es10_get_profiles_info_decode (DATA (wrong_item), &error);
-  ck_assert_ptr_null (list);
-  ck_assert_str_eq (error->message, "ProfileInfoListResponse: profile 0: ProfileInfo: outer tag E0, expected E3");
-  g_clear_error (&error);
+  /* Each entry that cannot be read is left out with its reason and its bytes; the answer still decodes. */
+  assert_one_skipped_profile (bad_iccid, "E30B5A09980010325476981032",
+                              "entry 0 (tag E3): ProfileInfo: iccid (5A): ICCID: 9 bytes, expected 10");
+  assert_one_skipped_profile (bad_digit, "E30C5A0A9800103254769810A285",
+                              "entry 0 (tag E3): ProfileInfo: iccid (5A): ICCID: nibble 17 is A, not a decimal digit");
+  assert_one_skipped_profile (bad_state, "E3039F7000",
+                              "entry 0 (tag E3): ProfileInfo: profileState (9F70): DER: INTEGER in tag 9F70 is empty");
+  assert_one_skipped_profile (wrong_item, "E0020500", "entry 0 (tag E0): ProfileInfo: outer tag E0, expected E3");
 
   list = es10_get_profiles_info_decode (DATA (wrong_choice), &error);
   ck_assert_ptr_null (list);
@@ -757,10 +766,15 @@ START_TEST (test_decode_package_results)
   ck_assert_int_eq (list_err->error_code, 127);
   ck_assert_uint_eq (list_empty->notifications->len, 0);
 
+  /* An item of another kind in the package result list is left out, not taken for a result. */
   bad = es10_retrieve_notifications_list_decode (DATA (not_epr), &error);
-  ck_assert_ptr_null (bad);
-  ck_assert_str_eq (error->message, "RetrieveNotificationsListResponse: euiccPackageResultList (A2): item 0 has tag "
-                                    "81, expected BF51");
+  ck_assert_msg (bad != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (bad->notifications->len, 0);
+  ck_assert_uint_eq (bad->skipped->len, 1);
+  ck_assert_str_eq (((Es10SkippedEntry *) g_ptr_array_index (bad->skipped, 0))->reason,
+                    "entry 0 (tag 81): euiccPackageResultList (A2): tag 81, expected BF51");
+  assert_bytes_hex (((Es10SkippedEntry *) g_ptr_array_index (bad->skipped, 0))->raw, "810100");
+  es10_pending_notification_list_free (bad);
 }
 END_TEST
 
@@ -857,16 +871,24 @@ START_TEST (test_decode_eim_configuration)
   assert_bytes_hex (eim->public_key_data, "3013300906072A8648CE3D020103060004AABBCCDD");
   ck_assert_uint_eq (list_empty->eims->len, 0);
 
+  /* An entry that cannot be read is left out with its reason; the answer still decodes. */
   bad = es10_get_eim_configuration_data_decode (DATA (no_id), &error);
-  ck_assert_ptr_null (bad);
-  ck_assert_str_eq (error->message, "GetEimConfigurationDataResponse: eIM 0: EimConfigurationData: eimId (80) missing");
-  g_clear_error (&error);
+  ck_assert_msg (bad != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (bad->eims->len, 0);
+  ck_assert_uint_eq (bad->skipped->len, 1);
+  ck_assert_str_eq (((Es10SkippedEntry *) g_ptr_array_index (bad->skipped, 0))->reason,
+                    "entry 0 (tag 30): EimConfigurationData: eimId (80) missing");
+  es10_eim_configuration_list_free (bad);
 
   bad = es10_get_eim_configuration_data_decode (DATA (bad_key), &error);
-  ck_assert_ptr_null (bad);
-  ck_assert_str_eq (error->message, "GetEimConfigurationDataResponse: eIM 0: EimConfigurationData: eimPublicKeyData "
-                                    "(A5): SEQUENCE of 1 components, expected 2 (SubjectPublicKeyInfo) or 3 "
-                                    "(Certificate)");
+  ck_assert_msg (bad != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (bad->eims->len, 0);
+  ck_assert_uint_eq (bad->skipped->len, 1);
+  ck_assert_str_eq (((Es10SkippedEntry *) g_ptr_array_index (bad->skipped, 0))->reason,
+                    "entry 0 (tag 30): EimConfigurationData: eimPublicKeyData (A5): SEQUENCE of 1 components, "
+                    "expected 2 (SubjectPublicKeyInfo) or 3 (Certificate)");
+  assert_bytes_hex (((Es10SkippedEntry *) g_ptr_array_index (bad->skipped, 0))->raw, "3009800161A50430020500");
+  es10_eim_configuration_list_free (bad);
 }
 END_TEST
 
@@ -1077,12 +1099,414 @@ START_TEST (test_load_euicc_package_results)
 }
 END_TEST
 
+/* ---- tolerance: deviations whose meaning is clear are read with a note; the rest is refused -------- */
+
+typedef gpointer (*NotingDecodeFunc) (const guint8 *data, gsize length, GError **error);
+
+/* Decodes `hex` with a collector, as es10_call() does; the notes are left in *ret_deviations. */
+static gpointer
+decode_noting (NotingDecodeFunc decode, const gchar *hex, Es10Deviations **ret_deviations, GError **error)
+{
+  g_autoptr(GBytes) b = from_hex (hex);
+  Es10Deviations *deviations = es10_deviations_new ("Test");
+  gpointer result;
+
+  es10_deviations_collect (deviations);
+  result = decode (DATA (b), error);
+  es10_deviations_stop (deviations);
+  *ret_deviations = deviations;
+  return result;
+}
+
+static void
+assert_noted (const Es10Deviations *deviations, const gchar *note)
+{
+  GString *all = g_string_new (NULL);
+  gboolean found = FALSE;
+
+  for (guint i = 0; i < deviations->notes->len; i++)
+    {
+      found = found || g_str_equal (g_ptr_array_index (deviations->notes, i), note);
+      g_string_append_printf (all, "[%s] ", (const gchar *) g_ptr_array_index (deviations->notes, i));
+    }
+  ck_assert_msg (found, "note \"%s\" missing; noted: %s", note, all->str);
+  g_string_free (all, TRUE);
+}
+
+START_TEST (test_tolerate_empty_notification_list)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10Deviations) d = NULL;
+  g_autoptr(Es10PendingNotificationList) list =
+    decode_noting ((NotingDecodeFunc) es10_retrieve_notifications_list_decode, "BF2B00", &d, &error);
+
+  ck_assert_msg (list != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert (!list->has_error);
+  ck_assert_uint_eq (list->notifications->len, 0);
+  ck_assert_uint_eq (list->skipped->len, 0);
+  assert_noted (d, "RetrieveNotificationsListResponse: empty, read as an empty notificationList");
+  ck_assert_uint_eq (d->notes->len, 1);
+}
+END_TEST
+
+START_TEST (test_tolerate_profile_info_sequence_tag)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10Deviations) d = NULL;
+  g_autofree gchar *hex = tlvf ("BF2D", tlvf ("A0", cat (tlvf ("30", cat (tlv ("5A", ICCID_CODED), g_strdup ("9F700101"),
+                                                                         NULL)),
+                                                        tlvf ("E3", cat (tlv ("5A", "980010325476981032FF"),
+                                                                         g_strdup ("9F700100"), NULL)),
+                                                        NULL)));
+  g_autoptr(Es10ProfileList) list = decode_noting ((NotingDecodeFunc) es10_get_profiles_info_decode, hex, &d, &error);
+  Es10ProfileInfo *p;
+
+  ck_assert_msg (list != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (list->profiles->len, 2);
+  ck_assert_uint_eq (list->skipped->len, 0);
+  p = g_ptr_array_index (list->profiles, 0);
+  ck_assert_str_eq (p->iccid, ICCID_DIGITS);
+  ck_assert (p->has_state && p->state == ES10_PROFILE_STATE_ENABLED);
+  assert_noted (d, "ProfileInfo: tagged 30 (SEQUENCE) instead of E3");
+  ck_assert_uint_eq (d->notes->len, 1);
+}
+END_TEST
+
+START_TEST (test_tolerate_encodings)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10Deviations) d = NULL;
+  /* profileState 00 01 (a redundant leading octet), a length in long form (81 08 for 8), fallbackAttribute
+   * TRUE as 01, and an unknown field from a later version (tolerated without a note: the ASN.1 is extensible). */
+  g_autofree gchar *hex = tlvf ("BF2D", tlvf ("A0", tlvf ("E3", cat (g_strdup ("5A810A" ICCID_CODED),
+                                                                   g_strdup ("9F70020001"), g_strdup ("9F260101"),
+                                                                   g_strdup ("9F7E0100"), NULL))));
+  g_autoptr(Es10ProfileList) list = decode_noting ((NotingDecodeFunc) es10_get_profiles_info_decode, hex, &d, &error);
+  Es10ProfileInfo *p;
+
+  ck_assert_msg (list != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (list->profiles->len, 1);
+  p = g_ptr_array_index (list->profiles, 0);
+  ck_assert_str_eq (p->iccid, ICCID_DIGITS);
+  ck_assert (p->has_state && p->state == ES10_PROFILE_STATE_ENABLED);
+  ck_assert (p->fallback_attribute);
+  assert_noted (d, "ProfileInfo: profileState (9F70): INTEGER with redundant leading octets");
+  assert_noted (d, "ProfileInfo: length octets in a longer form than needed");
+  assert_noted (d, "ProfileInfo: fallbackAttribute (9F26): BOOLEAN TRUE not coded FF");
+  ck_assert_uint_eq (d->notes->len, 3);
+}
+END_TEST
+
+START_TEST (test_strict_der_noted_nothing)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10Deviations) d = NULL;
+  g_autofree gchar *icon = g_strnfill (600, 'A');   /* 300 bytes: lengths of two octets (82 01 2C) */
+  g_autofree gchar *hex = tlvf ("BF2D", tlvf ("A0", tlvf ("E3", cat (tlv ("5A", ICCID_CODED), g_strdup ("9F700101"),
+                                                                   tlv ("94", icon), NULL))));
+  g_autoptr(Es10ProfileList) list = decode_noting ((NotingDecodeFunc) es10_get_profiles_info_decode, hex, &d, &error);
+
+  ck_assert_msg (list != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (list->profiles->len, 1);
+  ck_assert_uint_eq (g_bytes_get_size (((Es10ProfileInfo *) g_ptr_array_index (list->profiles, 0))->icon), 300);
+  ck_assert_msg (d->notes->len == 0, "DER noted as a deviation: %s",
+                 d->notes->len > 0 ? (const gchar *) g_ptr_array_index (d->notes, 0) : "");
+}
+END_TEST
+
+START_TEST (test_tolerate_profile_list_forms)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10Deviations) d1 = NULL;
+  g_autoptr(Es10Deviations) d2 = NULL;
+  g_autoptr(Es10Deviations) d3 = NULL;
+  g_autoptr(Es10Deviations) d4 = NULL;
+  g_autofree gchar *bare = tlvf ("BF2D", tlvf ("E3", cat (tlv ("5A", ICCID_CODED), g_strdup ("9F700105"), NULL)));
+  g_autoptr(Es10ProfileList) unwrapped = decode_noting ((NotingDecodeFunc) es10_get_profiles_info_decode, bare, &d1, &error);
+  g_autoptr(Es10ProfileList) empty = decode_noting ((NotingDecodeFunc) es10_get_profiles_info_decode, "BF2D00", &d2, &error);
+  g_autoptr(Es10ProfileList) bare_error = decode_noting ((NotingDecodeFunc) es10_get_profiles_info_decode, "BF2D0302010B",
+                                                         &d3, &error);
+  /* An error code outside the enumeration is still the card saying no, with its number. */
+  g_autoptr(Es10ProfileList) odd_code = decode_noting ((NotingDecodeFunc) es10_get_profiles_info_decode, "BF2D0381012A",
+                                                       &d4, &error);
+  Es10ProfileInfo *p;
+
+  ck_assert_msg (unwrapped != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (unwrapped->profiles->len, 1);
+  p = g_ptr_array_index (unwrapped->profiles, 0);
+  ck_assert_str_eq (p->iccid, ICCID_DIGITS);
+  /* profileState 5: the entry stays, its state unknown rather than guessed. */
+  ck_assert (!p->has_state);
+  assert_noted (d1, "ProfileInfoListResponse: profileInfoListOk without its A0 wrapper");
+  assert_noted (d1, "ProfileInfo: profileState (9F70) outside the enumeration, read as unknown");
+
+  ck_assert_ptr_nonnull (empty);
+  ck_assert (!empty->has_error);
+  ck_assert_uint_eq (empty->profiles->len, 0);
+  assert_noted (d2, "ProfileInfoListResponse: empty, read as an empty profileInfoListOk");
+
+  ck_assert_ptr_nonnull (bare_error);
+  ck_assert (bare_error->has_error);
+  ck_assert_int_eq (bare_error->error_code, 11);
+  assert_noted (d3, "ProfileInfoListResponse: profileInfoListError as a universal INTEGER (02) instead of 81");
+
+  ck_assert_ptr_nonnull (odd_code);
+  ck_assert (odd_code->has_error);
+  ck_assert_int_eq (odd_code->error_code, 42);
+  ck_assert_uint_eq (d4->notes->len, 0);
+}
+END_TEST
+
+START_TEST (test_tolerate_repeated_fields)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10Deviations) d = NULL;
+  /* The first entry repeats its nickname with the same value (read once); the second with another value,
+   * which leaves no way to tell which one is meant: that entry is left out, the first stays. */
+  g_autofree gchar *hex = tlvf ("BF2D", tlvf ("A0", cat (tlvf ("E3", cat (tlv ("5A", ICCID_CODED), tlvf ("90", utf8_hex ("a")),
+                                                                         tlvf ("90", utf8_hex ("a")), NULL)),
+                                                        tlvf ("E3", cat (tlv ("5A", "980010325476981032FF"),
+                                                                         tlvf ("90", utf8_hex ("a")),
+                                                                         tlvf ("90", utf8_hex ("b")), NULL)),
+                                                        NULL)));
+  g_autoptr(Es10ProfileList) list = decode_noting ((NotingDecodeFunc) es10_get_profiles_info_decode, hex, &d, &error);
+  Es10SkippedEntry *skipped;
+
+  ck_assert_msg (list != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (list->profiles->len, 1);
+  ck_assert_str_eq (((Es10ProfileInfo *) g_ptr_array_index (list->profiles, 0))->nickname, "a");
+  assert_noted (d, "ProfileInfo: field 90 repeated with the same value");
+  ck_assert_uint_eq (list->skipped->len, 1);
+  skipped = g_ptr_array_index (list->skipped, 0);
+  ck_assert_str_eq (skipped->reason, "entry 1 (tag E3): ProfileInfo: field 90 repeated with a different value");
+}
+END_TEST
+
+START_TEST (test_tolerate_notification_list_forms)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10Deviations) d = NULL;
+  g_autoptr(Es10Deviations) d2 = NULL;
+  g_autoptr(Es10Deviations) d3 = NULL;
+  gchar *good = tlvf ("30", cat (build_metadata ("05", "0640", TRUE), tlv ("5F37", SIG64), NULL));
+  /* A notification whose ICCID does not read as digits: forwarded as the card signed it, not judged. */
+  gchar *odd_iccid = tlvf ("30", cat (tlvf ("BF2F", cat (g_strdup ("800106"), g_strdup ("81020640"),
+                                                       tlvf ("0C", utf8_hex ("smdp.example.com")),
+                                                       tlv ("5A", "980010325476981032AA"), NULL)),
+                                      tlv ("5F37", SIG64), NULL));
+  gchar *no_metadata = tlvf ("30", tlv ("5F37", SIG64));
+  gchar *newer = g_strdup ("BF7F03800101");  /* an alternative of a later version */
+  g_autofree gchar *hex = tlvf ("BF2B", cat (good, odd_iccid, no_metadata, newer, NULL));
+  g_autoptr(Es10PendingNotificationList) list =
+    decode_noting ((NotingDecodeFunc) es10_retrieve_notifications_list_decode, hex, &d, &error);
+  g_autoptr(Es10PendingNotificationList) a1 = NULL;
+  g_autoptr(Es10PendingNotificationList) long_form = NULL;
+  Es10PendingNotification *n;
+  Es10SkippedEntry *skipped;
+
+  ck_assert_msg (list != NULL, "%s", error != NULL ? error->message : "");
+  assert_noted (d, "RetrieveNotificationsListResponse: notificationList without its A0 wrapper");
+  ck_assert_uint_eq (list->notifications->len, 2);
+  n = g_ptr_array_index (list->notifications, 0);
+  ck_assert_int_eq (n->seq_number, 5);
+  n = g_ptr_array_index (list->notifications, 1);
+  ck_assert_int_eq (n->seq_number, 6);
+  ck_assert_ptr_null (n->iccid);
+  ck_assert_uint_eq (list->skipped->len, 2);
+  skipped = g_ptr_array_index (list->skipped, 0);
+  ck_assert_str_eq (skipped->reason, "entry 2 (tag 30): OtherSignedNotification: tbsOtherNotification (BF2F) missing");
+  skipped = g_ptr_array_index (list->skipped, 1);
+  ck_assert_str_eq (skipped->reason, "entry 3 (tag BF7F): PendingNotification: tag BF7F, expected BF37, 30, A0, A1 "
+                                     "or BF51");
+  assert_bytes_hex (skipped->raw, "BF7F03800101");
+
+  /* A1 straight under BF2B could be a compact notification or an alternative of the answer itself: refused. */
+  a1 = decode_noting ((NotingDecodeFunc) es10_retrieve_notifications_list_decode, "BF2B02A100", &d2, &error);
+  ck_assert_ptr_null (a1);
+  ck_assert_str_eq (error->message, "RetrieveNotificationsListResponse: tag A1, expected notificationList (A0), "
+                                    "notificationsListResultError (81) or euiccPackageResultList (A2)");
+  g_clear_error (&error);
+
+  /* The outer length in a long form (82 00 02): read, noted. */
+  long_form = decode_noting ((NotingDecodeFunc) es10_retrieve_notifications_list_decode, "BF2B820002A000", &d3, &error);
+  ck_assert_ptr_nonnull (long_form);
+  assert_noted (d3, "RetrieveNotificationsListResponse: length octets in a longer form than needed");
+  g_clear_pointer (&d3, es10_deviations_free);
+
+  /* The error code as a bare INTEGER: no other alternative is one. */
+  g_clear_pointer (&long_form, es10_pending_notification_list_free);
+  long_form = decode_noting ((NotingDecodeFunc) es10_retrieve_notifications_list_decode, "BF2B0302017F", &d3, &error);
+  ck_assert_ptr_nonnull (long_form);
+  ck_assert (long_form->has_error);
+  ck_assert_int_eq (long_form->error_code, 127);
+  assert_noted (d3, "RetrieveNotificationsListResponse: notificationsListResultError as a universal INTEGER (02) "
+                    "instead of 81");
+}
+END_TEST
+
+START_TEST (test_tolerate_eim_list_forms)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10Deviations) d1 = NULL;
+  g_autoptr(Es10Deviations) d2 = NULL;
+  g_autoptr(Es10Deviations) d3 = NULL;
+  g_autoptr(Es10Deviations) d4 = NULL;
+  /* counterValue 00 05 and the entries without their A0 wrapper. */
+  g_autoptr(Es10EimConfigurationList) bare =
+    decode_noting ((NotingDecodeFunc) es10_get_eim_configuration_data_decode, "BF550E3007800165830200053003800166",
+                   &d1, &error);
+  g_autoptr(Es10EimConfigurationList) empty =
+    decode_noting ((NotingDecodeFunc) es10_get_eim_configuration_data_decode, "BF5500", &d2, &error);
+  g_autoptr(Es10EimConfigurationList) twice =
+    decode_noting ((NotingDecodeFunc) es10_get_eim_configuration_data_decode, "BF550CA0043002800AA0043002800A", &d3,
+                   &error);
+  g_autoptr(Es10EimConfigurationList) differ = NULL;
+  Es10EimConfiguration *eim;
+
+  ck_assert_msg (bare != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (bare->eims->len, 2);
+  eim = g_ptr_array_index (bare->eims, 0);
+  ck_assert_str_eq (eim->eim_id, "e");
+  ck_assert (eim->has_counter_value && eim->counter_value == 5);
+  assert_noted (d1, "GetEimConfigurationDataResponse: eimConfigurationDataList without its A0 wrapper");
+  assert_noted (d1, "EimConfigurationData: counterValue (83): INTEGER with redundant leading octets");
+
+  ck_assert_ptr_nonnull (empty);
+  ck_assert_uint_eq (empty->eims->len, 0);
+  assert_noted (d2, "GetEimConfigurationDataResponse: empty, read as an empty eimConfigurationDataList");
+
+  ck_assert_ptr_nonnull (twice);
+  ck_assert_uint_eq (twice->eims->len, 0);
+  ck_assert_uint_eq (twice->skipped->len, 1);  /* 30 02 80 0A: eimId of 10 bytes announced in 0 */
+  assert_noted (d3, "GetEimConfigurationDataResponse: eimConfigurationDataList (A0) repeated with the same contents");
+
+  differ = decode_noting ((NotingDecodeFunc) es10_get_eim_configuration_data_decode,
+                          "BF550EA0053003800165A0053003800166", &d4, &error);
+  ck_assert_ptr_null (differ);
+  ck_assert_str_eq (error->message, "GetEimConfigurationDataResponse: eimConfigurationDataList (A0) repeated with "
+                                    "different contents");
+  g_clear_error (&error);
+  g_clear_pointer (&d4, es10_deviations_free);
+
+  /* A wrapped list and bare entries beside it: which is the list cannot be told. */
+  differ = decode_noting ((NotingDecodeFunc) es10_get_eim_configuration_data_decode, "BF550C3003800165A0053003800166",
+                          &d4, &error);
+  ck_assert_ptr_null (differ);
+  ck_assert_str_eq (error->message, "GetEimConfigurationDataResponse: eimConfigurationDataList (A0) and bare "
+                                    "EimConfigurationData (30) together");
+}
+END_TEST
+
+START_TEST (test_tolerate_euicc_info2_repeats)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10Deviations) d1 = NULL;
+  g_autoptr(Es10Deviations) d2 = NULL;
+  g_autofree gchar *same = build_euicc_info2 ("82030203008203020300");
+  g_autofree gchar *other = build_euicc_info2 ("82030203008203020301");
+  g_autoptr(Es10EuiccInfo2) info = decode_noting ((NotingDecodeFunc) es10_get_euicc_info2_decode, same, &d1, &error);
+  g_autoptr(Es10EuiccInfo2) refused = NULL;
+
+  ck_assert_msg (info != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_int_eq (info->svn.minor, 3);
+  assert_noted (d1, "EUICCInfo2: field 82 repeated with the same value");
+  /* Two different SVNs: which one the card runs cannot be known. */
+  refused = decode_noting ((NotingDecodeFunc) es10_get_euicc_info2_decode, other, &d2, &error);
+  ck_assert_ptr_null (refused);
+  ck_assert_str_eq (error->message, "EUICCInfo2: field 82 repeated with a different value");
+}
+END_TEST
+
+START_TEST (test_tolerate_list_notification_forms)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10Deviations) d1 = NULL;
+  g_autoptr(Es10Deviations) d2 = NULL;
+  g_autofree gchar *bare = tlvf ("BF28", cat (build_metadata ("01", "0780", TRUE), build_metadata ("02", "0640", FALSE),
+                                             NULL));
+  g_autoptr(Es10NotificationMetadataList) list =
+    decode_noting ((NotingDecodeFunc) es10_list_notification_decode, bare, &d1, &error);
+  g_autoptr(Es10NotificationMetadataList) empty =
+    decode_noting ((NotingDecodeFunc) es10_list_notification_decode, "BF2800", &d2, &error);
+
+  ck_assert_msg (list != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (list->notifications->len, 2);
+  ck_assert_int_eq (((Es10NotificationMetadata *) g_ptr_array_index (list->notifications, 1))->seq_number, 2);
+  assert_noted (d1, "ListNotificationResponse: notificationMetadataList without its A0 wrapper");
+  ck_assert_ptr_nonnull (empty);
+  ck_assert_uint_eq (empty->notifications->len, 0);
+  assert_noted (d2, "ListNotificationResponse: empty, read as an empty notificationMetadataList");
+}
+END_TEST
+
+START_TEST (test_tolerance_refusals)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10Deviations) d = NULL;
+  gpointer result;
+
+  /* An empty GetEID answer has no EID to read. */
+  result = decode_noting ((NotingDecodeFunc) es10_get_eid_decode, "BF3E00", &d, &error);
+  ck_assert_ptr_null (result);
+  ck_assert_str_eq (error->message, "GetEuiccDataResponse: eidValue (5A) missing");
+  g_clear_error (&error);
+  g_clear_pointer (&d, es10_deviations_free);
+
+  /* Another outer tag: another answer, not this one. */
+  result = decode_noting ((NotingDecodeFunc) es10_get_profiles_info_decode, "BF2B00", &d, &error);
+  ck_assert_ptr_null (result);
+  ck_assert_str_eq (error->message, "ProfileInfoListResponse: outer tag BF2B, expected BF2D");
+  g_clear_error (&error);
+  g_clear_pointer (&d, es10_deviations_free);
+
+  /* A structurally unreadable answer fails as a whole: nothing in it can be trusted. */
+  result = decode_noting ((NotingDecodeFunc) es10_retrieve_notifications_list_decode, "BF2B05A003300500", &d, &error);
+  ck_assert_ptr_null (result);
+  ck_assert_ptr_nonnull (strstr (error->message, "RetrieveNotificationsListResponse: DER: length beyond buffer"));
+  g_clear_error (&error);
+  g_clear_pointer (&d, es10_deviations_free);
+
+  /* A DER INTEGER that is empty, or longer than 64 bits, has no number to read. */
+  result = decode_noting ((NotingDecodeFunc) es10_get_profiles_info_decode, "BF2D028100", &d, &error);
+  ck_assert_ptr_null (result);
+  ck_assert_str_eq (error->message, "ProfileInfoListResponse: profileInfoListError (81): DER: INTEGER in tag 81 is empty");
+}
+END_TEST
+
+START_TEST (test_deviations_warned_once_per_card)
+{
+  g_autoptr(Es10Deviations) d = es10_deviations_new ("GetProfilesInfo");
+  g_autoptr(Es10Deviations) other = es10_deviations_new ("RetrieveNotificationsList");
+
+  es10_deviations_reset ();
+  g_ptr_array_add (d->notes, g_strdup ("ProfileInfo: tagged 30 (SEQUENCE) instead of E3"));
+  g_ptr_array_add (other->notes, g_strdup ("ProfileInfo: tagged 30 (SEQUENCE) instead of E3"));
+  /* Before the card is named, then named: warned once, the naming keeps what was warned. */
+  ck_assert_uint_eq (es10_deviations_warn (d), 1);
+  es10_deviations_set_card (EID);
+  ck_assert_uint_eq (es10_deviations_warn (d), 0);
+  ck_assert_uint_eq (es10_deviations_warn (d), 0);
+  /* The same note from another function is another warning. */
+  ck_assert_uint_eq (es10_deviations_warn (other), 1);
+  es10_deviations_set_card (EID);
+  ck_assert_uint_eq (es10_deviations_warn (d), 0);
+  /* Another card is warned afresh. */
+  es10_deviations_set_card ("89049032123451234512345678901243");
+  ck_assert_uint_eq (es10_deviations_warn (d), 1);
+  ck_assert_uint_eq (es10_deviations_warn (d), 0);
+  es10_deviations_reset ();
+  ck_assert_uint_eq (es10_deviations_warn (d), 1);
+  es10_deviations_reset ();
+}
+END_TEST
+
 static Suite *
 es10_suite (void)
 {
   Suite *s = suite_create ("es10");
   TCase *requests = tcase_create ("requests");
   TCase *decoders = tcase_create ("decoders");
+  TCase *tolerance = tcase_create ("tolerance");
 
   tcase_add_test (requests, test_requests_simple);
   tcase_add_test (requests, test_requests_notifications);
@@ -1111,6 +1535,20 @@ es10_suite (void)
   tcase_add_test (decoders, test_hostile_input);
   tcase_add_test (decoders, test_function_names);
   suite_add_tcase (s, decoders);
+
+  tcase_add_test (tolerance, test_tolerate_empty_notification_list);
+  tcase_add_test (tolerance, test_tolerate_profile_info_sequence_tag);
+  tcase_add_test (tolerance, test_tolerate_encodings);
+  tcase_add_test (tolerance, test_strict_der_noted_nothing);
+  tcase_add_test (tolerance, test_tolerate_profile_list_forms);
+  tcase_add_test (tolerance, test_tolerate_repeated_fields);
+  tcase_add_test (tolerance, test_tolerate_notification_list_forms);
+  tcase_add_test (tolerance, test_tolerate_eim_list_forms);
+  tcase_add_test (tolerance, test_tolerate_euicc_info2_repeats);
+  tcase_add_test (tolerance, test_tolerate_list_notification_forms);
+  tcase_add_test (tolerance, test_tolerance_refusals);
+  tcase_add_test (tolerance, test_deviations_warned_once_per_card);
+  suite_add_tcase (s, tolerance);
   return s;
 }
 

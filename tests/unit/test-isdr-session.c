@@ -668,13 +668,11 @@ START_TEST (test_refresh_reopens_before_next_command)
   answer_sw (card, 0x910B);
   first = isdr_session_es10 (session, request, sizeof request, NULL);
   ck_assert_ptr_nonnull (first);
-  ck_assert (isdr_session_get_proactive_pending (session));
   ck_assert_uint_eq (card->opens, 1);
   second = isdr_session_es10 (session, request, sizeof request, NULL);
   ck_assert_ptr_nonnull (second);
   ck_assert_uint_eq (card->opens, 2);
   ck_assert_uint_eq (card->closes, 1);
-  ck_assert (!isdr_session_get_proactive_pending (session));
 }
 END_TEST
 

@@ -7,7 +7,7 @@ import time
 
 from pyder import tlv, enc_named_bits
 
-from . import apdu, es10, faults as faultlib
+from . import apdu, es10, deviations, faults as faultlib
 from .state import State
 # The area modules fill the ES10 handler table when imported.
 from . import es10_info, es10_profiles, es10_notifications, es10_eim, es10_download
@@ -74,6 +74,18 @@ class SoftEuicc:
                     self._bad_state_faults.add(text)
                     print("softeuicc: ignoring fault in state file: %s" % exc, file=sys.stderr)
         self._faults = active
+
+    def _deviate(self, tag, resp):
+        """The answer as the state's "deviations" make it (see deviations.py)."""
+        names = self.state.get("deviations", []) or []
+        try:
+            deviations.check(names)
+        except ValueError as exc:
+            if str(exc) not in self._bad_state_faults:
+                self._bad_state_faults.add(str(exc))
+                print("softeuicc: ignoring deviations in state file: %s" % exc, file=sys.stderr)
+            return resp
+        return deviations.apply(names, tag, resp)
 
     def has_fault(self, kind):
         return any(f.kind == kind for f in self._faults)
@@ -204,6 +216,7 @@ class SoftEuicc:
                 self._refresh_due = False
                 return b"", es10.SW_NO_DIAGNOSIS
         if sw == apdu.SW_OK and resp:
+            resp = self._deviate(tag, resp)
             for f in mine:
                 if f.kind in ("garbage", "badlen", "truncate"):
                     return faultlib.mangle(f.kind, resp), sw
