@@ -43,6 +43,7 @@ class SoftEuicc:
         self._faults = list(self._ctor_faults)
         self._bad_state_faults = set()
         self.challenge = None
+        self.download_session = None  # profile download in progress (es10_download)
         self.proactive = None       # pending proactive command, handed out by FETCH
         self._refresh_due = False   # the command being processed switched profiles
         self.isdr_aid = bytes.fromhex(self.state.get("isdr_aid", ISDR_AID.hex()))
@@ -107,6 +108,7 @@ class SoftEuicc:
         """Power cycle: channels and session data go, the state file stays."""
         self.apdu.reset()
         self.challenge = None
+        self.download_session = None
         self.proactive = None
         return self.atr
 
