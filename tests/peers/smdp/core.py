@@ -209,13 +209,14 @@ class RspServer:
     def cert_set(self):
         with self.lock:
             kinds = {f["kind"] for f in self.faults}
+        # (TLS, DPauth / DSauth, DPpb) certificate sets
         if "expired-cert" in kinds:
-            return "expired", "expired"
+            return "expired", "expired", "expired"
         if "other-ci" in kinds:
-            return "other", "other"
+            return "other", "other", "other"
         if "other-ci-auth" in kinds:
-            return "other", "genuine"
-        return "genuine", "genuine"
+            return "genuine", "other", "other"
+        return "genuine", "genuine", "genuine"
 
     # ------------------------------------------------------------ admin
 
@@ -273,7 +274,7 @@ class RspServer:
         if self.ci_ski not in verify_ids:
             raise Failed("8.8.2" if self.role == "smdp" else "8.9.2", "3.1",
                          "none of the eUICC's CI keys is this server's CI")
-        auth_set, _ = self.cert_set()
+        _, auth_set, _ = self.cert_set()
         cert, key = self.sets[auth_set]["auth"]
         txid = os.urandom(16)
         server_challenge = os.urandom(16)
@@ -369,7 +370,7 @@ class RspServer:
         if self.take_faults("authenticateClient", ("refuse-matching-id",)):
             raise Failed("8.2.6", "3.8", "matching ID refused (fault switch)")
         profile = self._find_profile(eid, matching_id or "")
-        _, pb_set = self.cert_set()
+        _, _, pb_set = self.cert_set()
         pb_cert, pb_key = self.sets[pb_set]["pb"]
         txid = bytes.fromhex(sess["txid"])
         cc_required = "confirmation_code" in profile

@@ -194,7 +194,7 @@ class Es9Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     def get_request(self):
         sock, addr = self.socket.accept()
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        tls_set, _ = self.rsp.cert_set()
+        tls_set = self.rsp.cert_set()[0]
         ssock = self.contexts[tls_set].wrap_socket(sock, server_side=True,
                                                    do_handshake_on_connect=False)
         return ssock, addr
