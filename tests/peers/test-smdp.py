@@ -36,10 +36,11 @@ from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 
 from softeuicc import SoftEuicc, client, ids  # noqa: E402
 from smdp import package  # noqa: E402
-from smdp.ipa import Ipa, bpp_segments  # noqa: E402
+from smdp.ipa import Ipa, IndirectIpa, bpp_segments  # noqa: E402
 
 PYTHON = os.environ.get("PYTHON3") or sys.executable
 SERVER = os.path.join(HERE, "smdp", "server.py")
+EIM_SERVER = os.path.join(HERE, "eim", "server.py")
 INIT = os.path.join(HERE, "softeuicc", "init.py")
 TOP = os.environ.get("top_srcdir") or os.path.join(HERE, "..", "..")
 SGP26 = os.path.join(TOP, "..", "shared", "reference", "sgp26")
@@ -489,6 +490,88 @@ class Smds(unittest.TestCase):
         add_profile(matching_id="EVT-1")
         res = Ipa(card, SRV["info"]["ci"]).download(events[0]["rspServerAddress"], "EVT-1")
         self.assertTrue(res["ok"], res.get("error"))
+
+
+class Indirect(unittest.TestCase):
+    """The eIM queues a profileDownloadTriggerRequest and relays the ESipa download
+    functions to the SM-DP+ over ES9+, in both ESipa bindings."""
+
+    @classmethod
+    def setUpClass(cls):
+        d = os.path.join(TMP, "eim")
+        err_path = os.path.join(TMP, "eim.stderr")
+        with open(err_path, "w") as err:
+            p = subprocess.Popen([PYTHON, EIM_SERVER, "--dir", d, "--smdp-ca", SRV["info"]["ci"]],
+                                 stdout=subprocess.PIPE, stderr=err, text=True, env=ENV)
+        p.err_path = err_path
+        line = p.stdout.readline().split()
+        if len(line) != 4 or line[0] != "ready":
+            p.kill()
+            p.wait()
+            raise RuntimeError("eIM did not start: %r" % line)
+        cls.eim = p
+        cls.url = line[1]
+        cls.admin_port = int(line[3].rsplit(":", 1)[1])
+        cls.ca = os.path.join(d, "ca.pem")
+
+    @classmethod
+    def tearDownClass(cls):
+        if stop(cls.eim) != 0:
+            raise RuntimeError("the eIM failed or wrote to stderr")
+
+    def eim_admin(self, method, path, body=None):
+        return admin(method, path, body, {"admin_port": self.admin_port})
+
+    def _trigger(self, card, eid, ac):
+        """Queue a download trigger at the eIM, fetch it as the IPA does; return the
+        activation code the eUICC package carries."""
+        self.eim_admin("POST", "/admin/queue", {"eid": eid, "package": {
+            "download": {"activationCode": ac}}})
+        ctx = ssl.create_default_context(cafile=self.ca)
+        conn = http.client.HTTPSConnection("127.0.0.1", int(self.url.rsplit(":", 1)[1]),
+                                           context=ctx)
+        conn.request("POST", "/gsma/rsp2/asn1", tlv(0xBF4F, tlv(0x5A, bytes.fromhex(eid))),
+                     {"Content-Type": "application/x-gsma-rsp-asn1",
+                      "X-Admin-Protocol": "gsma/rsp/v2.1.0"})
+        body = conn.getresponse().read()
+        conn.close()
+        trig = pyder.decode(body, expect=0xBF4F).req(0xBF54)
+        return trig.req(0xA0).req(0x80).str()
+
+    def test_download_through_the_eim(self):
+        for binding in ("asn1", "json"):
+            card, path = new_card()
+            with open(path) as f:
+                eid = json.load(f)["eid"]
+            p = add_profile()
+            ac = "1$%s$%s" % (SRV["info"]["address"], p["matchingId"])
+            got = self._trigger(card, eid, ac)
+            self.assertEqual(got, ac)
+            _, address, mid = got.split("$")[:3]
+            ipa = IndirectIpa(card, self.ca, self.url.split("//")[1], binding)
+            res = ipa.download(address, mid)
+            self.assertTrue(res["ok"], "%s: %s" % (binding, res.get("error")))
+            self.assertIn(p["iccid"], profiles(card))
+            self.assertEqual([c for c, _ in ipa.calls],
+                             ["initiateAuthentication", "authenticateClient",
+                              "getBoundProfilePackage", "handleNotification"])
+            # The install result reached the SM-DP+ through the eIM, signature checked.
+            rec = [n for n in state()["notifications"] if n.get("txid") == res["txid"]]
+            self.assertEqual((len(rec), rec[0]["signature_ok"]), (1, True), binding)
+            relayed = self.eim_admin("GET", "/admin/relay")
+            self.assertEqual(relayed["sessions"][res["txid"]], SRV["info"]["address"])
+
+    def test_failures_through_the_eim(self):
+        for binding, want in (("asn1", "Esipa error 6"), ("json", "8.2.6/3.8")):
+            card, _ = new_card()
+            ipa = IndirectIpa(card, self.ca, self.url.split("//")[1], binding)
+            res = ipa.download(SRV["info"]["address"], "NO-SUCH-MATCHING-ID")
+            self.assertEqual(res["step"], "authenticateClient")
+            self.assertIn(want, res["error"])
+            # The card's signed CancelSession went to the SM-DP+ through the eIM.
+            self.assertTrue(res.get("cancelled"), res)
+            rec = [c for c in state()["cancelled"] if c["txid"] == res["txid"]]
+            self.assertEqual(rec[0]["signature_ok"], True)
 
 
 class Sgp26(unittest.TestCase):

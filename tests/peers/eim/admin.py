@@ -11,6 +11,7 @@
   GET  /admin/stats                connections, TLS handshakes, requests, bytes
   GET  /admin/log                  every ESipa request: function, status, fault, connection
   GET  /admin/faults               fault switches with what is left of their counts
+  GET  /admin/relay                ES9+ calls relayed to SM-DP+s, transactionId -> SM-DP+
   POST /admin/faults               {"faults": [...]} replaces the switches ([] clears them)
   POST /admin/reset                clears queues, results, polls, faults, statistics, log
 
@@ -67,6 +68,8 @@ class AdminHandler(http.server.BaseHTTPRequestHandler):
             "/admin/stats": store.stats,
             "/admin/log": lambda: list(store.log),
             "/admin/faults": lambda: list(store.faults),
+            "/admin/relay": lambda: {"log": list(self.server.app.relay.log),
+                                     "sessions": dict(self.server.app.relay.sessions)},
         }
         fn = routes.get(url.path)
         if fn is None:
