@@ -14,6 +14,7 @@ import hashlib
 import http.client
 import json
 import os
+import shutil
 import signal
 import ssl
 import subprocess
@@ -98,6 +99,7 @@ def setUpModule():
 
 def tearDownModule():
     rcs = [stop(SRV[k]) for k in ("smdp", "smds")]
+    shutil.rmtree(TMP, ignore_errors=True)
     if any(rc != 0 for rc in rcs):
         raise RuntimeError("a server exited with %r (or wrote to stderr)" % rcs)
 

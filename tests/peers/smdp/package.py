@@ -78,7 +78,7 @@ def store_metadata(profile, default_address):
     address = profile.get("notification_address", default_address)
     if address:
         parts.append(tlv(0xB6, [tlv(0x30, [enc_named_bits([EVENTS[e]], tag=0x80),
-                                           enc_utf8(address)])
+                                           enc_utf8(address, tag=0x81)])
                                 for e in ("install", "enable", "disable", "delete")]))
     if profile.get("owner_mccmnc"):
         parts.append(tlv(0xB7, tlv(0x80, bytes.fromhex(profile["owner_mccmnc"]))))

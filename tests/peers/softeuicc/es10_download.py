@@ -231,14 +231,14 @@ def _parse_metadata(card, sess):
         nci = md.find(0xB6)
         if nci is not None:
             for entry in nci.children():
-                addr = entry.req(0x0C).str()
+                addr = entry.req(0x81).str()
                 p["notification_address"] = addr
                 if EVENTS["install"] in entry.req(0x80).bits():
                     sess["notify_address"] = addr
         if md.find(0xB7) is not None:
             p["owner_mccmnc"] = md.find(0xB7).req(0x80).value.hex().upper()
         if md.find(0x99) is not None:
-            p["ppr"] = md.find(0x99).bits()
+            p["ppr"] = sorted(md.find(0x99).bits())
     except (pyder.DerError, KeyError) as exc:
         raise BppFailure(CMD_METADATA, ERR_INPUT, "StoreMetadata: %s" % exc)
     sess["iccid"] = iccid
