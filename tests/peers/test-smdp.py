@@ -524,11 +524,13 @@ class Indirect(unittest.TestCase):
     def eim_admin(self, method, path, body=None):
         return admin(method, path, body, {"admin_port": self.admin_port})
 
-    def _trigger(self, card, eid, ac):
+    def _trigger(self, card, eid, ac, cc=None, with_txid=False):
         """Queue a download trigger at the eIM, fetch it as the IPA does; return the
-        activation code the eUICC package carries."""
-        self.eim_admin("POST", "/admin/queue", {"eid": eid, "package": {
-            "download": {"activationCode": ac}}})
+        activation code the eUICC package carries (and its eimTransactionId)."""
+        dl = {"activationCode": ac}
+        if cc is not None:
+            dl["confirmationCode"] = cc
+        self.eim_admin("POST", "/admin/queue", {"eid": eid, "package": {"download": dl}})
         ctx = ssl.create_default_context(cafile=self.ca)
         conn = http.client.HTTPSConnection("127.0.0.1", int(self.url.rsplit(":", 1)[1]),
                                            context=ctx)
@@ -538,7 +540,31 @@ class Indirect(unittest.TestCase):
         body = conn.getresponse().read()
         conn.close()
         trig = pyder.decode(body, expect=0xBF4F).req(0xBF54)
+        if with_txid:
+            return trig.req(0xA0).req(0x80).str(), trig.req(0x82).value.hex().upper()
         return trig.req(0xA0).req(0x80).str()
+
+    def test_confirmation_code_given_to_the_eim(self):
+        """The eIM holds the code of its trigger and answers AuthenticateClient with hashCc;
+        the SM-DP+ checks it against SHA256(SHA256(cc) || transactionId)."""
+        for binding in ("asn1", "json"):
+            card, path = new_card()
+            with open(path) as f:
+                eid = json.load(f)["eid"]
+            p = add_profile(cc="8642")
+            ac = "1$%s$%s" % (SRV["info"]["address"], p["matchingId"])
+            _, etx = self._trigger(card, eid, ac, cc="8642", with_txid=True)
+            ipa = IndirectIpa(card, self.ca, self.url.split("//")[1], binding, eim_txid=etx)
+            res = ipa.download(SRV["info"]["address"], p["matchingId"])
+            self.assertTrue(res["ok"], "%s: %s" % (binding, res.get("error")))
+            self.assertTrue(res.get("hash_cc_from_eim"))
+            # A wrong code at the eIM: the SM-DP+ refuses (confirmationCodeRefused(3) in ASN.1).
+            card, _ = new_card()
+            _, etx = self._trigger(card, eid, ac, cc="0000", with_txid=True)
+            ipa = IndirectIpa(card, self.ca, self.url.split("//")[1], binding, eim_txid=etx)
+            res = ipa.download(SRV["info"]["address"], p["matchingId"])
+            self.assertEqual(res["step"], "getBoundProfilePackage")
+            self.assertIn("Esipa error 3" if binding == "asn1" else "8.2.7/3.8", res["error"])
 
     def test_download_through_the_eim(self):
         for binding in ("asn1", "json"):

@@ -79,6 +79,16 @@ class AdminHandler(http.server.BaseHTTPRequestHandler):
             out = fn()
         self._reply(200, out)
 
+    def _keep_confirmation_code(self, package, out):
+        """A download trigger's confirmationCode stays with the eIM (for hashCc), keyed by
+        the eimTransactionId the trigger carries."""
+        dl = package.get("download") if isinstance(package, dict) else None
+        if isinstance(dl, dict) and dl.get("confirmationCode") is not None \
+                and out.get("transaction_id") is not None:
+            relay = self.server.app.relay
+            with relay.lock:
+                relay.codes[out["transaction_id"].upper()] = str(dl["confirmationCode"])
+
     def do_POST(self):
         store = self.server.app.store
         path = urllib.parse.urlsplit(self.path).path
@@ -93,6 +103,7 @@ class AdminHandler(http.server.BaseHTTPRequestHandler):
             elif path == "/admin/queue":
                 out = store.enqueue(body.get("eid"), body.get("package"), body.get("break"),
                                     body.get("transaction_id"))
+                self._keep_confirmation_code(body.get("package"), out)
             elif path == "/admin/faults":
                 out = store.set_faults(body.get("faults"))
             elif path == "/admin/reset":

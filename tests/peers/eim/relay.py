@@ -10,13 +10,17 @@ SM-DP+ over ES9+ (SGP.22 JSON binding, HTTPS verified against the CA file given 
   BF41 CancelSessionRequestEsipa          -> cancelSession (A1 re-tagged to BF41)
   BF3D HandleNotificationEsipa (a BF37)   -> handleNotification (to its notificationAddress)
 
-The SM-DP+ of a transaction is the one its initiateAuthentication went to.  ES9+
+The SM-DP+ of a transaction is the one its initiateAuthentication went to.  A confirmation
+code given with the download trigger (admin queue "download": {..., "confirmationCode"})
+is turned into hashCc for the AuthenticateClient answer of the transaction whose
+InitiateAuthentication carried that eimTransactionId, when the SM-DP+ asks for one.  ES9+
 failures become the Esipa error codes (ASN.1) or pass through as the SGP.22 header
 (JSON); a transport failure is undefinedError(127) / Failed 8.8 3.7.  Every relayed
 call is recorded (admin GET /admin/relay)."""
 
 import base64
 import binascii
+import hashlib
 import http.client
 import json
 import ssl
@@ -44,6 +48,8 @@ class Relay:
         self.timeout = timeout
         self.lock = threading.Lock()
         self.sessions = {}                 # transactionId (hex upper) -> SM-DP+ address
+        self.codes = {}                    # eimTransactionId (hex upper) -> confirmation code
+        self.session_codes = {}            # transactionId -> confirmation code
         self.log = []
 
     @property
@@ -100,15 +106,28 @@ class Relay:
 
     # ------------------------------------------------------------ the functions
 
-    def initiate_authentication(self, challenge, info1, address):
+    def initiate_authentication(self, challenge, info1, address, eim_txid=None):
         if not address:
             raise RelayFailed("8.8.1", "2.2", "smdpAddress missing")
         out = self.call(address, "initiateAuthentication", {
             "euiccChallenge": _b64(challenge), "euiccInfo1": _b64(info1),
             "smdpAddress": address})
         with self.lock:
-            self.sessions[out["transactionId"].upper()] = address
+            txid = out["transactionId"].upper()
+            self.sessions[txid] = address
+            if eim_txid is not None and eim_txid.upper() in self.codes:
+                self.session_codes[txid] = self.codes[eim_txid.upper()]
         return out
+
+    def hash_cc(self, txid_hex, smdp_signed2):
+        """hashCc for the AuthenticateClient answer when the SM-DP+ wants a confirmation
+        code and this eIM was given it with the download trigger (SGP.32 3.2.3.2), else None."""
+        with self.lock:
+            cc = self.session_codes.get(txid_hex.upper())
+        if cc is None or pyder.decode(smdp_signed2).req(0x01).value != b"\xff":
+            return None
+        inner = hashlib.sha256(cc.encode()).digest()
+        return hashlib.sha256(inner + bytes.fromhex(txid_hex)).digest()
 
     def forward(self, function, txid_hex, body):
         return self.call(self.address_of(txid_hex), function, dict(body, transactionId=txid_hex))
@@ -131,9 +150,11 @@ class Relay:
             if tag == 0xBF39:
                 addr = msg.find(0x83)
                 info1 = msg.find(0xBF20)
+                etx = msg.find(0x82)
                 out = self.initiate_authentication(msg.req(0x81).value,
                                                    info1.raw if info1 is not None else b"",
-                                                   addr.str() if addr is not None else None)
+                                                   addr.str() if addr is not None else None,
+                                                   etx.value.hex() if etx is not None else None)
                 return tlv(0xBF39, tlv(0xA0, [
                     tlv(0x80, bytes.fromhex(out["transactionId"])), _unb64(out, "serverSigned1"),
                     _unb64(out, "serverSignature1"), _unb64(out, "euiccCiPKIdToBeUsed"),
@@ -142,10 +163,12 @@ class Relay:
             if tag == 0xBF3B:
                 out = self.forward("authenticateClient", txid, {
                     "authenticateServerResponse": _b64(msg.req(0xBF38).raw)})
+                signed2 = _unb64(out, "smdpSigned2")
+                hcc = self.hash_cc(txid, signed2)
                 return tlv(0xBF3B, tlv(0xA0, [
                     tlv(0x80, bytes.fromhex(out["transactionId"])), _unb64(out, "profileMetadata"),
-                    _unb64(out, "smdpSigned2"), _unb64(out, "smdpSignature2"),
-                    _unb64(out, "smdpCertificate")]))
+                    signed2, _unb64(out, "smdpSignature2"), _unb64(out, "smdpCertificate")]
+                    + ([tlv(0x04, hcc)] if hcc is not None else [])))
             if tag == 0xBF3A:
                 out = self.forward("getBoundProfilePackage", txid, {
                     "prepareDownloadResponse": _b64(msg.req(0xBF21).raw)})
@@ -171,7 +194,7 @@ class Relay:
             if function == "initiateAuthentication":
                 out = self.initiate_authentication(
                     _unb64(req, "euiccChallenge"), _unb64(req, "euiccInfo1"),
-                    req.get("smdpAddress"))
+                    req.get("smdpAddress"), req.get("eimTransactionId"))
                 return {"header": out["header"], "transactionId": out["transactionId"],
                         "serverSigned1": out["serverSigned1"],
                         "serverSignature1": out["serverSignature1"],
@@ -185,7 +208,11 @@ class Relay:
                     "authenticateServerResponse": req.get("authenticateServerResponse")})
                 keys = ("transactionId", "profileMetadata", "smdpSigned2", "smdpSignature2",
                         "smdpCertificate")
-                return dict({k: out[k] for k in keys}, header=out["header"])
+                answer = dict({k: out[k] for k in keys}, header=out["header"])
+                hcc = self.hash_cc(txid, _unb64(out, "smdpSigned2"))
+                if hcc is not None:
+                    answer["hashCc"] = _b64(hcc)
+                return answer
             if function == "getBoundProfilePackage":
                 out = self.forward("getBoundProfilePackage", txid, {
                     "prepareDownloadResponse": req.get("prepareDownloadResponse")})

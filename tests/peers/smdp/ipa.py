@@ -185,7 +185,11 @@ class Ipa:
             if cancel_after == "authenticate":
                 raise StepError("cancel", "cancelled by the caller")
             parts = [signed2, self._b64(ac, "smdpSignature2", "authenticateClient")]
-            if cc_required:
+            if cc_required and ac.get("hashCc"):
+                # Indirect download: the eIM knew the code and computed the hash.
+                parts.append(tlv(0x04, self._b64(ac, "hashCc", "authenticateClient")))
+                res["hash_cc_from_eim"] = True
+            elif cc_required:
                 if confirmation_code is None:
                     raise StepError("PrepareDownload", "confirmation code required")
                 inner = hashlib.sha256(confirmation_code.encode()).digest()
@@ -262,10 +266,11 @@ class IndirectIpa(Ipa):
     functions in the ASN.1 binding (POST /gsma/rsp2/asn1) or the JSON binding
     (/gsma/rsp2/esipa/<function>), which the eIM relays to the SM-DP+."""
 
-    def __init__(self, card, eim_ca, eim_address, binding="asn1", **kw):
+    def __init__(self, card, eim_ca, eim_address, binding="asn1", eim_txid=None, **kw):
         super().__init__(card, eim_ca, **kw)
         self.eim_address = eim_address
         self.binding = binding
+        self.eim_txid = eim_txid          # the eimTransactionId of the download trigger
 
     def _esipa_raw(self, function, body, ctype):
         self.address = self.eim_address
@@ -314,9 +319,12 @@ class IndirectIpa(Ipa):
         b64 = base64.b64encode
         dec = base64.b64decode
         if function == "initiateAuthentication":
-            der = tlv(0xBF39, [tlv(0x81, dec(body["euiccChallenge"])),
-                               enc_utf8(body["smdpAddress"], tag=0x83),
-                               dec(body["euiccInfo1"])])
+            fields = [tlv(0x81, dec(body["euiccChallenge"])),
+                      enc_utf8(body["smdpAddress"], tag=0x83), dec(body["euiccInfo1"])]
+            if self.eim_txid is not None:
+                fields.append(tlv(0x82, bytes.fromhex(self.eim_txid)))
+                body = dict(body, eimTransactionId=self.eim_txid)
+            der = tlv(0xBF39, fields)
             out = self.esipa(function, der, body)
             if "_tlvs" in out:
                 k = out["_tlvs"]
@@ -343,6 +351,8 @@ class IndirectIpa(Ipa):
                 out = {"transactionId": k[0x80].value.hex().upper(),
                        "profileMetadata": b64(k[0xBF25].raw), "smdpSigned2": b64(sig[0].raw),
                        "smdpSignature2": b64(k[0x5F37].raw), "smdpCertificate": b64(sig[1].raw)}
+                if 0x04 in k:
+                    out["hashCc"] = b64(k[0x04].value)
             return out
         if function == "getBoundProfilePackage":
             der = tlv(0xBF3A, [tlv(0x80, txid), dec(body["prepareDownloadResponse"])])
