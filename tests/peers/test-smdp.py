@@ -222,6 +222,14 @@ class Download(unittest.TestCase):
                          ("success", True, seq))
         self.assertNotIn(seq, [m.req(0x80).int() for m in pyder.decode(
             es10(card, tlv(0xBF28))).req(0xA0).children()])
+        # Other notifications (OtherSignedNotification) are checked with their own certificate.
+        other = [n for n in pyder.decode(es10(card, tlv(0xBF2B))).req(0xA0).children()
+                 if n.tag == 0x30][0]
+        ipa.address = SRV["info"]["address"]
+        ipa.es9("handleNotification", {"pendingNotification": base64.b64encode(other.raw).decode()})
+        ipa.close()
+        rec = [n for n in state()["notifications"] if n["der"] == other.raw.hex().upper()]
+        self.assertEqual((rec[0]["kind"], rec[0]["signature_ok"]), ("other", True))
         # A PSMO enables it (eUICC package signed by the eIM the card knows).
         with open(path) as f:
             eid = json.load(f)["eid"]
@@ -302,6 +310,21 @@ class Download(unittest.TestCase):
             self.assertFalse(res["ok"])
             self.assertEqual(pir_final(res["pir"]).req(0x81).int(), reason, seg)
             self.assertNotIn(p["iccid"], profiles(card))
+
+    def test_card_failing_a_segment(self):
+        """A card fault on the 86 segments (no answer data, SW 6A80): the IPA stops, the card's
+        session is cancelled (signed) and the SM-DP+ accepts the cancellation."""
+        _, path = new_card()
+        card = SoftEuicc(path, faults=["sw:86:6A80"])
+        p = add_profile()
+        res = Ipa(card, SRV["info"]["ci"]).download(SRV["info"]["address"], p["matchingId"])
+        self.assertFalse(res["ok"])
+        self.assertIn("6A80", res["error"])
+        self.assertTrue(res["step"].startswith("LoadBoundProfilePackage segment"))
+        self.assertTrue(res["cancelled"], res)
+        rec = [c for c in state()["cancelled"] if c["txid"] == res["txid"]]
+        self.assertEqual(rec[0]["signature_ok"], True)
+        self.assertNotIn(p["iccid"], profiles(SoftEuicc(path)))
 
     def test_bpp_in_small_store_data_blocks(self):
         card, _ = new_card()
