@@ -100,10 +100,8 @@ class LocalIndirectIpa(IndirectIpa):
     """The IPA talking ESipa (ASN.1 binding) to the relay in-process."""
 
     def __init__(self, card, relay):
-        Ipa.__init__(self, card, None)
-        self.binding = "asn1"
+        super().__init__(card, None, "eim.invalid:1", "asn1")
         self.relay = relay
-        self.eim_address = "eim.invalid:1"
 
     def _esipa_raw(self, function, body, ctype):
         emit("EsipaMessageFromIpaToEim", body)
