@@ -153,9 +153,14 @@ def dump(tmp):
         card2.state["profiles"] = [p for p in card2.state["profiles"]
                                    if p["iccid"] != rsp.profiles[n]["iccid"]]
         card2.state.save()
-        ipa = LocalIndirectIpa(card2, LocalRelay(rsp))
+        relay = LocalRelay(rsp)
+        ipa = LocalIndirectIpa(card2, relay)
+        if cc is not None:
+            # The eIM knows the code: eimTransactionId in BF39, hashCc in the BF3B answer.
+            ipa.eim_txid = "0102030405060708"
+            relay.codes[ipa.eim_txid] = cc
         res = ipa.download("127.0.0.1:1", mid, confirmation_code=cc)
-        if not res["ok"]:
+        if not res["ok"] or (cc is not None and not res.get("hash_cc_from_eim")):
             raise SystemExit("indirect download %s failed: %s" % (mid, res.get("error")))
         ipa.download("127.0.0.1:1", mid, confirmation_code=cc, cancel_after="prepare")
         ipa.download("127.0.0.1:1", "NO-SUCH-ID")
