@@ -474,6 +474,33 @@ class Faults(unittest.TestCase):
         self.assertTrue(res["ok"], res.get("error"))
         self.assertGreaterEqual(res["elapsed"], 0.4)
 
+    def test_smdpctl(self):
+        ctl = [PYTHON, os.path.join(HERE, "smdp", "smdpctl.py"), "--dir", SRV["dir"]]
+        iccid = new_iccid()
+        out = subprocess.run(ctl + ["profile", "matchingId=CTL-1,iccid=%s,cc=99,size=1000"
+                                    % iccid], capture_output=True, text=True, env=ENV)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(json.loads(out.stdout)[0]["confirmation_code"], "99")
+        out = subprocess.run(ctl + ["faults", "kind=http-status,status=502,count=1", "drop"],
+                             capture_output=True, text=True, env=ENV)
+        self.assertEqual([f["kind"] for f in json.loads(out.stdout)], ["http-status", "drop"])
+        out = subprocess.run(ctl + ["faults", "nonsense"], capture_output=True, text=True,
+                             env=ENV)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("kind must be one of", out.stderr)
+        subprocess.run(ctl + ["faults"], check=True, capture_output=True, env=ENV)
+        self.assertEqual(state()["faults"], [])
+        out = subprocess.run(ctl + ["wait", "notification", "--iccid", iccid, "--timeout", "0.3"],
+                             capture_output=True, text=True, env=ENV)
+        self.assertEqual(out.returncode, 2)
+        card, _ = new_card()
+        res = Ipa(card, SRV["info"]["ci"]).download(SRV["info"]["address"], "CTL-1",
+                                                    confirmation_code="99")
+        self.assertTrue(res["ok"], res.get("error"))
+        out = subprocess.run(ctl + ["wait", "notification", "--iccid", iccid], capture_output=True,
+                             text=True, env=ENV)
+        self.assertEqual(json.loads(out.stdout)[0]["result"], "success")
+
     def test_bad_requests(self):
         ctx = ssl.create_default_context(cafile=SRV["info"]["ci"])
         conn = http.client.HTTPSConnection("127.0.0.1", SRV["info"]["port"], context=ctx)
