@@ -336,6 +336,98 @@ class Download(unittest.TestCase):
         self.assertIn(p["iccid"], profiles(card))
 
 
+class CardErrors(unittest.TestCase):
+    """The card's own refusals, driven step by step against the running SM-DP+."""
+
+    def _initiate(self, card, ch, ipa):
+        info1 = client.es10(card, ch, tlv(0xBF20))
+        chal = pyder.decode(client.es10(card, ch, tlv(0xBF2E))).req(0x80).value
+        ipa.address = SRV["info"]["address"]
+        return ipa.es9("initiateAuthentication", {
+            "euiccChallenge": base64.b64encode(chal).decode(),
+            "euiccInfo1": base64.b64encode(info1).decode(), "smdpAddress": ipa.address})
+
+    def _auth_request(self, ia, mid, **change):
+        f = {k: base64.b64decode(ia[k]) for k in ("serverSigned1", "serverSignature1",
+                                                   "euiccCiPKIdToBeUsed", "serverCertificate")}
+        f.update(change)
+        return tlv(0xBF38, [f["serverSigned1"], f["serverSignature1"], f["euiccCiPKIdToBeUsed"],
+                            f["serverCertificate"],
+                            tlv(0xA0, [enc_utf8(mid, tag=0x80), tlv(0xA1, [
+                                tlv(0x80, bytes(4)), tlv(0xA1)])])])
+
+    def _auth_error(self, resp):
+        return pyder.decode(resp, expect=0xBF38).req(0xA1).req(0x02).int()
+
+    def test_authenticate_server_refusals(self):
+        card, _ = new_card()
+        ch = client.open_isdr(card)
+        ipa = Ipa(card, SRV["info"]["ci"])
+        ia = self._initiate(card, ch, ipa)
+        sig = bytearray(base64.b64decode(ia["serverSignature1"]))
+        sig[10] ^= 1
+        self.assertEqual(self._auth_error(client.es10(card, ch, self._auth_request(
+            ia, "X", serverSignature1=bytes(sig)))), INVALID_SIGNATURE)
+        self.assertEqual(self._auth_error(client.es10(card, ch, self._auth_request(
+            ia, "X", euiccCiPKIdToBeUsed=tlv(0x04, bytes(20))))), 7)       # ciPKUnknown
+        # A new challenge: the server's serverSigned1 carries the old one.
+        client.es10(card, ch, tlv(0xBF2E))
+        self.assertEqual(self._auth_error(client.es10(card, ch, self._auth_request(ia, "X"))),
+                         6)                                                # euiccChallengeMismatch
+        ipa.close()
+        client.close(card, ch)
+
+    def test_prepare_download_and_session_refusals(self):
+        p = add_profile()
+        card, _ = new_card()
+        ch = client.open_isdr(card)
+        ipa = Ipa(card, SRV["info"]["ci"])
+        # No session at all: PrepareDownload noSessionContext(4), a BPP segment 6985,
+        # CancelSession invalidTransactionId(5).
+        dummy = tlv(0xBF21, [tlv(0x30, [tlv(0x80, bytes(16)), pyder.enc_bool(False)]),
+                             tlv(0x5F37, bytes(64)), tlv(0x30)])
+        r = pyder.decode(client.es10(card, ch, dummy)).req(0xA1)
+        self.assertEqual(r.req(0x02).int(), 4)
+        seg = tlv(0xA1, b"")
+        _, sw = client.split_sw(card.transmit(
+            bytes([client.cla_for(ch, True), 0xE2, 0x91, 0, len(seg)]) + seg))
+        self.assertEqual(sw, 0x6985)
+        cs = client.es10(card, ch, tlv(0xBF41, [tlv(0x80, bytes(16)), enc_integer(1, tag=0x81)]))
+        self.assertEqual(cs.hex().upper(), "BF4103810105")
+        ipa.address = SRV["info"]["address"]
+        _, ac = ipa._authenticate(ch, SRV["info"]["address"], p["matchingId"], "es9")
+        b = {k: base64.b64decode(ac[k]) for k in ("smdpSigned2", "smdpSignature2",
+                                                  "smdpCertificate")}
+        bad = bytearray(b["smdpSignature2"])
+        bad[5] ^= 1
+        r = pyder.decode(client.es10(card, ch, tlv(0xBF21, [
+            b["smdpSigned2"], bytes(bad), b["smdpCertificate"]]))).req(0xA1)
+        self.assertEqual(r.req(0x02).int(), INVALID_SIGNATURE)
+        other_tx = tlv(0x30, [tlv(0x80, bytes(16)), pyder.enc_bool(False)])
+        r = pyder.decode(client.es10(card, ch, tlv(0xBF21, [
+            other_tx, b["smdpSignature2"], b["smdpCertificate"]]))).req(0xA1)
+        self.assertEqual(r.req(0x02).int(), 5)
+        # A power cycle ends the session.
+        card.reset()
+        ch = client.open_isdr(card)
+        r = pyder.decode(client.es10(card, ch, tlv(0xBF21, [
+            b["smdpSigned2"], b["smdpSignature2"], b["smdpCertificate"]]))).req(0xA1)
+        self.assertEqual(r.req(0x02).int(), 4)
+        ipa.close()
+        client.close(card, ch)
+
+    def test_iccid_already_installed(self):
+        p = add_profile()
+        card, _ = new_card()
+        res = Ipa(card, SRV["info"]["ci"]).download(SRV["info"]["address"], p["matchingId"])
+        self.assertTrue(res["ok"], res.get("error"))
+        res = Ipa(card, SRV["info"]["ci"]).download(SRV["info"]["address"], p["matchingId"])
+        final = pir_final(res["pir"])
+        # storeMetadata(2), installFailedDueToIccidAlreadyExistsOnEuicc(9)
+        self.assertEqual((final.req(0x80).int(), final.req(0x81).int()), (2, 9))
+        self.assertEqual(list(profiles(card)).count(p["iccid"]), 1)
+
+
 class ConfirmationCode(unittest.TestCase):
     def tearDown(self):
         faults()
