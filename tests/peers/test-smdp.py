@@ -557,6 +557,30 @@ class Faults(unittest.TestCase):
             self.assertNotIn(res["profile"]["iccid"], profiles(res["card"]))
             self.assertTrue(res["cancelled"], res)
 
+    def test_get_bpp_retried_after_a_drop(self):
+        """getBoundProfilePackage may be asked again after a lost answer (same
+        PrepareDownload response): the second BPP installs."""
+        p = add_profile()
+        card, _ = new_card()
+        ch = client.open_isdr(card)
+        ipa = Ipa(card, SRV["info"]["ci"], timeout=5)
+        ipa.address = SRV["info"]["address"]
+        txid, ac = ipa._authenticate(ch, ipa.address, p["matchingId"], "es9")
+        prep = client.es10(card, ch, tlv(0xBF21, [base64.b64decode(ac[k]) for k in (
+            "smdpSigned2", "smdpSignature2", "smdpCertificate")]))
+        body = {"transactionId": txid, "prepareDownloadResponse": base64.b64encode(prep).decode()}
+        faults({"kind": "drop", "function": "getBoundProfilePackage", "count": 1})
+        with self.assertRaises(Exception) as ctx:
+            ipa.es9("getBoundProfilePackage", body)
+        self.assertIn("transport", str(ctx.exception))
+        bpp = base64.b64decode(ipa.es9("getBoundProfilePackage", body)["boundProfilePackage"])
+        answers = [client.es10(card, ch, seg) for seg in bpp_segments(bpp)]
+        self.assertEqual([a for a in answers[:-1] if a], [])
+        self.assertEqual(pir_final(answers[-1]).tag, 0xA0)
+        ipa.close()
+        client.close(card, ch)
+        self.assertIn(p["iccid"], profiles(card))
+
     def test_slow_answers_and_counts(self):
         faults({"kind": "delay", "ms": 400, "function": "authenticateClient"},
                {"kind": "http-status", "status": 503, "count": 1})
