@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
-"""Create a software eUICC state file (fresh keys and certificates each time).
+"""Create a software eUICC state file (fresh keys and certificates each time, or the
+chain of --pki: the euicc-pki.json of an SM-DP+ test PKI, tests/peers/smdp/pki.py).
 
-  init.py --state FILE [--eid EID] [--smdp ADDR] [--smds ADDR]
+  init.py --state FILE [--eid EID] [--pki FILE] [--smdp ADDR] [--smds ADDR]
           [--add-initial-eim eimId=eim1,fqdn=127.0.0.1:8443,counter=1[,token=1]
                              [,pubkey=PEM][,tls=PEM][,idtype=2][,protocol=retrieve-https+inject-https]
                              [,indirect=1]]
@@ -140,6 +141,9 @@ def main(argv):
         chain = {k: given.get(k, "") for k in keys}
         if args.eid is None:
             args.eid = given.get("eid")
+        elif given.get("eid") not in (None, args.eid):
+            raise ValueError("--eid %s differs from the EID %s of the --pki chain"
+                             % (args.eid, given["eid"]))
     if args.eid is None:
         args.eid = DEFAULT_EID
     if not ids.eid_is_valid(args.eid):
