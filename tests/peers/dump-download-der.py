@@ -79,17 +79,19 @@ class LocalIpa(Ipa):
 
 
 class LocalRelay(relaylib.Relay):
-    def __init__(self, rsp):
-        super().__init__(None)
+    def __init__(self, rsp, smds=None):
+        super().__init__(None, smds=[smds.address] if smds is not None else [])
         self.rsp = rsp
+        self.ds = smds
 
     @property
     def enabled(self):
         return True
 
     def call(self, address, function, body):
+        target = self.ds if self.ds is not None and address == self.ds.address else self.rsp
         try:
-            return call(self.rsp, function, body)
+            return call(target, function, body)
         except StepError as exc:
             sub, _, rest = exc.message.partition(" ")[2].partition(" ")
             subject, _, reason = sub.partition("/")
@@ -164,6 +166,12 @@ def dump(tmp):
             raise SystemExit("indirect download %s failed: %s" % (mid, res.get("error")))
         ipa.download("127.0.0.1:1", mid, confirmation_code=cc, cancel_after="prepare")
         ipa.download("127.0.0.1:1", "NO-SUCH-ID")
+    # contactSmds through the eIM: ES11 to the SM-DS, authenticateClientOkDSEsipa with a BF54.
+    ds = core.RspServer("smds", paths, "127.0.0.1:2")
+    ds.add_events([{"eid": card.state["eid"], "eventId": "M1", "rspServerAddress": "127.0.0.1:1"}])
+    ac = LocalIndirectIpa(card, LocalRelay(rsp, ds)).discover("127.0.0.1:2")
+    if ac != "1$127.0.0.1:1$M1":
+        raise SystemExit("SM-DS event through the relay: got %r" % ac)
     ch = client.open_isdr(card)
     emit("RetrieveNotificationsListResponse", client.es10(card, ch, tlv(0xBF2B)))
     client.close(card, ch)

@@ -647,6 +647,7 @@ class Smds(unittest.TestCase):
         with open(path) as f:
             eid = json.load(f)["eid"]
         info = SRV["ds_info"]
+        admin("POST", "/admin/reset", {}, info)
         admin("POST", "/admin/events", {"events": [
             {"eid": eid, "eventId": "EVT-1", "rspServerAddress": SRV["info"]["address"]},
             {"eid": "89049032123451234512345678901234", "eventId": "OTHER",
@@ -669,7 +670,8 @@ class Indirect(unittest.TestCase):
         d = os.path.join(TMP, "eim")
         err_path = os.path.join(TMP, "eim.stderr")
         with open(err_path, "w") as err:
-            p = subprocess.Popen([PYTHON, EIM_SERVER, "--dir", d, "--smdp-ca", SRV["info"]["ci"]],
+            p = subprocess.Popen([PYTHON, EIM_SERVER, "--dir", d, "--smdp-ca", SRV["info"]["ci"],
+                                  "--smds-address", SRV["ds_info"]["address"]],
                                  stdout=subprocess.PIPE, stderr=err, text=True, env=ENV)
         p.err_path = err_path
         line = p.stdout.readline().split()
@@ -754,6 +756,28 @@ class Indirect(unittest.TestCase):
             self.assertEqual((len(rec), rec[0]["signature_ok"]), (1, True), binding)
             relayed = self.eim_admin("GET", "/admin/relay")
             self.assertEqual(relayed["sessions"][res["txid"]], SRV["info"]["address"])
+
+    def test_smds_event_through_the_eim(self):
+        """contactSmds in the indirect mode: the eIM speaks ES11 to the SM-DS and answers
+        authenticateClientOkDSEsipa with a profileDownloadTrigger naming the event."""
+        for binding in ("asn1", "json"):
+            card, path = new_card()
+            with open(path) as f:
+                eid = json.load(f)["eid"]
+            p = add_profile()
+            admin("POST", "/admin/reset", {}, SRV["ds_info"])
+            eim = self.url.split("//")[1]
+            # No event for this eUICC: no trigger.
+            self.assertIsNone(IndirectIpa(card, self.ca, eim, binding).discover(
+                SRV["ds_info"]["address"]))
+            admin("POST", "/admin/events", {"events": [
+                {"eid": eid, "eventId": p["matchingId"],
+                 "rspServerAddress": SRV["info"]["address"]}]}, SRV["ds_info"])
+            ac = IndirectIpa(card, self.ca, eim, binding).discover(SRV["ds_info"]["address"])
+            self.assertEqual(ac, "1$%s$%s" % (SRV["info"]["address"], p["matchingId"]), binding)
+            res = IndirectIpa(card, self.ca, eim, binding).download(SRV["info"]["address"],
+                                                                    ac.split("$")[2])
+            self.assertTrue(res["ok"], "%s: %s" % (binding, res.get("error")))
 
     def test_failures_through_the_eim(self):
         for binding, want in (("asn1", "Esipa error 6"), ("json", "8.2.6/3.8")):

@@ -10,6 +10,10 @@ SM-DP+ over ES9+ (SGP.22 JSON binding, HTTPS verified against the CA file given 
   BF41 CancelSessionRequestEsipa          -> cancelSession (A1 re-tagged to BF41)
   BF3D HandleNotificationEsipa (a BF37)   -> handleNotification (to its notificationAddress)
 
+To an address given with --smds-address, BF39 and BF3B go over ES11 instead, and the
+AuthenticateClient answer is authenticateClientOkDSEsipa carrying a
+profileDownloadTrigger (BF54) with the activation code of the SM-DS's first event.
+
 The SM-DP+ of a transaction is the one its initiateAuthentication went to.  A confirmation
 code given with the download trigger (admin queue "download": {..., "confirmationCode"})
 is turned into hashCc for the AuthenticateClient answer of the transaction whose
@@ -31,6 +35,7 @@ import pyder
 from pyder import tlv, enc_integer
 
 ES9_PREFIX = "/gsma/rsp2/es9plus/"
+ES11_PREFIX = "/gsma/rsp2/es11/"
 UNDEFINED = 127
 
 
@@ -43,8 +48,9 @@ class RelayFailed(Exception):
 
 
 class Relay:
-    def __init__(self, ca_file, timeout=30):
+    def __init__(self, ca_file, timeout=30, smds=()):
         self.ctx = ssl.create_default_context(cafile=ca_file) if ca_file else None
+        self.smds = set(smds)              # addresses spoken to over ES11, not ES9+
         self.timeout = timeout
         self.lock = threading.Lock()
         self.sessions = {}                 # transactionId (hex upper) -> SM-DP+ address
@@ -59,13 +65,15 @@ class Relay:
     # ------------------------------------------------------------ ES9+ client
 
     def call(self, address, function, body):
-        """POST one ES9+ function; return (JSON body or None, failure or None)."""
+        """POST one ES9+ (or, to an SM-DS, ES11) function; return the JSON body (None
+        for 204) or raise RelayFailed."""
+        prefix = ES11_PREFIX if address in self.smds else ES9_PREFIX
         entry = {"address": address, "function": function, "time": time.time()}
         host, _, port = address.partition(":")
         try:
             conn = http.client.HTTPSConnection(host, int(port or 443), context=self.ctx,
                                                timeout=self.timeout)
-            conn.request("POST", ES9_PREFIX + function, json.dumps(body).encode(),
+            conn.request("POST", prefix + function, json.dumps(body).encode(),
                          {"Content-Type": "application/json",
                           "X-Admin-Protocol": "gsma/rsp/v2.2.0",
                           "User-Agent": "euiccd-test-eim-relay/1.0"})
@@ -141,6 +149,17 @@ class Relay:
             address = self.sessions.get(txid, address)
         return self.call(address, "handleNotification", {"pendingNotification": _b64(pir)})
 
+    @staticmethod
+    def ds_trigger(out):
+        """AuthenticateClientOkDSEsipa.profileDownloadTrigger for the first event the SM-DS
+        returned: a BF54 with the activation code 1$<rspServerAddress>$<eventId>; [] when
+        there is none."""
+        events = out.get("eventEntries") or []
+        if not events:
+            return []
+        ac = "1$%s$%s" % (events[0]["rspServerAddress"], events[0]["eventId"])
+        return [tlv(0xBF54, tlv(0xA0, pyder.enc_utf8(ac, tag=0x80)))]
+
     # ------------------------------------------------------------ ASN.1 binding
 
     def asn1(self, msg):
@@ -163,6 +182,9 @@ class Relay:
             if tag == 0xBF3B:
                 out = self.forward("authenticateClient", txid, {
                     "authenticateServerResponse": _b64(msg.req(0xBF38).raw)})
+                if "smdpSigned2" not in out:
+                    return tlv(0xBF3B, tlv(0xA1, [tlv(0x80, bytes.fromhex(out["transactionId"]))]
+                                          + self.ds_trigger(out)))
                 signed2 = _unb64(out, "smdpSigned2")
                 hcc = self.hash_cc(txid, signed2)
                 return tlv(0xBF3B, tlv(0xA0, [
@@ -206,6 +228,12 @@ class Relay:
             if function == "authenticateClient":
                 out = self.forward("authenticateClient", txid, {
                     "authenticateServerResponse": req.get("authenticateServerResponse")})
+                if "smdpSigned2" not in out:
+                    answer = {"header": out["header"], "transactionId": out["transactionId"]}
+                    trigger = self.ds_trigger(out)
+                    if trigger:
+                        answer["profileDownloadTrigger"] = _b64(trigger[0])
+                    return answer
                 keys = ("transactionId", "profileMetadata", "smdpSigned2", "smdpSignature2",
                         "smdpCertificate")
                 answer = dict({k: out[k] for k in keys}, header=out["header"])

@@ -311,9 +311,26 @@ class IndirectIpa(Ipa):
         raw = self._esipa_raw(function, der_request, "application/x-gsma-rsp-asn1")
         t = pyder.decode(raw)
         kids = t.children()
+        if len(kids) == 1 and t.tag == 0xBF3B and kids[0].tag == 0xA1:
+            return {"_ds": kids[0].children()}              # authenticateClientOkDSEsipa
         if len(kids) != 1 or kids[0].tag != 0xA0:
             raise StepError(function, "Esipa error %s" % (kids[0].int() if kids else "?"))
         return {"_tlvs": kids[0].children()}
+
+    def discover(self, smds_address):
+        """Event retrieval through the eIM (it speaks ES11 to the SM-DS): returns the
+        activation code of the profileDownloadTrigger, or None."""
+        ch = client.open_isdr(self.card)
+        try:
+            _, ac = self._authenticate(ch, smds_address, None, "es9")
+        finally:
+            client.close(self.card, ch)
+            self.close()
+        trig = ac.get("profileDownloadTrigger")
+        if not trig:
+            return None
+        t = pyder.decode(base64.b64decode(trig), expect=0xBF54)
+        return t.req(0xA0).req(0x80).str()
 
     def es9(self, function, body):
         b64 = base64.b64encode
@@ -345,7 +362,12 @@ class IndirectIpa(Ipa):
         if function == "authenticateClient":
             der = tlv(0xBF3B, [tlv(0x80, txid), dec(body["authenticateServerResponse"])])
             out = self.esipa(function, der, body)
-            if "_tlvs" in out:
+            if "_ds" in out:
+                k = {t.tag: t for t in out["_ds"]}
+                out = {"transactionId": k[0x80].value.hex().upper()}
+                if 0xBF54 in k:
+                    out["profileDownloadTrigger"] = b64(k[0xBF54].raw)
+            elif "_tlvs" in out:
                 k = {t.tag: t for t in out["_tlvs"]}
                 sig = [t for t in out["_tlvs"] if t.tag == 0x30]
                 out = {"transactionId": k[0x80].value.hex().upper(),
