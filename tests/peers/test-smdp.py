@@ -655,6 +655,13 @@ class Smds(unittest.TestCase):
         ipa = Ipa(card, info["ci"])
         events = ipa.discover(info["address"])
         self.assertEqual(events, [{"eventId": "EVT-1", "rspServerAddress": SRV["info"]["address"]}])
+        ipa.address = info["address"]
+        ia = ipa.es11("initiateAuthentication", {
+            "euiccChallenge": base64.b64encode(bytes(16)).decode(),
+            "euiccInfo1": base64.b64encode(es10(card, tlv(0xBF20))).decode(),
+            "smdsAddress": info["address"]})
+        self.assertEqual(len(bytes.fromhex(ia["transactionId"])), 16)
+        ipa.close()
         # The event leads to a download with the eventId as matching ID.
         add_profile(matching_id="EVT-1")
         res = Ipa(card, SRV["info"]["ci"]).download(events[0]["rspServerAddress"], "EVT-1")

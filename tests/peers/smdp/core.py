@@ -261,6 +261,8 @@ class RspServer:
             raise Failed("8.1", "2.1", "euiccChallenge must be 16 bytes")
         info1 = der(req, "euiccInfo1", 0xBF20)
         address = req.get("smdpAddress")
+        if self.role == "smds" and address is None:
+            address = req.get("smdsAddress")            # the SM-DS takes either key
         if not isinstance(address, str) or not address:
             raise Failed("8.8.1" if self.role == "smdp" else "8.9.1", "2.2", "address missing")
         if address != self.address:
