@@ -11,6 +11,7 @@
   GET  /admin/stats                connections, TLS handshakes, requests, bytes
   GET  /admin/log                  every ESipa request: function, status, fault, connection
   GET  /admin/faults               fault switches with what is left of their counts
+  GET  /admin/relay                ES9+ calls relayed to SM-DP+s, transactionId -> SM-DP+
   POST /admin/faults               {"faults": [...]} replaces the switches ([] clears them)
   POST /admin/reset                clears queues, results, polls, faults, statistics, log
 
@@ -67,6 +68,8 @@ class AdminHandler(http.server.BaseHTTPRequestHandler):
             "/admin/stats": store.stats,
             "/admin/log": lambda: list(store.log),
             "/admin/faults": lambda: list(store.faults),
+            "/admin/relay": lambda: {"log": list(self.server.app.relay.log),
+                                     "sessions": dict(self.server.app.relay.sessions)},
         }
         fn = routes.get(url.path)
         if fn is None:
@@ -75,6 +78,16 @@ class AdminHandler(http.server.BaseHTTPRequestHandler):
         with store.lock:
             out = fn()
         self._reply(200, out)
+
+    def _keep_confirmation_code(self, package, out):
+        """A download trigger's confirmationCode stays with the eIM (for hashCc), keyed by
+        the eimTransactionId the trigger carries."""
+        dl = package.get("download") if isinstance(package, dict) else None
+        if isinstance(dl, dict) and dl.get("confirmationCode") is not None \
+                and out.get("transaction_id") is not None:
+            relay = self.server.app.relay
+            with relay.lock:
+                relay.codes[out["transaction_id"].upper()] = str(dl["confirmationCode"])
 
     def do_POST(self):
         store = self.server.app.store
@@ -90,6 +103,7 @@ class AdminHandler(http.server.BaseHTTPRequestHandler):
             elif path == "/admin/queue":
                 out = store.enqueue(body.get("eid"), body.get("package"), body.get("break"),
                                     body.get("transaction_id"))
+                self._keep_confirmation_code(body.get("package"), out)
             elif path == "/admin/faults":
                 out = store.set_faults(body.get("faults"))
             elif path == "/admin/reset":

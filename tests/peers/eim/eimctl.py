@@ -7,7 +7,7 @@
     info
     euicc   --eid E [--counter N] [--token T] [--cert PEM_FILE]
     queue   --eid E (--psmo SPEC... | --eco SPEC... | --ipa-euicc-data TAGS
-                     | --download AC | --download-default | --download-smds [ADDR]
+                     | --download AC [--cc CODE] | --download-default | --download-smds [ADDR]
                      | --raw HEX | --broken garbage|truncated|unknown-alternative
                      | --json PACKAGE_JSON)
             [--break signature|counter|eid|eimid] [--txid HEX]
@@ -176,7 +176,10 @@ def package_from_args(a):
     if a.ipa_euicc_data:
         return {"ipaEuiccData": {"tags": a.ipa_euicc_data}}
     if a.download:
-        return {"download": {"activationCode": a.download}}
+        dl = {"activationCode": a.download}
+        if a.cc is not None:
+            dl["confirmationCode"] = a.cc
+        return {"download": dl}
     if a.download_default:
         return {"download": {"contactDefaultSmdp": True}}
     if a.download_smds:
@@ -208,6 +211,7 @@ def main(argv=None):
     p.add_argument("--eco", action="append")
     p.add_argument("--ipa-euicc-data", metavar="TAGS")
     p.add_argument("--download", metavar="ACTIVATION_CODE")
+    p.add_argument("--cc", metavar="CODE", help="confirmation code the eIM keeps for hashCc")
     p.add_argument("--download-default", action="store_true")
     p.add_argument("--download-smds", nargs="?", const="-", metavar="ADDRESS")
     p.add_argument("--raw", metavar="HEX")

@@ -28,7 +28,9 @@ Requests and answers:
   statusCodeData 8.1.1 / 2.2, a malformed one 8.1.1 / 2.1 (the codes the IPA maps to
   missingEid / invalidEid); a body that is not JSON, or base64 / DER that does not decode,
   is a 400 with a plain-text reason as in the ASN.1 binding; the indirect-download
-  functions answer Failed 8.8 / 3.1 (not supported by this eIM).  A queued raw package
+  functions answer Failed 8.8 / 3.1 (not supported by this eIM)
+  unless the eIM was started with --smdp-ca: then they, and the ProfileInstallationResult of
+  a HandleNotification, are relayed to the SM-DP+ over ES9+ (eim/relay.py).  A queued raw package
   that is not a BF4F with a known alternative goes out base64 as "euiccPackageRequest"
   (garbage / truncated inner TLV) or under "tag<HEX>" (an unknown alternative).
 
@@ -438,6 +440,12 @@ class EsipaHandler(http.server.BaseHTTPRequestHandler):
             raise BadRequest("%s: %s" % (function, exc))
         if function == "transferEimPackage":
             raise BadRequest("transferEimPackage is eIM-initiated; it is not accepted here")
+        relay = self.server.app.relay
+        if relay is not None and relay.enabled:
+            try:
+                return 200, relay.asn1(msg), ASN1_TYPE
+            except pyder.DerError as exc:
+                raise BadRequest("%s: %s" % (function, exc))
         return 200, codec.UNSUPPORTED_ANSWERS[msg.tag], ASN1_TYPE
 
     def _poll(self, info, binding, entry, pre):
@@ -460,8 +468,22 @@ class EsipaHandler(http.server.BaseHTTPRequestHandler):
         store = self.server.app.store
         if kind == "pendingNotification":
             store.add_notification(decoded, raw, binding, self.conn_eid)
+            self._relay_install_result(raw)
         else:
             store.add_result(decoded, raw, binding, "handleNotification", self.conn_eid)
+
+    def _relay_install_result(self, raw):
+        """A ProfileInstallationResult goes on to the SM-DP+ (indirect download)."""
+        relay = self.server.app.relay
+        if relay is None or not relay.enabled:
+            return
+        try:
+            inner = pyder.decode(raw, expect=0xBF3D).req(0xA0).children()
+            if len(inner) == 1 and inner[0].tag == 0xBF37:
+                relay.notification(inner[0].raw)
+        except Exception as exc:                        # noqa: BLE001 - recorded, not fatal
+            with relay.lock:
+                relay.log.append({"function": "handleNotification", "error": str(exc)})
 
     # ------------------------------------------------------------ JSON binding
 
@@ -548,9 +570,12 @@ class EsipaHandler(http.server.BaseHTTPRequestHandler):
             return 204, b"", None
         if function == "transferEimPackage":
             raise BadRequest("transferEimPackage is eIM-initiated; it is not accepted here")
+        relay = self.server.app.relay
+        if relay is not None and relay.enabled:
+            return self._json_out(relay.json(function, req))
         return self._json_out(_status("Failed", "8.8", "3.1",
                                       "%s: indirect profile download is not supported by this "
-                                      "test eIM" % function))
+                                      "test eIM (no --smdp-ca)" % function))
 
 
 def _ack_tlv(acks):

@@ -17,6 +17,7 @@
                     "notificationOps": ["install", ...], "resultSeq": n}}
   {"download": {"activationCode": "..."} | {"contactDefaultSmdp": true} |
                {"contactSmds": {"address": "..."}} | {}}
+      (plus "confirmationCode": kept by the eIM for hashCc, not sent: see eim/relay.py)
   {"raw": "<hex of the whole GetEimPackageResponse>"}
   {"broken": "garbage" | "truncated" | "unknown-alternative"}
 

@@ -3,7 +3,8 @@
 """Test eIM (SGP.32 v1.2 ESipa over HTTPS) for euiccd's tests.
 
     /usr/bin/python3 tests/peers/eim/server.py --dir DIR [--port 0] [--admin-port 0]
-        [--binding asn1|json|both] [--eim-id eim-test] [--verbose]
+        [--binding asn1|json|both] [--eim-id eim-test] [--smdp-ca CI.pem]
+        [--smds-address HOST:PORT]... [--verbose]
 
 At first start in DIR it creates the TLS CA, server certificates and the eIM signing
 key (see eim/pki.py), then writes DIR/eim.json and prints one line
@@ -20,7 +21,7 @@ import threading
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from eim import admin, esipa, pki  # noqa: E402
+from eim import admin, esipa, pki, relay  # noqa: E402
 from eim.store import Store  # noqa: E402
 
 from cryptography.hazmat.primitives import serialization  # noqa: E402
@@ -29,7 +30,7 @@ from cryptography.hazmat.primitives import serialization  # noqa: E402
 class App:
     """What the two servers share."""
 
-    def __init__(self, directory, eim_id, binding, verbose):
+    def __init__(self, directory, eim_id, binding, verbose, smdp_ca=None, smds=()):
         self.dir = os.path.abspath(directory)
         pki.ensure(self.dir)
         path = self.path
@@ -46,6 +47,8 @@ class App:
         self.tls = esipa.tls_context(path("server.pem"), path("server.key"))
         self.wrong_tls = esipa.tls_context(path("wrong-server.pem"), path("wrong-server.key"))
         self.info = {}
+        # ESipa download functions go on to the SM-DP+ over ES9+ when its CA is given.
+        self.relay = relay.Relay(smdp_ca, smds=smds)
 
     def path(self, name):
         return os.path.join(self.dir, name)
@@ -86,12 +89,18 @@ def main(argv=None):
     ap.add_argument("--binding", choices=("asn1", "json", "both"), default="both")
     ap.add_argument("--eim-id", default="eim-test")
     ap.add_argument("--verbose", action="store_true", help="log every request on stderr")
+    ap.add_argument("--smdp-ca", default=None,
+                    help="CA (the SM-DP+'s CI) to verify SM-DP+ TLS with: relays the ESipa "
+                         "download functions to the SM-DP+ over ES9+")
+    ap.add_argument("--smds-address", action="append", default=[],
+                    help="an SM-DS (host:port) that the relay speaks ES11 to (repeatable)")
     args = ap.parse_args(argv)
 
     if not 1 <= len(args.eim_id.encode()) <= 128:
         ap.error("--eim-id: 1..128 bytes")
     try:
-        app = App(args.dir, args.eim_id, args.binding, args.verbose)
+        app = App(args.dir, args.eim_id, args.binding, args.verbose, args.smdp_ca,
+                  args.smds_address)
         srv = esipa.EsipaServer(("127.0.0.1", args.port), app)
         adm = admin.AdminServer(("127.0.0.1", args.admin_port), app)
     except (OSError, ValueError) as exc:

@@ -44,6 +44,7 @@ class SoftEuicc:
         self._faults = list(self._ctor_faults)
         self._bad_state_faults = set()
         self.challenge = None
+        self.download_session = None  # profile download in progress (es10_download)
         self.proactive = None       # pending proactive command, handed out by FETCH
         self._refresh_due = False   # the command being processed switched profiles
         self.isdr_aid = bytes.fromhex(self.state.get("isdr_aid", ISDR_AID.hex()))
@@ -162,6 +163,7 @@ class SoftEuicc:
         self.apdu.reset()
         self.terminal_capability_first = None
         self.challenge = None
+        self.download_session = None
         self.proactive = None
         return self.atr
 

@@ -8,6 +8,9 @@ import traceback
 import pyder
 
 HANDLERS = {}
+# Commands that are not one complete TLV: the BPP segments of LoadBoundProfilePackage
+# (SGP.22 2.5.5), handed over as raw bytes.
+RAW_HANDLERS = {}
 
 
 class Es10Status(Exception):
@@ -33,8 +36,23 @@ def handles(tag):
     return register
 
 
+def handles_raw(*tags):
+    """Decorator: register fn(card, raw_request) -> response bytes for commands starting
+    with one of tags, whether or not they are a complete TLV."""
+    def register(fn):
+        for tag in tags:
+            if tag in HANDLERS or tag in RAW_HANDLERS:
+                raise RuntimeError("ES10 tag %X registered twice" % tag)
+            RAW_HANDLERS[tag] = fn
+        return fn
+    return register
+
+
 def dispatch(card, request):
     """Run one assembled ES10 request; return (response bytes, status word)."""
+    raw_fn = RAW_HANDLERS.get(request_tag(request))
+    if raw_fn is not None:
+        return _run(raw_fn, card, request)
     try:
         req = pyder.decode(request)
     except pyder.DerError:
@@ -43,6 +61,10 @@ def dispatch(card, request):
     if fn is None:
         # A real eUICC answers an unknown ES10 tag with "referenced data not found".
         return b"", SW_NOT_FOUND
+    return _run(fn, card, req)
+
+
+def _run(fn, card, req):
     try:
         return fn(card, req), 0x9000
     except Es10Status as st:

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
-"""Create a software eUICC state file (fresh keys and certificates each time).
+"""Create a software eUICC state file (fresh keys and certificates each time, or the
+chain of --pki: the euicc-pki.json of an SM-DP+ test PKI, tests/peers/smdp/pki.py).
 
-  init.py --state FILE [--eid EID] [--smdp ADDR] [--smds ADDR]
+  init.py --state FILE [--eid EID] [--pki FILE] [--smdp ADDR] [--smds ADDR]
           [--add-initial-eim eimId=eim1,fqdn=127.0.0.1:8443,counter=1[,token=1]
                              [,pubkey=PEM][,tls=PEM][,idtype=2][,protocol=retrieve-https+inject-https]
                              [,indirect=1]]
@@ -13,6 +14,7 @@ through the card.  Prints nothing unless something fails (exit status 1).
 """
 
 import argparse
+import json
 import os
 import sys
 
@@ -47,7 +49,7 @@ def default_profiles():
     ]
 
 
-def new_state(eid, smdp, smds):
+def new_state(eid, smdp, smds, chain=None):
     return {
         "version": 1,
         "eid": eid,
@@ -56,7 +58,7 @@ def new_state(eid, smdp, smds):
         "root_smds": smds,
         "euicc_info": {"svn": "2.3.0", "firmware": "1.0.0", "profile_version": "2.3.1",
                        "iot_versions": ["1.2.0"], "fallback_supported": True},
-        "pki": pki.make_chain(eid),
+        "pki": chain if chain is not None else pki.make_chain(eid),
         "profiles": default_profiles(),
         "notifications": [],
         "package_results": [],
@@ -121,16 +123,32 @@ def eim_config(spec):
 def main(argv):
     ap = argparse.ArgumentParser(description="create a software eUICC state file")
     ap.add_argument("--state", required=True)
-    ap.add_argument("--eid", default=DEFAULT_EID)
+    ap.add_argument("--eid", default=None)
+    ap.add_argument("--pki", default=None,
+                    help="JSON file with the PEM chain to use (e.g. an SM-DP+ test PKI's "
+                         "euicc-pki.json); its \"eid\" is the default EID")
     ap.add_argument("--smdp", default="smdp.example.com")
     ap.add_argument("--smds", default="lpa.ds.gsma.com")
     ap.add_argument("--add-initial-eim", action="append", default=[])
     ap.add_argument("--fault", action="append", default=[])
     args = ap.parse_args(argv)
 
+    chain = None
+    if args.pki is not None:
+        with open(args.pki) as f:
+            given = json.load(f)
+        keys = ("ci_cert", "ci_key", "eum_cert", "eum_key", "euicc_cert", "euicc_key")
+        chain = {k: given.get(k, "") for k in keys}
+        if args.eid is None:
+            args.eid = given.get("eid")
+        elif given.get("eid") not in (None, args.eid):
+            raise ValueError("--eid %s differs from the EID %s of the --pki chain"
+                             % (args.eid, given["eid"]))
+    if args.eid is None:
+        args.eid = DEFAULT_EID
     if not ids.eid_is_valid(args.eid):
         raise ValueError("EID %s: not 32 digits with valid mod 97-10 check digits" % args.eid)
-    data = new_state(args.eid, args.smdp, args.smds)
+    data = new_state(args.eid, args.smdp, args.smds, chain)
     data["faults"] = list(args.fault)
     statelib.write_atomic(args.state, data)
 
