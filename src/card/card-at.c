@@ -31,6 +31,9 @@
 #define CARD_AT_MAX_CHANNEL_NUMBER 19
 /* free() closes channels left open, but must not hang on a dead modem. */
 #define CARD_AT_CLOSE_ON_FREE_TIMEOUT_MS 1000
+/* How long the port must stay silent after the first OK, and how often ATE0 is tried for that. */
+#define AT_SETTLE_MS 100
+#define AT_SETTLE_ATTEMPTS 5
 
 typedef struct {
   gboolean used;
@@ -137,6 +140,21 @@ drain_input (CardAt *self)
       break;
     }
   card_at_parser_reset (self->parser);
+}
+
+/* Whether the modem stays silent for `quiet_ms`. A late answer to a command another process sent before it
+ * died (the modem still ran it) arrives before the answer to our first command, so our first OK may have been
+ * that answer's: if more arrives right after, the port is not yet in step. */
+static gboolean
+port_is_quiet (CardAt *self, int quiet_ms)
+{
+  struct pollfd pfd = { .fd = self->fd, .events = POLLIN };
+  int ready;
+
+  do
+    ready = poll (&pfd, 1, quiet_ms);
+  while (ready < 0 && errno == EINTR);
+  return ready == 0;
 }
 
 /* The command as a log line may show it: the APDU inside AT+CGLA / AT+CSIM carries personal data and is
@@ -533,12 +551,27 @@ card_at_open (const gchar *device, const CardTransportOptions *options, GError *
       return NULL;
     }
 
-  /* Echo off first so answers are not mixed with our own commands (the parser copes either way). */
-  if (!at_command (self, "ATE0", NULL, FALSE, options->open_timeout_ms, NULL, error))
+  /* Echo off first so answers are not mixed with our own commands (the parser copes either way); repeated
+   * until nothing follows its OK, so that the answers of a process that died mid-command are not taken for
+   * ours. */
+  for (guint attempt = 1;; attempt++)
     {
-      g_prefix_error (error, "setting up the modem on %s: ", path);
-      card_transport_free (&self->parent);
-      return NULL;
+      if (!at_command (self, "ATE0", NULL, FALSE, options->open_timeout_ms, NULL, error))
+        {
+          g_prefix_error (error, "setting up the modem on %s: ", path);
+          card_transport_free (&self->parent);
+          return NULL;
+        }
+      if (port_is_quiet (self, AT_SETTLE_MS))
+        break;
+      if (attempt == AT_SETTLE_ATTEMPTS)
+        {
+          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_TRANSPORT,
+                       "setting up the modem on %s: the port keeps sending after ATE0 (%u attempts)", path, attempt);
+          card_transport_free (&self->parent);
+          return NULL;
+        }
+      g_debug ("AT %s: more output after ATE0's OK, a late answer to an earlier command: resynchronising", path);
     }
   /* Numeric +CME ERROR codes make failures nameable; a module without AT+CMEE still works with bare ERROR. */
   if (!at_command_full (self, "AT+CMEE=1", NULL, FALSE, options->open_timeout_ms, NULL, &refused, &local_error))
