@@ -9,6 +9,7 @@
 
 #include "card/es10.h"
 #include "daemon/daemon-card.h"
+#include "daemon/daemon-dbus-card.h"
 #include "daemon/daemon-engine.h"
 #include "daemon/daemon-schedule.h"
 #include "der/der.h"
@@ -21,7 +22,8 @@
 
 /* What the daemon must remember per eIM between polls. */
 typedef struct {
-  gboolean card_pending;   /* the eUICC may hold results or notifications for this eIM */
+  guint card_pending;      /* IpaPending: what the eUICC may hold for this eIM */
+  gboolean warned_protocols; /* the warning about its eimSupportedProtocol was given */
   gboolean notify;         /* the next GetEimPackage carries notifyStateChange */
   gint64 cause;            /* its stateChangeCause */
 } EimFlags;
@@ -187,7 +189,7 @@ flags_for (DaemonEngine *engine, const gchar *eim_id)
     {
       flags = g_new0 (EimFlags, 1);
       /* After a start nothing is known about what the eUICC kept: look. */
-      flags->card_pending = TRUE;
+      flags->card_pending = IPA_PENDING_ALL;
       g_hash_table_insert (engine->eim_flags, g_strdup (eim_id), flags);
     }
   return flags;
@@ -217,7 +219,9 @@ load_eim_flags (DaemonEngine *engine)
   groups = g_key_file_get_groups (file, NULL);
   for (guint i = 0; groups[i] != NULL; i++)
     {
-      EimFlags *flags = flags_for (engine, groups[i]);
+      /* Groups are escaped eIM ids; a group that is no escape was written by a version that did not escape. */
+      g_autofree gchar *eim_id = daemon_store_unescape_name (groups[i]);
+      EimFlags *flags = flags_for (engine, eim_id != NULL ? eim_id : groups[i]);
       flags->notify = g_key_file_get_boolean (file, groups[i], "NotifyStateChange", NULL);
       flags->cause = g_key_file_get_int64 (file, groups[i], "StateChangeCause", NULL);
     }
@@ -238,10 +242,14 @@ save_eim_flags (DaemonEngine *engine)
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       const EimFlags *flags = value;
+      g_autofree gchar *group = NULL;
+
       if (!flags->notify)
         continue;
-      g_key_file_set_boolean (file, key, "NotifyStateChange", TRUE);
-      g_key_file_set_int64 (file, key, "StateChangeCause", flags->cause);
+      /* An eIM id may hold ']', a line break or anything else a group name cannot. */
+      group = daemon_store_escape_name (key);
+      g_key_file_set_boolean (file, group, "NotifyStateChange", TRUE);
+      g_key_file_set_int64 (file, group, "StateChangeCause", flags->cause);
     }
   data = g_key_file_to_data (file, &length, NULL);
   bytes = g_bytes_new_take (data, length);
@@ -259,10 +267,10 @@ outbox_put (gpointer user_data, const gchar *eim_id, const gchar *key, GBytes *r
 }
 
 static gboolean
-outbox_remove (gpointer user_data, const gchar *key, GError **error)
+outbox_remove (gpointer user_data, const gchar *eim_id, const gchar *key, GError **error)
 {
   DaemonEngine *engine = user_data;
-  return daemon_store_outbox_remove (engine->store, key, error);
+  return daemon_store_outbox_remove (engine->store, eim_id, key, error);
 }
 
 static GPtrArray *
@@ -347,11 +355,36 @@ binding_for (const DaemonEngine *engine)
   return engine->config->eim_binding == DAEMON_EIM_BINDING_JSON ? ESIPA_BINDING_JSON : ESIPA_BINDING_ASN1;
 }
 
+/* Whether to poll the eIM (daemon_schedule_eim_polling()); says why not, or warns once per daemon run when
+ * an eIM is polled over HTTPS although it names no protocol euiccd speaks. */
 static gboolean
-eim_is_pollable (const Es10EimConfiguration *eim)
+eim_is_pollable (DaemonEngine *engine, const Es10EimConfiguration *eim)
 {
-  /* Without a protocol list the eIM is assumed to serve retrieval over HTTPS, the mandatory one. */
-  return !eim->has_supported_protocols || (eim->supported_protocols & ES10_EIM_RETRIEVE_HTTPS) != 0;
+  EimFlags *flags = flags_for (engine, eim->eim_id);
+  g_auto(GStrv) names = NULL;
+  g_autofree gchar *listed = NULL;
+
+  switch (daemon_schedule_eim_polling (eim->has_supported_protocols, eim->supported_protocols,
+                                       eim->eim_fqdn != NULL || engine->config->eim_address != NULL))
+    {
+    case DAEMON_EIM_POLL:
+      return TRUE;
+    case DAEMON_EIM_POLL_DESPITE_PROTOCOLS:
+      if (!flags->warned_protocols)
+        {
+          flags->warned_protocols = TRUE;
+          names = daemon_dbus_card_protocol_names (eim->supported_protocols);
+          listed = g_strjoinv (", ", names);
+          g_warning ("eIM %s names no protocol euiccd speaks in eimSupportedProtocol (%s, bits 0x%X): polled "
+                     "over HTTPS, the binding every eIM must offer", eim->eim_id,
+                     listed[0] != '\0' ? listed : "none known", eim->supported_protocols);
+        }
+      return TRUE;
+    case DAEMON_EIM_NOT_POLLED_NO_ADDRESS:
+    default:
+      g_message ("eIM %s offers no retrieval over HTTPS and has no address: not polled", eim->eim_id);
+      return FALSE;
+    }
 }
 
 static gboolean
@@ -393,6 +426,7 @@ run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, GError **er
   ipa_exchange_init (&exchange);
   exchange.esipa = esipa;
   exchange.eim = eim;
+  exchange.eims = daemon_card_get_eims (engine->card)->eims;
   memcpy (exchange.eid, daemon_card_get_eid (engine->card), 16);
   exchange.card.open = daemon_card_session_open;
   exchange.card.close = daemon_card_session_release;
@@ -429,7 +463,8 @@ run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, GError **er
           {
             ((EimFlags *) value)->notify = TRUE;
             ((EimFlags *) value)->cause = 0; /* otherEim */
-            ((EimFlags *) value)->card_pending = TRUE;
+            /* The change made profile notifications; another eIM's package made no result for this one. */
+            ((EimFlags *) value)->card_pending |= IPA_PENDING_NOTIFICATIONS;
           }
     }
   if (exchange.eims_changed)
@@ -497,11 +532,8 @@ poll_all_eims (DaemonEngine *engine, GError **error)
       const Es10EimConfiguration *eim = g_ptr_array_index (eims->eims, i);
       g_autoptr(GError) local_error = NULL;
 
-      if (!eim_is_pollable (eim))
-        {
-          g_message ("eIM %s offers no retrieval over HTTPS: not polled", eim->eim_id);
-          continue;
-        }
+      if (!eim_is_pollable (engine, eim))
+        continue;
       polled++;
       if (!run_exchange (engine, eim, &local_error))
         {
@@ -702,7 +734,7 @@ run_refresh (DaemonEngine *engine, GError **error)
   /* It may be another card, or one changed behind the daemon's back: the next poll looks for what it holds. */
   g_hash_table_iter_init (&iter, engine->eim_flags);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    ((EimFlags *) value)->card_pending = TRUE;
+    ((EimFlags *) value)->card_pending = IPA_PENDING_ALL;
   return TRUE;
 }
 
@@ -1072,7 +1104,7 @@ daemon_engine_invalidate_card (DaemonEngine *engine)
   daemon_card_invalidate (engine->card);
   g_hash_table_iter_init (&iter, engine->eim_flags);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    ((EimFlags *) value)->card_pending = TRUE;
+    ((EimFlags *) value)->card_pending = IPA_PENDING_ALL;
 }
 
 gboolean

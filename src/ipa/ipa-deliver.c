@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Notification delivery (SGP.32 3.7) and recovery: what an earlier exchange could not deliver goes to the eIM
  * with HandleNotification before new packages are fetched. Two sources:
- *  - the outbox: results the eUICC does not keep, stored before they were first sent;
- *  - the eUICC: signed eUICC package results and profile notifications it keeps until removed.
+ *  - the outbox: results the eUICC does not keep, stored before they were first sent, for this eIM only;
+ *  - the eUICC: signed eUICC package results and profile notifications it keeps until removed; each goes only
+ *    to the eIM it is for (ipa-ownership.h), the rest stays on the eUICC.
  * Each item leaves its source only after the eIM accepted it. A duplicate delivery is possible after a crash
  * between acceptance and removal; the eIM recognises it by its eimTransactionId or seqNumber. */
 #include "config.h"
@@ -16,7 +17,8 @@
 static gboolean
 deliver_outbox (IpaExchange *exchange, GError **error)
 {
-  g_autoptr(GPtrArray) items = exchange->outbox.list (exchange->outbox.user_data, exchange->eim->eim_id, error);
+  const gchar *eim_id = exchange->eim->eim_id;
+  g_autoptr(GPtrArray) items = exchange->outbox.list (exchange->outbox.user_data, eim_id, error);
 
   if (items == NULL)
     return FALSE;
@@ -31,7 +33,7 @@ deliver_outbox (IpaExchange *exchange, GError **error)
         {
           /* Nothing sensible can be sent from it; keeping it would block every later poll. */
           g_warning ("Stored result %s: %s; discarded", item->key, local_error->message);
-          exchange->outbox.remove (exchange->outbox.user_data, item->key, NULL);
+          exchange->outbox.remove (exchange->outbox.user_data, eim_id, item->key, NULL);
           continue;
         }
       notification.kind = ESIPA_NOTIFICATION_PACKAGE_RESULT;
@@ -41,8 +43,8 @@ deliver_outbox (IpaExchange *exchange, GError **error)
           g_prefix_error (error, "Delivering stored result %s: ", item->key);
           return FALSE;
         }
-      g_message ("eIM %s accepted stored result %s", exchange->eim->eim_id, item->key);
-      if (!exchange->outbox.remove (exchange->outbox.user_data, item->key, &local_error))
+      g_message ("eIM %s accepted stored result %s", eim_id, item->key);
+      if (!exchange->outbox.remove (exchange->outbox.user_data, eim_id, item->key, &local_error))
         g_warning ("Removing delivered result %s: %s", item->key, local_error->message);
     }
   return TRUE;
@@ -68,10 +70,9 @@ remove_from_card (IpaExchange *exchange, const Es10PendingNotification *n, GErro
 static gboolean
 deliver_card_results (IpaExchange *exchange, GError **error)
 {
-  g_autoptr(Es10PendingNotificationList) list = NULL;
-  Es10NotificationSearch search = { .kind = ES10_NOTIFICATION_SEARCH_EUICC_PACKAGE_RESULTS };
+  const Es10PendingNotificationList *list = ipa_read_list (exchange, TRUE, error);
 
-  if (!es10_retrieve_notifications_list (exchange->session, &search, &list, error))
+  if (list == NULL)
     return FALSE;
   for (guint i = 0; !list->has_error && i < list->notifications->len; i++)
     {
@@ -80,8 +81,7 @@ deliver_card_results (IpaExchange *exchange, GError **error)
       EsipaNotification notification = { 0 };
 
       /* Results without a seqNumber cannot be removed from the eUICC: the outbox holds those. */
-      if (n->kind != ES10_PENDING_EUICC_PACKAGE_RESULT || !n->has_seq_number
-          || g_strcmp0 (n->eim_id, exchange->eim->eim_id) != 0)
+      if (n->kind != ES10_PENDING_EUICC_PACKAGE_RESULT || !n->has_seq_number || !ipa_item_is_ours (exchange, n))
         continue;
       result.eid = exchange->eid;
       result.kind = ESIPA_RESULT_EUICC_PACKAGE_RESULT;
@@ -100,14 +100,15 @@ deliver_card_results (IpaExchange *exchange, GError **error)
   return TRUE;
 }
 
-/* Profile state notifications: the eIM is the notification receiver of a device it manages. */
+/* Profile state notifications whose notificationAddress names this eIM. Those for another eIM wait for its
+ * exchange; those for an SM-DP+ stay on the eUICC until a profile download delivers them there. */
 static gboolean
 deliver_card_notifications (IpaExchange *exchange, GError **error)
 {
-  g_autoptr(Es10PendingNotificationList) list = NULL;
-  Es10NotificationSearch search = { .kind = ES10_NOTIFICATION_SEARCH_ALL };
+  const Es10PendingNotificationList *list = ipa_read_list (exchange, FALSE, error);
+  guint left = 0;
 
-  if (!es10_retrieve_notifications_list (exchange->session, &search, &list, error))
+  if (list == NULL)
     return FALSE;
   for (guint i = 0; !list->has_error && i < list->notifications->len; i++)
     {
@@ -116,6 +117,11 @@ deliver_card_notifications (IpaExchange *exchange, GError **error)
 
       if (n->kind == ES10_PENDING_EUICC_PACKAGE_RESULT)
         continue;
+      if (!ipa_item_is_ours (exchange, n))
+        {
+          left++;
+          continue;
+        }
       notification.kind = ESIPA_NOTIFICATION_PENDING;
       notification.pending_notification = n->raw;
       if (!esipa_handle_notification (exchange->esipa, &notification, error))
@@ -128,6 +134,8 @@ deliver_card_notifications (IpaExchange *exchange, GError **error)
       if (!remove_from_card (exchange, n, error))
         return FALSE;
     }
+  if (left > 0)
+    g_debug ("eIM %s: %u notification(s) on the eUICC are for another eIM or an SM-DP+", exchange->eim->eim_id, left);
   return TRUE;
 }
 
@@ -136,12 +144,17 @@ ipa_deliver_pending (IpaExchange *exchange, GError **error)
 {
   if (!deliver_outbox (exchange, error))
     return FALSE;
-  if (!exchange->card_pending)
-    return TRUE;
-  if (ipa_exchange_session (exchange, error) == NULL)
-    return FALSE;
-  if (!deliver_card_results (exchange, error) || !deliver_card_notifications (exchange, error))
-    return FALSE;
-  exchange->card_pending = FALSE;
+  if ((exchange->card_pending & IPA_PENDING_PACKAGE_RESULTS) != 0)
+    {
+      if (!deliver_card_results (exchange, error))
+        return FALSE;
+      exchange->card_pending &= ~IPA_PENDING_PACKAGE_RESULTS;
+    }
+  if ((exchange->card_pending & IPA_PENDING_NOTIFICATIONS) != 0)
+    {
+      if (!deliver_card_notifications (exchange, error))
+        return FALSE;
+      exchange->card_pending &= ~IPA_PENDING_NOTIFICATIONS;
+    }
   return TRUE;
 }

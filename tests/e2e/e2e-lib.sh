@@ -34,9 +34,11 @@ start_eim() {
 }
 
 # setup_card [init.py options]: a software eUICC with the test eIM as its first eIM (association token
-# requested), known to the eIM with its certificate; sets EID.
+# requested) and as the notificationAddress of its profiles' notifications, known to the eIM with its
+# certificate; sets EID.
 setup_card() {
-  make_euicc "$state" --add-initial-eim "eimId=eim-test,fqdn=$EIM_FQDN,counter=1,token=1,pubkey=$eimdir/eim-pub.pem" "$@"
+  make_euicc "$state" --notification-address "$EIM_FQDN" \
+    --add-initial-eim "eimId=eim-test,fqdn=$EIM_FQDN,counter=1,token=1,pubkey=$eimdir/eim-pub.pem" "$@"
   EID=$(state_field "$state" 's["eid"]')
   token=$(state_field "$state" 's["eims"][0]["associationToken"]')
   state_field "$state" 's["pki"]["euicc_cert"]' >"$work/euicc-cert.pem"

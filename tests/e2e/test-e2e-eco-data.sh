@@ -9,16 +9,22 @@ write_config "[Eim]" "Binding=$binding" "[Device]" "Imei=356938035643809"
 expect_poll_ok "first poll"
 
 # --- eCOs
-queue --eco "addEim:eimId=eim2,fqdn=eim2.example.com,pubkey=own,protocol=injectHttps,token=1"
+queue --eco "addEim:eimId=eim2,pubkey=own,protocol=injectHttps,token=1"
 expect_poll_ok "addEim"
 check_result 'assert res["package_result"]["results"][0]["name"] == "addEimResult"; assert [e["eimId"] for e in s["eims"]] == ["eim-test", "eim2"], s["eims"]'
-# An eIM that does not offer retrieval over HTTPS is not polled, and says so.
-grep -q "eim2 offers no retrieval over HTTPS" "$work/poll.log" || expect_poll_ok "poll after addEim"
-grep -q "eim2 offers no retrieval over HTTPS" "$work/all-polls.log" || fail "eim2 should be skipped"
+# An eIM that offers no protocol euiccd speaks and has no address cannot be polled, and the log says so.
+expect_poll_ok "poll after addEim"
+grep -q "eIM eim2 offers no retrieval over HTTPS and has no address: not polled" "$work/poll.log" ||
+  fail "eim2 without an address should be skipped, saying so"
 
-queue --eco "updateEim:eimId=eim2,fqdn=eim2-new.example.com,protocol=injectHttps"
+# With an address it is polled over HTTPS, the binding every eIM offers, with a warning (once per run).
+queue --eco "updateEim:eimId=eim2,fqdn=$EIM_FQDN,protocol=injectHttps"
 expect_poll_ok "updateEim"
-check_result 'assert [(x["name"], x["code"]) for x in res["package_result"]["results"]] == [("updateEimResult", 0)], res["package_result"]["results"]; assert [e.get("eimFqdn") for e in s["eims"]] == ["'$EIM_FQDN'", "eim2-new.example.com"], s["eims"]'
+check_result 'assert [(x["name"], x["code"]) for x in res["package_result"]["results"]] == [("updateEimResult", 0)], res["package_result"]["results"]; assert [e.get("eimFqdn") for e in s["eims"]] == ["'$EIM_FQDN'", "'$EIM_FQDN'"], s["eims"]'
+expect_poll_ok "poll after updateEim"
+grep -q "eIM eim2 names no protocol euiccd speaks in eimSupportedProtocol (eimInjectHttps, bits 0x4): polled over HTTPS" \
+  "$work/poll.log" || { cat "$work/poll.log" >&2; fail "eim2 with an address but no protocol euiccd speaks is not polled with a warning"; }
+[ "$(grep -c "exchange with https://$EIM_FQDN ends" "$work/poll.log")" -eq 2 ] || fail "eim2 was not polled"
 
 queue --eco listEim
 expect_poll_ok "listEim"

@@ -27,7 +27,7 @@ eimctl_b() {
   "$PY" "$peers/eim/eimctl.py" --dir "$eimdir_b" "$@"
 }
 
-make_euicc "$state" \
+make_euicc "$state" --notification-address "$EIM_FQDN" \
   --add-initial-eim "eimId=eim-test,fqdn=$EIM_FQDN,counter=1,token=1,pubkey=$eimdir/eim-pub.pem,tls=$eimdir/server.pem" \
   --add-initial-eim "eimId=eim-b,fqdn=$FQDN_B,counter=1,token=1,pubkey=$eimdir_b/eim-pub.pem,tls=$eimdir_b/server.pem"
 EID=$(state_field "$state" 's["eid"]')
