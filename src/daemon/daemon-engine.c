@@ -527,6 +527,9 @@ poll_all_eims (DaemonEngine *engine, GError **error)
       return FALSE;
     }
   eims = daemon_card_get_eims (engine->card);
+  /* Every eIM has its flags before the first exchange, so a change made by one reaches those polled after it. */
+  for (guint i = 0; i < eims->eims->len; i++)
+    flags_for (engine, ((const Es10EimConfiguration *) g_ptr_array_index (eims->eims, i))->eim_id);
   for (guint i = 0; i < eims->eims->len; i++)
     {
       const Es10EimConfiguration *eim = g_ptr_array_index (eims->eims, i);

@@ -192,6 +192,7 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
   EsipaEimPackageResult answer = { 0 };
   const Es10PendingNotificationList *pending;
   IsdrSession *session;
+  guint pending_before = exchange->card_pending;
   gboolean kept_by_card;
   const gchar *verdict;
 
@@ -267,8 +268,10 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
 
   if (!ipa_remove_acknowledged (exchange, response, error))
     return FALSE;
-  /* Whatever the eIM did not acknowledge stays on the eUICC for the next delivery. */
-  exchange->card_pending = (all_acknowledged (response, sent_result) ? 0 : IPA_PENDING_PACKAGE_RESULTS)
+  /* Whatever the eIM did not acknowledge stays on the eUICC for the next delivery, as does what an earlier
+   * package of this exchange left. */
+  exchange->card_pending = pending_before
+                           | (all_acknowledged (response, sent_result) ? 0 : IPA_PENDING_PACKAGE_RESULTS)
                            | (all_acknowledged (response, sent_notifications) ? 0 : IPA_PENDING_NOTIFICATIONS);
   return TRUE;
 }
