@@ -388,7 +388,7 @@ eim_is_pollable (DaemonEngine *engine, const Es10EimConfiguration *eim)
 }
 
 static gboolean
-run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, GError **error)
+run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, IpaCardLists *lists, GError **error)
 {
   g_autofree gchar *base_url = NULL;
   g_autoptr(HttpsTrust) trust = NULL;
@@ -440,6 +440,7 @@ run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, GError **er
   exchange.has_state_change_cause = flags->notify;
   exchange.state_change_cause = flags->cause;
   exchange.card_pending = flags->card_pending;
+  exchange.lists = lists;
   exchange.outcome = on_outcome;
   exchange.step = on_step;
   exchange.user_data = engine;
@@ -514,6 +515,8 @@ poll_all_eims (DaemonEngine *engine, GError **error)
 {
   g_autoptr(GError) first_error = NULL;
   const Es10EimConfigurationList *eims;
+  /* The eUICC's lists as read in this poll's card session, shared by the exchanges. */
+  IpaCardLists lists = { 0 };
   guint polled = 0;
 
   set_state (engine, DAEMON_STATE_POLLING);
@@ -538,7 +541,7 @@ poll_all_eims (DaemonEngine *engine, GError **error)
       if (!eim_is_pollable (engine, eim))
         continue;
       polled++;
-      if (!run_exchange (engine, eim, &local_error))
+      if (!run_exchange (engine, eim, &lists, &local_error))
         {
           g_warning ("%s", local_error->message);
           if (first_error == NULL)
@@ -557,6 +560,7 @@ poll_all_eims (DaemonEngine *engine, GError **error)
     }
   /* The channel and the modem port are not held between polls. */
   daemon_card_close (engine->card);
+  ipa_card_lists_clear (&lists);
   save_eim_flags (engine);
 
   if (first_error != NULL)

@@ -50,39 +50,56 @@ deliver_outbox (IpaExchange *exchange, GError **error)
   return TRUE;
 }
 
-static gboolean
-remove_from_card (IpaExchange *exchange, const Es10PendingNotification *n, GError **error)
+/* The items of a list this eIM is to be given, in the card's order. A copy: delivering removes items from the
+ * list as last read. */
+static GPtrArray *
+items_for_us (IpaExchange *exchange, const Es10PendingNotificationList *list, gboolean package_results,
+              guint *ret_others)
 {
-  gint64 status = 0;
+  GPtrArray *items = g_ptr_array_new_with_free_func ((GDestroyNotify) es10_pending_notification_free);
 
-  if (!n->has_seq_number)
-    return TRUE;
-  ipa_exchange_step (exchange, "before-remove");
-  if (!es10_remove_notification_from_list (exchange->session, n->seq_number, &status, error))
-    return FALSE;
-  if (status != ES10_REMOVE_NOTIFICATION_OK)
-    g_warning ("RemoveNotificationFromList %" G_GINT64_FORMAT ": eUICC answered %" G_GINT64_FORMAT, n->seq_number,
-               status);
-  return TRUE;
+  *ret_others = 0;
+  for (guint i = 0; !list->has_error && i < list->notifications->len; i++)
+    {
+      const Es10PendingNotification *n = g_ptr_array_index (list->notifications, i);
+      Es10PendingNotification *copy;
+
+      /* Results without a seqNumber cannot be removed from the eUICC: the outbox holds those. */
+      if ((n->kind == ES10_PENDING_EUICC_PACKAGE_RESULT) != package_results || (package_results && !n->has_seq_number))
+        continue;
+      if (!ipa_item_is_ours (exchange, n))
+        {
+          (*ret_others)++;
+          continue;
+        }
+      copy = g_new0 (Es10PendingNotification, 1);
+      copy->kind = n->kind;
+      copy->has_seq_number = n->has_seq_number;
+      copy->seq_number = n->seq_number;
+      copy->operation = n->operation;
+      copy->raw = g_bytes_ref (n->raw);
+      g_ptr_array_add (items, copy);
+    }
+  return items;
 }
 
 /* Signed eUICC package results for this eIM that it has not acknowledged yet. */
 static gboolean
 deliver_card_results (IpaExchange *exchange, GError **error)
 {
-  const Es10PendingNotificationList *list = ipa_read_list (exchange, TRUE, error);
+  const Es10PendingNotificationList *list = ipa_read_list (exchange, TRUE, FALSE, error);
+  g_autoptr(GPtrArray) items = NULL;
+  guint others = 0;
 
   if (list == NULL)
     return FALSE;
-  for (guint i = 0; !list->has_error && i < list->notifications->len; i++)
+  items = items_for_us (exchange, list, TRUE, &others);
+  for (guint i = 0; i < items->len; i++)
     {
-      const Es10PendingNotification *n = g_ptr_array_index (list->notifications, i);
+      const Es10PendingNotification *n = g_ptr_array_index (items, i);
       EsipaEimPackageResult result = { 0 };
       EsipaNotification notification = { 0 };
 
-      /* Results without a seqNumber cannot be removed from the eUICC: the outbox holds those. */
-      if (n->kind != ES10_PENDING_EUICC_PACKAGE_RESULT || !n->has_seq_number || !ipa_item_is_ours (exchange, n))
-        continue;
       result.eid = exchange->eid;
       result.kind = ESIPA_RESULT_EUICC_PACKAGE_RESULT;
       result.euicc_package_result = n->raw;
@@ -94,9 +111,12 @@ deliver_card_results (IpaExchange *exchange, GError **error)
           return FALSE;
         }
       g_message ("eIM %s accepted eUICC package result %" G_GINT64_FORMAT, exchange->eim->eim_id, n->seq_number);
-      if (!remove_from_card (exchange, n, error))
+      ipa_exchange_step (exchange, "before-remove");
+      if (!ipa_remove_from_card (exchange, n->seq_number, error))
         return FALSE;
     }
+  if (others > 0)
+    g_debug ("eIM %s: %u eUICC package result(s) are another eIM's", exchange->eim->eim_id, others);
   return TRUE;
 }
 
@@ -105,23 +125,18 @@ deliver_card_results (IpaExchange *exchange, GError **error)
 static gboolean
 deliver_card_notifications (IpaExchange *exchange, GError **error)
 {
-  const Es10PendingNotificationList *list = ipa_read_list (exchange, FALSE, error);
-  guint left = 0;
+  const Es10PendingNotificationList *list = ipa_read_list (exchange, FALSE, FALSE, error);
+  g_autoptr(GPtrArray) items = NULL;
+  guint others = 0;
 
   if (list == NULL)
     return FALSE;
-  for (guint i = 0; !list->has_error && i < list->notifications->len; i++)
+  items = items_for_us (exchange, list, FALSE, &others);
+  for (guint i = 0; i < items->len; i++)
     {
-      const Es10PendingNotification *n = g_ptr_array_index (list->notifications, i);
+      const Es10PendingNotification *n = g_ptr_array_index (items, i);
       EsipaNotification notification = { 0 };
 
-      if (n->kind == ES10_PENDING_EUICC_PACKAGE_RESULT)
-        continue;
-      if (!ipa_item_is_ours (exchange, n))
-        {
-          left++;
-          continue;
-        }
       notification.kind = ESIPA_NOTIFICATION_PENDING;
       notification.pending_notification = n->raw;
       if (!esipa_handle_notification (exchange->esipa, &notification, error))
@@ -131,11 +146,15 @@ deliver_card_notifications (IpaExchange *exchange, GError **error)
         }
       g_message ("eIM %s accepted notification %" G_GINT64_FORMAT " (%s)", exchange->eim->eim_id, n->seq_number,
                  es10_notification_event_to_string (n->operation));
-      if (!remove_from_card (exchange, n, error))
+      if (!n->has_seq_number)
+        continue;
+      ipa_exchange_step (exchange, "before-remove");
+      if (!ipa_remove_from_card (exchange, n->seq_number, error))
         return FALSE;
     }
-  if (left > 0)
-    g_debug ("eIM %s: %u notification(s) on the eUICC are for another eIM or an SM-DP+", exchange->eim->eim_id, left);
+  if (others > 0)
+    g_debug ("eIM %s: %u notification(s) on the eUICC are for another eIM or an SM-DP+", exchange->eim->eim_id,
+             others);
   return TRUE;
 }
 

@@ -70,7 +70,7 @@ notification_matches (const EsipaIpaEuiccDataRequest *request, const Es10Pending
 static gboolean
 collect_notifications (IpaExchange *exchange, const EsipaIpaEuiccDataRequest *request, Collected *c, GError **error)
 {
-  const Es10PendingNotificationList *list = ipa_read_list (exchange, FALSE, error);
+  const Es10PendingNotificationList *list = ipa_read_list (exchange, FALSE, TRUE, error);
 
   if (list == NULL)
     return FALSE;
@@ -90,7 +90,7 @@ static gboolean
 collect_package_results (IpaExchange *exchange, const EsipaIpaEuiccDataRequest *request, Collected *c,
                          GError **error)
 {
-  const Es10PendingNotificationList *list = ipa_read_list (exchange, TRUE, error);
+  const Es10PendingNotificationList *list = ipa_read_list (exchange, TRUE, TRUE, error);
 
   if (list == NULL)
     return FALSE;

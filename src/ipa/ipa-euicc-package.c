@@ -143,7 +143,7 @@ note_changes (IpaExchange *exchange, const EsipaEuiccPackageRequest *request, co
 static Es10PendingNotification *
 find_kept_result (IpaExchange *exchange, const EsipaEuiccPackageRequest *request, GError **error)
 {
-  const Es10PendingNotificationList *list = ipa_read_list (exchange, TRUE, error);
+  const Es10PendingNotificationList *list = ipa_read_list (exchange, TRUE, TRUE, error);
 
   for (guint i = 0; list != NULL && !list->has_error && i < list->notifications->len; i++)
     {
@@ -239,7 +239,7 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
 
   /* The notifications the package caused that are for this eIM go with the result; those for another eIM or
    * an SM-DP+ stay on the eUICC. */
-  pending = ipa_read_list (exchange, FALSE, error);
+  pending = ipa_read_list (exchange, FALSE, TRUE, error);
   if (pending == NULL)
     return FALSE;
   for (guint i = 0; !pending->has_error && i < pending->notifications->len; i++)

@@ -40,8 +40,7 @@ ipa_exchange_clear (IpaExchange *exchange)
       exchange->card.close (exchange->card.user_data, exchange->session);
       exchange->session = NULL;
     }
-  g_clear_pointer (&exchange->last_notifications, es10_pending_notification_list_free);
-  g_clear_pointer (&exchange->last_package_results, es10_pending_notification_list_free);
+  ipa_card_lists_clear (&exchange->own_lists);
   g_clear_pointer (&exchange->own_results, g_array_unref);
 }
 
@@ -142,16 +141,32 @@ ipa_send_durable_result (IpaExchange *exchange, const EsipaEimPackageResult *res
   return key != NULL && ipa_send_result (exchange, result, key, ret_response, error);
 }
 
+void
+ipa_card_lists_clear (IpaCardLists *lists)
+{
+  g_clear_pointer (&lists->notifications, es10_pending_notification_list_free);
+  g_clear_pointer (&lists->package_results, es10_pending_notification_list_free);
+}
+
+static IpaCardLists *
+exchange_lists (IpaExchange *exchange)
+{
+  return exchange->lists != NULL ? exchange->lists : &exchange->own_lists;
+}
+
 const Es10PendingNotificationList *
-ipa_read_list (IpaExchange *exchange, gboolean package_results, GError **error)
+ipa_read_list (IpaExchange *exchange, gboolean package_results, gboolean fresh, GError **error)
 {
   Es10NotificationSearch search = { .kind = package_results ? ES10_NOTIFICATION_SEARCH_EUICC_PACKAGE_RESULTS
                                                             : ES10_NOTIFICATION_SEARCH_ALL };
-  Es10PendingNotificationList **slot = package_results ? &exchange->last_package_results
-                                                       : &exchange->last_notifications;
+  IpaCardLists *lists = exchange_lists (exchange);
+  Es10PendingNotificationList **slot = package_results ? &lists->package_results : &lists->notifications;
   g_autoptr(Es10PendingNotificationList) list = NULL;
-  IsdrSession *session = ipa_exchange_session (exchange, error);
+  IsdrSession *session;
 
+  if (!fresh && *slot != NULL)
+    return *slot;
+  session = ipa_exchange_session (exchange, error);
   if (session == NULL || !es10_retrieve_notifications_list (session, &search, &list, error))
     return NULL;
   if (list->has_error)
@@ -179,6 +194,34 @@ ipa_item_is_ours (IpaExchange *exchange, const Es10PendingNotification *n)
   return ipa_item_is_for (n, exchange->eim->eim_id, exchange_eims (exchange, alone));
 }
 
+static void
+forget_seq (Es10PendingNotificationList *list, gint64 seq)
+{
+  for (guint i = 0; list != NULL && list->notifications != NULL && i < list->notifications->len; i++)
+    {
+      const Es10PendingNotification *n = g_ptr_array_index (list->notifications, i);
+      if (n->has_seq_number && n->seq_number == seq)
+        g_ptr_array_remove_index (list->notifications, i--);
+    }
+}
+
+gboolean
+ipa_remove_from_card (IpaExchange *exchange, gint64 seq_number, GError **error)
+{
+  IsdrSession *session = ipa_exchange_session (exchange, error);
+  gint64 status = 0;
+
+  if (session == NULL || !es10_remove_notification_from_list (session, seq_number, &status, error))
+    return FALSE;
+  if (status != ES10_REMOVE_NOTIFICATION_OK)
+    g_warning ("RemoveNotificationFromList %" G_GINT64_FORMAT ": eUICC answered %" G_GINT64_FORMAT, seq_number,
+               status);
+  /* Removed, or not there: either way no longer on the eUICC. */
+  forget_seq (exchange_lists (exchange)->notifications, seq_number);
+  forget_seq (exchange_lists (exchange)->package_results, seq_number);
+  return TRUE;
+}
+
 static gboolean
 seq_in_list (const Es10PendingNotificationList *list, gint64 seq)
 {
@@ -197,7 +240,8 @@ seq_accounted_for (IpaExchange *exchange, gint64 seq)
   for (guint i = 0; exchange->own_results != NULL && i < exchange->own_results->len; i++)
     if (g_array_index (exchange->own_results, gint64, i) == seq)
       return TRUE;
-  return seq_in_list (exchange->last_notifications, seq) || seq_in_list (exchange->last_package_results, seq);
+  return seq_in_list (exchange_lists (exchange)->notifications, seq)
+         || seq_in_list (exchange_lists (exchange)->package_results, seq);
 }
 
 static void
@@ -220,13 +264,13 @@ ipa_remove_acknowledged (IpaExchange *exchange, const EsipaProvideResultResponse
   for (guint i = 0; i < response->seq_numbers->len && !unaccounted; i++)
     unaccounted = !seq_accounted_for (exchange, g_array_index (response->seq_numbers, gint64, i));
   /* A seqNumber this exchange did not show the eIM: whose it is must be known before it is removed. */
-  if (unaccounted && exchange->last_package_results == NULL && ipa_read_list (exchange, TRUE, error) == NULL)
+  if (unaccounted && ipa_read_list (exchange, TRUE, FALSE, error) == NULL)
     return FALSE;
-  if (unaccounted && exchange->last_notifications == NULL && ipa_read_list (exchange, FALSE, error) == NULL)
+  if (unaccounted && ipa_read_list (exchange, FALSE, FALSE, error) == NULL)
     return FALSE;
 
-  add_list (known, exchange->last_notifications);
-  add_list (known, exchange->last_package_results);
+  add_list (known, exchange_lists (exchange)->notifications);
+  add_list (known, exchange_lists (exchange)->package_results);
   removable = ipa_removable_seq_numbers (response->seq_numbers, known, exchange->eim->eim_id,
                                          exchange_eims (exchange, alone));
   for (guint i = 0; i < response->seq_numbers->len; i++)
@@ -242,17 +286,10 @@ ipa_remove_acknowledged (IpaExchange *exchange, const EsipaProvideResultResponse
     }
   for (guint i = 0; i < removable->len; i++)
     {
-      gint64 seq = g_array_index (removable, gint64, i);
-      gint64 status = 0;
-      IsdrSession *session;
-
       if (i == 0)
         ipa_exchange_step (exchange, "before-remove");
-      session = ipa_exchange_session (exchange, error);
-      if (session == NULL || !es10_remove_notification_from_list (session, seq, &status, error))
+      if (!ipa_remove_from_card (exchange, g_array_index (removable, gint64, i), error))
         return FALSE;
-      if (status != ES10_REMOVE_NOTIFICATION_OK)
-        g_warning ("RemoveNotificationFromList %" G_GINT64_FORMAT ": eUICC answered %" G_GINT64_FORMAT, seq, status);
     }
   return TRUE;
 }

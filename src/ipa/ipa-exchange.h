@@ -42,6 +42,17 @@ typedef struct {
   gpointer user_data;
 } IpaOutbox;
 
+/* The eUICC's two lists as last read within one card session, kept true as items are removed, so the
+ * exchanges of one poll share a read: the next eIM's delivery looks at what the previous exchange read instead
+ * of reading again. Reads that must be fresh (after LoadEuiccPackage, for IpaEuiccData) replace them. */
+typedef struct {
+  Es10PendingNotificationList *notifications;    /* NULL: not read in this session */
+  Es10PendingNotificationList *package_results;
+} IpaCardLists;
+
+/* Forgets both lists (the card session ended). */
+void ipa_card_lists_clear (IpaCardLists *lists);
+
 /* What the IPA itself reports in IpaEuiccData. */
 typedef struct {
   guint32 ipa_features;              /* EsipaIpaFeature mask */
@@ -86,6 +97,7 @@ typedef struct {
   gboolean has_state_change_cause;
   gint64 state_change_cause;         /* EsipaStateChangeCause */
   guint card_pending;                /* IpaPending: what the eUICC may hold for this eIM, not yet delivered */
+  IpaCardLists *lists;               /* shared by the exchanges of one card session; NULL: this exchange's own */
   guint max_packages;                /* bound on packages per exchange (0: 32) */
   IpaOutcomeFunc outcome;
   IpaStepFunc step;
@@ -99,10 +111,9 @@ typedef struct {
 
   /* Private */
   IsdrSession *session;
-  /* The last list of each kind read in this exchange (NULL: not read): whose each item is decides what an
+  /* The last list of each kind read (`lists`, or own_lists): whose each item is decides what an
    * acknowledgement may remove. */
-  Es10PendingNotificationList *last_notifications;
-  Es10PendingNotificationList *last_package_results;
+  IpaCardLists own_lists;
   GArray *own_results;               /* seqNumbers of the package results LoadEuiccPackage gave this eIM */
 } IpaExchange;
 
