@@ -217,8 +217,11 @@ ipa_remove_from_card (IpaExchange *exchange, gint64 seq_number, GError **error)
     g_warning ("RemoveNotificationFromList %" G_GINT64_FORMAT ": eUICC answered %" G_GINT64_FORMAT, seq_number,
                status);
   /* Removed, or not there: either way no longer on the eUICC. */
-  forget_seq (exchange_lists (exchange)->notifications, seq_number);
-  forget_seq (exchange_lists (exchange)->package_results, seq_number);
+  if (status == ES10_REMOVE_NOTIFICATION_OK || status == ES10_REMOVE_NOTIFICATION_NOTHING_TO_DELETE)
+    {
+      forget_seq (exchange_lists (exchange)->notifications, seq_number);
+      forget_seq (exchange_lists (exchange)->package_results, seq_number);
+    }
   return TRUE;
 }
 
@@ -263,10 +266,11 @@ ipa_remove_acknowledged (IpaExchange *exchange, const EsipaProvideResultResponse
     return TRUE;
   for (guint i = 0; i < response->seq_numbers->len && !unaccounted; i++)
     unaccounted = !seq_accounted_for (exchange, g_array_index (response->seq_numbers, gint64, i));
-  /* A seqNumber this exchange did not show the eIM: whose it is must be known before it is removed. */
-  if (unaccounted && ipa_read_list (exchange, TRUE, FALSE, error) == NULL)
+  /* A seqNumber the lists as last read do not show (an earlier exchange's package may have made it since): whose
+   * it is must be known before it is removed. */
+  if (unaccounted && ipa_read_list (exchange, TRUE, TRUE, error) == NULL)
     return FALSE;
-  if (unaccounted && ipa_read_list (exchange, FALSE, FALSE, error) == NULL)
+  if (unaccounted && ipa_read_list (exchange, FALSE, TRUE, error) == NULL)
     return FALSE;
 
   add_list (known, exchange_lists (exchange)->notifications);

@@ -49,6 +49,14 @@ assert d["ipaCapabilities"]["ipaSupportedProtocols"] == [0], d["ipaCapabilities"
 assert d.get("deviceInfo"), "deviceInfo missing: " + str(sorted(d))
 assert d["notificationsList"] == [] and d["euiccPackageResultList"] == [], d
 '
+# Read fresh from the eUICC in the order of the tagList, each read once: euiccPackageResultList (BF2B with the
+# euiccPackageResults criterion), euiccInfo1 (BF20), the configured addresses (BF3C) for 81 and 83, the
+# notifications (BF2B without criteria).
+queue --ipa-euicc-data A2BF208183A081
+expect_poll_ok "IpaEuiccData in tagList order"
+reads=$(grep -oE ' > 81E291[0-9A-F]{2} [0-9A-F]{2} BF(2B|20|22|3C|55|56)[0-9A-F]{2}' "$work/poll.log" | awk '{ print $4 }' | tail -n 4 | tr '\n' ' ')
+[ "$reads" = "BF2B04 BF2000 BF3C00 BF2B00 " ] || { cat "$work/poll.log" >&2; fail "IpaEuiccData read the eUICC as $reads"; }
+check_result 'd = res["ipaEuiccData"]; assert sorted(d) == sorted(["euiccPackageResultList", "euiccInfo1", "defaultSmdpAddress", "rootSmdsAddress", "notificationsList", "eimTransactionId"]), sorted(d)'
 queue --ipa-euicc-data 8182
 expect_poll_ok "IpaEuiccData with a tag that is not a field"
 check_result 'assert res["kind"] == "ipaEuiccDataResponse" and res["error"]["code_name"] == "incorrectTagList", res["error"]'
