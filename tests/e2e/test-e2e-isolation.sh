@@ -8,7 +8,8 @@
 #  - IpaEuiccData to A, with results of A and B on the card, lists A's only; A acknowledging B's result and an
 #    SM-DP+ notification removes neither; B then gets its result and its notification.
 #  - The three use the same eimTransactionId while none can take its result: three outbox entries, each
-#    delivered to its eIM; C's escaped in the file name; its notifyStateChange flag too.
+#    delivered to its eIM (A's under the name an earlier version gave it); C's escaped in the file name; its
+#    notifyStateChange flag too.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/e2e-lib.sh"
 
 P1=89000123456789012358   # enabled at the start
@@ -166,7 +167,11 @@ expect_poll_fails "three results nobody takes"
   { outbox_files >&2; fail "the outbox does not hold one entry per eIM for transaction $TX"; }
 [ "$(ls "$statedir" | tr '\n' ' ')" = "eim-flags history outbox " ] ||
   { ls -la "$statedir" >&2; fail "something was written outside the outbox"; }
+# A's entry as a version that keyed the outbox by transaction alone named it: renamed at start, delivered.
+mv "$statedir/outbox/eim-test.tx-$TX.msg" "$statedir/outbox/tx-$TX.msg"
 expect_poll_ok "the three results delivered"
+grep -q "outbox: 1 entry of an earlier version renamed by eIM and key" "$work/poll.log" ||
+  { cat "$work/poll.log" >&2; fail "the outbox entry of an earlier version was not renamed"; }
 check_all '
 for name, r in (("A", ra), ("B", rb), ("C", rc)):
     got = [x for x in r if x["eimTransactionId"] == "'$TX'"]
