@@ -615,8 +615,10 @@ parse_outbox_file (GBytes *bytes, const gchar *name, gboolean *ret_legacy, GErro
   if (strlen (entry->key) != length || !daemon_store_name_is_valid (entry->key)
       || !outbox_name_matches (name, entry, ret_legacy))
     {
-      g_autofree gchar *expected = daemon_store_name_is_valid (entry->key) ? outbox_file_name (entry->eim_id, entry->key)
-                                                                           : NULL;
+      g_autofree gchar *expected = NULL;
+
+      if (daemon_store_name_is_valid (entry->key))
+        expected = outbox_file_name (entry->eim_id, entry->key);
       invalid (error, "holds key '%s' for another name (%s)", entry->key, expected != NULL ? expected : "none");
       return NULL;
     }
