@@ -97,3 +97,10 @@ for binding in asn1 json; do
     sh "$srcdir/bench/bench-eim-poll.sh" || status=$?
   [ "$status" -eq 0 ] || [ "$status" -eq 77 ] || fail "bench-eim-poll.sh ($binding) failed"
 done
+
+# Polls that deliver pending items with two eIMs: what they ask the card.
+echo
+echo "## polls that deliver, two eIMs (ASN.1 binding)"
+status=0
+sh "$srcdir/bench/bench-eim-deliver.sh" || status=$?
+[ "$status" -eq 0 ] || [ "$status" -eq 77 ] || fail "bench-eim-deliver.sh failed"

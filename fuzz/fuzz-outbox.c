@@ -40,7 +40,9 @@ static void
 parse (GBytes *bytes, const gchar *key)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(DaemonOutboxEntry) entry = daemon_store_parse_outbox_entry (bytes, key, &error);
+  /* The name an older layout gave the file (the key alone): no eIM id to compute, and still accepted. */
+  g_autofree gchar *file_name = g_strconcat (key, ".msg", NULL);
+  g_autoptr(DaemonOutboxEntry) entry = daemon_store_parse_outbox_entry (bytes, file_name, &error);
 
   FUZZ_CHECK_REFUSAL (entry, error);
   if (entry == NULL)

@@ -4,24 +4,10 @@
 #define G_LOG_DOMAIN "euiccd"
 
 #include "daemon/daemon-eim-flags.h"
+#include "daemon/daemon-store.h"
 #include "euiccd-error.h"
 
 #define CAUSE_UNDEFINED 127
-
-/* eIM ids are any 1..128 characters of UTF-8; a key file group name may not hold '[', ']' or control
- * characters. Those (and '%') are written as %XX. */
-static gchar *
-escape_group (const gchar *eim_id)
-{
-  GString *out = g_string_new (NULL);
-
-  for (const guchar *c = (const guchar *) eim_id; *c != '\0'; c++)
-    if (*c == '%' || *c == '[' || *c == ']' || *c < 0x20 || *c == 0x7F)
-      g_string_append_printf (out, "%%%02X", *c);
-    else
-      g_string_append_c (out, (gchar) *c);
-  return g_string_free (out, FALSE);
-}
 
 GHashTable *
 daemon_eim_flags_parse (const gchar *data, gsize length, GError **error)
@@ -42,16 +28,15 @@ daemon_eim_flags_parse (const gchar *data, gsize length, GError **error)
     {
       g_autoptr(GError) notify_error = NULL;
       g_autoptr(GError) cause_error = NULL;
-      g_autofree gchar *eim_id = g_uri_unescape_string (groups[i], NULL);
+      /* Groups are escaped eIM ids (a group name may not hold '[', ']' or control characters); a group that is
+       * no escape was written by a version that did not escape. */
+      g_autofree gchar *eim_id = daemon_store_unescape_name (groups[i]);
       DaemonEimFlags *flags;
       gboolean notify;
       gint64 cause;
 
-      if (eim_id == NULL || eim_id[0] == '\0')
-        {
-          g_warning ("%s: [%s] is not an escaped eIM id; skipped", DAEMON_EIM_FLAGS_FILE, groups[i]);
-          continue;
-        }
+      if (eim_id == NULL)
+        eim_id = g_strdup (groups[i]);
 
       notify = g_key_file_get_boolean (file, groups[i], "NotifyStateChange", &notify_error);
       if (notify_error != NULL)
@@ -93,7 +78,7 @@ daemon_eim_flags_to_bytes (GHashTable *flags)
 
       if (!entry->notify)
         continue;
-      group = escape_group (key);
+      group = daemon_store_escape_name (key);
       g_key_file_set_boolean (file, group, "NotifyStateChange", TRUE);
       g_key_file_set_int64 (file, group, "StateChangeCause", entry->cause);
     }

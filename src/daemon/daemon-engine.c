@@ -12,6 +12,7 @@
 
 #include "card/es10.h"
 #include "daemon/daemon-card.h"
+#include "daemon/daemon-dbus-card.h"
 #include "daemon/daemon-engine.h"
 #include "daemon/daemon-eim-flags.h"
 #include "daemon/daemon-schedule.h"
@@ -30,7 +31,8 @@ EUICCD_DEFINE_DESTROY_NOTIFY (ipa_outbox_item_free, IpaOutboxItem)
 
 /* What the daemon must remember per eIM between polls. */
 typedef struct {
-  gboolean card_pending;   /* the eUICC may hold results or notifications for this eIM */
+  guint card_pending;      /* IpaPending: what the eUICC may hold for this eIM */
+  gboolean warned_protocols; /* the warning about its eimSupportedProtocol was given */
   gboolean notify;         /* the next GetEimPackage carries notifyStateChange */
   gint64 cause;            /* its stateChangeCause */
 } EimFlags;
@@ -195,7 +197,7 @@ flags_for (DaemonEngine *engine, const gchar *eim_id)
     {
       flags = g_new0 (EimFlags, 1);
       /* After a start nothing is known about what the eUICC kept: look. */
-      flags->card_pending = TRUE;
+      flags->card_pending = IPA_PENDING_ALL;
       g_hash_table_insert (engine->eim_flags, g_strdup (eim_id), flags);
     }
   return flags;
@@ -268,10 +270,10 @@ outbox_put (gpointer user_data, const gchar *eim_id, const gchar *key, GBytes *r
 }
 
 static gboolean
-outbox_remove (gpointer user_data, const gchar *key, GError **error)
+outbox_remove (gpointer user_data, const gchar *eim_id, const gchar *key, GError **error)
 {
   DaemonEngine *engine = user_data;
-  return daemon_store_outbox_remove (engine->store, key, error);
+  return daemon_store_outbox_remove (engine->store, eim_id, key, error);
 }
 
 static GPtrArray *
@@ -356,15 +358,40 @@ binding_for (const DaemonEngine *engine)
   return engine->config->eim_binding == DAEMON_EIM_BINDING_JSON ? ESIPA_BINDING_JSON : ESIPA_BINDING_ASN1;
 }
 
+/* Whether to poll the eIM (daemon_schedule_eim_polling()); says why not, or warns once per daemon run when
+ * an eIM is polled over HTTPS although it names no protocol euiccd speaks. */
 static gboolean
-eim_is_pollable (const Es10EimConfiguration *eim)
+eim_is_pollable (DaemonEngine *engine, const Es10EimConfiguration *eim)
 {
-  /* Without a protocol list the eIM is assumed to serve retrieval over HTTPS, the mandatory one. */
-  return !eim->has_supported_protocols || (eim->supported_protocols & ES10_EIM_RETRIEVE_HTTPS) != 0;
+  EimFlags *flags = flags_for (engine, eim->eim_id);
+  g_auto(GStrv) names = NULL;
+  g_autofree gchar *listed = NULL;
+
+  switch (daemon_schedule_eim_polling (eim->has_supported_protocols, eim->supported_protocols,
+                                       eim->eim_fqdn != NULL || engine->config->eim_address != NULL))
+    {
+    case DAEMON_EIM_POLL:
+      return TRUE;
+    case DAEMON_EIM_POLL_DESPITE_PROTOCOLS:
+      if (!flags->warned_protocols)
+        {
+          flags->warned_protocols = TRUE;
+          names = daemon_dbus_card_protocol_names (eim->supported_protocols);
+          listed = g_strjoinv (", ", names);
+          g_warning ("eIM %s names no protocol euiccd speaks in eimSupportedProtocol (%s, bits 0x%X): polled "
+                     "over HTTPS, the binding every eIM must offer", eim->eim_id,
+                     listed[0] != '\0' ? listed : "none known", eim->supported_protocols);
+        }
+      return TRUE;
+    case DAEMON_EIM_NOT_POLLED_NO_ADDRESS:
+    default:
+      g_message ("eIM %s offers no retrieval over HTTPS and has no address: not polled", eim->eim_id);
+      return FALSE;
+    }
 }
 
 static gboolean
-run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, GError **error)
+run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, IpaCardLists *lists, GError **error)
 {
   g_autofree gchar *base_url = NULL;
   g_autoptr(HttpsTrust) trust = NULL;
@@ -402,6 +429,7 @@ run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, GError **er
   ipa_exchange_init (&exchange);
   exchange.esipa = esipa;
   exchange.eim = eim;
+  exchange.eims = daemon_card_get_eims (engine->card)->eims;
   memcpy (exchange.eid, daemon_card_get_eid (engine->card), 16);
   exchange.card.open = daemon_card_session_open;
   exchange.card.close = daemon_card_session_release;
@@ -415,6 +443,7 @@ run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, GError **er
   exchange.has_state_change_cause = flags->notify;
   exchange.state_change_cause = flags->cause;
   exchange.card_pending = flags->card_pending;
+  exchange.lists = lists;
   exchange.outcome = on_outcome;
   exchange.step = on_step;
   exchange.user_data = engine;
@@ -438,7 +467,8 @@ run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, GError **er
           {
             ((EimFlags *) value)->notify = TRUE;
             ((EimFlags *) value)->cause = 0; /* otherEim */
-            ((EimFlags *) value)->card_pending = TRUE;
+            /* The change made profile notifications; another eIM's package made no result for this one. */
+            ((EimFlags *) value)->card_pending |= IPA_PENDING_NOTIFICATIONS;
           }
     }
   if (exchange.eims_changed)
@@ -488,6 +518,8 @@ poll_all_eims (DaemonEngine *engine, GError **error)
 {
   g_autoptr(GError) first_error = NULL;
   const Es10EimConfigurationList *eims;
+  /* The eUICC's lists as read in this poll's card session, shared by the exchanges. */
+  IpaCardLists lists = { 0 };
   guint polled = 0;
 
   set_state (engine, DAEMON_STATE_POLLING);
@@ -501,18 +533,18 @@ poll_all_eims (DaemonEngine *engine, GError **error)
       return FALSE;
     }
   eims = daemon_card_get_eims (engine->card);
+  /* Every eIM has its flags before the first exchange, so a change made by one reaches those polled after it. */
+  for (guint i = 0; i < eims->eims->len; i++)
+    flags_for (engine, ((const Es10EimConfiguration *) g_ptr_array_index (eims->eims, i))->eim_id);
   for (guint i = 0; i < eims->eims->len; i++)
     {
       const Es10EimConfiguration *eim = g_ptr_array_index (eims->eims, i);
       g_autoptr(GError) local_error = NULL;
 
-      if (!eim_is_pollable (eim))
-        {
-          g_message ("eIM %s offers no retrieval over HTTPS: not polled", eim->eim_id);
-          continue;
-        }
+      if (!eim_is_pollable (engine, eim))
+        continue;
       polled++;
-      if (!run_exchange (engine, eim, &local_error))
+      if (!run_exchange (engine, eim, &lists, &local_error))
         {
           g_warning ("%s", local_error->message);
           if (first_error == NULL)
@@ -531,6 +563,7 @@ poll_all_eims (DaemonEngine *engine, GError **error)
     }
   /* The channel and the modem port are not held between polls. */
   daemon_card_close (engine->card);
+  ipa_card_lists_clear (&lists);
   save_eim_flags (engine);
 
   if (first_error != NULL)
@@ -712,7 +745,7 @@ run_refresh (DaemonEngine *engine, GError **error)
   /* It may be another card, or one changed behind the daemon's back: the next poll looks for what it holds. */
   g_hash_table_iter_init (&iter, engine->eim_flags);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    ((EimFlags *) value)->card_pending = TRUE;
+    ((EimFlags *) value)->card_pending = IPA_PENDING_ALL;
   return TRUE;
 }
 

@@ -338,3 +338,12 @@ daemon_timer_free (DaemonTimer *timer)
   g_clear_pointer (&timer->context, g_main_context_unref);
   g_free (timer);
 }
+
+DaemonEimPolling
+daemon_schedule_eim_polling (gboolean has_supported_protocols, guint32 supported_protocols, gboolean has_address)
+{
+  /* Bit 0 of EimSupportedProtocol, eimRetrieveHttps. */
+  if (!has_supported_protocols || (supported_protocols & 1u) != 0)
+    return DAEMON_EIM_POLL;
+  return has_address ? DAEMON_EIM_POLL_DESPITE_PROTOCOLS : DAEMON_EIM_NOT_POLLED_NO_ADDRESS;
+}

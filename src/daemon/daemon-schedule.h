@@ -43,6 +43,19 @@ gint64 daemon_schedule_backoff_delay (const DaemonSchedulePolicy *policy, guint 
 gint64 daemon_schedule_after_failure (const DaemonSchedulePolicy *policy, guint attempt, gint64 retry_after_us,
                                       gint64 now_us, GRand *rand);
 
+/* Whether an eIM entry of the eUICC is polled. euiccd speaks retrieval over HTTPS, the binding every eIM must
+ * offer: an entry without eimSupportedProtocol, or naming retrieveHttps, is polled; one naming only protocols
+ * euiccd does not speak (CoAP, injection, proprietary, bits it does not know) is polled all the same, over
+ * HTTPS with a warning, when it has an address (its eimFqdn or [Eim] Address=); without one it cannot be. */
+typedef enum {
+  DAEMON_EIM_POLL,
+  DAEMON_EIM_POLL_DESPITE_PROTOCOLS,
+  DAEMON_EIM_NOT_POLLED_NO_ADDRESS,
+} DaemonEimPolling;
+
+DaemonEimPolling daemon_schedule_eim_polling (gboolean has_supported_protocols, guint32 supported_protocols,
+                                              gboolean has_address);
+
 /* What survives a restart (the store writes it as the file DAEMON_SCHEDULE_STATE_FILE). */
 #define DAEMON_SCHEDULE_STATE_FILE "schedule"
 

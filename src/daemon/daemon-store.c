@@ -257,9 +257,75 @@ check_name (const gchar *what, const gchar *name, GError **error)
   return TRUE;
 }
 
+/* ---- eIM ids in names ---- */
+
+gchar *
+daemon_store_escape_name (const gchar *text)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const guchar *p = (const guchar *) text; *p != '\0'; p++)
+    if (g_ascii_isalnum (*p) || *p == '-')
+      g_string_append_c (out, (gchar) *p);
+    else
+      g_string_append_printf (out, "_%02X", *p);
+  return g_string_free (out, FALSE);
+}
+
+gchar *
+daemon_store_unescape_name (const gchar *name)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (const gchar *p = name; *p != '\0'; p++)
+    {
+      gint high, low;
+
+      if (g_ascii_isalnum (*p) || *p == '-')
+        {
+          g_string_append_c (out, *p);
+          continue;
+        }
+      if (*p != '_' || (high = g_ascii_xdigit_value (p[1])) < 0 || (low = g_ascii_xdigit_value (p[2])) < 0
+          || (high == 0 && low == 0))
+        return NULL;
+      g_string_append_c (out, (gchar) (high * 16 + low));
+      p += 2;
+    }
+  if (out->len == 0 || !g_utf8_validate (out->str, -1, NULL))
+    return NULL;
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* The eIM part of an outbox file name: the escaped id, or for a long one "_sha256-" and the start of its
+ * SHA-256 ("_s" is no escape, so the two forms never meet). Never contains '.', never starts with one. */
+#define OUTBOX_EIM_PART_MAX 96
+
+static gchar *
+outbox_eim_part (const gchar *eim_id)
+{
+  g_autofree gchar *escaped = daemon_store_escape_name (eim_id);
+  g_autofree gchar *digest = NULL;
+
+  if (strlen (escaped) <= OUTBOX_EIM_PART_MAX)
+    return g_steal_pointer (&escaped);
+  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, eim_id, -1);
+  return g_strdup_printf ("_sha256-%.40s", digest);
+}
+
+/* "<eIM part>.<key>.msg". Files of versions that keyed by the key alone are "<key>.msg". */
+static gchar *
+outbox_file_name (const gchar *eim_id, const gchar *key)
+{
+  g_autofree gchar *eim_part = outbox_eim_part (eim_id);
+
+  return g_strconcat (eim_part, ".", key, OUTBOX_SUFFIX, NULL);
+}
+
 /* ---- history (declared early: open loads it) ---- */
 
 static void load_history (DaemonStore *store);
+static void migrate_outbox (DaemonStore *store);
 
 DaemonStore *
 daemon_store_open (const gchar *directory, guint history_size, GError **error)
@@ -286,6 +352,7 @@ daemon_store_open (const gchar *directory, guint history_size, GError **error)
     }
   remove_temporary_files (store->directory);
   remove_temporary_files (store->outbox_directory);
+  migrate_outbox (store);
   load_history (store);
   return g_steal_pointer (&store);
 }
@@ -419,7 +486,7 @@ daemon_store_outbox_put (DaemonStore *store, const gchar *eim_id, const gchar *k
     g_byte_array_append (out, message_data, (guint) message_length);
   put_digest (out);
 
-  file_name = g_strconcat (key, OUTBOX_SUFFIX, NULL);
+  file_name = outbox_file_name (eim_id, key);
   if (!write_atomic (store->outbox_directory, file_name, out->data, out->len, error))
     {
       g_prefix_error (error, "outbox entry '%s': ", key);
@@ -476,9 +543,21 @@ invalid (GError **error, const gchar *format, ...)
   return FALSE;
 }
 
-/* Parses an outbox file; `expected_key` is the key its name says it holds. */
+/* Whether `name` is the file name of `entry`: "<eIM part>.<key>.msg", or "<key>.msg" as older versions named
+ * their files. */
+static gboolean
+outbox_name_matches (const gchar *name, const DaemonOutboxEntry *entry, gboolean *ret_legacy)
+{
+  g_autofree gchar *current = outbox_file_name (entry->eim_id, entry->key);
+  g_autofree gchar *legacy = g_strconcat (entry->key, OUTBOX_SUFFIX, NULL);
+
+  *ret_legacy = g_str_equal (name, legacy);
+  return g_str_equal (name, current) || *ret_legacy;
+}
+
+/* Parses an outbox file; `name` is its file name, which must be the one its eIM and key give. */
 static DaemonOutboxEntry *
-parse_outbox_file (GBytes *bytes, const gchar *expected_key, GError **error)
+parse_outbox_file (GBytes *bytes, const gchar *name, gboolean *ret_legacy, GError **error)
 {
   g_autoptr(DaemonOutboxEntry) entry = g_new0 (DaemonOutboxEntry, 1);
   g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
@@ -537,9 +616,14 @@ parse_outbox_file (GBytes *bytes, const gchar *expected_key, GError **error)
       return NULL;
     }
   entry->key = g_strndup ((const gchar *) p, length);
-  if (strlen (entry->key) != length || g_strcmp0 (entry->key, expected_key) != 0)
+  if (strlen (entry->key) != length || !daemon_store_name_is_valid (entry->key)
+      || !outbox_name_matches (name, entry, ret_legacy))
     {
-      invalid (error, "holds key '%s' but is named for '%s'", entry->key, expected_key);
+      g_autofree gchar *expected = NULL;
+
+      if (daemon_store_name_is_valid (entry->key))
+        expected = outbox_file_name (entry->eim_id, entry->key);
+      invalid (error, "holds key '%s' for another name (%s)", entry->key, expected != NULL ? expected : "none");
       return NULL;
     }
 
@@ -560,9 +644,11 @@ parse_outbox_file (GBytes *bytes, const gchar *expected_key, GError **error)
 }
 
 DaemonOutboxEntry *
-daemon_store_parse_outbox_entry (GBytes *bytes, const gchar *expected_key, GError **error)
+daemon_store_parse_outbox_entry (GBytes *bytes, const gchar *file_name, GError **error)
 {
-  return parse_outbox_file (bytes, expected_key, error);
+  gboolean legacy = FALSE;
+
+  return parse_outbox_file (bytes, file_name, &legacy, error);
 }
 
 static gint
@@ -601,8 +687,8 @@ daemon_store_outbox_list (DaemonStore *store, GPtrArray **ret_problems, GError *
   while ((name = g_dir_read_name (dir)) != NULL)
     {
       g_autofree gchar *path = g_build_filename (store->outbox_directory, name, NULL);
-      g_autofree gchar *key = NULL;
       g_autofree gchar *moved = NULL;
+      gboolean legacy = FALSE;
       g_autoptr(GBytes) bytes = NULL;
       g_autoptr(DaemonOutboxEntry) entry = NULL;
       g_autoptr(GError) file_error = NULL;
@@ -610,17 +696,15 @@ daemon_store_outbox_list (DaemonStore *store, GPtrArray **ret_problems, GError *
       /* Writes in progress or interrupted; open removes the latter. */
       if (name[0] == '.')
         continue;
-      if (g_str_has_suffix (name, OUTBOX_SUFFIX))
-        key = g_strndup (name, strlen (name) - strlen (OUTBOX_SUFFIX));
-      if (key == NULL || !daemon_store_name_is_valid (key))
+      if (!g_str_has_suffix (name, OUTBOX_SUFFIX))
         {
-          g_set_error (&file_error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "not named <key>" OUTBOX_SUFFIX);
+          g_set_error (&file_error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "not named <eIM>.<key>" OUTBOX_SUFFIX);
         }
       else
         {
           bytes = read_bounded (path, OUTBOX_MAX_FILE_SIZE, &file_error);
           if (bytes != NULL)
-            entry = parse_outbox_file (bytes, key, &file_error);
+            entry = parse_outbox_file (bytes, name, &legacy, &file_error);
           /* Gone since it was listed: nothing to report. */
           if (g_error_matches (file_error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND))
             continue;
@@ -646,27 +730,105 @@ daemon_store_outbox_list (DaemonStore *store, GPtrArray **ret_problems, GError *
   return g_steal_pointer (&entries);
 }
 
+/* Reads the outbox file at `path` and says whether it holds an entry for `eim_id` (a file of an older version,
+ * named by its key alone, may be another eIM's). */
+static gboolean
+outbox_file_is_for (const gchar *path, const gchar *eim_id)
+{
+  g_autoptr(GBytes) bytes = read_bounded (path, OUTBOX_MAX_FILE_SIZE, NULL);
+  g_autofree gchar *name = g_path_get_basename (path);
+  g_autoptr(DaemonOutboxEntry) entry = NULL;
+  gboolean legacy = FALSE;
+
+  if (bytes != NULL)
+    entry = parse_outbox_file (bytes, name, &legacy, NULL);
+  return entry != NULL && g_strcmp0 (entry->eim_id, eim_id) == 0;
+}
+
 gboolean
-daemon_store_outbox_remove (DaemonStore *store, const gchar *key, GError **error)
+daemon_store_outbox_remove (DaemonStore *store, const gchar *eim_id, const gchar *key, GError **error)
 {
   g_autofree gchar *file_name = NULL;
   g_autofree gchar *path = NULL;
+  g_autofree gchar *legacy_name = NULL;
+  g_autofree gchar *legacy_path = NULL;
 
   if (!check_name ("outbox key", key, error))
     return FALSE;
-  file_name = g_strconcat (key, OUTBOX_SUFFIX, NULL);
+  if (eim_id == NULL || eim_id[0] == '\0')
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS, "outbox entry '%s': no eIM id", key);
+      return FALSE;
+    }
+  file_name = outbox_file_name (eim_id, key);
   path = g_build_filename (store->outbox_directory, file_name, NULL);
   if (g_unlink (path) < 0)
     {
       gint errsv = errno;
-      if (errsv == ENOENT)
+      if (errsv != ENOENT)
+        return set_errno_error (error, errsv, "outbox: cannot remove", path);
+      /* An entry an older version wrote and could not be renamed at start. */
+      legacy_name = g_strconcat (key, OUTBOX_SUFFIX, NULL);
+      legacy_path = g_build_filename (store->outbox_directory, legacy_name, NULL);
+      if (!outbox_file_is_for (legacy_path, eim_id))
         {
-          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND, "outbox: no entry '%s'", key);
+          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND, "outbox: no entry '%s' for this eIM", key);
           return FALSE;
         }
-      return set_errno_error (error, errsv, "outbox: cannot remove", path);
+      if (g_unlink (legacy_path) < 0)
+        return set_errno_error (error, errno, "outbox: cannot remove", legacy_path);
     }
   return sync_directory (store->outbox_directory, error);
+}
+
+/* Files of versions that named outbox entries by their key alone ("<key>.msg", so two eIMs using the same
+ * eimTransactionId overwrote each other) get the name of their eIM and key. What cannot be renamed stays and is
+ * still read; damaged files are left to daemon_store_outbox_list(), which sets them aside. */
+static void
+migrate_outbox (DaemonStore *store)
+{
+  g_autoptr(GDir) dir = g_dir_open (store->outbox_directory, 0, NULL);
+  const gchar *name;
+  guint renamed = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree gchar *path = g_build_filename (store->outbox_directory, name, NULL);
+      g_autofree gchar *target_name = NULL;
+      g_autofree gchar *target = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(DaemonOutboxEntry) entry = NULL;
+      gboolean legacy = FALSE;
+
+      if (name[0] == '.' || !g_str_has_suffix (name, OUTBOX_SUFFIX))
+        continue;
+      bytes = read_bounded (path, OUTBOX_MAX_FILE_SIZE, NULL);
+      if (bytes != NULL)
+        entry = parse_outbox_file (bytes, name, &legacy, NULL);
+      if (entry == NULL || !legacy)
+        continue;
+      target_name = outbox_file_name (entry->eim_id, entry->key);
+      target = g_build_filename (store->outbox_directory, target_name, NULL);
+      if (g_file_test (target, G_FILE_TEST_EXISTS))
+        {
+          g_warning ("outbox: %s and %s hold the same eIM and key; both kept", name, target_name);
+          continue;
+        }
+      if (g_rename (path, target) < 0)
+        {
+          g_warning ("outbox: cannot rename %s to %s: %s; it is read as it is", name, target_name, g_strerror (errno));
+          continue;
+        }
+      renamed++;
+    }
+  if (renamed > 0)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_message ("outbox: %u entr%s of an earlier version renamed by eIM and key", renamed, renamed == 1 ? "y" : "ies");
+      if (!sync_directory (store->outbox_directory, &error))
+        g_warning ("%s", error->message);
+    }
 }
 
 /* ---- small state files ---- */

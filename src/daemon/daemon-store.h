@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The durable state in StateDirectory (mode 0700, files 0600):
- *   outbox/<key>.msg  results the eUICC does not keep and an eIM has not acknowledged yet; each file framed
+ *   outbox/<eIM>.<key>.msg
+ *                     results the eUICC does not keep and an eIM has not acknowledged yet, keyed by eIM and key
+ *                     (the eIM id escaped, daemon_store_escape_name()); each file framed
  *                     with its eIM, creation time, length and a SHA-256, so a truncated or damaged file is
  *                     recognised, moved to corrupt/ and skipped instead of being sent or stopping the daemon
  *   <name>            small state files (the scheduler state, cached card facts) written whole
@@ -34,6 +36,13 @@ const gchar *daemon_store_get_directory (const DaemonStore *store);
  * path. */
 gboolean daemon_store_name_is_valid (const gchar *name);
 
+/* Any text (an eIM id: UTF-8 from the eUICC or an eIM) as a name part that is safe in a file name or a key
+ * file group: A-Z a-z 0-9 and '-' kept, every other byte as _XX (upper-case hex). Reversible:
+ * daemon_store_unescape_name() gives the text back, or NULL for a name that is not such an escape (or is
+ * empty, holds a NUL byte or is not UTF-8). */
+gchar *daemon_store_escape_name (const gchar *text);
+gchar *daemon_store_unescape_name (const gchar *name);
+
 /* ---- outbox ---- */
 typedef struct {
   gchar *eim_id;     /* the eIM the message is for */
@@ -45,8 +54,10 @@ typedef struct {
 void daemon_outbox_entry_free (DaemonOutboxEntry *entry);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DaemonOutboxEntry, daemon_outbox_entry_free)
 
-/* Stores `message` for `eim_id` under `key`, replacing an entry with the same key. `eim_id` is 1..128
- * bytes of UTF-8; `message` at most DAEMON_STORE_MAX_MESSAGE_SIZE. */
+/* Stores `message` for `eim_id` under `key`, replacing an entry with the same eIM and key (another eIM's
+ * entry with the same key is another entry). `eim_id` is 1..128 bytes of UTF-8, any characters; `message` at
+ * most DAEMON_STORE_MAX_MESSAGE_SIZE. Files that older versions named by the key alone are renamed when the
+ * store is opened, and read as they are when that fails. */
 gboolean daemon_store_outbox_put (DaemonStore *store, const gchar *eim_id, const gchar *key, GBytes *message,
                                   GError **error);
 
@@ -56,13 +67,13 @@ gboolean daemon_store_outbox_put (DaemonStore *store, const gchar *eim_id, const
  * be read. */
 GPtrArray *daemon_store_outbox_list (DaemonStore *store, GPtrArray **ret_problems, GError **error);
 
-/* Removes the entry with `key`: EUICCD_ERROR_NOT_FOUND when there is none. */
-gboolean daemon_store_outbox_remove (DaemonStore *store, const gchar *key, GError **error);
+/* Removes the entry of `eim_id` with `key`: EUICCD_ERROR_NOT_FOUND when there is none. */
+gboolean daemon_store_outbox_remove (DaemonStore *store, const gchar *eim_id, const gchar *key, GError **error);
 
-/* The outbox file parser behind daemon_store_outbox_list(), on bytes already read: `expected_key` is the key
- * the file's name says it holds. EUICCD_ERROR_INVALID_DATA naming what is wrong (truncated, checksum, a
- * field, a key that is not the name's). */
-DaemonOutboxEntry *daemon_store_parse_outbox_entry (GBytes *bytes, const gchar *expected_key, GError **error);
+/* The outbox file parser behind daemon_store_outbox_list(), on bytes already read from the file `file_name`
+ * ("<escaped eIM id>.<key>.msg", or "<key>.msg" as older versions named it). EUICCD_ERROR_INVALID_DATA naming
+ * what is wrong (truncated, checksum, a field, an eIM id or key that is not the name's). */
+DaemonOutboxEntry *daemon_store_parse_outbox_entry (GBytes *bytes, const gchar *file_name, GError **error);
 
 /* ---- small state files ---- */
 /* Whole-file atomic write of at most DAEMON_STORE_MAX_FILE_SIZE bytes. */

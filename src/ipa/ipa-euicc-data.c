@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* IpaEuiccData (SGP.32 3.5): the eIM names in a tagList what it wants to know; the IPA collects each item from
- * the eUICC or from itself and answers in one IpaEuiccDataResponse. The eUICC does not keep this answer, so it
- * is stored before it is sent. */
+ * the eUICC or from itself and answers in one IpaEuiccDataResponse. Every item is read fresh from the eUICC, in
+ * the order of the tagList; notifications and eUICC package results are the asking eIM's only. The eUICC does
+ * not keep this answer, so it is stored before it is sent. */
 #include "config.h"
 
 #define G_LOG_DOMAIN "euiccd-ipa"
@@ -30,8 +31,9 @@ typedef struct {
   Es10EuiccInfo1 *info1;
   Es10EuiccInfo2 *info2;
   Es10Certs *certs;
-  Es10PendingNotificationList *notifications;
-  Es10PendingNotificationList *package_results;
+  gboolean has_association_token;
+  gint64 association_token;
+  gboolean read_addresses, read_certs, read_eim, read_notifications, read_package_results;
   GPtrArray *notification_blobs;
   GPtrArray *package_result_blobs;
 } Collected;
@@ -43,19 +45,154 @@ collected_clear (Collected *c)
   g_clear_pointer (&c->info1, es10_euicc_info1_free);
   g_clear_pointer (&c->info2, es10_euicc_info2_free);
   g_clear_pointer (&c->certs, es10_certs_free);
-  g_clear_pointer (&c->notifications, es10_pending_notification_list_free);
-  g_clear_pointer (&c->package_results, es10_pending_notification_list_free);
   g_clear_pointer (&c->notification_blobs, g_ptr_array_unref);
   g_clear_pointer (&c->package_result_blobs, g_ptr_array_unref);
 }
 
-/* Reads every item the request names. Returns FALSE with `ret_code` set when the request itself is at fault
- * (an IpaEuiccDataResponseError is then due), FALSE with `error` when the card failed. */
+static gboolean
+notification_matches (const EsipaIpaEuiccDataRequest *request, const Es10PendingNotification *n)
+{
+  if (!request->has_notification_search)
+    return TRUE;
+  switch (request->notification_search.kind)
+    {
+    case ES10_NOTIFICATION_SEARCH_SEQ_NUMBER:
+      return n->has_seq_number && n->seq_number == request->notification_search.seq_number;
+    case ES10_NOTIFICATION_SEARCH_OPERATION:
+      return (n->operation & request->notification_search.operation) != 0;
+    default:
+      return TRUE;
+    }
+}
+
+/* notificationsList: the eUICC's profile notifications for the asking eIM, the search criteria applied here
+ * to the whole list, so the list read also tells whose every other item is. */
+static gboolean
+collect_notifications (IpaExchange *exchange, const EsipaIpaEuiccDataRequest *request, Collected *c, GError **error)
+{
+  const Es10PendingNotificationList *list = ipa_read_list (exchange, FALSE, TRUE, error);
+
+  if (list == NULL)
+    return FALSE;
+  c->notification_blobs = g_ptr_array_new ();
+  for (guint i = 0; !list->has_error && i < list->notifications->len; i++)
+    {
+      const Es10PendingNotification *n = g_ptr_array_index (list->notifications, i);
+      if (n->kind != ES10_PENDING_EUICC_PACKAGE_RESULT && ipa_item_is_ours (exchange, n)
+          && notification_matches (request, n))
+        g_ptr_array_add (c->notification_blobs, n->raw);
+    }
+  return TRUE;
+}
+
+/* euiccPackageResultList: the asking eIM's results only. */
+static gboolean
+collect_package_results (IpaExchange *exchange, const EsipaIpaEuiccDataRequest *request, Collected *c,
+                         GError **error)
+{
+  const Es10PendingNotificationList *list = ipa_read_list (exchange, TRUE, TRUE, error);
+
+  if (list == NULL)
+    return FALSE;
+  c->package_result_blobs = g_ptr_array_new ();
+  for (guint i = 0; !list->has_error && i < list->notifications->len; i++)
+    {
+      const Es10PendingNotification *n = g_ptr_array_index (list->notifications, i);
+      if (n->kind != ES10_PENDING_EUICC_PACKAGE_RESULT || !ipa_item_is_ours (exchange, n))
+        continue;
+      if (request->has_package_result_search
+          && (!n->has_seq_number || n->seq_number != request->package_result_seq_number))
+        continue;
+      g_ptr_array_add (c->package_result_blobs, n->raw);
+    }
+  return TRUE;
+}
+
+/* associationToken: from this eIM's configuration as the eUICC holds it now (an eCO earlier in the exchange
+ * may have changed it). */
+static gboolean
+collect_association_token (IpaExchange *exchange, IsdrSession *session, Collected *c, GError **error)
+{
+  g_autoptr(Es10EimConfigurationList) eims = NULL;
+
+  if (!es10_get_eim_configuration_data (session, exchange->eim->eim_id, &eims, error))
+    return FALSE;
+  for (guint i = 0; i < eims->eims->len; i++)
+    {
+      const Es10EimConfiguration *eim = g_ptr_array_index (eims->eims, i);
+      if (g_strcmp0 (eim->eim_id, exchange->eim->eim_id) == 0 && eim->has_association_token)
+        {
+          c->has_association_token = TRUE;
+          c->association_token = eim->association_token;
+        }
+    }
+  return TRUE;
+}
+
+/* Reads one item of the tagList from the eUICC. Items that share a read (81 and 83, A5 and A6) are read once.
+ * Returns FALSE with `ret_code` set when the request is at fault, FALSE with `error` when the card failed. */
+static gboolean
+collect_tag (IpaExchange *exchange, const EsipaIpaEuiccDataRequest *request, IsdrSession *session, guint32 tag,
+             Collected *c, gint64 *ret_code, GError **error)
+{
+  const guint8 *pkid = request->euicc_ci_pkid != NULL ? g_bytes_get_data (request->euicc_ci_pkid, NULL) : NULL;
+  gsize pkid_length = request->euicc_ci_pkid != NULL ? g_bytes_get_size (request->euicc_ci_pkid) : 0;
+
+  switch (tag)
+    {
+    case 0x81:
+    case 0x83:
+      if (c->read_addresses)
+        return TRUE;
+      c->read_addresses = TRUE;
+      return es10_get_euicc_configured_addresses (session, &c->addresses, error);
+    case 0xBF20:
+      return c->info1 != NULL || es10_get_euicc_info1 (session, &c->info1, error);
+    case 0xBF22:
+      return c->info2 != NULL || es10_get_euicc_info2 (session, &c->info2, error);
+    case 0x84:
+      if (c->read_eim)
+        return TRUE;
+      c->read_eim = TRUE;
+      return collect_association_token (exchange, session, c, error);
+    case 0xA5:
+    case 0xA6:
+      if (c->read_certs)
+        return TRUE;
+      c->read_certs = TRUE;
+      if (!es10_get_certs (session, pkid, pkid_length, &c->certs, error))
+        return FALSE;
+      if (c->certs->has_error)
+        {
+          *ret_code = c->certs->error_code == 1 ? ESIPA_IPA_EUICC_DATA_ERROR_CI_PKID_NOT_FOUND
+                                                : ESIPA_IPA_EUICC_DATA_ERROR_UNDEFINED;
+          return FALSE;
+        }
+      return TRUE;
+    case 0xA0:
+      if (c->read_notifications)
+        return TRUE;
+      c->read_notifications = TRUE;
+      return collect_notifications (exchange, request, c, error);
+    case 0xA2:
+      if (c->read_package_results)
+        return TRUE;
+      c->read_package_results = TRUE;
+      return collect_package_results (exchange, request, c, error);
+    default:
+      /* ipaCapabilities (A8) and deviceInfo (A9) are the IPA's own. */
+      return TRUE;
+    }
+}
+
+/* Reads every item the request names, fresh from the eUICC, in the order of its tagList. Returns FALSE with
+ * `ret_code` set when the request itself is at fault (an IpaEuiccDataResponseError is then due), FALSE with
+ * `error` when the card failed. */
 static gboolean
 collect (IpaExchange *exchange, const EsipaIpaEuiccDataRequest *request, Collected *c, gint64 *ret_code,
          GError **error)
 {
-  IsdrSession *session;
+  IsdrSession *session = NULL;
 
   *ret_code = 0;
   for (guint i = 0; i < request->tags->len; i++)
@@ -66,76 +203,18 @@ collect (IpaExchange *exchange, const EsipaIpaEuiccDataRequest *request, Collect
         return FALSE;
       }
 
-  session = ipa_exchange_session (exchange, error);
-  if (session == NULL)
-    return FALSE;
-
-  if ((esipa_ipa_euicc_data_request_wants (request, 0x81) || esipa_ipa_euicc_data_request_wants (request, 0x83))
-      && !es10_get_euicc_configured_addresses (session, &c->addresses, error))
-    return FALSE;
-  if (esipa_ipa_euicc_data_request_wants (request, 0xBF20) && !es10_get_euicc_info1 (session, &c->info1, error))
-    return FALSE;
-  if (esipa_ipa_euicc_data_request_wants (request, 0xBF22) && !es10_get_euicc_info2 (session, &c->info2, error))
-    return FALSE;
-  if (esipa_ipa_euicc_data_request_wants (request, 0xA5) || esipa_ipa_euicc_data_request_wants (request, 0xA6))
+  for (guint i = 0; i < request->tags->len; i++)
     {
-      const guint8 *pkid = request->euicc_ci_pkid != NULL ? g_bytes_get_data (request->euicc_ci_pkid, NULL) : NULL;
-      gsize pkid_length = request->euicc_ci_pkid != NULL ? g_bytes_get_size (request->euicc_ci_pkid) : 0;
+      guint32 tag = g_array_index (request->tags, guint32, i);
 
-      if (!es10_get_certs (session, pkid, pkid_length, &c->certs, error))
+      if (tag == 0xA8 || tag == 0xA9)
+        continue;
+      if (session == NULL && (session = ipa_exchange_session (exchange, error)) == NULL)
         return FALSE;
-      if (c->certs->has_error)
-        {
-          *ret_code = c->certs->error_code == 1 ? ESIPA_IPA_EUICC_DATA_ERROR_CI_PKID_NOT_FOUND
-                                                : ESIPA_IPA_EUICC_DATA_ERROR_UNDEFINED;
-          return FALSE;
-        }
-    }
-  if (esipa_ipa_euicc_data_request_wants (request, 0xA0))
-    {
-      Es10NotificationSearch all = { .kind = ES10_NOTIFICATION_SEARCH_ALL };
-      const Es10NotificationSearch *search = request->has_notification_search ? &request->notification_search : &all;
-
-      if (!es10_retrieve_notifications_list (session, search, &c->notifications, error))
+      if (!collect_tag (exchange, request, session, tag, c, ret_code, error))
         return FALSE;
-      c->notification_blobs = g_ptr_array_new ();
-      for (guint i = 0; !c->notifications->has_error && i < c->notifications->notifications->len; i++)
-        {
-          Es10PendingNotification *n = g_ptr_array_index (c->notifications->notifications, i);
-          if (n->kind != ES10_PENDING_EUICC_PACKAGE_RESULT)
-            g_ptr_array_add (c->notification_blobs, n->raw);
-        }
-    }
-  if (esipa_ipa_euicc_data_request_wants (request, 0xA2))
-    {
-      Es10NotificationSearch search = { .kind = ES10_NOTIFICATION_SEARCH_EUICC_PACKAGE_RESULTS };
-
-      if (!es10_retrieve_notifications_list (session, &search, &c->package_results, error))
-        return FALSE;
-      c->package_result_blobs = g_ptr_array_new ();
-      for (guint i = 0; !c->package_results->has_error && i < c->package_results->notifications->len; i++)
-        {
-          Es10PendingNotification *n = g_ptr_array_index (c->package_results->notifications, i);
-          if (n->kind != ES10_PENDING_EUICC_PACKAGE_RESULT)
-            continue;
-          if (request->has_package_result_search
-              && (!n->has_seq_number || n->seq_number != request->package_result_seq_number))
-            continue;
-          g_ptr_array_add (c->package_result_blobs, n->raw);
-        }
     }
   return TRUE;
-}
-
-static void
-add_sequence_numbers (GArray *sent, const Es10PendingNotificationList *list)
-{
-  for (guint i = 0; list != NULL && !list->has_error && i < list->notifications->len; i++)
-    {
-      const Es10PendingNotification *n = g_ptr_array_index (list->notifications, i);
-      if (n->has_seq_number)
-        g_array_append_val (sent, n->seq_number);
-    }
 }
 
 gboolean
@@ -149,7 +228,6 @@ ipa_run_ipa_euicc_data (IpaExchange *exchange, const EsipaEimPackage *package, G
   EsipaEimPackageResult answer = { 0 };
   EsipaIpaEuiccData data = { 0 };
   Collected c = { 0 };
-  g_autoptr(GArray) sent = g_array_new (FALSE, FALSE, sizeof (gint64));
   gint64 code = 0;
   gboolean ok;
 
@@ -171,10 +249,10 @@ ipa_run_ipa_euicc_data (IpaExchange *exchange, const EsipaEimPackage *package, G
       data.euicc_info2 = c.info2 != NULL ? c.info2->raw : NULL;
       data.root_smds_address = esipa_ipa_euicc_data_request_wants (request, 0x83) && c.addresses != NULL
                                  ? c.addresses->root_ds_address : NULL;
-      if (esipa_ipa_euicc_data_request_wants (request, 0x84) && exchange->eim->has_association_token)
+      if (esipa_ipa_euicc_data_request_wants (request, 0x84) && c.has_association_token)
         {
           data.has_association_token = TRUE;
-          data.association_token = exchange->eim->association_token;
+          data.association_token = c.association_token;
         }
       if (c.certs != NULL)
         {
@@ -195,8 +273,6 @@ ipa_run_ipa_euicc_data (IpaExchange *exchange, const EsipaEimPackage *package, G
         data.device_info = exchange->device->device_info;
       response_tlv = esipa_asn1_encode_ipa_euicc_data_response (&data, error);
       detail = g_strdup_printf ("%u items requested", request->tags->len);
-      add_sequence_numbers (sent, c.notifications);
-      add_sequence_numbers (sent, c.package_results);
     }
   else
     {
@@ -220,7 +296,7 @@ ipa_run_ipa_euicc_data (IpaExchange *exchange, const EsipaEimPackage *package, G
   ipa_exchange_report (exchange, request->eim_transaction_id, "ipaEuiccData", ok ? "ok" : "error", detail);
 
   /* The eIM may acknowledge the notifications and results it was shown: those leave the eUICC. */
-  ok = ipa_remove_acknowledged (exchange, response, sent, error);
+  ok = ipa_remove_acknowledged (exchange, response, error);
   collected_clear (&c);
   return ok;
 }

@@ -143,24 +143,37 @@ note_changes (IpaExchange *exchange, const EsipaEuiccPackageRequest *request, co
 static Es10PendingNotification *
 find_kept_result (IpaExchange *exchange, const EsipaEuiccPackageRequest *request, GError **error)
 {
-  g_autoptr(Es10PendingNotificationList) list = NULL;
-  Es10NotificationSearch search = { .kind = ES10_NOTIFICATION_SEARCH_EUICC_PACKAGE_RESULTS };
-  IsdrSession *session = ipa_exchange_session (exchange, error);
+  const Es10PendingNotificationList *list = ipa_read_list (exchange, TRUE, TRUE, error);
 
-  if (session == NULL || !es10_retrieve_notifications_list (session, &search, &list, error))
-    return NULL;
-  for (guint i = 0; i < list->notifications->len; i++)
+  for (guint i = 0; list != NULL && !list->has_error && i < list->notifications->len; i++)
     {
-      Es10PendingNotification *n = g_ptr_array_index (list->notifications, i);
+      const Es10PendingNotification *n = g_ptr_array_index (list->notifications, i);
 
       if (n->kind != ES10_PENDING_EUICC_PACKAGE_RESULT || g_strcmp0 (n->eim_id, request->eim_id) != 0)
         continue;
       if (request->eim_transaction_id != NULL
           ? (n->transaction_id != NULL && g_bytes_equal (n->transaction_id, request->eim_transaction_id))
           : (n->has_counter_value && n->counter_value == request->counter_value))
-        return g_steal_pointer (&g_ptr_array_index (list->notifications, i));
+        return es10_pending_notification_decode (g_bytes_get_data (n->raw, NULL), g_bytes_get_size (n->raw), error);
     }
   return NULL;
+}
+
+/* Whether every seqNumber of `sent` is among those the eIM acknowledged. */
+static gboolean
+all_acknowledged (const EsipaProvideResultResponse *response, const GArray *sent)
+{
+  for (guint i = 0; i < sent->len; i++)
+    {
+      gboolean found = FALSE;
+
+      for (guint j = 0; response->kind == ESIPA_PROVIDE_RESULT_ACKNOWLEDGEMENTS && j < response->seq_numbers->len
+                        && !found; j++)
+        found = g_array_index (response->seq_numbers, gint64, j) == g_array_index (sent, gint64, i);
+      if (!found)
+        return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -171,14 +184,15 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
   g_autofree gchar *detail = NULL;
   g_autofree gchar *stored_key = NULL;
   g_autoptr(Es10PendingNotification) result = NULL;
-  g_autoptr(Es10PendingNotificationList) pending = NULL;
   g_autoptr(GPtrArray) notifications = g_ptr_array_new ();
-  g_autoptr(GArray) sent = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) sent_result = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) sent_notifications = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(EsipaProvideResultResponse) response = NULL;
   g_autoptr(GError) card_error = NULL;
   EsipaEimPackageResult answer = { 0 };
-  Es10NotificationSearch all = { .kind = ES10_NOTIFICATION_SEARCH_ALL };
+  const Es10PendingNotificationList *pending;
   IsdrSession *session;
+  guint pending_before = exchange->card_pending;
   gboolean kept_by_card;
   const gchar *verdict;
 
@@ -188,7 +202,7 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
 
   ipa_exchange_step (exchange, "before-load");
   /* From here on the eUICC may hold something new: until delivered, it is pending. */
-  exchange->card_pending = TRUE;
+  exchange->card_pending = IPA_PENDING_ALL;
   if (!es10_load_euicc_package (session, package->raw, &result, &card_error))
     {
       g_autoptr(GError) find_error = NULL;
@@ -217,7 +231,12 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
    * again by nobody but us: stored before anything else happens. */
   kept_by_card = result->has_seq_number;
   if (kept_by_card)
-    g_array_append_val (sent, result->seq_number);
+    {
+      if (exchange->own_results == NULL)
+        exchange->own_results = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_array_append_val (exchange->own_results, result->seq_number);
+      g_array_append_val (sent_result, result->seq_number);
+    }
   else
     {
       EsipaEimPackageResult alone = { .eid = exchange->eid, .kind = ESIPA_RESULT_EUICC_PACKAGE_RESULT,
@@ -230,16 +249,19 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
   note_changes (exchange, request, result);
   verdict = summarize_result (result, &detail);
 
-  if (!es10_retrieve_notifications_list (session, &all, &pending, error))
+  /* The notifications the package caused that are for this eIM go with the result; those for another eIM or
+   * an SM-DP+ stay on the eUICC. */
+  pending = ipa_read_list (exchange, FALSE, TRUE, error);
+  if (pending == NULL)
     return FALSE;
   for (guint i = 0; !pending->has_error && i < pending->notifications->len; i++)
     {
-      Es10PendingNotification *n = g_ptr_array_index (pending->notifications, i);
-      if (n->kind == ES10_PENDING_EUICC_PACKAGE_RESULT)
+      const Es10PendingNotification *n = g_ptr_array_index (pending->notifications, i);
+      if (n->kind == ES10_PENDING_EUICC_PACKAGE_RESULT || !ipa_item_is_ours (exchange, n))
         continue;
       g_ptr_array_add (notifications, n->raw);
       if (n->has_seq_number)
-        g_array_append_val (sent, n->seq_number);
+        g_array_append_val (sent_notifications, n->seq_number);
     }
 
   answer.eid = exchange->eid;
@@ -256,10 +278,12 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
     return FALSE;
   ipa_exchange_report (exchange, request->eim_transaction_id, operation, verdict, detail);
 
-  if (!ipa_remove_acknowledged (exchange, response, sent, error))
+  if (!ipa_remove_acknowledged (exchange, response, error))
     return FALSE;
-  /* Whatever the eIM did not acknowledge stays on the eUICC for the next delivery. */
-  exchange->card_pending = response->kind != ESIPA_PROVIDE_RESULT_ACKNOWLEDGEMENTS
-                           || response->seq_numbers->len < sent->len;
+  /* Whatever the eIM did not acknowledge stays on the eUICC for the next delivery, as does what an earlier
+   * package of this exchange left. */
+  exchange->card_pending = pending_before
+                           | (all_acknowledged (response, sent_result) ? 0 : IPA_PENDING_PACKAGE_RESULTS)
+                           | (all_acknowledged (response, sent_notifications) ? 0 : IPA_PENDING_NOTIFICATIONS);
   return TRUE;
 }

@@ -9,6 +9,7 @@
 
 #include "der/der.h"
 #include "euiccd-error.h"
+#include "ipa/ipa-ownership.h"
 #include "ipa/ipa-private.h"
 #include "ipa/ipa-result-record.h"
 
@@ -39,6 +40,8 @@ ipa_exchange_clear (IpaExchange *exchange)
       exchange->card.close (exchange->card.user_data, exchange->session);
       exchange->session = NULL;
     }
+  ipa_card_lists_clear (&exchange->own_lists);
+  g_clear_pointer (&exchange->own_results, g_array_unref);
 }
 
 IsdrSession *
@@ -77,7 +80,7 @@ ipa_exchange_report (IpaExchange *exchange, GBytes *transaction_id, const gchar 
     exchange->outcome (&outcome, exchange->user_data);
 }
 
-/* Outbox keys must be plain file names: the transaction id in hex when there is one, else a unique stamp. */
+/* The transaction id in hex when there is one, else a unique stamp; the outbox keys entries by eIM and key. */
 static gchar *
 outbox_key (GBytes *transaction_id)
 {
@@ -116,7 +119,8 @@ ipa_send_result (IpaExchange *exchange, const EsipaEimPackageResult *result, con
     return FALSE;
   ipa_exchange_step (exchange, "after-provide");
 
-  if (stored_key != NULL && !exchange->outbox.remove (exchange->outbox.user_data, stored_key, &local_error))
+  if (stored_key != NULL
+      && !exchange->outbox.remove (exchange->outbox.user_data, exchange->eim->eim_id, stored_key, &local_error))
     g_warning ("Removing delivered result %s from the outbox: %s", stored_key, local_error->message);
   if ((*ret_response)->kind == ESIPA_PROVIDE_RESULT_ERROR)
     {
@@ -137,40 +141,159 @@ ipa_send_durable_result (IpaExchange *exchange, const EsipaEimPackageResult *res
   return key != NULL && ipa_send_result (exchange, result, key, ret_response, error);
 }
 
-gboolean
-ipa_remove_acknowledged (IpaExchange *exchange, const EsipaProvideResultResponse *response, GArray *sent,
-                         GError **error)
+void
+ipa_card_lists_clear (IpaCardLists *lists)
 {
-  gboolean stepped = FALSE;
+  g_clear_pointer (&lists->notifications, es10_pending_notification_list_free);
+  g_clear_pointer (&lists->package_results, es10_pending_notification_list_free);
+}
 
-  if (response->kind != ESIPA_PROVIDE_RESULT_ACKNOWLEDGEMENTS)
+static IpaCardLists *
+exchange_lists (IpaExchange *exchange)
+{
+  return exchange->lists != NULL ? exchange->lists : &exchange->own_lists;
+}
+
+const Es10PendingNotificationList *
+ipa_read_list (IpaExchange *exchange, gboolean package_results, gboolean fresh, GError **error)
+{
+  Es10NotificationSearch search = { .kind = package_results ? ES10_NOTIFICATION_SEARCH_EUICC_PACKAGE_RESULTS
+                                                            : ES10_NOTIFICATION_SEARCH_ALL };
+  IpaCardLists *lists = exchange_lists (exchange);
+  Es10PendingNotificationList **slot = package_results ? &lists->package_results : &lists->notifications;
+  g_autoptr(Es10PendingNotificationList) list = NULL;
+  IsdrSession *session;
+
+  if (!fresh && *slot != NULL)
+    return *slot;
+  session = ipa_exchange_session (exchange, error);
+  if (session == NULL || !es10_retrieve_notifications_list (session, &search, &list, error))
+    return NULL;
+  if (list->has_error)
+    g_warning ("RetrieveNotificationsList (%s): the eUICC answered error %" G_GINT64_FORMAT,
+               package_results ? "eUICC package results" : "notifications", list->error_code);
+  g_clear_pointer (slot, es10_pending_notification_list_free);
+  *slot = g_steal_pointer (&list);
+  return *slot;
+}
+
+static const GPtrArray *
+exchange_eims (IpaExchange *exchange, GPtrArray *alone)
+{
+  if (exchange->eims != NULL)
+    return exchange->eims;
+  g_ptr_array_add (alone, (gpointer) exchange->eim);
+  return alone;
+}
+
+gboolean
+ipa_item_is_ours (IpaExchange *exchange, const Es10PendingNotification *n)
+{
+  g_autoptr(GPtrArray) alone = g_ptr_array_new ();
+
+  return ipa_item_is_for (n, exchange->eim->eim_id, exchange_eims (exchange, alone));
+}
+
+static void
+forget_seq (Es10PendingNotificationList *list, gint64 seq)
+{
+  for (guint i = 0; list != NULL && list->notifications != NULL && i < list->notifications->len; i++)
+    {
+      const Es10PendingNotification *n = g_ptr_array_index (list->notifications, i);
+      if (n->has_seq_number && n->seq_number == seq)
+        g_ptr_array_remove_index (list->notifications, i--);
+    }
+}
+
+gboolean
+ipa_remove_from_card (IpaExchange *exchange, gint64 seq_number, GError **error)
+{
+  IsdrSession *session = ipa_exchange_session (exchange, error);
+  gint64 status = 0;
+
+  if (session == NULL || !es10_remove_notification_from_list (session, seq_number, &status, error))
+    return FALSE;
+  if (status != ES10_REMOVE_NOTIFICATION_OK)
+    g_warning ("RemoveNotificationFromList %" G_GINT64_FORMAT ": eUICC answered %" G_GINT64_FORMAT, seq_number,
+               status);
+  /* Removed, or not there: either way no longer on the eUICC. */
+  if (status == ES10_REMOVE_NOTIFICATION_OK || status == ES10_REMOVE_NOTIFICATION_NOTHING_TO_DELETE)
+    {
+      forget_seq (exchange_lists (exchange)->notifications, seq_number);
+      forget_seq (exchange_lists (exchange)->package_results, seq_number);
+    }
+  return TRUE;
+}
+
+static gboolean
+seq_in_list (const Es10PendingNotificationList *list, gint64 seq)
+{
+  for (guint i = 0; list != NULL && !list->has_error && i < list->notifications->len; i++)
+    {
+      const Es10PendingNotification *n = g_ptr_array_index (list->notifications, i);
+      if (n->has_seq_number && n->seq_number == seq)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+seq_accounted_for (IpaExchange *exchange, gint64 seq)
+{
+  for (guint i = 0; exchange->own_results != NULL && i < exchange->own_results->len; i++)
+    if (g_array_index (exchange->own_results, gint64, i) == seq)
+      return TRUE;
+  return seq_in_list (exchange_lists (exchange)->notifications, seq)
+         || seq_in_list (exchange_lists (exchange)->package_results, seq);
+}
+
+static void
+add_list (GPtrArray *all, const Es10PendingNotificationList *list)
+{
+  for (guint i = 0; list != NULL && !list->has_error && i < list->notifications->len; i++)
+    g_ptr_array_add (all, g_ptr_array_index (list->notifications, i));
+}
+
+gboolean
+ipa_remove_acknowledged (IpaExchange *exchange, const EsipaProvideResultResponse *response, GError **error)
+{
+  g_autoptr(GPtrArray) alone = g_ptr_array_new ();
+  g_autoptr(GPtrArray) known = g_ptr_array_new ();
+  g_autoptr(GArray) removable = NULL;
+  gboolean unaccounted = FALSE;
+
+  if (response->kind != ESIPA_PROVIDE_RESULT_ACKNOWLEDGEMENTS || response->seq_numbers->len == 0)
     return TRUE;
+  for (guint i = 0; i < response->seq_numbers->len && !unaccounted; i++)
+    unaccounted = !seq_accounted_for (exchange, g_array_index (response->seq_numbers, gint64, i));
+  /* A seqNumber the lists as last read do not show (an earlier exchange's package may have made it since): whose
+   * it is must be known before it is removed. */
+  if (unaccounted && ipa_read_list (exchange, TRUE, TRUE, error) == NULL)
+    return FALSE;
+  if (unaccounted && ipa_read_list (exchange, FALSE, TRUE, error) == NULL)
+    return FALSE;
+
+  add_list (known, exchange_lists (exchange)->notifications);
+  add_list (known, exchange_lists (exchange)->package_results);
+  removable = ipa_removable_seq_numbers (response->seq_numbers, known, exchange->eim->eim_id,
+                                         exchange_eims (exchange, alone));
   for (guint i = 0; i < response->seq_numbers->len; i++)
     {
       gint64 seq = g_array_index (response->seq_numbers, gint64, i);
-      gboolean ours = FALSE;
-      gint64 status = 0;
-      IsdrSession *session;
+      gboolean removed = FALSE;
 
-      for (guint j = 0; sent != NULL && j < sent->len && !ours; j++)
-        ours = g_array_index (sent, gint64, j) == seq;
-      if (!ours)
-        {
-          /* The eUICC's list is not the eIM's to prune beyond what it was sent. */
-          g_warning ("eIM %s acknowledged seqNumber %" G_GINT64_FORMAT " that was not sent to it: ignored",
-                     exchange->eim->eim_id, seq);
-          continue;
-        }
-      if (!stepped)
-        {
-          ipa_exchange_step (exchange, "before-remove");
-          stepped = TRUE;
-        }
-      session = ipa_exchange_session (exchange, error);
-      if (session == NULL || !es10_remove_notification_from_list (session, seq, &status, error))
+      for (guint j = 0; j < removable->len && !removed; j++)
+        removed = g_array_index (removable, gint64, j) == seq;
+      if (!removed)
+        g_warning ("eIM %s acknowledged seqNumber %" G_GINT64_FORMAT ", held for another eIM or an SM-DP+: left on "
+                   "the eUICC", exchange->eim->eim_id, seq);
+    }
+  for (guint i = 0; i < removable->len; i++)
+    {
+      if (i == 0)
+        ipa_exchange_step (exchange, "before-remove");
+      if (!ipa_remove_from_card (exchange, g_array_index (removable, gint64, i), error))
         return FALSE;
-      if (status != ES10_REMOVE_NOTIFICATION_OK)
-        g_warning ("RemoveNotificationFromList %" G_GINT64_FORMAT ": eUICC answered %" G_GINT64_FORMAT, seq, status);
     }
   return TRUE;
 }

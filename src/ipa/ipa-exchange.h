@@ -34,12 +34,24 @@ void ipa_outbox_item_free (IpaOutboxItem *item);
 /* Durable storage for results the eUICC does not keep (IpaEuiccData responses, errors the IPA answered,
  * eUICC package errors without a sequence number). put() must be on disk when it returns. */
 typedef struct {
+  /* Entries are keyed by eIM and key together: two eIMs may use the same key (the same eimTransactionId). */
   gboolean (*put) (gpointer user_data, const gchar *eim_id, const gchar *key, GBytes *record, GError **error);
-  gboolean (*remove) (gpointer user_data, const gchar *key, GError **error);
+  gboolean (*remove) (gpointer user_data, const gchar *eim_id, const gchar *key, GError **error);
   /* Items for `eim_id`, oldest first (IpaOutboxItem). */
   GPtrArray *(*list) (gpointer user_data, const gchar *eim_id, GError **error);
   gpointer user_data;
 } IpaOutbox;
+
+/* The eUICC's two lists as last read within one card session, kept true as items are removed, so the
+ * exchanges of one poll share a read: the next eIM's delivery looks at what the previous exchange read instead
+ * of reading again. Reads that must be fresh (after LoadEuiccPackage, for IpaEuiccData) replace them. */
+typedef struct {
+  Es10PendingNotificationList *notifications;    /* NULL: not read in this session */
+  Es10PendingNotificationList *package_results;
+} IpaCardLists;
+
+/* Forgets both lists (the card session ended). */
+void ipa_card_lists_clear (IpaCardLists *lists);
 
 /* What the IPA itself reports in IpaEuiccData. */
 typedef struct {
@@ -61,10 +73,22 @@ typedef void (*IpaOutcomeFunc) (const IpaOutcome *outcome, gpointer user_data);
 /* Called at the named steps of an exchange; the crash tests stop the daemon there. */
 typedef void (*IpaStepFunc) (const gchar *step, gpointer user_data);
 
+/* What the eUICC may hold for an eIM that it has not been given yet. SGP.32's RetrieveNotificationsList answers
+ * either the profile notifications or the eUICC package results, so each kind costs a read of its own and is
+ * read only when it may hold something. */
+typedef enum {
+  IPA_PENDING_NONE = 0,
+  IPA_PENDING_PACKAGE_RESULTS = 1 << 0,  /* signed eUICC package results (BF51) */
+  IPA_PENDING_NOTIFICATIONS = 1 << 1,    /* profile notifications */
+  IPA_PENDING_ALL = IPA_PENDING_PACKAGE_RESULTS | IPA_PENDING_NOTIFICATIONS,
+} IpaPending;
+
 typedef struct {
   /* Inputs */
   EsipaClient *esipa;
   const Es10EimConfiguration *eim;
+  const GPtrArray *eims;             /* every eIM on the eUICC (Es10EimConfiguration), to know whose a
+                                      * notification is; NULL: `eim` alone */
   guint8 eid[16];
   IpaCardAccess card;
   IpaOutbox outbox;
@@ -72,7 +96,8 @@ typedef struct {
   gboolean notify_state_change;      /* tell the eIM its view of the eUICC is stale */
   gboolean has_state_change_cause;
   gint64 state_change_cause;         /* EsipaStateChangeCause */
-  gboolean card_pending;             /* the eUICC may hold results/notifications not yet delivered */
+  guint card_pending;                /* IpaPending: what the eUICC may hold for this eIM, not yet delivered */
+  IpaCardLists *lists;               /* shared by the exchanges of one card session; NULL: this exchange's own */
   guint max_packages;                /* bound on packages per exchange (0: 32) */
   IpaOutcomeFunc outcome;
   IpaStepFunc step;
@@ -86,12 +111,16 @@ typedef struct {
 
   /* Private */
   IsdrSession *session;
+  /* The last list of each kind read (`lists`, or own_lists): whose each item is decides what an
+   * acknowledgement may remove. */
+  IpaCardLists own_lists;
+  GArray *own_results;               /* seqNumbers of the package results LoadEuiccPackage gave this eIM */
 } IpaExchange;
 
 void ipa_exchange_init (IpaExchange *exchange);
-/* Runs the exchange. On success card_pending tells whether the eUICC still holds undelivered items. */
+/* Runs the exchange. On success card_pending tells what the eUICC may still hold for this eIM. */
 gboolean ipa_exchange_run (IpaExchange *exchange, GError **error);
-/* Closes the card session if one was opened. */
+/* Closes the card session if one was opened and frees what the exchange remembered. */
 void ipa_exchange_clear (IpaExchange *exchange);
 
 G_END_DECLS

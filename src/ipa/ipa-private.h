@@ -23,9 +23,19 @@ gboolean ipa_send_result (IpaExchange *exchange, const EsipaEimPackageResult *re
 /* ipa_store_result() then ipa_send_result(): for results that exist only in the IPA's memory. */
 gboolean ipa_send_durable_result (IpaExchange *exchange, const EsipaEimPackageResult *result, GBytes *transaction_id,
                                   EsipaProvideResultResponse **ret_response, GError **error);
-/* Removes from the eUICC each acknowledged seqNumber that is among `sent` (gint64). */
-gboolean ipa_remove_acknowledged (IpaExchange *exchange, const EsipaProvideResultResponse *response, GArray *sent,
-                                  GError **error);
+/* The eUICC's profile notifications (`package_results` FALSE) or its eUICC package results: read from the card
+ * when `fresh` or when not read yet in this card session, else as last read (IpaCardLists). The answer is the
+ * last list of that kind; the exchange (or the session's IpaCardLists) owns it. */
+const Es10PendingNotificationList *ipa_read_list (IpaExchange *exchange, gboolean package_results, gboolean fresh,
+                                                  GError **error);
+/* RemoveNotificationFromList, and the item leaves the lists as last read. */
+gboolean ipa_remove_from_card (IpaExchange *exchange, gint64 seq_number, GError **error);
+/* Whether the list item is for this exchange's eIM (ipa-ownership.h). */
+gboolean ipa_item_is_ours (IpaExchange *exchange, const Es10PendingNotification *n);
+/* Removes from the eUICC each seqNumber the eIM acknowledged, except those the last lists read show to be held
+ * for another eIM or an SM-DP+ (a kind not read yet in this exchange is read first when an acknowledged
+ * seqNumber is not accounted for). */
+gboolean ipa_remove_acknowledged (IpaExchange *exchange, const EsipaProvideResultResponse *response, GError **error);
 
 /* The handlers of the three package kinds, and of a package that cannot be used. */
 gboolean ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GError **error);

@@ -73,10 +73,27 @@ start_eim() {
   EIM_FQDN=$(sed -n 's|^ready https://\([^ ]*\) admin .*|\1|p' "$work/eim.out")
 }
 
+# start_other_eim NAME EIMID: one more test eIM server with its own keys, certificates and eimId, in
+# $work/eim-NAME (its "ready" line in $work/eim-NAME.out); prints its address (127.0.0.1:PORT).
+start_other_eim() {
+  mkdir -p "$work/eim-$1"
+  "$PY" "$peers/eim/server.py" --dir "$work/eim-$1" --port 0 --admin-port 0 --binding both --eim-id "$2" \
+    >"$work/eim-$1.out" 2>"$work/eim-$1.err" &
+  started_pids="$started_pids $!"
+  for _ in $(seq 200); do
+    grep -q '^ready ' "$work/eim-$1.out" 2>/dev/null && break
+    sleep 0.05
+  done
+  grep -q '^ready ' "$work/eim-$1.out" || { cat "$work/eim-$1.err" >&2; fail "eIM $1 did not start"; }
+  sed -n 's|^ready https://\([^ ]*\) admin .*|\1|p' "$work/eim-$1.out"
+}
+
 # setup_card [init.py options]: a software eUICC with the test eIM as its first eIM (association token
-# requested), known to the eIM with its certificate; sets EID.
+# requested) and as the notificationAddress of its profiles' notifications, known to the eIM with its
+# certificate; sets EID.
 setup_card() {
-  make_euicc "$state" --add-initial-eim "eimId=eim-test,fqdn=$EIM_FQDN,counter=1,token=1,pubkey=$eimdir/eim-pub.pem" "$@"
+  make_euicc "$state" --notification-address "$EIM_FQDN" \
+    --add-initial-eim "eimId=eim-test,fqdn=$EIM_FQDN,counter=1,token=1,pubkey=$eimdir/eim-pub.pem" "$@"
   EID=$(state_field "$state" 's["eid"]')
   token=$(state_field "$state" 's["eims"][0]["associationToken"]')
   state_field "$state" 's["pki"]["euicc_cert"]' >"$work/euicc-cert.pem"

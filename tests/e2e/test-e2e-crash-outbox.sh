@@ -43,25 +43,25 @@ done
 # --- power cut: a stored answer, a write that never reached its rename, and two entries cut short
 queue_package '{"ipaEuiccData": {"tags": "81"}}'
 poll_killed_at before-provide
-kept=$statedir/outbox/tx-$TXID.msg
+kept=$statedir/outbox/eim-test.tx-$TXID.msg
 [ -f "$kept" ] || { outbox_files >&2; fail "no outbox entry $kept for the answer not yet sent"; }
 size=$(wc -c <"$kept")
-head -c "$((size / 2))" "$kept" >"$statedir/outbox/tx-0BAD01.msg"
-head -c 10 "$kept" >"$statedir/outbox/tx-0BAD02.msg"
-head -c "$((size - 1))" "$kept" >"$statedir/outbox/.tmp-tx-0BAD03.msg-Xy12Zq"
+head -c "$((size / 2))" "$kept" >"$statedir/outbox/eim-test.tx-0BAD01.msg"
+head -c 10 "$kept" >"$statedir/outbox/eim-test.tx-0BAD02.msg"
+head -c "$((size - 1))" "$kept" >"$statedir/outbox/.tmp-eim-test.tx-0BAD03.msg-Xy12Zq"
 
 write_config "[Eim]" "Binding=$binding" "[Poll]" "PollOnStart=true"
 start_daemon --bus none
 wait_poll_end "the poll on start" || { cat "$work/poll.log" >&2; fail "the poll on start failed"; }
-for name in tx-0BAD01.msg tx-0BAD02.msg; do
+for name in eim-test.tx-0BAD01.msg eim-test.tx-0BAD02.msg; do
   grep -q "outbox: $statedir/outbox/$name: .*; moved to $statedir/corrupt/" "$work/poll.log" "$daemon_log" \
     || { cat "$daemon_log" >&2; fail "the damaged $name was not reported by name"; }
   ls "$statedir/corrupt/" | grep -q "$name" || fail "$name is not in corrupt/"
 done
-grep -q "tx-0BAD01.msg: checksum mismatch" "$daemon_log" || fail "the half entry should fail its checksum"
-grep -q "tx-0BAD02.msg: truncated: 10 bytes" "$daemon_log" || fail "the 10-byte entry should be called truncated"
-[ ! -e "$statedir/outbox/.tmp-tx-0BAD03.msg-Xy12Zq" ] || fail "the unfinished write was left in the outbox"
-grep -q "removed $statedir/outbox/.tmp-tx-0BAD03.msg-Xy12Zq, a write interrupted" "$daemon_log" \
+grep -q "eim-test.tx-0BAD01.msg: checksum mismatch" "$daemon_log" || fail "the half entry should fail its checksum"
+grep -q "eim-test.tx-0BAD02.msg: truncated: 10 bytes" "$daemon_log" || fail "the 10-byte entry should be called truncated"
+[ ! -e "$statedir/outbox/.tmp-eim-test.tx-0BAD03.msg-Xy12Zq" ] || fail "the unfinished write was left in the outbox"
+grep -q "removed $statedir/outbox/.tmp-eim-test.tx-0BAD03.msg-Xy12Zq, a write interrupted" "$daemon_log" \
   || { cat "$daemon_log" >&2; fail "the removal of the unfinished write was not logged"; }
 daemon_alive || fail "euiccd stopped over damaged outbox files"
 # The intact entry went out; nothing of the damaged ones reached the eIM.

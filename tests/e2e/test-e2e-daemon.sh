@@ -90,8 +90,8 @@ expect_cost apdus=0 channel_opens=0 http_requests=1
 check_next "$what"
 
 # An eCO changed the eUICC's eIM list: the next poll reads it again (and sees the new eIM serves no
-# retrieval, so it is not polled); the poll after that reads nothing.
-queue --eco "addEim:eimId=eim-inject,fqdn=127.0.0.1:9,counter=1,protocol=injectHttps"
+# retrieval and has no address, so it cannot be polled); the poll after that reads nothing.
+queue --eco "addEim:eimId=eim-inject,counter=1,protocol=injectHttps"
 what="the addEim package"
 expect_daemon_poll_ok "$what"
 check_eim 'assert codes(mine[-1]) == [("addEimResult", 0)], codes(mine[-1]); assert len(s["eims"]) == 2' "$what"
@@ -99,7 +99,7 @@ what="the poll after the eIM list changed"
 expect_daemon_poll_ok "$what"
 [ "$(stat_field apdus)" -gt 0 ] || fail "$what did not read the eUICC"
 grep -q 'with 2 eIM configuration(s)' "$work/poll.log" || fail "$what did not read the new eIM list"
-grep -q 'eIM eim-inject offers no retrieval over HTTPS: not polled' "$work/poll.log" || fail "$what: eim-inject"
+grep -q 'eIM eim-inject offers no retrieval over HTTPS and has no address: not polled' "$work/poll.log" || fail "$what: eim-inject"
 expect_cost http_requests=1
 what="the poll after that"
 expect_daemon_poll_ok "$what"

@@ -9,16 +9,22 @@ write_config "[Eim]" "Binding=$binding" "[Device]" "Imei=356938035643809"
 expect_poll_ok "first poll"
 
 # --- eCOs
-queue --eco "addEim:eimId=eim2,fqdn=eim2.example.com,pubkey=own,protocol=injectHttps,token=1"
+queue --eco "addEim:eimId=eim2,pubkey=own,protocol=injectHttps,token=1"
 expect_poll_ok "addEim"
 check_result 'assert res["package_result"]["results"][0]["name"] == "addEimResult"; assert [e["eimId"] for e in s["eims"]] == ["eim-test", "eim2"], s["eims"]'
-# An eIM that does not offer retrieval over HTTPS is not polled, and says so.
-grep -q "eim2 offers no retrieval over HTTPS" "$work/poll.log" || expect_poll_ok "poll after addEim"
-grep -q "eim2 offers no retrieval over HTTPS" "$work/all-polls.log" || fail "eim2 should be skipped"
+# An eIM that offers no protocol euiccd speaks and has no address cannot be polled, and the log says so.
+expect_poll_ok "poll after addEim"
+grep -q "eIM eim2 offers no retrieval over HTTPS and has no address: not polled" "$work/poll.log" ||
+  fail "eim2 without an address should be skipped, saying so"
 
-queue --eco "updateEim:eimId=eim2,fqdn=eim2-new.example.com,protocol=injectHttps"
+# With an address it is polled over HTTPS, the binding every eIM offers, with a warning (once per run).
+queue --eco "updateEim:eimId=eim2,fqdn=$EIM_FQDN,protocol=injectHttps"
 expect_poll_ok "updateEim"
-check_result 'assert [(x["name"], x["code"]) for x in res["package_result"]["results"]] == [("updateEimResult", 0)], res["package_result"]["results"]; assert [e.get("eimFqdn") for e in s["eims"]] == ["'$EIM_FQDN'", "eim2-new.example.com"], s["eims"]'
+check_result 'assert [(x["name"], x["code"]) for x in res["package_result"]["results"]] == [("updateEimResult", 0)], res["package_result"]["results"]; assert [e.get("eimFqdn") for e in s["eims"]] == ["'$EIM_FQDN'", "'$EIM_FQDN'"], s["eims"]'
+expect_poll_ok "poll after updateEim"
+grep -q "eIM eim2 names no protocol euiccd speaks in eimSupportedProtocol (eimInjectHttps, bits 0x4): polled over HTTPS" \
+  "$work/poll.log" || { cat "$work/poll.log" >&2; fail "eim2 with an address but no protocol euiccd speaks is not polled with a warning"; }
+[ "$(grep -c "exchange with https://$EIM_FQDN ends" "$work/poll.log")" -eq 2 ] || fail "eim2 was not polled"
 
 queue --eco listEim
 expect_poll_ok "listEim"
@@ -43,6 +49,14 @@ assert d["ipaCapabilities"]["ipaSupportedProtocols"] == [0], d["ipaCapabilities"
 assert d.get("deviceInfo"), "deviceInfo missing: " + str(sorted(d))
 assert d["notificationsList"] == [] and d["euiccPackageResultList"] == [], d
 '
+# Read fresh from the eUICC in the order of the tagList, each read once: euiccPackageResultList (BF2B with the
+# euiccPackageResults criterion), euiccInfo1 (BF20), the configured addresses (BF3C) for 81 and 83, the
+# notifications (BF2B without criteria).
+queue --ipa-euicc-data A2BF208183A081
+expect_poll_ok "IpaEuiccData in tagList order"
+reads=$(grep -oE ' > 81E291[0-9A-F]{2} [0-9A-F]{2} BF(2B|20|22|3C|55|56)[0-9A-F]{2}' "$work/poll.log" | awk '{ print $4 }' | tail -n 4 | tr '\n' ' ')
+[ "$reads" = "BF2B04 BF2000 BF3C00 BF2B00 " ] || { cat "$work/poll.log" >&2; fail "IpaEuiccData read the eUICC as $reads"; }
+check_result 'd = res["ipaEuiccData"]; assert sorted(d) == sorted(["euiccPackageResultList", "euiccInfo1", "defaultSmdpAddress", "rootSmdsAddress", "notificationsList", "eimTransactionId"]), sorted(d)'
 queue --ipa-euicc-data 8182
 expect_poll_ok "IpaEuiccData with a tag that is not a field"
 check_result 'assert res["kind"] == "ipaEuiccDataResponse" and res["error"]["code_name"] == "incorrectTagList", res["error"]'

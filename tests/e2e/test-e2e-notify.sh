@@ -6,6 +6,8 @@
 #  - notifyStateChange: a package from eIM A enables a profile; eIM B's next GetEimPackage carries
 #    notifyStateChange with stateChangeCause otherEim(0), and only that one. While B fails, the flag waits
 #    in the state directory (eim-flags), across a restart, for the first GetEimPackage that reaches B.
+#  - Notifications go to the eIM their notificationAddress names: P3's names B, so the enable of P3 that A
+#    ordered reaches B (delivered before B's failing GetEimPackage), and A's result carries only P1's disable.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/e2e-lib.sh"
 
 P3=89000123456789000023
@@ -27,9 +29,17 @@ eimctl_b() {
   "$PY" "$peers/eim/eimctl.py" --dir "$eimdir_b" "$@"
 }
 
-make_euicc "$state" \
+make_euicc "$state" --notification-address "$EIM_FQDN" \
   --add-initial-eim "eimId=eim-test,fqdn=$EIM_FQDN,counter=1,token=1,pubkey=$eimdir/eim-pub.pem,tls=$eimdir/server.pem" \
   --add-initial-eim "eimId=eim-b,fqdn=$FQDN_B,counter=1,token=1,pubkey=$eimdir_b/eim-pub.pem,tls=$eimdir_b/server.pem"
+# P3's notifications name eIM B; every other notification names A.
+"$PY" - "$state" "$P3" "$FQDN_B" <<'PYEOF'
+import json, sys
+path, p3, b = sys.argv[1:]
+s = json.load(open(path))
+[p for p in s["profiles"] if p["iccid"] == p3][0]["notification_address"] = b
+json.dump(s, open(path, "w"))
+PYEOF
 EID=$(state_field "$state" 's["eid"]')
 state_field "$state" 's["pki"]["euicc_cert"]' >"$work/euicc-cert.pem"
 tokens=$(state_field "$state" '" ".join(str(e["associationToken"]) for e in s["eims"])')
@@ -90,7 +100,16 @@ queue --psmo "enable:$P3"
 expect_daemon_poll_fails "the poll with B down"
 printf '%s\n' "$LOG_LINE" | grep -q "Poll failed: eIM eim-b: ESipa getEimPackage at https://$FQDN_B: HTTP 503" ||
   fail "the failure does not name eIM B: $LOG_LINE"
-check_result 'assert codes(res) == [("enableResult", 0)], codes(res); assert p["'$P3'"]["state"] == "enabled"'
+check_result 'assert codes(res) == [("enableResult", 0)], codes(res); assert p["'$P3'"]["state"] == "enabled"
+assert [(n["operation"], n["iccid"]) for n in res["notifications"]] == [("disable", "89000123456789012358")], res["notifications"]
+assert s["notifications"] == [], s["notifications"]'
+"$PY" "$peers/eim/eimctl.py" --dir "$eimdir_b" results --eid "$EID" >"$work/results-b.json"
+"$PY" - "$work/results-b.json" "$P3" <<'PYEOF' || fail "eIM B did not get the notification naming it"
+import json, sys
+r, p3 = json.load(open(sys.argv[1])), sys.argv[2]
+notes = [(x["notification"]["operation"], x["notification"]["iccid"]) for x in r if x["kind"] == "pendingNotification"]
+assert notes == [("enable", p3)], notes
+PYEOF
 stop_daemon
 grep -A 2 '^\[eim-b\]' "$statedir/eim-flags" | grep -q '^NotifyStateChange=true' &&
   grep -A 2 '^\[eim-b\]' "$statedir/eim-flags" | grep -q '^StateChangeCause=0' ||

@@ -39,7 +39,7 @@ grep -q "history: $statedir/history line $history_lines: .*; skipped" "$daemon_l
 wait_poll_end "the poll after the damage" 20 || { cat "$work/poll.log" >&2; fail "the poll after the damage failed"; }
 grep -q "outbox: $statedir/outbox/tx-0011223344556677.msg: .*; moved to $statedir/corrupt/" "$work/poll.log" ||
   fail "no message naming the damaged outbox entry and where it went"
-grep -q "outbox: $statedir/outbox/stray.txt: not named <key>.msg; moved to " "$work/poll.log" ||
+grep -q "outbox: $statedir/outbox/stray.txt: not named <eIM>.<key>.msg; moved to " "$work/poll.log" ||
   fail "no message naming the stray outbox file"
 [ -z "$(outbox_files)" ] || fail "the outbox still holds $(outbox_files)"
 ls "$statedir/corrupt" | grep -q 'tx-0011223344556677.msg' || fail "the damaged outbox entry was not kept aside"

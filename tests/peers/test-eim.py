@@ -759,6 +759,10 @@ class Faults(unittest.TestCase):
         self.faults({"kind": "no-ack"})
         self.assertEqual(esipa(provide(eid, res))[2].hex().upper(), EMPTY_RESPONSE)
         self.assertEqual(esipa(provide(eid, res))[2].hex().upper(), "BF5006BF5303800103")
+        # ack-extra: seqNumbers the result did not carry are acknowledged too, once.
+        self.faults({"kind": "ack-extra", "seq": [9, 3, 11]})
+        self.assertEqual(esipa(provide(eid, res))[2].hex().upper(), "BF500CBF530980010380010980010B")
+        self.assertEqual(esipa(provide(eid, res))[2].hex().upper(), "BF5006BF5303800103")
         log = admin("GET", "/admin/log")
         self.assertIn("package-error", [e["fault"] for e in log])
 

@@ -574,6 +574,24 @@ START_TEST (test_timer_thread_default_context)
 }
 END_TEST
 
+/* Which eIM entries are polled: retrieval over HTTPS is the binding every eIM must offer, so an entry naming
+ * only protocols euiccd does not speak is polled over HTTPS all the same when it has an address. */
+START_TEST (test_eim_polling)
+{
+  ck_assert_int_eq (daemon_schedule_eim_polling (FALSE, 0, TRUE), DAEMON_EIM_POLL);
+  ck_assert_int_eq (daemon_schedule_eim_polling (FALSE, 0, FALSE), DAEMON_EIM_POLL);
+  ck_assert_int_eq (daemon_schedule_eim_polling (TRUE, 1u << 0, TRUE), DAEMON_EIM_POLL);
+  ck_assert_int_eq (daemon_schedule_eim_polling (TRUE, (1u << 0) | (1u << 2), TRUE), DAEMON_EIM_POLL);
+  /* retrieveCoaps, injectHttps, proprietary, a bit no version defines, none at all */
+  ck_assert_int_eq (daemon_schedule_eim_polling (TRUE, 1u << 1, TRUE), DAEMON_EIM_POLL_DESPITE_PROTOCOLS);
+  ck_assert_int_eq (daemon_schedule_eim_polling (TRUE, 1u << 2, TRUE), DAEMON_EIM_POLL_DESPITE_PROTOCOLS);
+  ck_assert_int_eq (daemon_schedule_eim_polling (TRUE, 1u << 4, TRUE), DAEMON_EIM_POLL_DESPITE_PROTOCOLS);
+  ck_assert_int_eq (daemon_schedule_eim_polling (TRUE, 1u << 7, TRUE), DAEMON_EIM_POLL_DESPITE_PROTOCOLS);
+  ck_assert_int_eq (daemon_schedule_eim_polling (TRUE, 0, TRUE), DAEMON_EIM_POLL_DESPITE_PROTOCOLS);
+  ck_assert_int_eq (daemon_schedule_eim_polling (TRUE, 1u << 1, FALSE), DAEMON_EIM_NOT_POLLED_NO_ADDRESS);
+}
+END_TEST
+
 static Suite *
 schedule_suite (void)
 {
@@ -597,6 +615,10 @@ schedule_suite (void)
   tcase_add_loop_test (tc, test_state_refused, 0, G_N_ELEMENTS (bad_states));
   tcase_add_test (tc, test_state_not_a_key_file);
   tcase_add_test (tc, test_sanitize);
+  suite_add_tcase (s, tc);
+
+  tc = tcase_create ("eim-polling");
+  tcase_add_test (tc, test_eim_polling);
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("timer");

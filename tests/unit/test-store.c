@@ -196,7 +196,7 @@ START_TEST (test_outbox_order_and_remove)
   g_autoptr(DaemonStore) store = open_store (10);
   g_autoptr(GPtrArray) entries = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *file = path_in ("outbox", "A1B2.msg", NULL);
+  g_autofree gchar *file = path_in ("outbox", "eim-one.A1B2.msg", NULL);
   g_autofree gchar *outbox = path_in ("outbox", NULL);
   g_autofree gchar *names = NULL;
 
@@ -217,22 +217,29 @@ START_TEST (test_outbox_order_and_remove)
   ck_assert_uint_eq (mode_of (file), 0600);
   /* Nothing but the entries: no temporary files stay behind. */
   names = listing (outbox);
-  ck_assert_str_eq (names, "A1B2.msg b-2_x.y.msg c3.msg");
+  ck_assert_str_eq (names, "eim-one.A1B2.msg eim-one.b-2_x.y.msg eim-two.c3.msg");
   g_clear_pointer (&entries, g_ptr_array_unref);
 
-  ck_assert (daemon_store_outbox_remove (store, "A1B2", &error));
-  ck_assert (!g_file_test (file, G_FILE_TEST_EXISTS));
-  ck_assert (!daemon_store_outbox_remove (store, "A1B2", &error));
+  /* Another eIM's entry is not removed by naming its key. */
+  ck_assert (!daemon_store_outbox_remove (store, "eim-two", "A1B2", &error));
   ck_assert (g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND));
-  ck_assert_str_eq (error->message, "outbox: no entry 'A1B2'");
+  g_clear_error (&error);
+  ck_assert (g_file_test (file, G_FILE_TEST_EXISTS));
+  ck_assert (daemon_store_outbox_remove (store, "eim-one", "A1B2", &error));
+  ck_assert (!g_file_test (file, G_FILE_TEST_EXISTS));
+  ck_assert (!daemon_store_outbox_remove (store, "eim-one", "A1B2", &error));
+  ck_assert (g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND));
+  ck_assert_str_eq (error->message, "outbox: no entry 'A1B2' for this eIM");
   g_clear_error (&error);
 
-  /* The same key again replaces, and moves to the end. */
-  put (store, "eim-three", "c3", "third, again");
+  /* The same eIM and key again replaces, and moves to the end; another eIM's same key is another entry. */
+  put (store, "eim-two", "c3", "third, again");
+  put (store, "eim-three", "c3", "third, for another eIM");
   entries = list_ok (store, 0);
-  ck_assert_uint_eq (entries->len, 2);
+  ck_assert_uint_eq (entries->len, 3);
   assert_entry (entries, 0, "eim-one", "b-2_x.y", "\x01\x02 binary?");
-  assert_entry (entries, 1, "eim-three", "c3", "third, again");
+  assert_entry (entries, 1, "eim-two", "c3", "third, again");
+  assert_entry (entries, 2, "eim-three", "c3", "third, for another eIM");
 }
 END_TEST
 
@@ -289,7 +296,7 @@ START_TEST (test_outbox_refuses_bad_input)
       ck_assert (g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS));
       ck_assert_msg (strstr (error->message, "outbox key") != NULL, "%s", error->message);
       g_clear_error (&error);
-      ck_assert (!daemon_store_outbox_remove (store, bad_keys[i], &error));
+      ck_assert (!daemon_store_outbox_remove (store, "eim", bad_keys[i], &error));
       ck_assert (g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS));
       g_clear_error (&error);
     }
@@ -313,8 +320,10 @@ START_TEST (test_outbox_refuses_bad_input)
   g_clear_error (&error);
 
   names = listing (outbox);
-  ck_assert_str_eq (names, "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
-                           "kkkkkkkkkkkkkkkkkkkkkkkkkkkk.msg");
+  {
+    g_autofree gchar *expected = g_strconcat ("eim.", max_key, ".msg", NULL);
+    ck_assert_str_eq (names, expected);
+  }
 }
 END_TEST
 
@@ -345,7 +354,7 @@ START_TEST (test_interrupted_write_cleaned)
   ck_assert (!g_file_test (temp_outbox, G_FILE_TEST_EXISTS));
   ck_assert (!g_file_test (temp_state, G_FILE_TEST_EXISTS));
   names = listing (outbox);
-  ck_assert_str_eq (names, "k1.msg");
+  ck_assert_str_eq (names, "eim.k1.msg");
   top = listing (state_dir);
   ck_assert_str_eq (top, "outbox");
   entries = list_ok (store, 0);
@@ -409,14 +418,14 @@ START_TEST (test_corrupt_files_set_aside)
   g_autoptr(GPtrArray) entries = NULL;
   g_autoptr(GPtrArray) problems = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *truncated = path_in ("outbox", "truncated.msg", NULL);
-  g_autofree gchar *flipped = path_in ("outbox", "flipped.msg", NULL);
+  g_autofree gchar *truncated = path_in ("outbox", "eim.truncated.msg", NULL);
+  g_autofree gchar *flipped = path_in ("outbox", "eim.flipped.msg", NULL);
   g_autofree gchar *garbage = path_in ("outbox", "garbage.msg", NULL);
   g_autofree gchar *stray = path_in ("outbox", "notes.txt", NULL);
   g_autofree gchar *renamed = path_in ("outbox", "renamed.msg", NULL);
   g_autofree gchar *lying = path_in ("outbox", "lying.msg", NULL);
   g_autofree gchar *empty = path_in ("outbox", "empty.msg", NULL);
-  g_autofree gchar *good = path_in ("outbox", "good.msg", NULL);
+  g_autofree gchar *good = path_in ("outbox", "eim.good.msg", NULL);
   g_autofree gchar *corrupt_dir = path_in ("corrupt", NULL);
   g_autofree gchar *outbox = path_in ("outbox", NULL);
   g_autofree gchar *names = NULL;
@@ -450,13 +459,13 @@ START_TEST (test_corrupt_files_set_aside)
   ck_assert (problem_mentions (problems, flipped, "checksum mismatch: truncated or damaged"));
   ck_assert (problem_mentions (problems, garbage, "truncated: 10 bytes, shorter than any entry"));
   ck_assert (problem_mentions (problems, empty, "truncated: 0 bytes, shorter than any entry"));
-  ck_assert (problem_mentions (problems, stray, "not named <key>.msg"));
-  ck_assert (problem_mentions (problems, renamed, "holds key 'good' but is named for 'renamed'"));
+  ck_assert (problem_mentions (problems, stray, "not named <eIM>.<key>.msg"));
+  ck_assert (problem_mentions (problems, renamed, "holds key 'good' for another name (eim.good.msg)"));
   ck_assert (problem_mentions (problems, lying, "bad eIM id field"));
 
   /* Moved aside, not deleted: someone may want to look at them. */
   names = listing (outbox);
-  ck_assert_str_eq (names, "good.msg");
+  ck_assert_str_eq (names, "eim.good.msg");
   ck_assert_uint_eq (mode_of (corrupt_dir), 0700);
   {
     g_autoptr(GDir) dir = g_dir_open (corrupt_dir, 0, NULL);
@@ -480,6 +489,129 @@ START_TEST (test_corrupt_files_set_aside)
   g_clear_pointer (&entries, g_ptr_array_unref);
   entries = daemon_store_outbox_list (store, NULL, &error);
   ck_assert_ptr_nonnull (entries);
+}
+END_TEST
+
+START_TEST (test_escape_names)
+{
+  static const struct {
+    const gchar *text;
+    const gchar *escaped;
+  } cases[] = {
+    { "eim-b", "eim-b" },
+    { "a/b", "a_2Fb" },
+    { "..", "_2E_2E" },
+    { "eim.example.com", "eim_2Eexample_2Ecom" },
+    { "\xc3\xbc", "_C3_BC" },
+    { "x]\n[y", "x_5D_0A_5By" },
+    { "_2F", "_5F2F" },
+    { "1.2.3.4", "1_2E2_2E3_2E4" },
+  };
+  static const gchar *const not_escapes[] = { "eim.test", "_zz", "_0", "_00", "a b", "_FF", "", "a_2" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree gchar *escaped = daemon_store_escape_name (cases[i].text);
+      g_autofree gchar *back = daemon_store_unescape_name (escaped);
+
+      ck_assert_str_eq (escaped, cases[i].escaped);
+      ck_assert_str_eq (back, cases[i].text);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (not_escapes); i++)
+    ck_assert_msg (daemon_store_unescape_name (not_escapes[i]) == NULL, "%s", not_escapes[i]);
+}
+END_TEST
+
+/* eIM ids come from the eUICC and from eIMs: whatever they hold, they never name a path outside the outbox,
+ * and two of them never share a file. */
+START_TEST (test_outbox_eim_ids_escaped)
+{
+  g_autoptr(DaemonStore) store = open_store (10);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *outbox = path_in ("outbox", NULL);
+  g_autofree gchar *names = NULL;
+  g_autofree gchar *top = NULL;
+  g_autoptr(GString) long_id = g_string_new (NULL);
+  const gchar *ids[7];
+
+  for (guint i = 0; i < 64; i++)
+    g_string_append (long_id, "\xc3\xa9");   /* 128 bytes, 192 characters escaped */
+  ids[0] = "../../etc/passwd";
+  ids[1] = "a/b";
+  ids[2] = "..";
+  ids[3] = "\xc3\xa9im-\xe2\x82\xac";
+  ids[4] = "x]\n[y";
+  ids[5] = long_id->str;
+  ids[6] = "a_2Fb";            /* what "a/b" escapes to, as an id of its own */
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    put (store, ids[i], "tx-01", ids[i]);
+
+  entries = list_ok (store, 0);
+  ck_assert_uint_eq (entries->len, G_N_ELEMENTS (ids));
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    assert_entry (entries, i, ids[i], "tx-01", ids[i]);
+  top = listing (state_dir);
+  ck_assert_str_eq (top, "outbox");
+  names = listing (outbox);
+  ck_assert_str_eq (names, "_2E_2E.tx-01.msg _2E_2E_2F_2E_2E_2Fetc_2Fpasswd.tx-01.msg _C3_A9im-_E2_82_AC.tx-01.msg "
+                           "_sha256-845836d7e680de9961df321148f8cb5e8a7da92a.tx-01.msg a_2Fb.tx-01.msg "
+                           "a_5F2Fb.tx-01.msg x_5D_0A_5By.tx-01.msg");
+  g_clear_pointer (&entries, g_ptr_array_unref);
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    ck_assert_msg (daemon_store_outbox_remove (store, ids[i], "tx-01", &error), "%s",
+                   error != NULL ? error->message : "");
+  entries = list_ok (store, 0);
+  ck_assert_uint_eq (entries->len, 0);
+}
+END_TEST
+
+/* Versions that keyed the outbox by the key alone named files "<key>.msg": after an upgrade they are renamed
+ * by eIM and key, nothing lost; one that cannot be renamed is still read and removed, by its own eIM only. */
+START_TEST (test_outbox_files_of_older_versions)
+{
+  g_autoptr(DaemonStore) store = open_store (10);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *outbox = path_in ("outbox", NULL);
+  g_autofree gchar *a1 = path_in ("outbox", "eim-a.tx-01.msg", NULL);
+  g_autofree gchar *a1_old = path_in ("outbox", "tx-01.msg", NULL);
+  g_autofree gchar *a2 = path_in ("outbox", "eim-a.tx-02.msg", NULL);
+  g_autofree gchar *a2_old = path_in ("outbox", "tx-02.msg", NULL);
+  g_autofree gchar *names = NULL;
+
+  /* An older version's files: the same framing under the key's name. */
+  put (store, "eim-a", "tx-01", "A's result of an older version");
+  put (store, "eim-a", "tx-02", "A's second result of an older version");
+  ck_assert_int_eq (g_rename (a1, a1_old), 0);
+  ck_assert_int_eq (g_rename (a2, a2_old), 0);
+  /* ... and one written again by the new version with the same eIM and key: the old one cannot take its name. */
+  put (store, "eim-a", "tx-02", "A's second result, written again");
+  put (store, "eim-b", "tx-01", "B's result with the same transaction id");
+  g_clear_pointer (&store, daemon_store_free);
+
+  store = open_store (10);
+  names = listing (outbox);
+  ck_assert_str_eq (names, "eim-a.tx-01.msg eim-a.tx-02.msg eim-b.tx-01.msg tx-02.msg");
+  entries = list_ok (store, 0);
+  ck_assert_uint_eq (entries->len, 4);
+  assert_entry (entries, 0, "eim-a", "tx-01", "A's result of an older version");
+  assert_entry (entries, 1, "eim-a", "tx-02", "A's second result of an older version");
+  assert_entry (entries, 2, "eim-a", "tx-02", "A's second result, written again");
+  assert_entry (entries, 3, "eim-b", "tx-01", "B's result with the same transaction id");
+
+  /* The file the old version left is A's: B naming its key does not remove it. */
+  ck_assert (daemon_store_outbox_remove (store, "eim-a", "tx-02", &error));
+  ck_assert (!daemon_store_outbox_remove (store, "eim-b", "tx-02", &error));
+  ck_assert (g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND));
+  g_clear_error (&error);
+  ck_assert (g_file_test (a2_old, G_FILE_TEST_EXISTS));
+  ck_assert (daemon_store_outbox_remove (store, "eim-a", "tx-02", &error));
+  ck_assert (!g_file_test (a2_old, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&names, g_free);
+  names = listing (outbox);
+  ck_assert_str_eq (names, "eim-a.tx-01.msg eim-b.tx-01.msg");
 }
 END_TEST
 
@@ -685,7 +817,7 @@ START_TEST (test_parse_outbox_entry_from_bytes)
 {
   g_autoptr(DaemonStore) store = open_store (10);
   g_autoptr(GBytes) message = g_bytes_new_static ("\xBF\x50\x00", 3);
-  g_autofree gchar *path = path_in ("outbox", "k1.msg", NULL);
+  g_autofree gchar *path = path_in ("outbox", "eim1.k1.msg", NULL);
   g_autofree gchar *contents = NULL;
   g_autoptr(GBytes) file = NULL;
   g_autoptr(DaemonOutboxEntry) entry = NULL;
@@ -698,20 +830,20 @@ START_TEST (test_parse_outbox_entry_from_bytes)
   ck_assert (daemon_store_outbox_put (store, "eim1", "k1", message, &error));
   ck_assert (g_file_get_contents (path, &contents, &length, NULL));
   file = g_bytes_new (contents, length);
-  entry = daemon_store_parse_outbox_entry (file, "k1", &error);
+  entry = daemon_store_parse_outbox_entry (file, "eim1.k1.msg", &error);
   ck_assert_msg (entry != NULL, "%s", error != NULL ? error->message : "");
   ck_assert_str_eq (entry->eim_id, "eim1");
   ck_assert_str_eq (entry->key, "k1");
   ck_assert (g_bytes_equal (entry->message, message));
 
-  wrong_key = daemon_store_parse_outbox_entry (file, "k2", &error);
+  wrong_key = daemon_store_parse_outbox_entry (file, "eim1.k2.msg", &error);
   ck_assert_ptr_null (wrong_key);
   ck_assert (g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA));
-  ck_assert_str_eq (error->message, "holds key 'k1' but is named for 'k2'");
+  ck_assert_str_eq (error->message, "holds key 'k1' for another name (eim1.k1.msg)");
   g_clear_error (&error);
 
   cut = g_bytes_new_from_bytes (file, 0, length - 1);
-  truncated = daemon_store_parse_outbox_entry (cut, "k1", &error);
+  truncated = daemon_store_parse_outbox_entry (cut, "eim1.k1.msg", &error);
   ck_assert_ptr_null (truncated);
   ck_assert_str_eq (error->message, "checksum mismatch: truncated or damaged");
 }
@@ -824,6 +956,9 @@ store_suite (void)
   tcase_add_test (tc, test_outbox_refuses_bad_input);
   tcase_add_test (tc, test_interrupted_write_cleaned);
   tcase_add_test (tc, test_corrupt_files_set_aside);
+  tcase_add_test (tc, test_escape_names);
+  tcase_add_test (tc, test_outbox_eim_ids_escaped);
+  tcase_add_test (tc, test_outbox_files_of_older_versions);
   tcase_add_test (tc, test_state_files);
   tcase_add_test (tc, test_history_bounded_and_persistent);
   tcase_add_test (tc, test_history_optional_fields_and_refusals);

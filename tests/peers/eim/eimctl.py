@@ -27,7 +27,8 @@ FAULT: a JSON object, or kind=KIND,key=value,... e.g.
   kind=http-status,status=503,retry_after=2   kind=delay,ms=3000   kind=drop
   kind=truncate  kind=garbage  kind=content-type,value=text/html  kind=wrong-cert
   kind=http-status,status=500,body=TEXT,content_type=text/plain  kind=failed-status,message=TEXT
-  kind=package-error,code=2  kind=no-ack     (plus count=N, function=getEimPackage...)"""
+  kind=package-error,code=2  kind=no-ack     (plus count=N, function=getEimPackage...)
+  ack-extra needs a list: {"kind": "ack-extra", "seq": [4, 7]} acknowledges those seqNumbers too"""
 
 import argparse
 import json

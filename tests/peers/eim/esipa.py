@@ -50,7 +50,8 @@ drop, garbage and failed-status (a JSON functionExecutionStatus Failed whose
 statusCodeData carries the fault's "subject", "reason" and "message") answer before the
 request is processed (nothing is popped or recorded); delay sleeps first; package-error answers
 eimPackageError / provideEimPackageResultError with the given code; no-ack sends
-emptyResponse; truncate (Content-Length of the whole body, half of it sent, connection
+emptyResponse; ack-extra (with "seq": [N...]) acknowledges those seqNumbers too, as an eIM that
+names items it was never sent; truncate (Content-Length of the whole body, half of it sent, connection
 closed) and content-type change the real answer; wrong-cert presents wrong-server.pem
 to new TLS connections."""
 
@@ -353,7 +354,7 @@ class EsipaHandler(http.server.BaseHTTPRequestHandler):
         if pre is not None and pre["kind"] != "package-error":
             self._log(binding, function, self._apply_pre_fault(pre, binding), fault=pre["kind"])
             return
-        post = app.store.take_faults(function, ("truncate", "content-type", "no-ack"))
+        post = app.store.take_faults(function, ("truncate", "content-type", "no-ack", "ack-extra"))
         post = post[0] if post else None
         try:
             if binding == "asn1":
@@ -409,6 +410,7 @@ class EsipaHandler(http.server.BaseHTTPRequestHandler):
     def _asn1(self, function, msg, pre, post):
         store = self.server.app.store
         no_ack = post is not None and post["kind"] == "no-ack"
+        extra = post.get("seq") if post is not None and post["kind"] == "ack-extra" else None
         try:
             if function == "getEimPackage":
                 info = codec.decode_get_eim_package(msg)
@@ -428,7 +430,7 @@ class EsipaHandler(http.server.BaseHTTPRequestHandler):
                 if pre is not None:
                     return 200, codec.provide_result_error(pre["code"]), ASN1_TYPE
                 entry, acks = store.add_result(decoded, msg.raw, "asn1", function,
-                                               self.conn_eid, no_ack)
+                                               self.conn_eid, no_ack, extra)
                 if entry is None:
                     return 200, codec.provide_result_error(4), ASN1_TYPE
                 return 200, codec.acknowledgements(acks), ASN1_TYPE
@@ -493,6 +495,7 @@ class EsipaHandler(http.server.BaseHTTPRequestHandler):
     def _json(self, function, req, pre, post):
         store = self.server.app.store
         no_ack = post is not None and post["kind"] == "no-ack"
+        extra = post.get("seq") if post is not None and post["kind"] == "ack-extra" else None
         if function == "getEimPackage":
             eid = req.get("eidValue")
             if eid is None:
@@ -542,7 +545,8 @@ class EsipaHandler(http.server.BaseHTTPRequestHandler):
                                               % pre["code"]))
             parts = [pyder.tlv(0x5A, bytes.fromhex(eid))] if eid else []
             raw = pyder.tlv(0xBF50, parts + [der])
-            entry, acks = store.add_result(decoded, raw, "json", function, self.conn_eid, no_ack)
+            entry, acks = store.add_result(decoded, raw, "json", function, self.conn_eid, no_ack,
+                                           extra)
             if entry is None:
                 return self._json_out(_status("Failed", "8.1.1", "2.2",
                                               "no eidValue and no EID known on this connection"))

@@ -18,6 +18,7 @@ FAULT_KINDS = {
     "content-type": None, "wrong-cert": None, "failed-status": None,
     "package-error": ("getEimPackage", "provideEimPackageResult"),
     "no-ack": ("provideEimPackageResult",),
+    "ack-extra": ("provideEimPackageResult",),
 }
 
 
@@ -210,7 +211,7 @@ class Store:
         out["duplicate"] = dup
         return out, valid, dup
 
-    def add_result(self, decoded, raw, binding, function, conn_eid, no_ack=False):
+    def add_result(self, decoded, raw, binding, function, conn_eid, no_ack=False, extra_acks=None):
         """Record a decoded ProvideEimPackageResult (also when it came inside
         HandleNotificationEsipa).  Returns (entry, acknowledged seqNumbers); entry is
         None when no EID can be attributed."""
@@ -267,6 +268,7 @@ class Store:
                 rec["seen_txids"].add(txid)
             if no_ack:
                 acks = []
+            acks = acks + [n for n in (extra_acks or []) if n not in acks]
             entry["acknowledged"] = acks
             entry = jsonable(entry)
             rec["results"].append(entry)
@@ -322,6 +324,9 @@ class Store:
                 raise ValueError("content-type fault needs a string 'value'")
             if f["kind"] == "package-error" and not isinstance(f.get("code"), int):
                 raise ValueError("package-error fault needs an integer 'code'")
+            if f["kind"] == "ack-extra" and not (isinstance(f.get("seq"), list) and all(
+                    isinstance(n, int) for n in f["seq"])):
+                raise ValueError("ack-extra fault needs 'seq', a list of integers")
             default = -1 if f["kind"] == "wrong-cert" else 1
             f["count"] = int(f.get("count", default))
             f["used"] = 0

@@ -3,14 +3,16 @@
 """Create a software eUICC state file (fresh keys and certificates each time, or the
 chain of --pki: the euicc-pki.json of an SM-DP+ test PKI, tests/peers/smdp/pki.py).
 
-  init.py --state FILE [--eid EID] [--pki FILE] [--smdp ADDR] [--smds ADDR]
+  init.py --state FILE [--eid EID] [--pki FILE] [--smdp ADDR] [--smds ADDR] [--notification-address ADDR]
           [--add-initial-eim eimId=eim1,fqdn=127.0.0.1:8443,counter=1[,token=1]
-                             [,pubkey=PEM][,tls=PEM][,idtype=2][,protocol=retrieve-https+inject-https]
+                             [,pubkey=PEM][,tls=PEM][,idtype=2][,protocol=retrieve-https+inject-https+bit7]
                              [,indirect=1]]
           [--fault FAULT]...
 
 --add-initial-eim may be repeated; all are installed by one ES10b.AddInitialEim sent
-through the card.  Prints nothing unless something fails (exit status 1).
+through the card.  --notification-address is the notificationAddress of the three
+notifications the card starts with and of those its profiles cause later (default: the
+SM-DP+ address; a profile's own "notification_address" in the state file wins).  Prints nothing unless something fails (exit status 1).
 """
 
 import argparse
@@ -110,10 +112,12 @@ def eim_config(spec):
         parts.append(tlv(0xA5, key_choice(kv["pubkey"])))
     if "tls" in kv:
         parts.append(tlv(0xA6, key_choice(kv["tls"])))
+    # A name, or a bit number (bit7: a bit no version defines yet).
     protos = kv.get("protocol", "retrieve-https").split("+")
     try:
-        parts.append(enc_named_bits([PROTOCOLS[p] for p in protos], tag=0x87))
-    except KeyError as exc:
+        bits = [int(p[3:]) if p.startswith("bit") else PROTOCOLS[p] for p in protos]
+        parts.append(enc_named_bits(bits, tag=0x87))
+    except (KeyError, ValueError) as exc:
         raise ValueError("--add-initial-eim: unknown protocol %s" % exc)
     if kv.get("indirect"):
         parts.append(tlv(0x89))
@@ -129,6 +133,7 @@ def main(argv):
                          "euicc-pki.json); its \"eid\" is the default EID")
     ap.add_argument("--smdp", default="smdp.example.com")
     ap.add_argument("--smds", default="lpa.ds.gsma.com")
+    ap.add_argument("--notification-address")
     ap.add_argument("--add-initial-eim", action="append", default=[])
     ap.add_argument("--fault", action="append", default=[])
     args = ap.parse_args(argv)
@@ -150,15 +155,18 @@ def main(argv):
         raise ValueError("EID %s: not 32 digits with valid mod 97-10 check digits" % args.eid)
     data = new_state(args.eid, args.smdp, args.smds, chain)
     data["faults"] = list(args.fault)
+    if args.notification_address:
+        data["notification_address"] = args.notification_address
     statelib.write_atomic(args.state, data)
 
     # Pending notifications as a card that has lived a little would hold them.
     st = statelib.State(args.state)
     p = st["profiles"]
-    add_notification(st, "install", args.smdp, p[1]["iccid"], p[1]["isdp_aid"])
-    add_notification(st, "enable", args.smdp, p[0]["iccid"])
+    address = args.notification_address or args.smdp
+    add_notification(st, "install", address, p[1]["iccid"], p[1]["isdp_aid"])
+    add_notification(st, "enable", address, p[0]["iccid"])
     gone = "8900012345678900003"                   # a profile deleted earlier
-    add_notification(st, "delete", args.smdp, gone + ids.luhn_digit(gone))
+    add_notification(st, "delete", address, gone + ids.luhn_digit(gone))
     st.save()
 
     if args.add_initial_eim:

@@ -43,9 +43,11 @@ def fallback_profile(state):
 
 
 def _notify(card, op, p):
-    # The profile's own notification address when it has one, else the default SM-DP+
-    # (the test profiles carry no NotificationConfigurationInfo of their own).
-    address = p.get("notification_address") or card.state.get("default_smdp") or ""
+    # The profile's own notification address when it has one, else the card's (init.py
+    # --notification-address), else the default SM-DP+ (the test profiles carry no
+    # NotificationConfigurationInfo of their own).
+    address = (p.get("notification_address") or card.state.get("notification_address")
+               or card.state.get("default_smdp") or "")
     add_notification(card.state, op, address, p["iccid"])
 
 
