@@ -9,13 +9,56 @@
 
 #define G_LOG_DOMAIN "euiccd-ipa"
 
+#include "der/der.h"
 #include "euiccd-error.h"
 #include "ipa/ipa-private.h"
 #include "ipa/ipa-result-record.h"
 
+/* The first failure that may pass is kept for the caller; later ones are only logged. */
+static void
+keep_first (GError **first, GError *error)
+{
+  if (*first == NULL)
+    *first = error;
+  else
+    {
+      g_warning ("%s", error->message);
+      g_error_free (error);
+    }
+}
+
+/* Sends one item with HandleNotification. TRUE when the eIM answered (accepted it, or refused it for good:
+ * then *ret_refusal says why); FALSE with `error` when the failure may pass. */
+static gboolean
+hand_over (IpaExchange *exchange, const EsipaNotification *notification, gchar **ret_refusal, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  *ret_refusal = NULL;
+  if (esipa_handle_notification (exchange->esipa, notification, &local_error))
+    return TRUE;
+  *ret_refusal = ipa_exchange_refusal (exchange);
+  if (*ret_refusal != NULL)
+    {
+      g_message ("%s", local_error->message);
+      return TRUE;
+    }
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+/* Whether the eIM can be reached at all after a failure: without any answer, the next item would only wait for
+ * the same time-out. */
+static gboolean
+eim_answered (IpaExchange *exchange)
+{
+  return esipa_client_get_last_status (exchange->esipa) != 0;
+}
+
 static gboolean
 deliver_outbox (IpaExchange *exchange, GError **error)
 {
+  g_autoptr(GError) first_error = NULL;
   g_autoptr(GPtrArray) items = exchange->outbox.list (exchange->outbox.user_data, exchange->eim->eim_id, error);
 
   if (items == NULL)
@@ -25,57 +68,99 @@ deliver_outbox (IpaExchange *exchange, GError **error)
       IpaOutboxItem *item = g_ptr_array_index (items, i);
       g_autoptr(GError) local_error = NULL;
       g_autoptr(IpaResultRecord) record = ipa_result_record_decode (item->record, &local_error);
+      g_autofree gchar *refusal = NULL;
+      g_autofree gchar *txid = NULL;
       EsipaNotification notification = { 0 };
 
       if (record == NULL)
         {
-          /* Nothing sensible can be sent from it; keeping it would block every later poll. */
-          g_warning ("Stored result %s: %s; discarded", item->key, local_error->message);
-          exchange->outbox.remove (exchange->outbox.user_data, item->key, NULL);
+          /* Nothing sensible can be sent from it, and trying again would not change that: set aside for a person
+           * to look at, so it blocks nothing. */
+          IpaDeadLetter letter = { .eim_id = exchange->eim->eim_id, .kind = "storedResult",
+                                   .reason = local_error->message, .content = item->record };
+          g_warning ("Stored result %s: %s", item->key, local_error->message);
+          ipa_exchange_bury (exchange, item->key, &letter);
           continue;
         }
       notification.kind = ESIPA_NOTIFICATION_PACKAGE_RESULT;
       notification.package_result = &record->result;
-      if (!esipa_handle_notification (exchange->esipa, &notification, error))
+      if (!hand_over (exchange, &notification, &refusal, &local_error))
         {
-          g_prefix_error (error, "Delivering stored result %s: ", item->key);
-          return FALSE;
+          g_prefix_error (&local_error, "Delivering stored result %s: ", item->key);
+          keep_first (&first_error, g_steal_pointer (&local_error));
+          if (!eim_answered (exchange))
+            break;
+          continue;
+        }
+      if (refusal != NULL)
+        {
+          IpaDeadLetter letter = { .eim_id = exchange->eim->eim_id, .kind = "packageResult", .reason = refusal,
+                                   .content = item->record };
+          if (record->eim_transaction_id != NULL)
+            txid = der_to_hex (g_bytes_get_data (record->eim_transaction_id, NULL),
+                               g_bytes_get_size (record->eim_transaction_id));
+          letter.transaction_id = txid;
+          ipa_exchange_bury (exchange, item->key, &letter);
+          continue;
         }
       g_message ("eIM %s accepted stored result %s", exchange->eim->eim_id, item->key);
       if (!exchange->outbox.remove (exchange->outbox.user_data, item->key, &local_error))
         g_warning ("Removing delivered result %s: %s", item->key, local_error->message);
     }
+  if (first_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&first_error));
+      return FALSE;
+    }
   return TRUE;
 }
 
-static gboolean
-remove_from_card (IpaExchange *exchange, const Es10PendingNotification *n, GError **error)
+/* An item of the eUICC's list that the eIM refused for good: a copy goes to the dead letters, then it leaves
+ * the eUICC, whose list would otherwise fill up with what no one will take. */
+static void
+bury_card_item (IpaExchange *exchange, const Es10PendingNotification *n, const gchar *kind, const gchar *refusal)
 {
-  gint64 status = 0;
+  g_autofree gchar *txid = NULL;
+  IpaDeadLetter letter = { .eim_id = exchange->eim->eim_id, .kind = kind, .reason = refusal, .content = n->raw };
 
+  if (n->transaction_id != NULL)
+    txid = der_to_hex (g_bytes_get_data (n->transaction_id, NULL), g_bytes_get_size (n->transaction_id));
+  letter.transaction_id = txid;
+  if (ipa_exchange_bury (exchange, NULL, &letter) && n->has_seq_number)
+    {
+      ipa_exchange_step (exchange, "before-remove");
+      ipa_remove_from_card (exchange, n->seq_number);
+    }
+  else if (!n->has_seq_number)
+    exchange->cleanup_failed = TRUE;
+}
+
+/* After the eIM accepted an item of the eUICC's list. */
+static void
+remove_delivered (IpaExchange *exchange, const Es10PendingNotification *n)
+{
   if (!n->has_seq_number)
-    return TRUE;
+    return;
   ipa_exchange_step (exchange, "before-remove");
-  if (!es10_remove_notification_from_list (exchange->session, n->seq_number, &status, error))
-    return FALSE;
-  if (status != ES10_REMOVE_NOTIFICATION_OK)
-    g_warning ("RemoveNotificationFromList %" G_GINT64_FORMAT ": eUICC answered %" G_GINT64_FORMAT, n->seq_number,
-               status);
-  return TRUE;
+  ipa_remove_from_card (exchange, n->seq_number);
 }
 
 /* Signed eUICC package results for this eIM that it has not acknowledged yet. */
 static gboolean
 deliver_card_results (IpaExchange *exchange, GError **error)
 {
+  g_autoptr(GError) first_error = NULL;
   g_autoptr(Es10PendingNotificationList) list = NULL;
   Es10NotificationSearch search = { .kind = ES10_NOTIFICATION_SEARCH_EUICC_PACKAGE_RESULTS };
 
   if (!es10_retrieve_notifications_list (exchange->session, &search, &list, error))
     return FALSE;
+  ipa_exchange_note_skipped (exchange, "notification", list->skipped);
   for (guint i = 0; !list->has_error && i < list->notifications->len; i++)
     {
       const Es10PendingNotification *n = g_ptr_array_index (list->notifications, i);
+      g_autoptr(GError) local_error = NULL;
+      g_autofree gchar *refusal = NULL;
       EsipaEimPackageResult result = { 0 };
       EsipaNotification notification = { 0 };
 
@@ -88,14 +173,26 @@ deliver_card_results (IpaExchange *exchange, GError **error)
       result.euicc_package_result = n->raw;
       notification.kind = ESIPA_NOTIFICATION_PACKAGE_RESULT;
       notification.package_result = &result;
-      if (!esipa_handle_notification (exchange->esipa, &notification, error))
+      if (!hand_over (exchange, &notification, &refusal, &local_error))
         {
-          g_prefix_error (error, "Delivering eUICC package result %" G_GINT64_FORMAT ": ", n->seq_number);
-          return FALSE;
+          g_prefix_error (&local_error, "Delivering eUICC package result %" G_GINT64_FORMAT ": ", n->seq_number);
+          keep_first (&first_error, g_steal_pointer (&local_error));
+          if (!eim_answered (exchange))
+            break;
+          continue;
+        }
+      if (refusal != NULL)
+        {
+          bury_card_item (exchange, n, "packageResult", refusal);
+          continue;
         }
       g_message ("eIM %s accepted eUICC package result %" G_GINT64_FORMAT, exchange->eim->eim_id, n->seq_number);
-      if (!remove_from_card (exchange, n, error))
-        return FALSE;
+      remove_delivered (exchange, n);
+    }
+  if (first_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&first_error));
+      return FALSE;
     }
   return TRUE;
 }
@@ -104,44 +201,81 @@ deliver_card_results (IpaExchange *exchange, GError **error)
 static gboolean
 deliver_card_notifications (IpaExchange *exchange, GError **error)
 {
+  g_autoptr(GError) first_error = NULL;
   g_autoptr(Es10PendingNotificationList) list = NULL;
   Es10NotificationSearch search = { .kind = ES10_NOTIFICATION_SEARCH_ALL };
 
   if (!es10_retrieve_notifications_list (exchange->session, &search, &list, error))
     return FALSE;
+  ipa_exchange_note_skipped (exchange, "notification", list->skipped);
   for (guint i = 0; !list->has_error && i < list->notifications->len; i++)
     {
       const Es10PendingNotification *n = g_ptr_array_index (list->notifications, i);
+      g_autoptr(GError) local_error = NULL;
+      g_autofree gchar *refusal = NULL;
       EsipaNotification notification = { 0 };
 
       if (n->kind == ES10_PENDING_EUICC_PACKAGE_RESULT)
         continue;
       notification.kind = ESIPA_NOTIFICATION_PENDING;
       notification.pending_notification = n->raw;
-      if (!esipa_handle_notification (exchange->esipa, &notification, error))
+      if (!hand_over (exchange, &notification, &refusal, &local_error))
         {
-          g_prefix_error (error, "Delivering notification %" G_GINT64_FORMAT ": ", n->seq_number);
-          return FALSE;
+          g_prefix_error (&local_error, "Delivering notification %" G_GINT64_FORMAT ": ", n->seq_number);
+          keep_first (&first_error, g_steal_pointer (&local_error));
+          if (!eim_answered (exchange))
+            break;
+          continue;
+        }
+      if (refusal != NULL)
+        {
+          bury_card_item (exchange, n, "notification", refusal);
+          continue;
         }
       g_message ("eIM %s accepted notification %" G_GINT64_FORMAT " (%s)", exchange->eim->eim_id, n->seq_number,
                  es10_notification_event_to_string (n->operation));
-      if (!remove_from_card (exchange, n, error))
-        return FALSE;
+      remove_delivered (exchange, n);
+    }
+  if (first_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&first_error));
+      return FALSE;
     }
   return TRUE;
+}
+
+/* A failure without any answer from the eIM (connection, TLS, time-out): the other items would fail the same way. */
+static gboolean
+eim_unreachable (IpaExchange *exchange, const GError *error)
+{
+  return error != NULL && (g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_NETWORK)
+                           || g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_TIMEOUT))
+         && !eim_answered (exchange);
 }
 
 gboolean
 ipa_deliver_pending (IpaExchange *exchange, GError **error)
 {
-  if (!deliver_outbox (exchange, error))
-    return FALSE;
-  if (!exchange->card_pending)
-    return TRUE;
-  if (ipa_exchange_session (exchange, error) == NULL)
-    return FALSE;
-  if (!deliver_card_results (exchange, error) || !deliver_card_notifications (exchange, error))
-    return FALSE;
-  exchange->card_pending = FALSE;
+  g_autoptr(GError) first_error = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!deliver_outbox (exchange, &first_error) && eim_unreachable (exchange, first_error))
+    {
+      g_propagate_error (error, g_steal_pointer (&first_error));
+      return FALSE;
+    }
+  if (exchange->card_pending)
+    {
+      if (ipa_exchange_session (exchange, &local_error) != NULL && deliver_card_results (exchange, &local_error)
+          && deliver_card_notifications (exchange, &local_error))
+        exchange->card_pending = FALSE;
+      else
+        keep_first (&first_error, g_steal_pointer (&local_error));
+    }
+  if (first_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&first_error));
+      return FALSE;
+    }
   return TRUE;
 }

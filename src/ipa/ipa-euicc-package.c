@@ -149,6 +149,7 @@ find_kept_result (IpaExchange *exchange, const EsipaEuiccPackageRequest *request
 
   if (session == NULL || !es10_retrieve_notifications_list (session, &search, &list, error))
     return NULL;
+  ipa_exchange_note_skipped (exchange, "notification", list->skipped);
   for (guint i = 0; i < list->notifications->len; i++)
     {
       Es10PendingNotification *n = g_ptr_array_index (list->notifications, i);
@@ -163,6 +164,33 @@ find_kept_result (IpaExchange *exchange, const EsipaEuiccPackageRequest *request
   return NULL;
 }
 
+/* The eUICC ran the package but its answer does not decode: the card's bytes go to the eIM as they are (it
+ * verifies the eUICC's signature over them, not euiccd), stored first, since whether the eUICC keeps them is
+ * not known. */
+static gboolean
+pass_on_raw_result (IpaExchange *exchange, const EsipaEuiccPackageRequest *request, const gchar *operation,
+                    GBytes *raw, const gchar *reason, GError **error)
+{
+  g_autoptr(EsipaProvideResultResponse) response = NULL;
+  g_autofree gchar *stored_key = NULL;
+  g_autofree gchar *detail = NULL;
+  EsipaEimPackageResult answer = { .eid = exchange->eid, .kind = ESIPA_RESULT_EUICC_PACKAGE_RESULT,
+                                   .euicc_package_result = raw };
+
+  g_warning ("eIM %s: the eUICC's answer to LoadEuiccPackage cannot be decoded (%s); passing its %" G_GSIZE_FORMAT
+             " bytes to the eIM as they are", exchange->eim->eim_id, reason, g_bytes_get_size (raw));
+  stored_key = ipa_store_result (exchange, &answer, request->eim_transaction_id);
+  ipa_exchange_step (exchange, "after-load");
+  /* What the package changed is not known: the eIMs and the card facts are told as if it changed both. */
+  exchange->profiles_changed = TRUE;
+  exchange->eims_changed = TRUE;
+  if (!ipa_send_result (exchange, &answer, stored_key, FALSE, request->eim_transaction_id, &response, error))
+    return FALSE;
+  detail = g_strdup_printf ("the eUICC's answer could not be decoded (%s); passed on as it was", reason);
+  ipa_exchange_report (exchange, request->eim_transaction_id, operation, "undecodable", detail);
+  return TRUE;
+}
+
 gboolean
 ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GError **error)
 {
@@ -170,12 +198,15 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
   g_autofree gchar *operation = describe_request (request);
   g_autofree gchar *detail = NULL;
   g_autofree gchar *stored_key = NULL;
+  g_autofree gchar *undecodable_reason = NULL;
+  g_autoptr(GBytes) undecodable = NULL;
   g_autoptr(Es10PendingNotification) result = NULL;
   g_autoptr(Es10PendingNotificationList) pending = NULL;
   g_autoptr(GPtrArray) notifications = g_ptr_array_new ();
   g_autoptr(GArray) sent = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(EsipaProvideResultResponse) response = NULL;
   g_autoptr(GError) card_error = NULL;
+  g_autoptr(GError) list_error = NULL;
   EsipaEimPackageResult answer = { 0 };
   Es10NotificationSearch all = { .kind = ES10_NOTIFICATION_SEARCH_ALL };
   IsdrSession *session;
@@ -189,7 +220,8 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
   ipa_exchange_step (exchange, "before-load");
   /* From here on the eUICC may hold something new: until delivered, it is pending. */
   exchange->card_pending = TRUE;
-  if (!es10_load_euicc_package (session, package->raw, &result, &card_error))
+  if (!es10_load_euicc_package_keep_raw (session, package->raw, &result, &undecodable, &undecodable_reason,
+                                         &card_error))
     {
       g_warning ("LoadEuiccPackage: %s; looking for the result the eUICC kept", card_error->message);
       result = find_kept_result (exchange, request, NULL);
@@ -201,6 +233,8 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
           return ipa_answer_unusable (exchange, &unusable, card_error, error);
         }
     }
+  if (result == NULL)
+    return pass_on_raw_result (exchange, request, operation, undecodable, undecodable_reason, error);
   /* A signed result carries a seqNumber: the eUICC keeps it until removed. Errors without one can be found
    * again by nobody but us: stored before anything else happens. */
   kept_by_card = result->has_seq_number;
@@ -210,17 +244,20 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
     {
       EsipaEimPackageResult alone = { .eid = exchange->eid, .kind = ESIPA_RESULT_EUICC_PACKAGE_RESULT,
                                       .euicc_package_result = result->raw };
-      stored_key = ipa_store_result (exchange, &alone, request->eim_transaction_id, error);
-      if (stored_key == NULL)
-        return FALSE;
+      stored_key = ipa_store_result (exchange, &alone, request->eim_transaction_id);
     }
   ipa_exchange_step (exchange, "after-load");
   note_changes (exchange, request, result);
   verdict = summarize_result (result, &detail);
 
-  if (!es10_retrieve_notifications_list (session, &all, &pending, error))
-    return FALSE;
-  for (guint i = 0; !pending->has_error && i < pending->notifications->len; i++)
+  /* The notifications the package caused go with its result when they can be read; when not, they wait on the
+   * eUICC for the next delivery, and the result goes alone. */
+  if (!es10_retrieve_notifications_list (session, &all, &pending, &list_error))
+    g_warning ("Reading the notifications the package caused: %s; they wait for the next delivery",
+               list_error->message);
+  else
+    ipa_exchange_note_skipped (exchange, "notification", pending->skipped);
+  for (guint i = 0; pending != NULL && !pending->has_error && i < pending->notifications->len; i++)
     {
       Es10PendingNotification *n = g_ptr_array_index (pending->notifications, i);
       if (n->kind == ES10_PENDING_EUICC_PACKAGE_RESULT)
@@ -240,14 +277,13 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
   else
     answer.kind = ESIPA_RESULT_EUICC_PACKAGE_RESULT;
 
-  if (!ipa_send_result (exchange, &answer, stored_key, &response, error))
+  if (!ipa_send_result (exchange, &answer, stored_key, kept_by_card, request->eim_transaction_id, &response, error))
     return FALSE;
   ipa_exchange_report (exchange, request->eim_transaction_id, operation, verdict, detail);
 
-  if (!ipa_remove_acknowledged (exchange, response, sent, error))
-    return FALSE;
+  ipa_remove_acknowledged (exchange, response, sent);
   /* Whatever the eIM did not acknowledge stays on the eUICC for the next delivery. */
-  exchange->card_pending = response->kind != ESIPA_PROVIDE_RESULT_ACKNOWLEDGEMENTS
+  exchange->card_pending = response == NULL || response->kind != ESIPA_PROVIDE_RESULT_ACKNOWLEDGEMENTS
                            || response->seq_numbers->len < sent->len;
   return TRUE;
 }
