@@ -55,6 +55,28 @@ eim_answered (IpaExchange *exchange)
   return esipa_client_get_last_status (exchange->esipa) != 0;
 }
 
+/* The eimTransactionId of a stored result in hex, for the dead letters: carried beside the result, or inside
+ * the eUICC's EuiccPackageResult, or else in the key it was stored under. */
+static gchar *
+stored_transaction_id (const IpaResultRecord *record, const gchar *key)
+{
+  GBytes *txid = record->eim_transaction_id;
+  g_autoptr(Es10PendingNotification) decoded = NULL;
+
+  if (txid == NULL && record->euicc_package_result != NULL)
+    {
+      decoded = es10_load_euicc_package_decode (g_bytes_get_data (record->euicc_package_result, NULL),
+                                                g_bytes_get_size (record->euicc_package_result), NULL);
+      if (decoded != NULL)
+        txid = decoded->transaction_id;
+    }
+  if (txid != NULL)
+    return der_to_hex (g_bytes_get_data (txid, NULL), g_bytes_get_size (txid));
+  if (g_str_has_prefix (key, "tx-") && key[3] != '\0')
+    return g_strdup (key + 3);
+  return NULL;
+}
+
 static gboolean
 deliver_outbox (IpaExchange *exchange, GError **error)
 {
@@ -96,9 +118,7 @@ deliver_outbox (IpaExchange *exchange, GError **error)
         {
           IpaDeadLetter letter = { .eim_id = exchange->eim->eim_id, .kind = "packageResult", .reason = refusal,
                                    .content = item->record };
-          if (record->eim_transaction_id != NULL)
-            txid = der_to_hex (g_bytes_get_data (record->eim_transaction_id, NULL),
-                               g_bytes_get_size (record->eim_transaction_id));
+          txid = stored_transaction_id (record, item->key);
           letter.transaction_id = txid;
           ipa_exchange_bury (exchange, item->key, &letter);
           continue;

@@ -160,6 +160,6 @@ class SoftEuicc:
                 return b"", es10.SW_NO_DIAGNOSIS
         if sw == apdu.SW_OK and resp:
             for f in mine:
-                if f.kind in ("garbage", "badlen", "truncate"):
+                if f.kind in faultlib.MANGLING:
                     return faultlib.mangle(f.kind, resp), sw
         return resp, sw
