@@ -190,3 +190,23 @@ dead_letters
 "$PY" -c 'import json,sys; assert len(json.load(open(sys.argv[1]))) == 2' "$work/dead.json" || fail "the dead letters did not survive a restart"
 stop_service
 echo "euiccctl dead-letters and drop-dead-letter: anyone lists, only the admin group drops; kept across a restart"
+
+# ---- 6. StorageProblem: the state directory turned read-only (a bind mount in a private namespace) ----
+if command -v unshare >/dev/null 2>&1 && unshare -m true 2>/dev/null; then
+  STATEDIR=$statedir unshare -m sh -c 'set -e; mount --bind "$STATEDIR" "$STATEDIR"; mount -o remount,bind,ro "$STATEDIR"
+exec "$0" --config "$1" --config-dir "$2" --bus system' "$euiccd" "$conf" "$work/conf.d" >>"$work/service.log" 2>&1 &
+  DAEMON_PID=$!
+  for _ in $(seq 200); do
+    bctl status "$SERVICE" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  queue --psmo "enable:$P3" --break signature
+  poll_bus || { cat "$work/poll-call.txt" >&2; tail -n 40 "$work/service.log" >&2; fail "the poll on a read-only state directory failed"; }
+  check_result 'assert res is not None and res["package_result"]["type"] == "euiccPackageErrorUnsigned", res'
+  bctl get-property "$SERVICE" "$MANAGER" org.euiccd.Euiccd1 StorageProblem >"$work/storage.txt"
+  grep -q "Read-only file system" "$work/storage.txt" || { cat "$work/storage.txt" >&2; fail "StorageProblem is not set"; }
+  ctl status >"$work/status.txt" && grep -q "^Storage: .*Read-only file system" "$work/status.txt" ||
+    { cat "$work/status.txt" >&2; fail "euiccctl status does not show the storage problem"; }
+  stop_service
+  echo "a read-only state directory: the result was sent, StorageProblem says why it was not stored"
+fi
