@@ -45,7 +45,8 @@ so the IPA keeps the item.  Duplicates are acknowledged again and flagged.
 
 Faults (admin /admin/faults): http-status, drop and garbage answer before the request
 is processed (nothing is popped or recorded); delay sleeps first; package-error answers
-eimPackageError / provideEimPackageResultError with the given code; no-ack sends
+eimPackageError / provideEimPackageResultError with the given code; failed answers a JSON
+handleNotification with functionExecutionStatus Failed (nothing recorded); no-ack sends
 emptyResponse; truncate (Content-Length of the whole body, half of it sent, connection
 closed) and content-type change the real answer; wrong-cert presents wrong-server.pem
 to new TLS connections."""
@@ -77,7 +78,7 @@ JSON_FUNCTIONS = ("getEimPackage", "provideEimPackageResult", "handleNotificatio
                   "cancelSession", "transferEimPackage")
 MAX_BODY = 1 << 20
 # Faults that answer before the request is processed.
-PRE_KINDS = ("http-status", "drop", "garbage", "package-error")
+PRE_KINDS = ("http-status", "drop", "garbage", "package-error", "failed")
 PACKAGE_KEYS = {0xBF51: "euiccPackageRequest", 0xBF52: "ipaEuiccDataRequest",
                 0xBF54: "profileDownloadTriggerRequest"}
 
@@ -364,6 +365,12 @@ class EsipaHandler(http.server.BaseHTTPRequestHandler):
             if f.get("retry_after") is not None:
                 extra["Retry-After"] = str(f["retry_after"])
             return self._text(f["status"], "injected fault: HTTP %d" % f["status"], extra)
+        if kind == "failed":
+            # The JSON binding's own refusal; the ASN.1 binding has no answer body for HandleNotification.
+            if binding != "json":
+                return self._text(400, "the failed fault is for the JSON binding")
+            return self._send(200, json.dumps(_status("Failed", "8.1", "1.1", "injected fault: refused")).encode(),
+                              JSON_TYPE)
         if kind == "drop":
             self.close_connection = True
             try:

@@ -18,6 +18,7 @@ FAULT_KINDS = {
     "content-type": None, "wrong-cert": None,
     "package-error": ("getEimPackage", "provideEimPackageResult"),
     "no-ack": ("provideEimPackageResult",),
+    "failed": ("handleNotification",),
 }
 
 
