@@ -109,3 +109,34 @@ check_result 'kept = [x["seq"] for x in s["package_results"] if x.get("kind") ==
 assert kept == [] and s["notifications"] == [], (kept, s["notifications"])
 assert len(mine) == 1 and mine[0]["duplicate"] is False, mine'
 echo "a refused RemoveNotificationFromList: the poll went on, the next one delivered again and removed"
+
+# ---- a result the eUICC keeps, refused for good: it stays on the eUICC, then a copy goes to the dead letters
+# and it leaves the eUICC, with the notifications that came with it ----
+eim_faults '{"kind": "package-error", "code": 2, "function": "provideEimPackageResult"}'
+next_op
+queue --psmo "$OP:$P3"
+KEPT=$TXID
+expect_poll_ok "a kept result answered with provideEimPackageResultError"
+grep -q "eIM eim-test refused the result of $KEPT (provideEimPackageResultError .*); the eUICC keeps it for the next delivery" \
+  "$work/poll.log" || { cat "$work/poll.log" >&2; fail "the refused kept result is not reported"; }
+before=$(dead_letter_count)
+check_result 'kept = [x["seq"] for x in s["package_results"] if x.get("kind") == "result"]
+assert kept and s["notifications"], (kept, s["notifications"])'
+eim_faults '{"kind": "failed", "function": "handleNotification", "count": 10}'
+expect_poll_ok "the kept result and its notifications refused with Failed"
+eim_faults
+"$PY" - "$statedir/dead-letter" "$KEPT" "$before" <<'PYEOF' || fail "the dead letters of the kept items"
+import json, os, sys
+d, txid, before = sys.argv[1], sys.argv[2], int(sys.argv[3])
+letters = [json.load(open(os.path.join(d, n))) for n in sorted(os.listdir(d)) if n.endswith(".json")]
+new = letters[before:]
+kinds = sorted(x["kind"] for x in new)
+assert "packageResult" in kinds and "notification" in kinds, kinds
+assert [x for x in new if x["kind"] == "packageResult"][0]["transactionId"] == txid, new
+assert all(x["reason"] == "the eIM answered Failed" for x in new), new
+PYEOF
+check_result 'kept = [x["seq"] for x in s["package_results"] if x.get("kind") == "result"]
+assert kept == [] and s["notifications"] == [], (kept, s["notifications"])'
+expect_poll_ok "the poll after"
+if grep -q "accepted\|refused" "$work/poll.log"; then fail "the dead letters were offered again"; fi
+echo "a kept result and its notifications refused for good: dead letters, removed from the eUICC"
