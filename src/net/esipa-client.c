@@ -330,6 +330,9 @@ esipa_provide_eim_package_result (EsipaClient *client, const EsipaEimPackageResu
 {
   g_return_val_if_fail (client != NULL && result != NULL && ret_response != NULL, FALSE);
 
+  /* A request that fails before it is sent has no answer: nothing of the previous call may stand for one. */
+  client->last_status = 0;
+  client->last_failed = FALSE;
   *ret_response = CALL (client, ESIPA_FUNCTION_PROVIDE_EIM_PACKAGE_RESULT, result, esipa_asn1_encode_provide_eim_package_result, esipa_json_encode_provide_eim_package_result, FALSE, esipa_asn1_decode_provide_eim_package_result_response, esipa_json_decode_provide_eim_package_result_response, error);
   return *ret_response != NULL;
 }
@@ -344,6 +347,9 @@ esipa_handle_notification (EsipaClient *client, const EsipaNotification *notific
   gconstpointer data;
 
   g_return_val_if_fail (client != NULL && notification != NULL, FALSE);
+
+  client->last_status = 0;
+  client->last_failed = FALSE;
 
   body = ENCODE (client, function, notification, esipa_asn1_encode_handle_notification,
                  esipa_json_encode_handle_notification, error);
