@@ -101,7 +101,8 @@ struct _DaemonEngine {
 
   gint64 last_retry_after_s;  /* the eIM's Retry-After from the last failed exchange, -1 if none */
   DaemonSkipped *skipped;     /* undecodable list entries already reported */
-  gchar *storage_problem;     /* the last write to the state directory that failed in this poll, under `lock` */
+  gchar *storage_problem;     /* the last write to the state directory that failed, under `lock` */
+  gboolean poll_storage_ok;   /* no write failed since the running poll began, under `lock` */
 
   /* Test hook: stop the process hard at a named step (EUICCD_TEST_KILL_AT=step[:n]). */
   gchar *kill_step;
@@ -262,22 +263,33 @@ save_eim_flags (DaemonEngine *engine)
 /* ---- what could not be written, and the history ------------------------------------------------------- */
 
 /* A write to the state directory failed: the daemon goes on (a result is sent all the same), and says so on
- * the bus (StorageProblem) until a poll gets through its writes. */
+ * the bus (StorageProblem) until a poll gets through all its writes. */
 static void
 note_storage_problem (DaemonEngine *engine, const gchar *message)
 {
   g_mutex_lock (&engine->lock);
   g_free (engine->storage_problem);
   engine->storage_problem = g_strdup (message);
+  engine->poll_storage_ok = FALSE;
   g_mutex_unlock (&engine->lock);
   post_to_main (engine, notify_changed, NULL, NULL);
 }
 
 static void
-clear_storage_problem (DaemonEngine *engine)
+begin_storage_check (DaemonEngine *engine)
 {
   g_mutex_lock (&engine->lock);
-  g_clear_pointer (&engine->storage_problem, g_free);
+  engine->poll_storage_ok = TRUE;
+  g_mutex_unlock (&engine->lock);
+}
+
+/* At the end of a poll, its writes the schedule's included: shown until a poll writes everything. */
+static void
+end_storage_check (DaemonEngine *engine)
+{
+  g_mutex_lock (&engine->lock);
+  if (engine->poll_storage_ok)
+    g_clear_pointer (&engine->storage_problem, g_free);
   g_mutex_unlock (&engine->lock);
 }
 
@@ -615,7 +627,7 @@ poll_all_eims (DaemonEngine *engine, GError **error)
   set_state (engine, DAEMON_STATE_POLLING);
   engine->last_retry_after_s = -1;
   engine->poll_card_changed = FALSE;
-  clear_storage_problem (engine);
+  begin_storage_check (engine);
   if (!daemon_card_refresh (engine->card, error))
     {
       daemon_card_close (engine->card);
@@ -931,6 +943,7 @@ poll_finished (DaemonEngine *engine, Job *job)
                                     engine->last_retry_after_s >= 0 ? engine->last_retry_after_s * G_USEC_PER_SEC : -1,
                                     now, engine->rand);
   save_schedule (engine);
+  end_storage_check (engine);
   engine->last_poll_packages = job->packages;
 
   g_mutex_lock (&engine->lock);

@@ -208,5 +208,11 @@ exec "$0" --config "$1" --config-dir "$2" --bus system' "$euiccd" "$conf" "$work
   ctl status >"$work/status.txt" && grep -q "^Storage: .*Read-only file system" "$work/status.txt" ||
     { cat "$work/status.txt" >&2; fail "euiccctl status does not show the storage problem"; }
   stop_service
-  echo "a read-only state directory: the result was sent, StorageProblem says why it was not stored"
+  # Writable again: the first poll that writes everything clears it.
+  start_service
+  poll_bus || fail "the poll on the writable state directory failed"
+  [ "$(bctl get-property "$SERVICE" "$MANAGER" org.euiccd.Euiccd1 StorageProblem)" = 's ""' ] ||
+    fail "StorageProblem not cleared by a poll that wrote everything"
+  stop_service
+  echo "a read-only state directory: the result was sent, StorageProblem says why it was not stored, until a good poll"
 fi
