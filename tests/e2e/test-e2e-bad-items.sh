@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # One bad item never blocks the rest, over the JSON binding with euiccd --once:
-#  - a stored result whose delivery fails for a reason that may pass (503, 429, 408) stays in the outbox, and
+#  - a stored result whose delivery fails for a reason that may pass (503, 429) stays in the outbox, and
 #    the GetEimPackage of the same exchange still runs: the PSMO waiting at the eIM is carried out and its result
 #    delivered; the poll counts as failed (so the retry comes at the backoff); once the eIM takes it, it goes;
 #  - a stored result the eIM refuses with functionExecutionStatus Failed goes to dead-letter/, named by eIM,
@@ -48,7 +48,7 @@ next_op() {
 }
 
 # ---- passing failures: the item stays, GetEimPackage runs all the same ----
-for code in 503 429 408; do
+for code in 503 429; do
   stored_refusal
   eim_faults '{"kind": "http-status", "status": '$code', "function": "handleNotification"}'
   next_op
