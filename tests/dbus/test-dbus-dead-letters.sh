@@ -183,11 +183,17 @@ ctl drop-dead-letter "../schedule" >/dev/null 2>"$work/bad-id.txt" || status=$?
   { cat "$work/bad-id.txt" >&2; fail "a malformed id: exit $status"; }
 [ -f "$statedir/schedule" ] || fail "a malformed id reached another file"
 
+SECOND=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["id"])' "$work/dead.json")
+admin "$busdir/euiccctl" drop-dead-letter "$SECOND" --json >"$work/drop.json" || fail "drop-dead-letter --json"
+"$PY" -c 'import json,sys; assert json.load(open(sys.argv[1])) == {"dropped": sys.argv[2]}' "$work/drop.json" "$SECOND" ||
+  { cat "$work/drop.json" >&2; fail "drop-dead-letter --json output"; }
+check_dead 'assert len(d) == 1, d' "after the second drop"
+
 # ---- 5. they survive a restart ----
 stop_service
 start_service
 dead_letters
-"$PY" -c 'import json,sys; assert len(json.load(open(sys.argv[1]))) == 2' "$work/dead.json" || fail "the dead letters did not survive a restart"
+"$PY" -c 'import json,sys; assert len(json.load(open(sys.argv[1]))) == 1' "$work/dead.json" || fail "the dead letter did not survive a restart"
 stop_service
 echo "euiccctl dead-letters and drop-dead-letter: anyone lists, only the admin group drops; kept across a restart"
 
