@@ -50,3 +50,36 @@ es10_load_euicc_package (IsdrSession *session, GBytes *request, Es10PendingNotif
   *ret_result = response != NULL ? es10_load_euicc_package_decode (ES10_ANSWER_DATA (response), error) : NULL;
   return *ret_result != NULL;
 }
+
+gboolean
+es10_load_euicc_package_keep_raw (IsdrSession *session, GBytes *request, Es10PendingNotification **ret_result,
+                                  GBytes **ret_raw, gchar **ret_reason, GError **error)
+{
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(GError) decode_error = NULL;
+  gsize length = 0;
+  const guint8 *data;
+  DerTlv tlv;
+
+  *ret_result = NULL;
+  *ret_raw = NULL;
+  *ret_reason = NULL;
+  if (!es10_load_euicc_package_check (request, error))
+    return FALSE;
+  response = es10_transact (session, request, error);
+  if (response == NULL)
+    return FALSE;
+  data = g_bytes_get_data (response, &length);
+  *ret_result = es10_load_euicc_package_decode (data, length, &decode_error);
+  if (*ret_result != NULL)
+    return TRUE;
+  /* Only a whole BF51 can stand for an EuiccPackageResult in the ESipa message it is passed on in. */
+  if (!der_parse_expect (data, length, 0xBF51, &tlv, NULL) || !der_validate (&tlv, NULL))
+    {
+      g_propagate_error (error, g_steal_pointer (&decode_error));
+      return FALSE;
+    }
+  *ret_raw = g_steal_pointer (&response);
+  *ret_reason = g_strdup (decode_error->message);
+  return TRUE;
+}

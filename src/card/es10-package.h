@@ -17,5 +17,10 @@ gboolean es10_load_euicc_package_check (GBytes *request, GError **error);
 Es10PendingNotification *es10_load_euicc_package_decode (const guint8 *data, gsize length, GError **error);
 gboolean es10_load_euicc_package (IsdrSession *session, GBytes *request, Es10PendingNotification **ret_result,
                                   GError **error);
+/* es10_load_euicc_package() for callers that pass on what they cannot read: when the eUICC answered with one
+ * well-formed BF51 TLV that does not decode, returns TRUE with *ret_result NULL, *ret_raw the answer as the
+ * card sent it and *ret_reason why it could not be read. The package ran; its result is the card's to give. */
+gboolean es10_load_euicc_package_keep_raw (IsdrSession *session, GBytes *request, Es10PendingNotification **ret_result,
+                                           GBytes **ret_raw, gchar **ret_reason, GError **error);
 
 G_END_DECLS

@@ -18,6 +18,8 @@ cli_status_main (int argc, char **argv)
   g_autofree gchar *next = NULL;
   const gchar *eid = NULL;
   const gchar *last_error;
+  const gchar *storage_problem;
+  GVariant *dead_letters;
   gboolean json = FALSE;
   guint state;
 
@@ -40,6 +42,8 @@ cli_status_main (int argc, char **argv)
 
   state = euiccd_dbus_manager_get_state (manager);
   last_error = euiccd_dbus_manager_get_last_error (manager);
+  storage_problem = euiccd_dbus_manager_get_storage_problem (manager);
+  dead_letters = euiccd_dbus_manager_get_dead_letters (manager);
   if (json)
     {
       cJSON *object = cJSON_CreateObject ();
@@ -51,6 +55,9 @@ cli_status_main (int argc, char **argv)
       cJSON_AddNumberToObject (object, "nextPoll", (double) euiccd_dbus_manager_get_next_poll (manager));
       cJSON_AddStringToObject (object, "lastError", last_error != NULL ? last_error : "");
       cJSON_AddNumberToObject (object, "euiccs", euiccs->len);
+      cJSON_AddNumberToObject (object, "skippedItems", euiccd_dbus_manager_get_skipped_items (manager));
+      cJSON_AddNumberToObject (object, "deadLetters", dead_letters != NULL ? g_variant_n_children (dead_letters) : 0);
+      cJSON_AddStringToObject (object, "storageProblem", storage_problem != NULL ? storage_problem : "");
       if (eid != NULL)
         cJSON_AddStringToObject (object, "eid", eid);
       cli_dbus_print_json (object);
@@ -63,6 +70,13 @@ cli_status_main (int argc, char **argv)
   printf ("Last poll:   %s\n", last);
   printf ("Next poll:   %s\n", euiccd_dbus_manager_get_next_poll (manager) != 0 ? next : "not scheduled");
   printf ("Last error:  %s\n", last_error != NULL && last_error[0] != '\0' ? last_error : "-");
+  if (storage_problem != NULL && storage_problem[0] != '\0')
+    printf ("Storage:     %s\n", storage_problem);
+  if (dead_letters != NULL && g_variant_n_children (dead_letters) > 0)
+    printf ("Dead letters: %" G_GSIZE_FORMAT " (euiccctl dead-letters)\n", g_variant_n_children (dead_letters));
+  if (euiccd_dbus_manager_get_skipped_items (manager) > 0)
+    printf ("Skipped:     %u undecodable card entries left out (euiccctl history)\n",
+            euiccd_dbus_manager_get_skipped_items (manager));
   if (euiccs->len == 0)
     printf ("eUICC:       not read (see the daemon's log)\n");
   else

@@ -21,6 +21,8 @@ static const CliCommand commands[] = {
   { "eims", cli_eims_main, "the eIMs configured on the eUICC" },
   { "history", cli_history_main, "[N] the last eIM package outcomes" },
   { "poll", cli_poll_main, "poll the eIMs now and wait for the outcome" },
+  { "dead-letters", cli_dead_letters_main, "what an eIM refused for good, kept until dropped" },
+  { "drop-dead-letter", cli_drop_dead_letter_main, "ID delete a dead letter for good" },
   { "add-initial-eim", cli_add_initial_eim_main, "write the first eIM onto a fresh eUICC (factory)" },
   { "probe", cli_probe_main, "read the eUICC directly, without the daemon" },
 };

@@ -9,6 +9,7 @@
 #include "daemon/daemon-dbus-card.h"
 #include "euiccd-dbus-error.h"
 #include "daemon/daemon-dbus.h"
+#include "daemon/daemon-dead-letter.h"
 #include "dbus/euiccd-dbus-generated.h"
 #include "der/der.h"
 #include "euiccd-error.h"
@@ -298,16 +299,57 @@ daemon_dbus_eim_from_variant (GVariant *dict, GError **error)
 
 /* ---- the manager's properties and signal ---------------------------------------------------------------- */
 
+GVariant *
+daemon_dbus_dead_letter_to_variant (const DaemonDeadLetter *letter)
+{
+  g_auto(GVariantDict) dict;
+
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "id", "s", letter->id);
+  g_variant_dict_insert (&dict, "time", "t", (guint64) MAX (letter->time, 0));
+  g_variant_dict_insert (&dict, "eimId", "s", letter->eim_id);
+  if (letter->transaction_id != NULL)
+    g_variant_dict_insert (&dict, "transactionId", "s", letter->transaction_id);
+  g_variant_dict_insert (&dict, "kind", "s", letter->kind);
+  g_variant_dict_insert (&dict, "reason", "s", letter->reason);
+  g_variant_dict_insert (&dict, "size", "u", (guint32) g_bytes_get_size (letter->content));
+  return g_variant_dict_end (&dict);
+}
+
+static void
+sync_dead_letters (DaemonDbus *dbus)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) letters = daemon_engine_list_dead_letters (dbus->engine, &error);
+  GVariantBuilder builder;
+
+  if (letters == NULL)
+    {
+      /* What the bus showed last stays: better stale than empty. */
+      g_warning ("Listing the dead letters: %s", error->message);
+      return;
+    }
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < letters->len; i++)
+    g_variant_builder_add_value (&builder, daemon_dbus_dead_letter_to_variant (g_ptr_array_index (letters, i)));
+  euiccd_dbus_manager_set_dead_letters (dbus->manager, g_variant_builder_end (&builder));
+}
+
 void
 daemon_dbus_sync_state (DaemonDbus *dbus)
 {
   const gchar *last_error = daemon_engine_get_last_error (dbus->engine);
+  g_autofree gchar *storage_problem = daemon_engine_dup_storage_problem (dbus->engine);
 
   euiccd_dbus_manager_set_state (dbus->manager, daemon_engine_get_state (dbus->engine));
   euiccd_dbus_manager_set_last_poll (dbus->manager, (guint64) MAX (daemon_engine_get_last_poll (dbus->engine), 0));
   euiccd_dbus_manager_set_next_poll (dbus->manager, (guint64) MAX (daemon_engine_get_next_poll (dbus->engine), 0));
   euiccd_dbus_manager_set_last_error (dbus->manager,
                                       last_error != NULL && g_utf8_validate (last_error, -1, NULL) ? last_error : "");
+  euiccd_dbus_manager_set_skipped_items (dbus->manager, daemon_engine_get_skipped_items (dbus->engine));
+  euiccd_dbus_manager_set_storage_problem (dbus->manager, storage_problem != NULL &&
+                                           g_utf8_validate (storage_problem, -1, NULL) ? storage_problem : "");
+  sync_dead_letters (dbus);
 }
 
 void
@@ -442,6 +484,24 @@ on_handle_refresh (EuiccdDbusManager *manager, GDBusMethodInvocation *invocation
   return TRUE;
 }
 
+static gboolean
+on_handle_drop_dead_letter (EuiccdDbusManager *manager, GDBusMethodInvocation *invocation, const gchar *id,
+                            gpointer user_data)
+{
+  DaemonDbus *dbus = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!daemon_engine_drop_dead_letter (dbus->engine, id, &error))
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return TRUE;
+    }
+  g_message ("Dead letter %s dropped at the request of %s", id, g_dbus_method_invocation_get_sender (invocation));
+  sync_dead_letters (dbus);
+  euiccd_dbus_manager_complete_drop_dead_letter (manager, invocation);
+  return TRUE;
+}
+
 /* ---- the name ------------------------------------------------------------------------------------------- */
 
 static void
@@ -501,6 +561,7 @@ daemon_dbus_new (DaemonEngine *engine, const DaemonConfig *config, DaemonBus bus
   g_signal_connect (dbus->manager, "handle-get-history", G_CALLBACK (on_handle_get_history), dbus);
   g_signal_connect (dbus->manager, "handle-add-initial-eim", G_CALLBACK (on_handle_add_initial_eim), dbus);
   g_signal_connect (dbus->manager, "handle-refresh", G_CALLBACK (on_handle_refresh), dbus);
+  g_signal_connect (dbus->manager, "handle-drop-dead-letter", G_CALLBACK (on_handle_drop_dead_letter), dbus);
   daemon_dbus_sync_state (dbus);
 
   dbus->server = g_dbus_object_manager_server_new (DAEMON_DBUS_PATH);

@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "daemon/daemon-config.h"
+#include "daemon/daemon-dead-letter.h"
 #include "daemon/daemon-engine.h"
 
 G_BEGIN_DECLS
@@ -48,6 +49,8 @@ void daemon_dbus_emit_package_finished (DaemonDbus *dbus, const DaemonHistoryEnt
 
 /* A history entry as the a{sv} of GetHistory and PackageFinished (floating reference). */
 GVariant *daemon_dbus_history_entry_to_variant (const DaemonHistoryEntry *entry);
+/* One entry of the DeadLetters property: id, time, eimId, transactionId, kind, reason, size. */
+GVariant *daemon_dbus_dead_letter_to_variant (const DaemonDeadLetter *letter);
 /* The AddInitialEim argument as an eIM configuration; EUICCD_ERROR_INVALID_ARGS naming the key at fault. */
 Es10EimConfiguration *daemon_dbus_eim_from_variant (GVariant *dict, GError **error);
 

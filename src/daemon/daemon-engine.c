@@ -13,9 +13,11 @@
 #include "card/es10.h"
 #include "daemon/daemon-card.h"
 #include "daemon/daemon-dbus-card.h"
+#include "daemon/daemon-dead-letter.h"
 #include "daemon/daemon-engine.h"
 #include "daemon/daemon-eim-flags.h"
 #include "daemon/daemon-schedule.h"
+#include "daemon/daemon-skipped.h"
 #include "der/der.h"
 #include "euiccd-error.h"
 #include "ipa/ipa-exchange.h"
@@ -108,6 +110,9 @@ struct _DaemonEngine {
   DaemonCardFacts *facts;  /* what the main loop shows, main loop only */
 
   gint64 last_retry_after_s;  /* the eIM's Retry-After from the last failed exchange, -1 if none */
+  DaemonSkipped *skipped;     /* undecodable list entries already reported */
+  gchar *storage_problem;     /* the last write to the state directory that failed, under `lock` */
+  gboolean poll_storage_ok;   /* no write failed since the running poll began, under `lock` */
 
   /* Test hook: stop the process hard at a named step (EUICCD_TEST_KILL_AT=step[:n]). */
   gchar *kill_step;
@@ -186,6 +191,8 @@ set_state (DaemonEngine *engine, DaemonState state)
     post_to_main (engine, notify_changed, NULL, NULL);
 }
 
+static void note_storage_problem (DaemonEngine *engine, const gchar *message);
+
 /* ---- per-eIM flags, persisted so notifyStateChange survives a restart ---------------------------------- */
 
 static EimFlags *
@@ -257,7 +264,62 @@ save_eim_flags (DaemonEngine *engine)
     }
   bytes = daemon_eim_flags_to_bytes (saved);
   if (!daemon_store_write_file (engine->store, EIM_FLAGS_FILE, bytes, &error))
-    g_warning ("Saving state change flags: %s", error->message);
+    {
+      g_prefix_error (&error, "Saving state change flags: ");
+      g_warning ("%s", error->message);
+      note_storage_problem (engine, error->message);
+    }
+}
+
+/* ---- what could not be written, and the history ------------------------------------------------------- */
+
+/* A write to the state directory failed: the daemon goes on (a result is sent all the same), and says so on
+ * the bus (StorageProblem) until a poll gets through all its writes. */
+static void
+note_storage_problem (DaemonEngine *engine, const gchar *message)
+{
+  g_mutex_lock (&engine->lock);
+  g_free (engine->storage_problem);
+  engine->storage_problem = g_strdup (message);
+  engine->poll_storage_ok = FALSE;
+  g_mutex_unlock (&engine->lock);
+  post_to_main (engine, notify_changed, NULL, NULL);
+}
+
+static void
+begin_storage_check (DaemonEngine *engine)
+{
+  g_mutex_lock (&engine->lock);
+  engine->poll_storage_ok = TRUE;
+  g_mutex_unlock (&engine->lock);
+}
+
+/* At the end of a poll, its writes the schedule's included: shown until a poll writes everything. */
+static void
+end_storage_check (DaemonEngine *engine)
+{
+  g_mutex_lock (&engine->lock);
+  if (engine->poll_storage_ok)
+    g_clear_pointer (&engine->storage_problem, g_free);
+  g_mutex_unlock (&engine->lock);
+}
+
+static gboolean
+record_history (DaemonEngine *engine, const DaemonHistoryEntry *entry)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  g_mutex_lock (&engine->history_lock);
+  ok = daemon_store_history_append (engine->store, entry, &error);
+  g_mutex_unlock (&engine->history_lock);
+  if (!ok)
+    {
+      g_prefix_error (&error, "Recording %s in the history: ", entry->operation);
+      g_warning ("%s", error->message);
+      note_storage_problem (engine, error->message);
+    }
+  return ok;
 }
 
 /* ---- the outbox, as the procedures see it ------------------------------------------------------------- */
@@ -301,6 +363,39 @@ outbox_list (gpointer user_data, const gchar *eim_id, GError **error)
   return items;
 }
 
+static gboolean
+outbox_bury (gpointer user_data, const gchar *key, const IpaDeadLetter *letter, GError **error)
+{
+  DaemonEngine *engine = user_data;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree gchar *id = NULL;
+  g_autofree gchar *detail = NULL;
+  g_autofree gchar *operation = NULL;
+  DaemonHistoryEntry entry = { .time = g_get_real_time () };
+
+  id = daemon_dead_letters_put (engine->store, letter->eim_id, letter->transaction_id, letter->kind, letter->reason,
+                                letter->content, error);
+  if (id == NULL)
+    {
+      note_storage_problem (engine, (*error)->message);
+      return FALSE;
+    }
+  /* Should the removal fail, the item is offered once more and set aside again: a second letter, not a loss. */
+  if (key != NULL && !daemon_store_outbox_remove (engine->store, letter->eim_id, key, &local_error))
+    g_warning ("Removing %s from the outbox after setting it aside as dead letter %s: %s", key, id,
+               local_error->message);
+  operation = g_strconcat ("deadLetter:", letter->kind, NULL);
+  detail = g_strdup_printf ("refused for good (%s); kept as dead letter %s", letter->reason, id);
+  entry.eim_id = (gchar *) letter->eim_id;
+  entry.transaction_id = (gchar *) letter->transaction_id;
+  entry.operation = operation;
+  entry.result = (gchar *) "refused";
+  entry.detail = detail;
+  record_history (engine, &entry);
+  post_to_main (engine, notify_changed, NULL, NULL);
+  return TRUE;
+}
+
 /* ---- hooks the procedures call --------------------------------------------------------------------------- */
 
 static void
@@ -314,8 +409,6 @@ static void
 on_outcome (const IpaOutcome *outcome, gpointer user_data)
 {
   DaemonEngine *engine = user_data;
-  g_autoptr(GError) error = NULL;
-  gboolean ok;
   DaemonHistoryEntry entry = {
     .time = g_get_real_time (),
     .eim_id = (gchar *) outcome->eim_id,
@@ -326,11 +419,7 @@ on_outcome (const IpaOutcome *outcome, gpointer user_data)
   };
 
   engine->poll_packages++;
-  g_mutex_lock (&engine->history_lock);
-  ok = daemon_store_history_append (engine->store, &entry, &error);
-  g_mutex_unlock (&engine->history_lock);
-  if (!ok)
-    g_warning ("Recording the outcome in the history: %s", error->message);
+  record_history (engine, &entry);
   /* D-Bus signals go out from the main loop. */
   post_to_main (engine, announce_outcome, daemon_history_entry_copy (&entry),
                 daemon_history_entry_free_notify);
@@ -348,6 +437,57 @@ on_step (const gchar *step, gpointer user_data)
       g_message ("EUICCD_TEST_KILL_AT: stopping hard at %s", step);
       raise (SIGKILL);
     }
+}
+
+static void
+report_skipped (DaemonEngine *engine, const gchar *list, GBytes *raw, const gchar *reason)
+{
+  g_autofree gchar *operation = NULL;
+  DaemonHistoryEntry entry = { .time = g_get_real_time () };
+
+  if (!daemon_skipped_note (engine->skipped, list, raw))
+    return;
+  g_warning ("The eUICC's %s list holds an entry that cannot be decoded (%s; %" G_GSIZE_FORMAT " bytes): it is left "
+             "out and the rest goes on", list, reason, raw != NULL ? g_bytes_get_size (raw) : 0);
+  operation = g_strconcat ("skipped:", list, NULL);
+  entry.operation = operation;
+  entry.result = (gchar *) "undecodable";
+  entry.detail = (gchar *) reason;
+  record_history (engine, &entry);
+  post_to_main (engine, notify_changed, NULL, NULL);
+}
+
+static void
+on_skipped (const gchar *list, const Es10SkippedEntry *skipped, gpointer user_data)
+{
+  report_skipped (user_data, list, skipped->raw, skipped->reason);
+}
+
+/* The lists of the card facts just read: profiles and eIM configurations. */
+static void
+report_card_skipped (DaemonEngine *engine)
+{
+  DaemonCardFacts *facts = daemon_card_get_facts (engine->card);
+
+  if (facts == NULL)
+    return;
+  for (guint i = 0; facts->eims != NULL && facts->eims->skipped != NULL && i < facts->eims->skipped->len; i++)
+    {
+      const Es10SkippedEntry *entry = g_ptr_array_index (facts->eims->skipped, i);
+      report_skipped (engine, "eimConfiguration", entry->raw, entry->reason);
+    }
+  for (guint i = 0; facts->profiles != NULL && facts->profiles->skipped != NULL && i < facts->profiles->skipped->len;
+       i++)
+    {
+      const Es10SkippedEntry *entry = g_ptr_array_index (facts->profiles->skipped, i);
+      report_skipped (engine, "profile", entry->raw, entry->reason);
+    }
+}
+
+static void
+on_storage_failed (const GError *error, gpointer user_data)
+{
+  note_storage_problem (user_data, error->message);
 }
 
 /* ---- one poll --------------------------------------------------------------------------------------------- */
@@ -437,6 +577,7 @@ run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, IpaCardList
   exchange.outbox.put = outbox_put;
   exchange.outbox.remove = outbox_remove;
   exchange.outbox.list = outbox_list;
+  exchange.outbox.bury = outbox_bury;
   exchange.outbox.user_data = engine;
   exchange.device = &engine->device;
   exchange.notify_state_change = flags->notify;
@@ -446,6 +587,8 @@ run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, IpaCardList
   exchange.lists = lists;
   exchange.outcome = on_outcome;
   exchange.step = on_step;
+  exchange.skipped = on_skipped;
+  exchange.storage_failed = on_storage_failed;
   exchange.user_data = engine;
 
   ok = ipa_exchange_run (&exchange, error);
@@ -525,6 +668,7 @@ poll_all_eims (DaemonEngine *engine, GError **error)
   set_state (engine, DAEMON_STATE_POLLING);
   engine->last_retry_after_s = -1;
   engine->poll_card_changed = FALSE;
+  begin_storage_check (engine);
   if (!daemon_card_refresh (engine->card, error))
     {
       daemon_card_close (engine->card);
@@ -532,6 +676,7 @@ poll_all_eims (DaemonEngine *engine, GError **error)
       set_state (engine, DAEMON_STATE_NO_CARD);
       return FALSE;
     }
+  report_card_skipped (engine);
   eims = daemon_card_get_eims (engine->card);
   /* Every eIM has its flags before the first exchange, so a change made by one reaches those polled after it. */
   for (guint i = 0; i < eims->eims->len; i++)
@@ -560,6 +705,8 @@ poll_all_eims (DaemonEngine *engine, GError **error)
       daemon_card_invalidate (engine->card);
       if (!daemon_card_refresh (engine->card, &local_error))
         g_warning ("Reading the eUICC after its changes: %s", local_error->message);
+      else
+        report_card_skipped (engine);
     }
   /* The channel and the modem port are not held between polls. */
   daemon_card_close (engine->card);
@@ -642,7 +789,11 @@ save_schedule (DaemonEngine *engine)
   g_autoptr(GError) error = NULL;
 
   if (!daemon_store_write_file (engine->store, DAEMON_SCHEDULE_STATE_FILE, bytes, &error))
-    g_warning ("Saving the poll schedule: %s", error->message);
+    {
+      g_prefix_error (&error, "Saving the poll schedule: ");
+      g_warning ("%s", error->message);
+      note_storage_problem (engine, error->message);
+    }
 }
 
 static void
@@ -735,6 +886,8 @@ run_refresh (DaemonEngine *engine, GError **error)
 
   daemon_card_invalidate (engine->card);
   ok = daemon_card_refresh (engine->card, error);
+  if (ok)
+    report_card_skipped (engine);
   daemon_card_close (engine->card);
   if (!ok)
     {
@@ -799,6 +952,8 @@ run_add_initial_eim (DaemonEngine *engine, Job *job, GError **error)
   daemon_card_invalidate (engine->card);
   if (!daemon_card_refresh (engine->card, &local_error))
     g_warning ("Reading the eUICC after AddInitialEim: %s", local_error->message);
+  else
+    report_card_skipped (engine);
   daemon_card_close (engine->card);
   return TRUE;
 }
@@ -831,6 +986,7 @@ poll_finished (DaemonEngine *engine, Job *job)
                                     engine->last_retry_after_s >= 0 ? engine->last_retry_after_s * G_USEC_PER_SEC : -1,
                                     now, engine->rand);
   save_schedule (engine);
+  end_storage_check (engine);
   engine->last_poll_packages = job->packages;
 #ifdef HAVE_MALLOC_TRIM
   /* A poll's TLS and HTTP buffers are freed by now, and the next poll is hours away: give the pages back
@@ -1016,6 +1172,7 @@ daemon_engine_new (DaemonConfig *config, DaemonStore *store, GMainContext *conte
   engine->posted = g_ptr_array_new_with_free_func (g_source_unref_notify);
   engine->rand = g_rand_new ();
   engine->last_retry_after_s = -1;
+  engine->skipped = daemon_skipped_new ();
   engine->card = daemon_card_new (config);
   daemon_card_set_store (engine->card, store);
   daemon_schedule_policy_from_config (&engine->policy, config);
@@ -1075,6 +1232,8 @@ daemon_engine_free (DaemonEngine *engine)
   g_clear_pointer (&engine->card, daemon_card_free);
   g_clear_pointer (&engine->eim_flags, g_hash_table_unref);
   g_clear_pointer (&engine->rand, g_rand_free);
+  g_clear_pointer (&engine->skipped, daemon_skipped_free);
+  g_clear_pointer (&engine->storage_problem, g_free);
   g_clear_pointer (&engine->context, g_main_context_unref);
   daemon_schedule_state_clear (&engine->schedule);
   g_mutex_clear (&engine->lock);
@@ -1157,4 +1316,43 @@ void
 daemon_engine_get_https_stats (DaemonEngine *engine, HttpsStats *ret_stats)
 {
   https_client_get_stats (engine->https, ret_stats);
+}
+
+guint
+daemon_engine_get_skipped_items (DaemonEngine *engine)
+{
+  return daemon_skipped_count (engine->skipped);
+}
+
+gchar *
+daemon_engine_dup_storage_problem (DaemonEngine *engine)
+{
+  gchar *problem;
+
+  g_mutex_lock (&engine->lock);
+  problem = g_strdup (engine->storage_problem);
+  g_mutex_unlock (&engine->lock);
+  return problem;
+}
+
+GPtrArray *
+daemon_engine_list_dead_letters (DaemonEngine *engine, GError **error)
+{
+  return daemon_dead_letters_list (engine->store, error);
+}
+
+gboolean
+daemon_engine_drop_dead_letter (DaemonEngine *engine, const gchar *id, GError **error)
+{
+  DaemonHistoryEntry entry = { .time = g_get_real_time (), .operation = (gchar *) "dropDeadLetter",
+                               .result = (gchar *) "ok" };
+  g_autofree gchar *detail = NULL;
+
+  if (!daemon_dead_letters_drop (engine->store, id, error))
+    return FALSE;
+  g_message ("Dead letter %s dropped", id);
+  detail = g_strdup_printf ("dead letter %s dropped by an administrator", id);
+  entry.detail = detail;
+  record_history (engine, &entry);
+  return TRUE;
 }

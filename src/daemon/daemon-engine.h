@@ -81,6 +81,15 @@ gint64 daemon_engine_get_next_poll (const DaemonEngine *engine);
 gint64 daemon_engine_get_last_poll (const DaemonEngine *engine);
 const gchar *daemon_engine_get_last_error (const DaemonEngine *engine);
 
+/* Distinct undecodable entries of the eUICC's lists left out since start (each reported once). */
+guint daemon_engine_get_skipped_items (DaemonEngine *engine);
+/* What the last failed write to the state directory said, NULL when the last poll's writes all got through. */
+gchar *daemon_engine_dup_storage_problem (DaemonEngine *engine);
+/* The dead letters, oldest first (DaemonDeadLetter, daemon-dead-letter.h). */
+GPtrArray *daemon_engine_list_dead_letters (DaemonEngine *engine, GError **error);
+/* Drops one (recorded in the history); EUICCD_ERROR_NOT_FOUND when there is no such id. */
+gboolean daemon_engine_drop_dead_letter (DaemonEngine *engine, const gchar *id, GError **error);
+
 /* APDUs sent and logical channels opened since start (benchmarks and tests). */
 void daemon_engine_get_card_counters (DaemonEngine *engine, guint *ret_apdus, guint *ret_channel_opens);
 

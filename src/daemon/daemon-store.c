@@ -353,6 +353,10 @@ daemon_store_open (const gchar *directory, guint history_size, GError **error)
   remove_temporary_files (store->directory);
   remove_temporary_files (store->outbox_directory);
   migrate_outbox (store);
+  {
+    g_autofree gchar *dead_letters = g_build_filename (directory, DAEMON_STORE_DEAD_LETTER_FOLDER, NULL);
+    remove_temporary_files (dead_letters);
+  }
   load_history (store);
   return g_steal_pointer (&store);
 }
@@ -838,7 +842,8 @@ check_file_name (const gchar *name, GError **error)
 {
   if (!check_name ("state file name", name, error))
     return FALSE;
-  if (g_str_equal (name, OUTBOX_DIR) || g_str_equal (name, CORRUPT_DIR) || g_str_equal (name, HISTORY_FILE))
+  if (g_str_equal (name, OUTBOX_DIR) || g_str_equal (name, CORRUPT_DIR) || g_str_equal (name, HISTORY_FILE) ||
+      g_str_equal (name, DAEMON_STORE_DEAD_LETTER_FOLDER))
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS, "state file name '%s' is reserved by the store",
                    name);
@@ -1133,4 +1138,109 @@ daemon_store_history_list (DaemonStore *store)
   for (guint i = 0; i < store->history->len; i++)
     g_ptr_array_add (list, daemon_history_entry_copy (g_ptr_array_index (store->history, i)));
   return list;
+}
+
+/* ---- files in a folder of the state directory ---- */
+
+static gboolean
+check_folder (const gchar *folder, GError **error)
+{
+  if (!check_name ("state folder", folder, error))
+    return FALSE;
+  if (g_str_equal (folder, OUTBOX_DIR) || g_str_equal (folder, CORRUPT_DIR))
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS, "state folder '%s' is managed by the store", folder);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+daemon_store_folder_write (DaemonStore *store, const gchar *folder, const gchar *name, GBytes *contents,
+                           GError **error)
+{
+  g_autofree gchar *directory = NULL;
+  gsize length = 0;
+  const guint8 *data = g_bytes_get_data (contents, &length);
+
+  if (!check_folder (folder, error) || !check_name ("file name", name, error))
+    return FALSE;
+  directory = g_build_filename (store->directory, folder, NULL);
+  if (!ensure_private_directory (directory, error) || !write_atomic (directory, name, data, length, error))
+    {
+      g_prefix_error (error, "%s/%s: ", folder, name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+GBytes *
+daemon_store_folder_read (DaemonStore *store, const gchar *folder, const gchar *name, gsize max, GError **error)
+{
+  g_autofree gchar *path = NULL;
+
+  if (!check_folder (folder, error) || !check_name ("file name", name, error))
+    return NULL;
+  path = g_build_filename (store->directory, folder, name, NULL);
+  return read_bounded (path, max, error);
+}
+
+gboolean
+daemon_store_folder_remove (DaemonStore *store, const gchar *folder, const gchar *name, GError **error)
+{
+  g_autofree gchar *directory = NULL;
+  g_autofree gchar *path = NULL;
+
+  if (!check_folder (folder, error) || !check_name ("file name", name, error))
+    return FALSE;
+  directory = g_build_filename (store->directory, folder, NULL);
+  path = g_build_filename (directory, name, NULL);
+  if (g_unlink (path) < 0)
+    {
+      gint errsv = errno;
+      if (errsv == ENOENT)
+        {
+          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND, "%s: no entry '%s'", folder, name);
+          return FALSE;
+        }
+      return set_errno_error (error, errsv, "cannot remove", path);
+    }
+  return sync_directory (directory, error);
+}
+
+GPtrArray *
+daemon_store_folder_list (DaemonStore *store, const gchar *folder, GError **error)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autofree gchar *directory = NULL;
+  g_autoptr(GDir) dir = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const gchar *name;
+
+  if (!check_folder (folder, error))
+    return NULL;
+  directory = g_build_filename (store->directory, folder, NULL);
+  dir = g_dir_open (directory, 0, &local_error);
+  if (dir == NULL)
+    {
+      /* Made on first write: none yet is nothing yet. */
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return g_steal_pointer (&names);
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_FAILED, "cannot list %s: %s", directory, local_error->message);
+      return NULL;
+    }
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (name[0] != '.')
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, (GCompareFunc) (void (*) (void)) g_ascii_strcasecmp);
+  return g_steal_pointer (&names);
+}
+
+gchar *
+daemon_store_folder_set_aside (DaemonStore *store, const gchar *folder, const gchar *name)
+{
+  g_autofree gchar *path = g_build_filename (store->directory, folder, name, NULL);
+  g_autofree gchar *prefix = g_strconcat (folder, "-", NULL);
+
+  return move_aside (store, path, prefix);
 }

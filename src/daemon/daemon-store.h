@@ -7,6 +7,8 @@
  *                     recognised, moved to corrupt/ and skipped instead of being sent or stopping the daemon
  *   <name>            small state files (the scheduler state, cached card facts) written whole
  *   history           the last N eIM package outcomes, one JSON object a line, oldest first
+ *   dead-letter/      items an eIM refused for good, kept for a person to look at and drop
+ *                     (daemon-dead-letter.h)
  *   corrupt/          files found damaged, kept for a human to look at
  * Every write is atomic: a temporary file in the same directory, write, fsync, rename, fsync of the
  * directory. A power cut leaves the old file or the new one, never half of one; leftover temporary files
@@ -22,6 +24,7 @@ G_BEGIN_DECLS
 #define DAEMON_STORE_MAX_MESSAGE_SIZE (4 * 1024 * 1024)
 #define DAEMON_STORE_MAX_FILE_SIZE (1024 * 1024)
 #define DAEMON_STORE_DEFAULT_HISTORY_SIZE 100
+#define DAEMON_STORE_DEAD_LETTER_FOLDER "dead-letter"
 
 typedef struct _DaemonStore DaemonStore;
 
@@ -107,5 +110,19 @@ GPtrArray *daemon_store_history_list (DaemonStore *store);
  * with a warning naming `origin` and the line number; at most the newest `history_size` (>= 1) are kept.
  * Returns the entries (DaemonHistoryEntry, freed with the array). */
 GPtrArray *daemon_store_parse_history (const gchar *data, gsize length, const gchar *origin, guint history_size);
+
+/* ---- files in a folder of the state directory (dead-letter/), written by the same rules ---- */
+/* `folder` and `name` as daemon_store_name_is_valid() says; the folder is made (0700) on first write. */
+gboolean daemon_store_folder_write (DaemonStore *store, const gchar *folder, const gchar *name, GBytes *contents,
+                                    GError **error);
+/* NOT_FOUND when absent, INVALID_DATA when larger than `max`. */
+GBytes *daemon_store_folder_read (DaemonStore *store, const gchar *folder, const gchar *name, gsize max,
+                                  GError **error);
+/* NOT_FOUND when absent. */
+gboolean daemon_store_folder_remove (DaemonStore *store, const gchar *folder, const gchar *name, GError **error);
+/* The file names in the folder (writes in progress left out), sorted; empty when the folder does not exist. */
+GPtrArray *daemon_store_folder_list (DaemonStore *store, const gchar *folder, GError **error);
+/* Moves a damaged file to corrupt/; returns where it went, NULL when it could not be moved. */
+gchar *daemon_store_folder_set_aside (DaemonStore *store, const gchar *folder, const gchar *name);
 
 G_END_DECLS

@@ -74,6 +74,7 @@ collect_notifications (IpaExchange *exchange, const EsipaIpaEuiccDataRequest *re
 
   if (list == NULL)
     return FALSE;
+  ipa_exchange_note_skipped (exchange, "notification", list->skipped);
   c->notification_blobs = g_ptr_array_new ();
   for (guint i = 0; !list->has_error && i < list->notifications->len; i++)
     {
@@ -94,6 +95,7 @@ collect_package_results (IpaExchange *exchange, const EsipaIpaEuiccDataRequest *
 
   if (list == NULL)
     return FALSE;
+  ipa_exchange_note_skipped (exchange, "notification", list->skipped);
   c->package_result_blobs = g_ptr_array_new ();
   for (guint i = 0; !list->has_error && i < list->notifications->len; i++)
     {
@@ -296,7 +298,7 @@ ipa_run_ipa_euicc_data (IpaExchange *exchange, const EsipaEimPackage *package, G
   ipa_exchange_report (exchange, request->eim_transaction_id, "ipaEuiccData", ok ? "ok" : "error", detail);
 
   /* The eIM may acknowledge the notifications and results it was shown: those leave the eUICC. */
-  ok = ipa_remove_acknowledged (exchange, response, error);
+  ipa_remove_acknowledged (exchange, response);
   collected_clear (&c);
-  return ok;
+  return TRUE;
 }

@@ -145,6 +145,8 @@ find_kept_result (IpaExchange *exchange, const EsipaEuiccPackageRequest *request
 {
   const Es10PendingNotificationList *list = ipa_read_list (exchange, TRUE, TRUE, error);
 
+  if (list != NULL)
+    ipa_exchange_note_skipped (exchange, "notification", list->skipped);
   for (guint i = 0; list != NULL && !list->has_error && i < list->notifications->len; i++)
     {
       const Es10PendingNotification *n = g_ptr_array_index (list->notifications, i);
@@ -163,6 +165,8 @@ find_kept_result (IpaExchange *exchange, const EsipaEuiccPackageRequest *request
 static gboolean
 all_acknowledged (const EsipaProvideResultResponse *response, const GArray *sent)
 {
+  if (response == NULL)
+    return sent->len == 0;
   for (guint i = 0; i < sent->len; i++)
     {
       gboolean found = FALSE;
@@ -176,6 +180,33 @@ all_acknowledged (const EsipaProvideResultResponse *response, const GArray *sent
   return TRUE;
 }
 
+/* The eUICC ran the package but its answer does not decode: the card's bytes go to the eIM as they are (it
+ * verifies the eUICC's signature over them, not euiccd), stored first, since whether the eUICC keeps them is
+ * not known. */
+static gboolean
+pass_on_raw_result (IpaExchange *exchange, const EsipaEuiccPackageRequest *request, const gchar *operation,
+                    GBytes *raw, const gchar *reason, GError **error)
+{
+  g_autoptr(EsipaProvideResultResponse) response = NULL;
+  g_autofree gchar *stored_key = NULL;
+  g_autofree gchar *detail = NULL;
+  EsipaEimPackageResult answer = { .eid = exchange->eid, .kind = ESIPA_RESULT_EUICC_PACKAGE_RESULT,
+                                   .euicc_package_result = raw };
+
+  g_warning ("eIM %s: the eUICC's answer to LoadEuiccPackage cannot be decoded (%s); passing its %" G_GSIZE_FORMAT
+             " bytes to the eIM as they are", exchange->eim->eim_id, reason, g_bytes_get_size (raw));
+  stored_key = ipa_store_result (exchange, &answer, request->eim_transaction_id);
+  ipa_exchange_step (exchange, "after-load");
+  /* What the package changed is not known: the eIMs and the card facts are told as if it changed both. */
+  exchange->profiles_changed = TRUE;
+  exchange->eims_changed = TRUE;
+  if (!ipa_send_result (exchange, &answer, stored_key, FALSE, request->eim_transaction_id, &response, error))
+    return FALSE;
+  detail = g_strdup_printf ("the eUICC's answer could not be decoded (%s); passed on as it was", reason);
+  ipa_exchange_report (exchange, request->eim_transaction_id, operation, "undecodable", detail);
+  return TRUE;
+}
+
 gboolean
 ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GError **error)
 {
@@ -183,12 +214,15 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
   g_autofree gchar *operation = describe_request (request);
   g_autofree gchar *detail = NULL;
   g_autofree gchar *stored_key = NULL;
+  g_autofree gchar *undecodable_reason = NULL;
+  g_autoptr(GBytes) undecodable = NULL;
   g_autoptr(Es10PendingNotification) result = NULL;
   g_autoptr(GPtrArray) notifications = g_ptr_array_new ();
   g_autoptr(GArray) sent_result = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GArray) sent_notifications = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(EsipaProvideResultResponse) response = NULL;
   g_autoptr(GError) card_error = NULL;
+  g_autoptr(GError) list_error = NULL;
   EsipaEimPackageResult answer = { 0 };
   const Es10PendingNotificationList *pending;
   IsdrSession *session;
@@ -203,7 +237,8 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
   ipa_exchange_step (exchange, "before-load");
   /* From here on the eUICC may hold something new: until delivered, it is pending. */
   exchange->card_pending = IPA_PENDING_ALL;
-  if (!es10_load_euicc_package (session, package->raw, &result, &card_error))
+  if (!es10_load_euicc_package_keep_raw (session, package->raw, &result, &undecodable, &undecodable_reason,
+                                         &card_error))
     {
       g_autoptr(GError) find_error = NULL;
 
@@ -227,6 +262,8 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
           return ipa_answer_unusable (exchange, &unusable, card_error, error);
         }
     }
+  if (result == NULL)
+    return pass_on_raw_result (exchange, request, operation, undecodable, undecodable_reason, error);
   /* A signed result carries a seqNumber: the eUICC keeps it until removed. Errors without one can be found
    * again by nobody but us: stored before anything else happens. */
   kept_by_card = result->has_seq_number;
@@ -241,20 +278,22 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
     {
       EsipaEimPackageResult alone = { .eid = exchange->eid, .kind = ESIPA_RESULT_EUICC_PACKAGE_RESULT,
                                       .euicc_package_result = result->raw };
-      stored_key = ipa_store_result (exchange, &alone, request->eim_transaction_id, error);
-      if (stored_key == NULL)
-        return FALSE;
+      stored_key = ipa_store_result (exchange, &alone, request->eim_transaction_id);
     }
   ipa_exchange_step (exchange, "after-load");
   note_changes (exchange, request, result);
   verdict = summarize_result (result, &detail);
 
-  /* The notifications the package caused that are for this eIM go with the result; those for another eIM or
-   * an SM-DP+ stay on the eUICC. */
-  pending = ipa_read_list (exchange, FALSE, TRUE, error);
+  /* The notifications the package caused that are for this eIM go with the result when they can be read;
+   * those for another eIM or an SM-DP+ stay on the eUICC, as do all of them when the list cannot be read (the
+   * result then goes alone). */
+  pending = ipa_read_list (exchange, FALSE, TRUE, &list_error);
   if (pending == NULL)
-    return FALSE;
-  for (guint i = 0; !pending->has_error && i < pending->notifications->len; i++)
+    g_warning ("Reading the notifications the package caused: %s; they wait for the next delivery",
+               list_error->message);
+  else
+    ipa_exchange_note_skipped (exchange, "notification", pending->skipped);
+  for (guint i = 0; pending != NULL && !pending->has_error && i < pending->notifications->len; i++)
     {
       const Es10PendingNotification *n = g_ptr_array_index (pending->notifications, i);
       if (n->kind == ES10_PENDING_EUICC_PACKAGE_RESULT || !ipa_item_is_ours (exchange, n))
@@ -274,16 +313,16 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
   else
     answer.kind = ESIPA_RESULT_EUICC_PACKAGE_RESULT;
 
-  if (!ipa_send_result (exchange, &answer, stored_key, &response, error))
+  if (!ipa_send_result (exchange, &answer, stored_key, kept_by_card, request->eim_transaction_id, &response, error))
     return FALSE;
   ipa_exchange_report (exchange, request->eim_transaction_id, operation, verdict, detail);
 
-  if (!ipa_remove_acknowledged (exchange, response, error))
-    return FALSE;
+  ipa_remove_acknowledged (exchange, response);
   /* Whatever the eIM did not acknowledge stays on the eUICC for the next delivery, as does what an earlier
-   * package of this exchange left. */
+   * package of this exchange left, and the notifications when their list could not be read. */
   exchange->card_pending = pending_before
                            | (all_acknowledged (response, sent_result) ? 0 : IPA_PENDING_PACKAGE_RESULTS)
-                           | (all_acknowledged (response, sent_notifications) ? 0 : IPA_PENDING_NOTIFICATIONS);
+                           | (pending != NULL && all_acknowledged (response, sent_notifications)
+                                ? 0 : IPA_PENDING_NOTIFICATIONS);
   return TRUE;
 }

@@ -80,6 +80,62 @@ ipa_exchange_report (IpaExchange *exchange, GBytes *transaction_id, const gchar 
     exchange->outcome (&outcome, exchange->user_data);
 }
 
+gchar *
+ipa_refusal_reason (guint http_status, gboolean eim_failed)
+{
+  if (eim_failed)
+    return g_strdup ("the eIM answered Failed");
+  /* 408 and 429 say "not now"; every other 4xx says the request itself will never be taken. */
+  if (http_status >= 400 && http_status < 500 && http_status != 408 && http_status != 429)
+    return g_strdup_printf ("HTTP %u", http_status);
+  return NULL;
+}
+
+gchar *
+ipa_exchange_refusal (IpaExchange *exchange)
+{
+  return ipa_refusal_reason (esipa_client_get_last_status (exchange->esipa),
+                             esipa_client_get_last_failed (exchange->esipa));
+}
+
+gboolean
+ipa_exchange_bury (IpaExchange *exchange, const gchar *key, const IpaDeadLetter *letter)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (exchange->outbox.bury == NULL)
+    {
+      g_warning ("eIM %s refused %s %s for good (%s); no dead-letter store, it stays", exchange->eim->eim_id,
+                 letter->kind, letter->transaction_id != NULL ? letter->transaction_id : "-", letter->reason);
+      return FALSE;
+    }
+  if (!exchange->outbox.bury (exchange->outbox.user_data, key, letter, &local_error))
+    {
+      g_warning ("eIM %s refused %s %s for good (%s), but it could not be set aside: %s; it stays and is tried "
+                 "again", exchange->eim->eim_id, letter->kind,
+                 letter->transaction_id != NULL ? letter->transaction_id : "-", letter->reason, local_error->message);
+      return FALSE;
+    }
+  exchange->dead_letters++;
+  g_warning ("eIM %s refused %s %s for good (%s): moved to the dead letters", exchange->eim->eim_id, letter->kind,
+             letter->transaction_id != NULL ? letter->transaction_id : "-", letter->reason);
+  return TRUE;
+}
+
+void
+ipa_exchange_note_skipped (IpaExchange *exchange, const gchar *list, const GPtrArray *skipped)
+{
+  for (guint i = 0; skipped != NULL && i < skipped->len; i++)
+    {
+      const Es10SkippedEntry *entry = g_ptr_array_index (skipped, i);
+
+      if (exchange->skipped != NULL)
+        exchange->skipped (list, entry, exchange->user_data);
+      else
+        g_debug ("%s entry left out: %s", list, entry->reason);
+    }
+}
+
 /* The transaction id in hex when there is one, else a unique stamp; the outbox keys entries by eIM and key. */
 static gchar *
 outbox_key (GBytes *transaction_id)
@@ -95,14 +151,20 @@ outbox_key (GBytes *transaction_id)
 }
 
 gchar *
-ipa_store_result (IpaExchange *exchange, const EsipaEimPackageResult *result, GBytes *transaction_id, GError **error)
+ipa_store_result (IpaExchange *exchange, const EsipaEimPackageResult *result, GBytes *transaction_id)
 {
   g_autoptr(GBytes) record = ipa_result_record_encode (result);
   g_autofree gchar *key = outbox_key (transaction_id);
+  g_autoptr(GError) local_error = NULL;
 
-  if (!exchange->outbox.put (exchange->outbox.user_data, exchange->eim->eim_id, key, record, error))
+  if (!exchange->outbox.put (exchange->outbox.user_data, exchange->eim->eim_id, key, record, &local_error))
     {
-      g_prefix_error (error, "Storing the result before sending it: ");
+      /* Keeping the result from its eIM would lose it for sure; sending it unstored loses it only if the send
+       * fails too. */
+      g_prefix_error (&local_error, "Storing result %s before sending it: ", key);
+      g_warning ("%s; sending it all the same, it is lost if that fails", local_error->message);
+      if (exchange->storage_failed != NULL)
+        exchange->storage_failed (local_error, exchange->user_data);
       return NULL;
     }
   return g_steal_pointer (&key);
@@ -110,24 +172,58 @@ ipa_store_result (IpaExchange *exchange, const EsipaEimPackageResult *result, GB
 
 gboolean
 ipa_send_result (IpaExchange *exchange, const EsipaEimPackageResult *result, const gchar *stored_key,
-                 EsipaProvideResultResponse **ret_response, GError **error)
+                 gboolean kept_by_card, GBytes *transaction_id, EsipaProvideResultResponse **ret_response,
+                 GError **error)
 {
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(EsipaProvideResultResponse) response = NULL;
+  g_autofree gchar *reason = NULL;
+  g_autofree gchar *txid = NULL;
 
+  *ret_response = NULL;
   ipa_exchange_step (exchange, "before-provide");
-  if (!esipa_provide_eim_package_result (exchange->esipa, result, ret_response, error))
-    return FALSE;
-  ipa_exchange_step (exchange, "after-provide");
-
-  if (stored_key != NULL
-      && !exchange->outbox.remove (exchange->outbox.user_data, exchange->eim->eim_id, stored_key, &local_error))
-    g_warning ("Removing delivered result %s from the outbox: %s", stored_key, local_error->message);
-  if ((*ret_response)->kind == ESIPA_PROVIDE_RESULT_ERROR)
+  if (!esipa_provide_eim_package_result (exchange->esipa, result, &response, &local_error))
     {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_PROTOCOL, "The eIM refused the result: %s (%" G_GINT64_FORMAT ")",
-                   esipa_provide_result_error_to_string ((*ret_response)->error_code), (*ret_response)->error_code);
-      g_clear_pointer (ret_response, esipa_provide_result_response_free);
-      return FALSE;
+      reason = ipa_exchange_refusal (exchange);
+      if (reason == NULL)
+        {
+          if (stored_key == NULL && !kept_by_card)
+            g_warning ("eIM %s: a result that could not be stored was not delivered either: it is lost",
+                       exchange->eim->eim_id);
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_message ("%s", local_error->message);
+    }
+  else
+    {
+      ipa_exchange_step (exchange, "after-provide");
+      if (response->kind != ESIPA_PROVIDE_RESULT_ERROR)
+        {
+          if (stored_key != NULL
+              && !exchange->outbox.remove (exchange->outbox.user_data, exchange->eim->eim_id, stored_key,
+                                           &local_error))
+            g_warning ("Removing delivered result %s from the outbox: %s", stored_key, local_error->message);
+          *ret_response = g_steal_pointer (&response);
+          return TRUE;
+        }
+      reason = g_strdup_printf ("provideEimPackageResultError %s (%" G_GINT64_FORMAT ")",
+                                esipa_provide_result_error_to_string (response->error_code), response->error_code);
+    }
+
+  /* Refused for good. What the eUICC keeps is offered again with HandleNotification at the next exchange; what
+   * only the outbox holds would be offered in vain forever. */
+  if (transaction_id != NULL)
+    txid = der_to_hex (g_bytes_get_data (transaction_id, NULL), g_bytes_get_size (transaction_id));
+  if (kept_by_card)
+    g_warning ("eIM %s refused the result of %s (%s); the eUICC keeps it for the next delivery",
+               exchange->eim->eim_id, txid != NULL ? txid : "-", reason);
+  else
+    {
+      g_autoptr(GBytes) record = ipa_result_record_encode (result);
+      IpaDeadLetter letter = { .eim_id = exchange->eim->eim_id, .transaction_id = txid, .kind = "packageResult",
+                               .reason = reason, .content = record };
+      ipa_exchange_bury (exchange, stored_key, &letter);
     }
   return TRUE;
 }
@@ -136,9 +232,9 @@ gboolean
 ipa_send_durable_result (IpaExchange *exchange, const EsipaEimPackageResult *result, GBytes *transaction_id,
                          EsipaProvideResultResponse **ret_response, GError **error)
 {
-  g_autofree gchar *key = ipa_store_result (exchange, result, transaction_id, error);
+  g_autofree gchar *key = ipa_store_result (exchange, result, transaction_id);
 
-  return key != NULL && ipa_send_result (exchange, result, key, ret_response, error);
+  return ipa_send_result (exchange, result, key, FALSE, transaction_id, ret_response, error);
 }
 
 void
@@ -205,24 +301,33 @@ forget_seq (Es10PendingNotificationList *list, gint64 seq)
     }
 }
 
-gboolean
-ipa_remove_from_card (IpaExchange *exchange, gint64 seq_number, GError **error)
+void
+ipa_remove_from_card (IpaExchange *exchange, gint64 seq_number)
 {
-  IsdrSession *session = ipa_exchange_session (exchange, error);
+  g_autoptr(GError) local_error = NULL;
+  IsdrSession *session = ipa_exchange_session (exchange, &local_error);
   gint64 status = 0;
 
-  if (session == NULL || !es10_remove_notification_from_list (session, seq_number, &status, error))
-    return FALSE;
+  if (session == NULL || !es10_remove_notification_from_list (session, seq_number, &status, &local_error))
+    {
+      exchange->cleanup_failed = TRUE;
+      g_warning ("RemoveNotificationFromList %" G_GINT64_FORMAT ": %s; the next read of the list tells what the "
+                 "eUICC still holds", seq_number, local_error->message);
+      return;
+    }
   if (status != ES10_REMOVE_NOTIFICATION_OK)
-    g_warning ("RemoveNotificationFromList %" G_GINT64_FORMAT ": eUICC answered %" G_GINT64_FORMAT, seq_number,
-               status);
+    {
+      if (status != ES10_REMOVE_NOTIFICATION_NOTHING_TO_DELETE)
+        exchange->cleanup_failed = TRUE;
+      g_warning ("RemoveNotificationFromList %" G_GINT64_FORMAT ": eUICC answered %" G_GINT64_FORMAT, seq_number,
+                 status);
+    }
   /* Removed, or not there: either way no longer on the eUICC. */
   if (status == ES10_REMOVE_NOTIFICATION_OK || status == ES10_REMOVE_NOTIFICATION_NOTHING_TO_DELETE)
     {
       forget_seq (exchange_lists (exchange)->notifications, seq_number);
       forget_seq (exchange_lists (exchange)->package_results, seq_number);
     }
-  return TRUE;
 }
 
 static gboolean
@@ -254,24 +359,31 @@ add_list (GPtrArray *all, const Es10PendingNotificationList *list)
     g_ptr_array_add (all, g_ptr_array_index (list->notifications, i));
 }
 
-gboolean
-ipa_remove_acknowledged (IpaExchange *exchange, const EsipaProvideResultResponse *response, GError **error)
+void
+ipa_remove_acknowledged (IpaExchange *exchange, const EsipaProvideResultResponse *response)
 {
   g_autoptr(GPtrArray) alone = g_ptr_array_new ();
   g_autoptr(GPtrArray) known = g_ptr_array_new ();
   g_autoptr(GArray) removable = NULL;
+  g_autoptr(GError) local_error = NULL;
   gboolean unaccounted = FALSE;
 
-  if (response->kind != ESIPA_PROVIDE_RESULT_ACKNOWLEDGEMENTS || response->seq_numbers->len == 0)
-    return TRUE;
+  if (response == NULL || response->kind != ESIPA_PROVIDE_RESULT_ACKNOWLEDGEMENTS || response->seq_numbers->len == 0)
+    return;
   for (guint i = 0; i < response->seq_numbers->len && !unaccounted; i++)
     unaccounted = !seq_accounted_for (exchange, g_array_index (response->seq_numbers, gint64, i));
   /* A seqNumber the lists as last read do not show (an earlier exchange's package may have made it since): whose
-   * it is must be known before it is removed. */
-  if (unaccounted && ipa_read_list (exchange, TRUE, TRUE, error) == NULL)
-    return FALSE;
-  if (unaccounted && ipa_read_list (exchange, FALSE, TRUE, error) == NULL)
-    return FALSE;
+   * it is must be known before it is removed. When the lists cannot be read, nothing is removed now; the items
+   * are offered again and acknowledged again later. */
+  if (unaccounted
+      && (ipa_read_list (exchange, TRUE, TRUE, &local_error) == NULL
+          || ipa_read_list (exchange, FALSE, TRUE, &local_error) == NULL))
+    {
+      exchange->cleanup_failed = TRUE;
+      g_warning ("eIM %s acknowledged items the lists as read do not show, and reading them again failed: %s; "
+                 "nothing removed now", exchange->eim->eim_id, local_error->message);
+      return;
+    }
 
   add_list (known, exchange_lists (exchange)->notifications);
   add_list (known, exchange_lists (exchange)->package_results);
@@ -292,10 +404,8 @@ ipa_remove_acknowledged (IpaExchange *exchange, const EsipaProvideResultResponse
     {
       if (i == 0)
         ipa_exchange_step (exchange, "before-remove");
-      if (!ipa_remove_from_card (exchange, g_array_index (removable, gint64, i), error))
-        return FALSE;
+      ipa_remove_from_card (exchange, g_array_index (removable, gint64, i));
     }
-  return TRUE;
 }
 
 gboolean
@@ -336,18 +446,11 @@ request_package (IpaExchange *exchange, gboolean first, EsipaEimPackage **ret_pa
   return TRUE;
 }
 
-gboolean
-ipa_exchange_run (IpaExchange *exchange, GError **error)
+/* GetEimPackage -> run -> ProvideEimPackageResult until the eIM has nothing more. */
+static gboolean
+run_packages (IpaExchange *exchange, GError **error)
 {
   guint max_packages = exchange->max_packages > 0 ? exchange->max_packages : DEFAULT_MAX_PACKAGES;
-
-  g_return_val_if_fail (exchange->esipa != NULL && exchange->eim != NULL, FALSE);
-
-  if (!ipa_deliver_pending (exchange, error))
-    {
-      exchange->retry_after_s = esipa_client_get_retry_after (exchange->esipa);
-      return FALSE;
-    }
 
   for (guint n = 0;; n++)
     {
@@ -367,7 +470,6 @@ ipa_exchange_run (IpaExchange *exchange, GError **error)
         {
           if (unusable == NULL)
             {
-              exchange->retry_after_s = esipa_client_get_retry_after (exchange->esipa);
               g_propagate_error (error, g_steal_pointer (&package_error));
               return FALSE;
             }
@@ -404,9 +506,40 @@ ipa_exchange_run (IpaExchange *exchange, GError **error)
           break;
         }
       if (!ok)
-        {
-          exchange->retry_after_s = esipa_client_get_retry_after (exchange->esipa);
-          return FALSE;
-        }
+        return FALSE;
     }
+}
+
+gboolean
+ipa_exchange_run (IpaExchange *exchange, GError **error)
+{
+  g_autoptr(GError) delivery_error = NULL;
+  gint64 delivery_retry_after = -1;
+  gboolean ok;
+
+  g_return_val_if_fail (exchange->esipa != NULL && exchange->eim != NULL, FALSE);
+
+  /* What is left from before must not hold back what the eIM has now. */
+  if (!ipa_deliver_pending (exchange, &delivery_error))
+    {
+      delivery_retry_after = esipa_client_get_retry_after (exchange->esipa);
+      g_warning ("eIM %s: %s; asking for packages all the same", exchange->eim->eim_id, delivery_error->message);
+    }
+
+  ok = run_packages (exchange, error);
+  if (exchange->cleanup_failed)
+    exchange->card_pending = IPA_PENDING_ALL;
+  if (!ok)
+    {
+      exchange->retry_after_s = esipa_client_get_retry_after (exchange->esipa);
+      return FALSE;
+    }
+  if (delivery_error != NULL)
+    {
+      /* The items stay: the exchange counts as failed, so the next try comes at the backoff, not the interval. */
+      exchange->retry_after_s = delivery_retry_after;
+      g_propagate_error (error, g_steal_pointer (&delivery_error));
+      return FALSE;
+    }
+  return TRUE;
 }

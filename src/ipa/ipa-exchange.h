@@ -31,6 +31,16 @@ typedef struct {
 
 void ipa_outbox_item_free (IpaOutboxItem *item);
 
+/* An item an eIM refused for good (ipa_refusal_reason()): kept aside for a person, never retried. No personal
+ * data, and nothing quoted from the eIM's answer. */
+typedef struct {
+  const gchar *eim_id;
+  const gchar *transaction_id;       /* hex, NULL when unknown */
+  const gchar *kind;                 /* "packageResult", "notification", "storedResult" */
+  const gchar *reason;               /* "HTTP 403", "provideEimPackageResultError invalidEid (2)", ... */
+  GBytes *content;                   /* what was refused: an outbox record or the eUICC's TLV */
+} IpaDeadLetter;
+
 /* Durable storage for results the eUICC does not keep (IpaEuiccData responses, errors the IPA answered,
  * eUICC package errors without a sequence number). put() must be on disk when it returns. */
 typedef struct {
@@ -39,6 +49,9 @@ typedef struct {
   gboolean (*remove) (gpointer user_data, const gchar *eim_id, const gchar *key, GError **error);
   /* Items for `eim_id`, oldest first (IpaOutboxItem). */
   GPtrArray *(*list) (gpointer user_data, const gchar *eim_id, GError **error);
+  /* Stores `letter` among the dead letters, then removes the outbox item `key` (NULL for an item that was only
+   * on the eUICC). On failure nothing is removed: the item is tried again later. */
+  gboolean (*bury) (gpointer user_data, const gchar *key, const IpaDeadLetter *letter, GError **error);
   gpointer user_data;
 } IpaOutbox;
 
@@ -70,6 +83,11 @@ typedef struct {
 } IpaOutcome;
 
 typedef void (*IpaOutcomeFunc) (const IpaOutcome *outcome, gpointer user_data);
+/* An entry of a list the eUICC gave that could not be decoded and was left out; `list` names the list
+ * ("notification", "profile", "eimConfiguration"). Called at every read: the receiver reports each once. */
+typedef void (*IpaSkippedFunc) (const gchar *list, const Es10SkippedEntry *entry, gpointer user_data);
+/* The outbox could not be written: the result is sent all the same, but would be lost if that send failed. */
+typedef void (*IpaStorageFunc) (const GError *error, gpointer user_data);
 /* Called at the named steps of an exchange; the crash tests stop the daemon there. */
 typedef void (*IpaStepFunc) (const gchar *step, gpointer user_data);
 
@@ -101,6 +119,8 @@ typedef struct {
   guint max_packages;                /* bound on packages per exchange (0: 32) */
   IpaOutcomeFunc outcome;
   IpaStepFunc step;
+  IpaSkippedFunc skipped;            /* may be NULL */
+  IpaStorageFunc storage_failed;     /* may be NULL */
   gpointer user_data;
 
   /* Outputs */
@@ -108,6 +128,7 @@ typedef struct {
   gboolean profiles_changed;         /* a package changed profile states (enable, disable, delete, ...) */
   gboolean eims_changed;             /* a package changed the eIM configuration (eCOs) */
   gint64 retry_after_s;              /* the eIM's Retry-After on a failure, -1 if none */
+  guint dead_letters;                /* items the eIM refused for good, set aside */
 
   /* Private */
   IsdrSession *session;
@@ -115,12 +136,23 @@ typedef struct {
    * acknowledgement may remove. */
   IpaCardLists own_lists;
   GArray *own_results;               /* seqNumbers of the package results LoadEuiccPackage gave this eIM */
+  gboolean cleanup_failed;           /* a removal from the eUICC failed: look again next time */
 } IpaExchange;
 
 void ipa_exchange_init (IpaExchange *exchange);
-/* Runs the exchange. On success card_pending tells what the eUICC may still hold for this eIM. */
+/* Runs the exchange. What earlier exchanges left is delivered first, but its failure never keeps
+ * GetEimPackage from running: the items stay for a later exchange (or go to the dead letters when the eIM
+ * refused them for good), and the exchange then ends with the first such failure once the packages are done.
+ * On success card_pending tells what the eUICC may still hold for this eIM. */
 gboolean ipa_exchange_run (IpaExchange *exchange, GError **error);
 /* Closes the card session if one was opened and frees what the exchange remembered. */
 void ipa_exchange_clear (IpaExchange *exchange);
+
+/* Whether an eIM's answer to a delivery refuses the item for good: an HTTP 4xx other than 408 (Request
+ * Timeout) and 429 (Too Many Requests), or a JSON functionExecutionStatus of Failed or Expired
+ * (`eim_failed`). Returns the reason ("HTTP 403", "the eIM answered Failed"), or NULL when the failure may
+ * pass: no answer (connection, TLS, time-out), 408, 429, any 5xx or 3xx, an answer that did not decode. An
+ * explicit provideEimPackageResultError is a refusal too; the exchange names it itself. */
+gchar *ipa_refusal_reason (guint http_status, gboolean eim_failed);
 
 G_END_DECLS

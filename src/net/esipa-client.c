@@ -19,6 +19,8 @@ struct _EsipaClient {
   gchar *eim_url;
   EsipaBinding binding;
   gint64 retry_after_s;
+  guint last_status;        /* HTTP status of the last answer, 0 when none came */
+  gboolean last_failed;     /* the last answer's functionExecutionStatus said Failed or Expired */
 };
 
 EsipaClient *
@@ -51,6 +53,20 @@ esipa_client_get_retry_after (const EsipaClient *client)
 {
   g_return_val_if_fail (client != NULL, -1);
   return client->retry_after_s;
+}
+
+guint
+esipa_client_get_last_status (const EsipaClient *client)
+{
+  g_return_val_if_fail (client != NULL, 0);
+  return client->last_status;
+}
+
+gboolean
+esipa_client_get_last_failed (const EsipaClient *client)
+{
+  g_return_val_if_fail (client != NULL, FALSE);
+  return client->last_failed;
 }
 
 /* The media type without parameters matches `expected` (case-insensitive, as RFC 9110 says). */
@@ -115,12 +131,15 @@ esipa_post (EsipaClient *client, EsipaFunction function, GBytes *body, gboolean 
     }
   what = g_strdup_printf ("ESipa %s at %s", name, client->eim_url);
   log_body ("->", client, name, body);
+  client->last_status = 0;
+  client->last_failed = FALSE;
   if (!https_exchange_post (client->exchange, path, content_type, headers, body, &response, error))
     {
       g_prefix_error (error, "%s: ", what);
       return NULL;
     }
   client->retry_after_s = response->retry_after_s;
+  client->last_status = response->status;
   length = g_bytes_get_size (response->body);
   g_debug ("ESipa %s <- %s: HTTP %u, %s, %zu bytes", name, client->eim_url, response->status,
            response->content_type != NULL ? response->content_type : "no content type", length);
@@ -270,6 +289,9 @@ esipa_provide_eim_package_result (EsipaClient *client, const EsipaEimPackageResu
 {
   g_return_val_if_fail (client != NULL && result != NULL && ret_response != NULL, FALSE);
 
+  /* A request that fails before it is sent has no answer: nothing of the previous call may stand for one. */
+  client->last_status = 0;
+  client->last_failed = FALSE;
   *ret_response = CALL (client, ESIPA_FUNCTION_PROVIDE_EIM_PACKAGE_RESULT, result, esipa_asn1_encode_provide_eim_package_result, esipa_json_encode_provide_eim_package_result, FALSE, esipa_asn1_decode_provide_eim_package_result_response, esipa_json_decode_provide_eim_package_result_response, error);
   return *ret_response != NULL;
 }
@@ -285,6 +307,9 @@ esipa_handle_notification (EsipaClient *client, const EsipaNotification *notific
 
   g_return_val_if_fail (client != NULL && notification != NULL, FALSE);
 
+  client->last_status = 0;
+  client->last_failed = FALSE;
+
   body = ENCODE (client, function, notification, esipa_asn1_encode_handle_notification,
                  esipa_json_encode_handle_notification, error);
   if (body == NULL)
@@ -299,6 +324,7 @@ esipa_handle_notification (EsipaClient *client, const EsipaNotification *notific
     {
       if (!esipa_json_decode_handle_notification_response (data, length, error))
         {
+          client->last_failed = esipa_json_status_is_failure (data, length);
           prefix_decode_error (client, function, error);
           return FALSE;
         }

@@ -37,6 +37,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (EsipaClient, esipa_client_free)
 
 /* Retry-After of the last answer in seconds, -1 when it had none. */
 gint64 esipa_client_get_retry_after (const EsipaClient *client);
+/* How the eIM answered the last call, for telling a refusal from a passing failure: its HTTP status (0 when
+ * no answer came: connection, TLS or time-out), and whether its JSON functionExecutionStatus said Failed or
+ * Expired. */
+guint esipa_client_get_last_status (const EsipaClient *client);
+gboolean esipa_client_get_last_failed (const EsipaClient *client);
 
 /* ESipa.GetEimPackage. "Nothing to do" is a package of kind ESIPA_EIM_PACKAGE_ERROR with error_code
  * ESIPA_EIM_PACKAGE_ERROR_NO_PACKAGE_AVAILABLE (TRUE is returned). When the eIM sent a package that cannot be

@@ -831,6 +831,18 @@ esipa_json_decode_handle_notification_response (const gchar *body, gsize length,
   return TRUE;
 }
 
+gboolean
+esipa_json_status_is_failure (const gchar *body, gsize length)
+{
+  g_autoptr(cJSON) root = NULL;
+  JsonStatus status;
+
+  if (body == NULL || length == 0)
+    return FALSE;
+  root = parse_body (body, length, "answer", NULL);
+  return root != NULL && read_status (root, "answer", &status, NULL) && !status.success;
+}
+
 EsipaInitiateAuthenticationResponse *
 esipa_json_decode_initiate_authentication_response (const gchar *body, gsize length, GError **error)
 {

@@ -34,6 +34,8 @@ EsipaProvideResultResponse *esipa_json_decode_provide_eim_package_result_respons
 /* handleNotification has no output data: TRUE when the header says Executed-Success or Executed-WithWarning.
  * An empty body (HTTP 204) is accepted. */
 gboolean esipa_json_decode_handle_notification_response (const gchar *body, gsize length, GError **error);
+/* Whether `body` is a JSON answer whose header.functionExecutionStatus.status is Failed or Expired. */
+gboolean esipa_json_status_is_failure (const gchar *body, gsize length);
 EsipaInitiateAuthenticationResponse *esipa_json_decode_initiate_authentication_response (const gchar *body,
                                                                                         gsize length,
                                                                                         GError **error);

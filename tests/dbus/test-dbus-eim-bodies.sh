@@ -54,11 +54,14 @@ run_faults() {
   fault "a Failed status with a message on getEimPackage" \
     "{\"kind\": \"failed-status\", \"subject\": \"8.1 $MARK\", \"reason\": \"$MARK\", \"message\": \"$MARK\", \"function\": \"getEimPackage\"}" \
     "answered GetEimPackage with undefinedError \\(127\\)\$"
-  # A package runs and its result is refused by the eIM: named by the code, not by the eIM's words.
+  # A package runs and its result is refused by the eIM: the poll goes on (the eUICC keeps the signed result
+  # for the next delivery), and the refusal is named by the code, not by the eIM's words.
   queue --psmo "enable:89000123456789000023"
   fault "a Failed status with a message on provideEimPackageResult" \
     "{\"kind\": \"failed-status\", \"message\": \"$MARK\", \"function\": \"provideEimPackageResult\"}" \
-    "The eIM refused the result: undefinedError \\(127\\)\$"
+    '^ok$'
+  grep -q "refused the result of [0-9A-F]* (provideEimPackageResultError undefinedError (127)); the eUICC keeps it" \
+    "$work/service.log" || fail "the refused result is not reported by its code"
   # The result goes through on the next poll; a package without a fault then leaves a history entry, which
   # the marker checks cover too.
   fault "the poll after the faults" '[]' '^ok$'

@@ -220,6 +220,6 @@ class SoftEuicc:
         if sw == apdu.SW_OK and resp:
             resp = self._deviate(tag, resp)
             for f in mine:
-                if f.kind in ("garbage", "badlen", "truncate"):
+                if f.kind in faultlib.MANGLING:
                     return faultlib.mangle(f.kind, resp), sw
         return resp, sw

@@ -11,13 +11,19 @@
                      every channel until the fault is removed (a card that went away after a command)
   nochannel          MANAGE CHANNEL open / open_channel() fail with 6A81
   getresponse-6cxx   the first GET RESPONSE of every response is answered 6C xx
+  unknownalt:<TAG>   see bad_entries.py
 
 <TAG> is the hex tag of the ES10 request (BF2D, bf3e ...) or * for every command.
 """
 
 import pyder
 
+from . import bad_entries
+
 TAGGED = {"sw": 2, "garbage": 1, "badlen": 1, "truncate": 1, "slow": 2, "noresult": 1, "mute-after": 1}
+TAGGED.update({k: 1 for k in bad_entries.KINDS})
+# Faults that change a correct answer (mangle()).
+MANGLING = ("garbage", "badlen", "truncate") + bad_entries.KINDS
 PLAIN = ("nochannel", "getresponse-6cxx")
 
 
@@ -89,4 +95,4 @@ def mangle(kind, resp):
         return (pyder.tag_bytes(t.tag) + pyder.encode_length(len(t.value) + 64) + t.value)
     if kind == "truncate":
         return resp[:len(resp) // 2]
-    return resp
+    return bad_entries.mangle(kind, resp)
