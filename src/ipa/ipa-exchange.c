@@ -253,8 +253,8 @@ exchange_lists (IpaExchange *exchange)
 const Es10PendingNotificationList *
 ipa_read_list (IpaExchange *exchange, gboolean package_results, gboolean fresh, GError **error)
 {
-  Es10NotificationSearch search = { .kind = package_results ? ES10_NOTIFICATION_SEARCH_EUICC_PACKAGE_RESULTS
-                                                            : ES10_NOTIFICATION_SEARCH_ALL };
+  RspNotificationSearch search = { .kind = package_results ? RSP_NOTIFICATION_SEARCH_EUICC_PACKAGE_RESULTS
+                                                            : RSP_NOTIFICATION_SEARCH_ALL };
   IpaCardLists *lists = exchange_lists (exchange);
   Es10PendingNotificationList **slot = package_results ? &lists->package_results : &lists->notifications;
   g_autoptr(Es10PendingNotificationList) list = NULL;
