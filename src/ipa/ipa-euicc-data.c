@@ -9,6 +9,7 @@
 
 #include "der/der.h"
 #include "euiccd-error.h"
+#include "ipa/ipa-context.h"
 #include "ipa/ipa-private.h"
 #include "net/esipa-asn1.h"
 
