@@ -14,12 +14,6 @@
 
 EUICCD_DEFINE_DESTROY_NOTIFY (g_bytes_unref, GBytes)
 
-gchar *
-es10_version_to_string (const Es10Version *version)
-{
-  return g_strdup_printf ("%u.%u.%u", version->major, version->minor, version->revision);
-}
-
 /* ES10 request and response tags (SGP.22 v2.5 and SGP.32 v1.2 registries). */
 static const struct {
   guint32 tag;
@@ -255,7 +249,7 @@ es10_check_primitive (const DerTlv *tlv, const gchar *structure, const gchar *fi
 }
 
 gboolean
-es10_read_version (const DerTlv *tlv, const gchar *structure, const gchar *field, Es10Version *ret_version,
+es10_read_version (const DerTlv *tlv, const gchar *structure, const gchar *field, RspVersion *ret_version,
                    GError **error)
 {
   if (!es10_check_primitive (tlv, structure, field, error))
@@ -418,7 +412,7 @@ es10_read_pkid_list (const DerTlv *tlv, const gchar *structure, const gchar *fie
 GArray *
 es10_read_version_list (const DerTlv *tlv, const gchar *structure, const gchar *field, GError **error)
 {
-  g_autoptr(GArray) list = g_array_new (FALSE, TRUE, sizeof (Es10Version));
+  g_autoptr(GArray) list = g_array_new (FALSE, TRUE, sizeof (RspVersion));
   DerReader reader;
 
   if (!es10_enter (tlv, structure, field, &reader, error))
@@ -426,7 +420,7 @@ es10_read_version_list (const DerTlv *tlv, const gchar *structure, const gchar *
   while (!der_reader_at_end (&reader))
     {
       DerTlv item;
-      Es10Version version;
+      RspVersion version;
 
       if (!es10_next (&reader, structure, &item, error))
         return NULL;

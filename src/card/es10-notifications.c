@@ -64,13 +64,13 @@ es10_notification_event_to_string (guint32 operation)
 {
   switch (operation)
     {
-    case ES10_NOTIFICATION_INSTALL:
+    case RSP_NOTIFICATION_INSTALL:
       return "install";
-    case ES10_NOTIFICATION_ENABLE:
+    case RSP_NOTIFICATION_ENABLE:
       return "enable";
-    case ES10_NOTIFICATION_DISABLE:
+    case RSP_NOTIFICATION_DISABLE:
       return "disable";
-    case ES10_NOTIFICATION_DELETE:
+    case RSP_NOTIFICATION_DELETE:
       return "delete";
     case 0:
       return "none";
@@ -95,14 +95,14 @@ check_single_operation (guint32 operation, const gchar *what, GError **error)
 /* ---- encoders ---------------------------------------------------------------------------------------- */
 
 GBytes *
-es10_retrieve_notifications_list_encode (const Es10NotificationSearch *search, GError **error)
+es10_retrieve_notifications_list_encode (const RspNotificationSearch *search, GError **error)
 {
   DerWriter writer;
 
-  if (search != NULL && search->kind == ES10_NOTIFICATION_SEARCH_OPERATION &&
+  if (search != NULL && search->kind == RSP_NOTIFICATION_SEARCH_OPERATION &&
       !check_single_operation (search->operation, "RetrieveNotificationsList", error))
     return NULL;
-  if (search != NULL && search->kind > ES10_NOTIFICATION_SEARCH_EUICC_PACKAGE_RESULTS)
+  if (search != NULL && search->kind > RSP_NOTIFICATION_SEARCH_EUICC_PACKAGE_RESULTS)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS,
                    "RetrieveNotificationsList: unknown search criteria kind %d", (int) search->kind);
@@ -111,19 +111,19 @@ es10_retrieve_notifications_list_encode (const Es10NotificationSearch *search, G
 
   der_writer_init (&writer);
   der_begin (&writer, 0xBF2B);
-  if (search != NULL && search->kind != ES10_NOTIFICATION_SEARCH_ALL)
+  if (search != NULL && search->kind != RSP_NOTIFICATION_SEARCH_ALL)
     {
       /* searchCriteria is an untagged CHOICE in an AUTOMATIC TAGS SEQUENCE: it gets [0], explicitly. */
       der_begin (&writer, 0xA0);
       switch (search->kind)
         {
-        case ES10_NOTIFICATION_SEARCH_SEQ_NUMBER:
+        case RSP_NOTIFICATION_SEARCH_SEQ_NUMBER:
           der_write_int (&writer, 0x80, search->seq_number);
           break;
-        case ES10_NOTIFICATION_SEARCH_OPERATION:
+        case RSP_NOTIFICATION_SEARCH_OPERATION:
           der_write_named_bits (&writer, 0x81, search->operation, 4);
           break;
-        case ES10_NOTIFICATION_SEARCH_EUICC_PACKAGE_RESULTS:
+        case RSP_NOTIFICATION_SEARCH_EUICC_PACKAGE_RESULTS:
         default:
           der_write_null (&writer, 0x82);
           break;
@@ -307,7 +307,7 @@ parse_compact_installation_result (Es10PendingNotification *notification, const 
   if (!es10_read_int (&item, structure, "seqNumber", &notification->seq_number, error))
     return FALSE;
   notification->has_seq_number = TRUE;
-  notification->operation = ES10_NOTIFICATION_INSTALL;
+  notification->operation = RSP_NOTIFICATION_INSTALL;
   if (der_find_child (&data_tlv, 0x80, &item, NULL))
     {
       notification->transaction_id = es10_read_octets (&item, structure, "transactionId", 1, 16, error);
@@ -650,7 +650,7 @@ es10_retrieve_notifications_list_decode (const guint8 *data, gsize length, GErro
 }
 
 gboolean
-es10_retrieve_notifications_list (IsdrSession *session, const Es10NotificationSearch *search,
+es10_retrieve_notifications_list (IsdrSession *session, const RspNotificationSearch *search,
                                   Es10PendingNotificationList **ret_list, GError **error)
 {
   g_autoptr(Es10Answer) response = es10_call (session, es10_retrieve_notifications_list_encode (search, error), error);

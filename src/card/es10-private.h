@@ -22,7 +22,7 @@ gboolean es10_enter (const DerTlv *tlv, const gchar *structure, const gchar *fie
 gboolean es10_next (DerReader *reader, const gchar *structure, DerTlv *ret_tlv, GError **error);
 
 /* Typed field readers, each naming structure, field and tag when they refuse. */
-gboolean es10_read_version (const DerTlv *tlv, const gchar *structure, const gchar *field, Es10Version *ret_version,
+gboolean es10_read_version (const DerTlv *tlv, const gchar *structure, const gchar *field, RspVersion *ret_version,
                             GError **error);
 gchar *es10_read_utf8 (const DerTlv *tlv, const gchar *structure, const gchar *field, GError **error);
 gboolean es10_read_int (const DerTlv *tlv, const gchar *structure, const gchar *field, gint64 *ret_value,

@@ -6,17 +6,9 @@
 
 #include <glib.h>
 
+#include "rsp/rsp-types.h"
+
 G_BEGIN_DECLS
-
-/* VersionType: major.minor.revision, one octet each. */
-typedef struct {
-  guint8 major;
-  guint8 minor;
-  guint8 revision;
-} Es10Version;
-
-/* "2.3.0"; the result is newly allocated. */
-gchar *es10_version_to_string (const Es10Version *version);
 
 /* ProfileState */
 typedef enum {
@@ -36,14 +28,6 @@ typedef enum {
   ES10_ICON_TYPE_JPG = 0,
   ES10_ICON_TYPE_PNG = 1,
 } Es10IconType;
-
-/* NotificationEvent bits, as a mask (bit n of the BIT STRING = 1 << n). */
-typedef enum {
-  ES10_NOTIFICATION_INSTALL = 1 << 0,
-  ES10_NOTIFICATION_ENABLE = 1 << 1,
-  ES10_NOTIFICATION_DISABLE = 1 << 2,
-  ES10_NOTIFICATION_DELETE = 1 << 3,
-} Es10NotificationEvent;
 
 /* PprIds bits as a mask. */
 typedef enum {
@@ -81,7 +65,7 @@ typedef enum {
 /* ------------------------------------------------------------------------------------------------------ */
 /* EUICCInfo1 (BF20) */
 typedef struct {
-  Es10Version svn;
+  RspVersion svn;
   GPtrArray *ci_pkids_verification;  /* of GBytes (SubjectKeyIdentifier values) */
   GPtrArray *ci_pkids_signing;       /* of GBytes */
   GBytes *raw;                        /* the whole BF20 TLV, as IpaEuiccData and ESipa carry it */
@@ -92,9 +76,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Es10EuiccInfo1, es10_euicc_info1_free)
 
 /* SGP32-EUICCInfo2 (BF22) */
 typedef struct {
-  Es10Version profile_version;
-  Es10Version svn;
-  Es10Version firmware_version;
+  RspVersion profile_version;
+  RspVersion svn;
+  RspVersion firmware_version;
   GBytes *ext_card_resource;          /* ETSI TS 102 226 TLVs, as received */
   gboolean has_installed_applications;
   guint installed_applications;       /* extCardResource tag 81 */
@@ -104,9 +88,9 @@ typedef struct {
   guint64 free_ram;                   /* extCardResource tag 83, bytes */
   guint64 uicc_capability;            /* UICCCapability bits as a mask (bit n = 1 << n), up to bit 63 */
   gboolean has_ts102241_version;
-  Es10Version ts102241_version;
+  RspVersion ts102241_version;
   gboolean has_globalplatform_version;
-  Es10Version globalplatform_version;
+  RspVersion globalplatform_version;
   guint32 rsp_capability;             /* Es10RspCapability mask */
   GPtrArray *ci_pkids_verification;   /* of GBytes */
   GPtrArray *ci_pkids_signing;        /* of GBytes */
@@ -114,23 +98,23 @@ typedef struct {
   gint64 euicc_category;              /* other(0), basicEuicc(1), mediumEuicc(2), contactlessEuicc(3) */
   gboolean has_forbidden_ppr;
   guint32 forbidden_ppr;              /* Es10PprIds mask */
-  Es10Version pp_version;
+  RspVersion pp_version;
   gchar *sas_accreditation_number;
   gchar *certification_platform_label;   /* certificationDataObject, NULL when absent */
   gchar *certification_discovery_url;
   gboolean has_tre_properties;
   guint32 tre_properties;             /* isDiscrete(0), isIntegrated(1), usesRemoteMemory(2) as a mask */
   gchar *tre_product_reference;
-  GArray *additional_profile_package_versions;  /* of Es10Version, NULL when absent */
+  GArray *additional_profile_package_versions;  /* of RspVersion, NULL when absent */
   gboolean has_ipa_mode;
   gint64 ipa_mode;                    /* ipad(0), ipae(1) */
   GPtrArray *ci_pkids_signing_v3;     /* of GBytes, NULL when absent */
   GBytes *additional_euicc_info;
   gboolean has_highest_svn;
-  Es10Version highest_svn;
+  RspVersion highest_svn;
   /* iotSpecificInfo */
   gboolean has_iot_specific_info;
-  GArray *iot_versions;               /* of Es10Version (SGP.32 versions supported) */
+  GArray *iot_versions;               /* of RspVersion (SGP.32 versions supported) */
   gboolean ecall_supported;
   gboolean fallback_supported;
   GBytes *euicc_minimum_security_level;  /* [21], newer SGP.32 texts; NULL when absent */
@@ -211,7 +195,7 @@ typedef struct {
 } Es10ProfileInfo;
 
 typedef struct {
-  guint32 operation;                  /* Es10NotificationEvent mask */
+  guint32 operation;                  /* RspNotificationEvent mask */
   gchar *address;
 } Es10NotificationConfiguration;
 
@@ -284,7 +268,7 @@ typedef struct {
   Es10PendingKind kind;
   gboolean has_seq_number;            /* FALSE only for some eUICC package error results */
   gint64 seq_number;
-  guint32 operation;                  /* Es10NotificationEvent mask; 0 for eUICC package results */
+  guint32 operation;                  /* RspNotificationEvent mask; 0 for eUICC package results */
   gchar *address;                     /* notificationAddress, NULL when the format carries none */
   gchar *iccid;                       /* digits, NULL when absent */
   GBytes *transaction_id;             /* SM-DP+ transactionId (install results) or eimTransactionId */
@@ -311,24 +295,10 @@ void es10_pending_notification_list_free (Es10PendingNotificationList *list);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Es10PendingNotification, es10_pending_notification_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Es10PendingNotificationList, es10_pending_notification_list_free)
 
-/* Search criteria of RetrieveNotificationsListRequest. */
-typedef enum {
-  ES10_NOTIFICATION_SEARCH_ALL = 0,
-  ES10_NOTIFICATION_SEARCH_SEQ_NUMBER,
-  ES10_NOTIFICATION_SEARCH_OPERATION,
-  ES10_NOTIFICATION_SEARCH_EUICC_PACKAGE_RESULTS,
-} Es10NotificationSearchKind;
-
-typedef struct {
-  Es10NotificationSearchKind kind;
-  gint64 seq_number;                  /* for ES10_NOTIFICATION_SEARCH_SEQ_NUMBER */
-  guint32 operation;                  /* Es10NotificationEvent mask, for ES10_NOTIFICATION_SEARCH_OPERATION */
-} Es10NotificationSearch;
-
 /* NotificationMetadata (BF2F) */
 typedef struct {
   gint64 seq_number;
-  guint32 operation;                  /* Es10NotificationEvent mask */
+  guint32 operation;                  /* RspNotificationEvent mask */
   gchar *address;
   gchar *iccid;                       /* NULL when absent */
 } Es10NotificationMetadata;

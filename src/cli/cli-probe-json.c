@@ -13,9 +13,9 @@ add_string (cJSON *object, const gchar *key, const gchar *value)
 }
 
 static void
-add_version (cJSON *object, const gchar *key, const Es10Version *version)
+add_version (cJSON *object, const gchar *key, const RspVersion *version)
 {
-  g_autofree gchar *text = es10_version_to_string (version);
+  g_autofree gchar *text = rsp_version_to_string (version);
   cJSON_AddStringToObject (object, key, text);
 }
 
@@ -48,7 +48,7 @@ info2_to_json (const Es10EuiccInfo2 *info)
       cJSON *versions = cJSON_AddArrayToObject (object, "iotVersions");
       for (guint i = 0; i < info->iot_versions->len; i++)
         {
-          g_autofree gchar *v = es10_version_to_string (&g_array_index (info->iot_versions, Es10Version, i));
+          g_autofree gchar *v = rsp_version_to_string (&g_array_index (info->iot_versions, RspVersion, i));
           cJSON_AddItemToArray (versions, cJSON_CreateString (v));
         }
     }

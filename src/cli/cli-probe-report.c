@@ -90,7 +90,7 @@ cli_probe_report_collect (CliProbeReport *report, IsdrSession *session)
 {
   g_autoptr(GError) error = NULL;
   Es10ProfileSearch all_profiles = { .kind = ES10_PROFILE_SEARCH_ALL };
-  Es10NotificationSearch all_notifications = { .kind = ES10_NOTIFICATION_SEARCH_ALL };
+  RspNotificationSearch all_notifications = { .kind = RSP_NOTIFICATION_SEARCH_ALL };
 
   if (!es10_get_eid (session, &report->eid, &error))
     record_error (report, CLI_PROBE_PART_EID, &error);

@@ -12,9 +12,9 @@ field (GString *out, const gchar *label, const gchar *value)
 }
 
 static void
-version_field (GString *out, const gchar *label, const Es10Version *version)
+version_field (GString *out, const gchar *label, const RspVersion *version)
 {
-  g_autofree gchar *text = es10_version_to_string (version);
+  g_autofree gchar *text = rsp_version_to_string (version);
   field (out, label, text);
 }
 
@@ -50,7 +50,7 @@ append_info2 (GString *out, const Es10EuiccInfo2 *info)
       g_autoptr(GString) versions = g_string_new (NULL);
       for (guint i = 0; i < info->iot_versions->len; i++)
         {
-          g_autofree gchar *v = es10_version_to_string (&g_array_index (info->iot_versions, Es10Version, i));
+          g_autofree gchar *v = rsp_version_to_string (&g_array_index (info->iot_versions, RspVersion, i));
           g_string_append_printf (versions, "%s%s", i > 0 ? ", " : "", v);
         }
       field (out, "SGP.32 versions:", versions->str);

@@ -199,9 +199,9 @@ daemon_dbus_card_protocol_from_name (const gchar *name, guint32 *ret_bit)
 }
 
 static void
-add_version (GVariantDict *dict, const gchar *key, const Es10Version *version)
+add_version (GVariantDict *dict, const gchar *key, const RspVersion *version)
 {
-  g_autofree gchar *text = es10_version_to_string (version);
+  g_autofree gchar *text = rsp_version_to_string (version);
   g_variant_dict_insert (dict, key, "s", text);
 }
 
@@ -213,7 +213,7 @@ versions_to_variant (const GArray *versions)
   g_variant_builder_init (&builder, G_VARIANT_TYPE_STRING_ARRAY);
   for (guint i = 0; versions != NULL && i < versions->len; i++)
     {
-      g_autofree gchar *text = es10_version_to_string (&g_array_index (versions, Es10Version, i));
+      g_autofree gchar *text = rsp_version_to_string (&g_array_index (versions, RspVersion, i));
       g_variant_builder_add (&builder, "s", text);
     }
   return g_variant_builder_end (&builder);
@@ -498,7 +498,7 @@ daemon_dbus_card_update (DaemonDbusCard *card, const DaemonCardFacts *facts)
       euiccd_dbus_object_skeleton_set_euicc (card->object, card->skeleton);
     }
   if (facts->info2 != NULL)
-    svn = es10_version_to_string (&facts->info2->svn);
+    svn = rsp_version_to_string (&facts->info2->svn);
   euiccd_dbus_euicc_set_transport (card->skeleton, utf8_or (facts->transport, ""));
   euiccd_dbus_euicc_set_device (card->skeleton, utf8_or (facts->device, ""));
   euiccd_dbus_euicc_set_slot (card->skeleton, facts->slot);

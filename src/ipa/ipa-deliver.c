@@ -12,6 +12,7 @@
 
 #include "der/der.h"
 #include "euiccd-error.h"
+#include "ipa/ipa-context.h"
 #include "ipa/ipa-private.h"
 #include "ipa/ipa-result-record.h"
 

@@ -7,6 +7,7 @@
 #define G_LOG_DOMAIN "euiccd-ipa"
 
 #include "euiccd-error.h"
+#include "ipa/ipa-context.h"
 #include "ipa/ipa-private.h"
 #include "net/esipa-asn1.h"
 

@@ -9,6 +9,7 @@
 
 #include "der/der.h"
 #include "euiccd-error.h"
+#include "ipa/ipa-context.h"
 #include "ipa/ipa-private.h"
 #include "net/esipa-asn1.h"
 
@@ -56,9 +57,9 @@ notification_matches (const EsipaIpaEuiccDataRequest *request, const Es10Pending
     return TRUE;
   switch (request->notification_search.kind)
     {
-    case ES10_NOTIFICATION_SEARCH_SEQ_NUMBER:
+    case RSP_NOTIFICATION_SEARCH_SEQ_NUMBER:
       return n->has_seq_number && n->seq_number == request->notification_search.seq_number;
-    case ES10_NOTIFICATION_SEARCH_OPERATION:
+    case RSP_NOTIFICATION_SEARCH_OPERATION:
       return (n->operation & request->notification_search.operation) != 0;
     default:
       return TRUE;

@@ -911,14 +911,14 @@ esipa_asn1_decode_ipa_euicc_data_request (const guint8 *data, gsize length, GErr
               return NULL;
             if (choice.tag == 0x80)
               {
-                request->notification_search.kind = ES10_NOTIFICATION_SEARCH_SEQ_NUMBER;
+                request->notification_search.kind = RSP_NOTIFICATION_SEARCH_SEQ_NUMBER;
                 if (!read_int (&choice, structure, "searchCriteriaNotification.seqNumber",
                                &request->notification_search.seq_number, error))
                   return NULL;
               }
             else if (choice.tag == 0x81)
               {
-                request->notification_search.kind = ES10_NOTIFICATION_SEARCH_OPERATION;
+                request->notification_search.kind = RSP_NOTIFICATION_SEARCH_OPERATION;
                 if (!read_bits (&choice, structure, "searchCriteriaNotification.profileManagementOperation",
                                 &request->notification_search.operation, error))
                   return NULL;

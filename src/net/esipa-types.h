@@ -15,7 +15,7 @@
 
 #include <glib.h>
 
-#include "card/es10-types.h"
+#include "rsp/rsp-types.h"
 
 G_BEGIN_DECLS
 
@@ -151,8 +151,8 @@ typedef struct {
   GBytes *tag_list;                   /* contents of tagList (5C) as received */
   GArray *tags;                       /* of guint32: the tags of tag_list, e.g. 0x81, 0xBF20, 0xA8 */
   GBytes *euicc_ci_pkid;              /* euiccCiPKIdentifierToBeUsed, NULL when absent */
-  gboolean has_notification_search;   /* searchCriteriaNotification: kind is ES10_NOTIFICATION_SEARCH_SEQ_NUMBER */
-  Es10NotificationSearch notification_search;  /* or ES10_NOTIFICATION_SEARCH_OPERATION */
+  gboolean has_notification_search;   /* searchCriteriaNotification: kind is RSP_NOTIFICATION_SEARCH_SEQ_NUMBER */
+  RspNotificationSearch notification_search;  /* or RSP_NOTIFICATION_SEARCH_OPERATION */
   gboolean has_package_result_search; /* searchCriteriaEuiccPackageResult.seqNumber */
   gint64 package_result_seq_number;
   GBytes *eim_transaction_id;         /* NULL when absent */
@@ -263,7 +263,7 @@ typedef enum {
 typedef struct {
   guint8 tac[4];
   guint32 releases_present;           /* bit n set: releases[n] (EsipaDeviceCapability n) is present */
-  Es10Version releases[ESIPA_DEVCAP_N_RELEASES];
+  RspVersion releases[ESIPA_DEVCAP_N_RELEASES];
   gboolean has_imei;
   guint8 imei[8];
 } EsipaDeviceInfo;

@@ -176,7 +176,7 @@ START_TEST (test_card_values)
   g_autoptr(Es10EuiccInfo2) info = g_new0 (Es10EuiccInfo2, 1);
   g_autoptr(Es10EimConfigurationList) eims = g_new0 (Es10EimConfigurationList, 1);
   Es10EimConfiguration *eim = es10_eim_configuration_new ();
-  Es10Version v120 = { 1, 2, 0 };
+  RspVersion v120 = { 1, 2, 0 };
   g_autoptr(GVariant) info_value = NULL;
   g_autoptr(GVariant) eims_value = NULL;
   g_autoptr(GVariant) one = NULL;
@@ -187,13 +187,13 @@ START_TEST (test_card_values)
   gboolean flag;
   guint32 bit;
 
-  info->firmware_version = (Es10Version) { 3, 1, 4 };
+  info->firmware_version = (RspVersion) { 3, 1, 4 };
   info->rsp_capability = ES10_RSP_CAP_ADDITIONAL_PROFILE | ES10_RSP_CAP_TEST_PROFILE_SUPPORT;
   info->has_free_nvm = TRUE;
   info->free_nvm = 98304;
   info->has_ipa_mode = TRUE;
   info->ipa_mode = 0;
-  info->iot_versions = g_array_new (FALSE, FALSE, sizeof (Es10Version));
+  info->iot_versions = g_array_new (FALSE, FALSE, sizeof (RspVersion));
   g_array_append_val (info->iot_versions, v120);
   info_value = g_variant_ref_sink (daemon_dbus_card_info_to_variant (info));
   ck_assert (g_variant_lookup (info_value, "firmware", "&s", &text));

@@ -89,9 +89,9 @@ dump_profiles (void)
 static void
 dump_notifications (void)
 {
-  static const guint32 operations[] = { ES10_NOTIFICATION_INSTALL, ES10_NOTIFICATION_ENABLE,
-                                        ES10_NOTIFICATION_DISABLE, ES10_NOTIFICATION_DELETE };
-  Es10NotificationSearch search = { .kind = ES10_NOTIFICATION_SEARCH_ALL };
+  static const guint32 operations[] = { RSP_NOTIFICATION_INSTALL, RSP_NOTIFICATION_ENABLE,
+                                        RSP_NOTIFICATION_DISABLE, RSP_NOTIFICATION_DELETE };
+  RspNotificationSearch search = { .kind = RSP_NOTIFICATION_SEARCH_ALL };
   static const gint64 seq_numbers[] = { 0, 5, 127, 128, 300, 65536 };
 
   {
@@ -104,7 +104,7 @@ dump_notifications (void)
       g_autoptr(GError) error = NULL;
       GBytes *request;
 
-      search.kind = ES10_NOTIFICATION_SEARCH_SEQ_NUMBER;
+      search.kind = RSP_NOTIFICATION_SEARCH_SEQ_NUMBER;
       search.seq_number = seq_numbers[i];
       request = es10_retrieve_notifications_list_encode (&search, &error);
       emit ("SGP32-RetrieveNotificationsListRequest", request, error);
@@ -115,7 +115,7 @@ dump_notifications (void)
       g_autoptr(GError) error = NULL;
       GBytes *request;
 
-      search.kind = ES10_NOTIFICATION_SEARCH_OPERATION;
+      search.kind = RSP_NOTIFICATION_SEARCH_OPERATION;
       search.operation = operations[i];
       request = es10_retrieve_notifications_list_encode (&search, &error);
       emit ("SGP32-RetrieveNotificationsListRequest", request, error);
@@ -126,7 +126,7 @@ dump_notifications (void)
     g_autoptr(GError) error = NULL;
     GBytes *request;
 
-    search.kind = ES10_NOTIFICATION_SEARCH_EUICC_PACKAGE_RESULTS;
+    search.kind = RSP_NOTIFICATION_SEARCH_EUICC_PACKAGE_RESULTS;
     request = es10_retrieve_notifications_list_encode (&search, &error);
     emit ("SGP32-RetrieveNotificationsListRequest", request, error);
     request = es10_list_notification_encode (0, &error);

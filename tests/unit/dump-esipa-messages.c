@@ -245,10 +245,10 @@ full_ipa_euicc_data (gboolean everything)
 
   device.releases_present = (1u << ESIPA_DEVCAP_GSM) | (1u << ESIPA_DEVCAP_EUTRAN_EPC) |
                             (1u << ESIPA_DEVCAP_NR_5GC) | (1u << ESIPA_DEVCAP_LPA_SVN);
-  device.releases[ESIPA_DEVCAP_GSM] = (Es10Version) { 8, 0, 0 };
-  device.releases[ESIPA_DEVCAP_EUTRAN_EPC] = (Es10Version) { 15, 0, 0 };
-  device.releases[ESIPA_DEVCAP_NR_5GC] = (Es10Version) { 16, 0, 0 };
-  device.releases[ESIPA_DEVCAP_LPA_SVN] = (Es10Version) { 2, 5, 0 };
+  device.releases[ESIPA_DEVCAP_GSM] = (RspVersion) { 8, 0, 0 };
+  device.releases[ESIPA_DEVCAP_EUTRAN_EPC] = (RspVersion) { 15, 0, 0 };
+  device.releases[ESIPA_DEVCAP_NR_5GC] = (RspVersion) { 16, 0, 0 };
+  device.releases[ESIPA_DEVCAP_LPA_SVN] = (RspVersion) { 2, 5, 0 };
   g_ptr_array_add (notifications, bytes (profile_installation_result ()));
   g_ptr_array_add (notifications, bytes (other_signed_notification ()));
   g_ptr_array_add (notifications, bytes (compact_other_signed_notification ()));

@@ -14,7 +14,7 @@
 #include "daemon/daemon-skipped.h"
 #include "daemon/daemon-store.h"
 #include "euiccd-error.h"
-#include "ipa/ipa-private.h"
+#include "ipa/ipa-context.h"
 #include "net/esipa-json.h"
 
 /* ---- refused for good, or a failure that may pass ---- */

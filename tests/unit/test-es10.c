@@ -119,18 +119,18 @@ END_TEST
 START_TEST (test_requests_notifications)
 {
   g_autoptr(GError) error = NULL;
-  Es10NotificationSearch all = { .kind = ES10_NOTIFICATION_SEARCH_ALL };
-  Es10NotificationSearch seq = { .kind = ES10_NOTIFICATION_SEARCH_SEQ_NUMBER, .seq_number = 5 };
-  Es10NotificationSearch epr = { .kind = ES10_NOTIFICATION_SEARCH_EUICC_PACKAGE_RESULTS };
-  Es10NotificationSearch op = { .kind = ES10_NOTIFICATION_SEARCH_OPERATION, .operation = ES10_NOTIFICATION_DISABLE };
-  Es10NotificationSearch bad = { .kind = ES10_NOTIFICATION_SEARCH_OPERATION,
-                                 .operation = ES10_NOTIFICATION_ENABLE | ES10_NOTIFICATION_DISABLE };
+  RspNotificationSearch all = { .kind = RSP_NOTIFICATION_SEARCH_ALL };
+  RspNotificationSearch seq = { .kind = RSP_NOTIFICATION_SEARCH_SEQ_NUMBER, .seq_number = 5 };
+  RspNotificationSearch epr = { .kind = RSP_NOTIFICATION_SEARCH_EUICC_PACKAGE_RESULTS };
+  RspNotificationSearch op = { .kind = RSP_NOTIFICATION_SEARCH_OPERATION, .operation = RSP_NOTIFICATION_DISABLE };
+  RspNotificationSearch bad = { .kind = RSP_NOTIFICATION_SEARCH_OPERATION,
+                                .operation = RSP_NOTIFICATION_ENABLE | RSP_NOTIFICATION_DISABLE };
   g_autoptr(GBytes) r_null = es10_retrieve_notifications_list_encode (NULL, &error);
   g_autoptr(GBytes) r_all = es10_retrieve_notifications_list_encode (&all, &error);
   g_autoptr(GBytes) r_seq = es10_retrieve_notifications_list_encode (&seq, &error);
   g_autoptr(GBytes) r_epr = es10_retrieve_notifications_list_encode (&epr, &error);
   g_autoptr(GBytes) r_op = es10_retrieve_notifications_list_encode (&op, &error);
-  g_autoptr(GBytes) l_install = es10_list_notification_encode (ES10_NOTIFICATION_INSTALL, &error);
+  g_autoptr(GBytes) l_install = es10_list_notification_encode (RSP_NOTIFICATION_INSTALL, &error);
   g_autoptr(GBytes) r_bad = NULL;
 
   ck_assert_ptr_null (error);
@@ -367,7 +367,7 @@ START_TEST (test_decode_euicc_info2)
   g_autofree gchar *svn = NULL;
 
   ck_assert_msg (info != NULL, "%s", error != NULL ? error->message : "");
-  svn = es10_version_to_string (&info->svn);
+  svn = rsp_version_to_string (&info->svn);
   ck_assert_str_eq (svn, "2.5.0");
   ck_assert_int_eq (info->profile_version.revision, 1);
   ck_assert_int_eq (info->firmware_version.minor, 2);
@@ -397,7 +397,7 @@ START_TEST (test_decode_euicc_info2)
   ck_assert_int_eq (info->ipa_mode, 0);
   ck_assert (info->has_iot_specific_info);
   ck_assert_uint_eq (info->iot_versions->len, 1);
-  ck_assert_int_eq (g_array_index (info->iot_versions, Es10Version, 0).minor, 2);
+  ck_assert_int_eq (g_array_index (info->iot_versions, RspVersion, 0).minor, 2);
   ck_assert (info->ecall_supported);
   ck_assert (info->fallback_supported);
   ck_assert (!info->has_highest_svn);
@@ -602,7 +602,7 @@ START_TEST (test_decode_profiles)
   ck_assert_int_eq (p->profile_class, ES10_PROFILE_CLASS_OPERATIONAL);
   ck_assert_uint_eq (p->notification_configuration->len, 1);
   nc = g_ptr_array_index (p->notification_configuration, 0);
-  ck_assert_uint_eq (nc->operation, ES10_NOTIFICATION_ENABLE);
+  ck_assert_uint_eq (nc->operation, RSP_NOTIFICATION_ENABLE);
   ck_assert_str_eq (nc->address, "smdp.example.com");
   ck_assert_ptr_nonnull (p->owner);
   ck_assert_int_eq (p->owner->mcc_mnc[1], 0xF2);
@@ -706,7 +706,7 @@ START_TEST (test_decode_pending_notifications)
   ck_assert_int_eq (n->kind, ES10_PENDING_OTHER_SIGNED_NOTIFICATION);
   ck_assert (n->has_seq_number);
   ck_assert_int_eq (n->seq_number, 5);
-  ck_assert_uint_eq (n->operation, ES10_NOTIFICATION_ENABLE);
+  ck_assert_uint_eq (n->operation, RSP_NOTIFICATION_ENABLE);
   ck_assert_str_eq (n->address, "smdp.example.com");
   ck_assert_str_eq (n->iccid, ICCID_DIGITS);
   /* The raw TLV is the first item of the list, unchanged. */
@@ -719,14 +719,14 @@ START_TEST (test_decode_pending_notifications)
   n = g_ptr_array_index (list->notifications, 1);
   ck_assert_int_eq (n->kind, ES10_PENDING_PROFILE_INSTALLATION_RESULT);
   ck_assert_int_eq (n->seq_number, 3);
-  ck_assert_uint_eq (n->operation, ES10_NOTIFICATION_INSTALL);
+  ck_assert_uint_eq (n->operation, RSP_NOTIFICATION_INSTALL);
   ck_assert_ptr_null (n->iccid);
   assert_bytes_hex (n->transaction_id, "0102030405060708090A0B0C0D0E0F10");
 
   n = g_ptr_array_index (list->notifications, 2);
   ck_assert_int_eq (n->kind, ES10_PENDING_COMPACT_OTHER_SIGNED_NOTIFICATION);
   ck_assert_int_eq (n->seq_number, 256);
-  ck_assert_uint_eq (n->operation, ES10_NOTIFICATION_DISABLE);
+  ck_assert_uint_eq (n->operation, RSP_NOTIFICATION_DISABLE);
 }
 END_TEST
 
@@ -798,10 +798,10 @@ START_TEST (test_decode_list_notification_and_remove)
   ck_assert_uint_eq (list->notifications->len, 2);
   m = g_ptr_array_index (list->notifications, 0);
   ck_assert_int_eq (m->seq_number, 1);
-  ck_assert_uint_eq (m->operation, ES10_NOTIFICATION_INSTALL);
+  ck_assert_uint_eq (m->operation, RSP_NOTIFICATION_INSTALL);
   ck_assert_str_eq (m->iccid, ICCID_DIGITS);
   m = g_ptr_array_index (list->notifications, 1);
-  ck_assert_uint_eq (m->operation, ES10_NOTIFICATION_DELETE);
+  ck_assert_uint_eq (m->operation, RSP_NOTIFICATION_DELETE);
   ck_assert_ptr_null (m->iccid);
 
   bad = es10_list_notification_decode (DATA (b_bad), &error);

@@ -363,8 +363,8 @@ START_TEST (test_ipa_euicc_data_full)
   EsipaIpaEuiccData data = { 0 };
 
   device.releases_present = (1u << ESIPA_DEVCAP_GSM) | (1u << ESIPA_DEVCAP_EUTRAN_5GC);
-  device.releases[ESIPA_DEVCAP_GSM] = (Es10Version) { 8, 0, 0 };
-  device.releases[ESIPA_DEVCAP_EUTRAN_5GC] = (Es10Version) { 16, 1, 0 };
+  device.releases[ESIPA_DEVCAP_GSM] = (RspVersion) { 8, 0, 0 };
+  device.releases[ESIPA_DEVCAP_EUTRAN_5GC] = (RspVersion) { 16, 1, 0 };
   g_ptr_array_add (notifications, pir);
   g_ptr_array_add (results, epr);
   data.notifications = notifications;
@@ -523,7 +523,7 @@ START_TEST (test_decode_ipa_euicc_data_request)
   request = esipa_asn1_decode_ipa_euicc_data_request (DATA (with_search), &error);
   ck_assert_msg (request != NULL, "%s", error != NULL ? error->message : "");
   ck_assert (request->has_notification_search);
-  ck_assert_int_eq (request->notification_search.kind, ES10_NOTIFICATION_SEARCH_SEQ_NUMBER);
+  ck_assert_int_eq (request->notification_search.kind, RSP_NOTIFICATION_SEARCH_SEQ_NUMBER);
   ck_assert_int_eq (request->notification_search.seq_number, 3);
   assert_hex (request->eim_transaction_id, TXID_HEX);
 
