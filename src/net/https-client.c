@@ -594,7 +594,14 @@ exchange_set_trust (HttpsExchange *exchange, GError **error)
   EXCHANGE_SETOPT (curl, CURLOPT_SSL_VERIFYHOST, 2L, error);
   EXCHANGE_SETOPT (curl, CURLOPT_SSLVERSION, (long) CURL_SSLVERSION_TLSv1_2, error);
 
-  if (exchange->trust != NULL && https_trust_get_kind (exchange->trust) == HTTPS_TRUST_CA_CERTIFICATE)
+  if (exchange->trust != NULL && https_trust_get_kind (exchange->trust) == HTTPS_TRUST_CI_CERTIFICATES)
+    {
+      /* An SM-DP+ or SM-DS: SGP.22 wants its chain to end at a CI the eUICC trusts, and nowhere else. */
+      anchor_only = TRUE;
+      use_system_ca = FALSE;
+      ca_file_pem = NULL;
+    }
+  else if (exchange->trust != NULL && https_trust_get_kind (exchange->trust) == HTTPS_TRUST_CA_CERTIFICATE)
     {
       if (client->widen_euicc_trust && (use_system_ca || ca_file_pem != NULL))
         g_warning ("TLS: %s: the eUICC names a CA as the eIM's only anchor, but WidenEuiccTrust=yes also trusts "
@@ -634,7 +641,10 @@ exchange_set_trust (HttpsExchange *exchange, GError **error)
   if (pin != NULL)
     EXCHANGE_SETOPT (curl, CURLOPT_PINNEDPUBLICKEY, pin, error);
   if (anchor_only)
-    g_debug ("TLS: %s: the CA from the eUICC is the only anchor", exchange->base_url);
+    g_debug ("TLS: %s: %s", exchange->base_url,
+             https_trust_get_kind (exchange->trust) == HTTPS_TRUST_CI_CERTIFICATES
+               ? "the GSMA CI certificates the eUICC trusts are the only anchors"
+               : "the CA from the eUICC is the only anchor");
   if (anchor != NULL && https_trust_get_kind (exchange->trust) == HTTPS_TRUST_SERVER_CERTIFICATE
       && https_mbedtls_anchor_supported ())
     {

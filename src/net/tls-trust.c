@@ -264,6 +264,30 @@ https_trust_new_from_der (const guint8 *der, gsize der_len, const gchar *field, 
 }
 
 HttpsTrust *
+https_trust_new_ci_anchors (GPtrArray *certificates, const gchar *description)
+{
+  HttpsTrust *trust;
+  GString *pem = g_string_new (NULL);
+
+  g_return_val_if_fail (certificates != NULL && certificates->len > 0, NULL);
+
+  for (guint i = 0; i < certificates->len; i++)
+    {
+      gsize len = 0;
+      const guint8 *der = g_bytes_get_data (g_ptr_array_index (certificates, i), &len);
+      g_autofree gchar *one = trust_pem_for_certificate (der, len);
+
+      g_string_append (pem, one);
+    }
+  trust = g_new0 (HttpsTrust, 1);
+  trust->ref_count = 1;
+  trust->kind = HTTPS_TRUST_CI_CERTIFICATES;
+  trust->subject = g_strdup (description != NULL ? description : "GSMA CI certificates");
+  trust->anchor_pem = g_string_free (pem, FALSE);
+  return trust;
+}
+
+HttpsTrust *
 https_trust_new_from_bytes (GBytes *der, const gchar *field, GError **error)
 {
   gsize len = 0;
@@ -403,6 +427,8 @@ https_trust_describe (const HttpsTrust *trust)
       return g_strdup_printf ("CA certificate \"%s\" as the anchor", trust->subject);
     case HTTPS_TRUST_SERVER_CERTIFICATE:
       return g_strdup_printf ("server certificate \"%s\", key pinned %s", trust->subject, trust->pin);
+    case HTTPS_TRUST_CI_CERTIFICATES:
+      return g_strdup_printf ("%s as the only anchors", trust->subject);
     default:
       return g_strdup ("unknown trust");
     }

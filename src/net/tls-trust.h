@@ -19,6 +19,8 @@ typedef enum {
   HTTPS_TRUST_PINNED_KEY,      /* input was a SubjectPublicKeyInfo */
   HTTPS_TRUST_CA_CERTIFICATE,  /* input was a certificate with basicConstraints cA TRUE */
   HTTPS_TRUST_SERVER_CERTIFICATE, /* input was an end-entity certificate: pinned and anchored */
+  HTTPS_TRUST_CI_CERTIFICATES, /* GSMA CI certificates an SM-DP+ or SM-DS must chain to (smdp-trust.h): the only
+                                * anchors, never widened by the CA file, the system store or WidenEuiccTrust */
 } HttpsTrustKind;
 
 typedef struct _HttpsTrust HttpsTrust;
@@ -34,6 +36,11 @@ HttpsTrust *https_trust_new_from_file (const gchar *path, GError **error);
 /* The contents of such a file (`field` names it in errors): parsed as PEM when it holds a "-----BEGIN " line,
  * as DER otherwise. */
 HttpsTrust *https_trust_new_from_data (const gchar *contents, gsize len, const gchar *field, GError **error);
+
+/* The anchors of HTTPS_TRUST_CI_CERTIFICATES: each element of @certificates (GBytes) is one DER certificate,
+ * already checked by the caller; @description (e.g. "GSMA CI F54172BD...") is what https_trust_describe()
+ * shows. */
+HttpsTrust *https_trust_new_ci_anchors (GPtrArray *certificates, const gchar *description);
 
 HttpsTrust *https_trust_ref (HttpsTrust *trust);
 void https_trust_unref (HttpsTrust *trust);
