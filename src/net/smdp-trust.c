@@ -111,6 +111,18 @@ certificate_is_ca (const guint8 *der, gsize length)
   return FALSE;
 }
 
+/* GSMA certificates carry a critical certificatePolicies extension naming the RSP policy, which mbedTLS does not
+ * know and so refuses; the policy is the GSMA's to enforce, the chain is what is checked here. */
+static int
+accept_policies (void *context, mbedtls_x509_crt const *crt, mbedtls_x509_buf const *oid, int critical,
+                 const unsigned char *p, const unsigned char *end)
+{
+  static const guint8 policies_oid[] = { 0x55, 0x1D, 0x20 };  /* 2.5.29.32 */
+
+  (void) context, (void) crt, (void) critical, (void) p, (void) end;
+  return oid->len == sizeof policies_oid && memcmp (oid->p, policies_oid, sizeof policies_oid) == 0 ? 0 : -1;
+}
+
 static gboolean
 mbedtls_accepts (const guint8 *der, gsize length)
 {
@@ -118,7 +130,7 @@ mbedtls_accepts (const guint8 *der, gsize length)
   int rc;
 
   mbedtls_x509_crt_init (&crt);
-  rc = mbedtls_x509_crt_parse_der (&crt, der, length);
+  rc = mbedtls_x509_crt_parse_der_with_ext_cb (&crt, der, length, 1, accept_policies, NULL);
   mbedtls_x509_crt_free (&crt);
   return rc == 0;
 }
