@@ -102,7 +102,10 @@ class Es9Handler(http.server.BaseHTTPRequestHandler):
             return
         body = self.rfile.read(int(length))
         function = path[len(prefix):] if path.startswith(prefix) else None
-        entry = {"function": function, "path": path, "time": time.time()}
+        entry = {"function": function, "path": path, "time": time.time(),
+                 "client_port": self.client_address[1],
+                 "headers": {k: self.headers.get(k) for k in
+                             ("User-Agent", "Accept", "Content-Type", "X-Admin-Protocol")}}
         if function not in functions:
             entry["status"] = 404
             self._log(entry)
