@@ -41,25 +41,34 @@ event_id_usable (const gchar *event_id, const gchar **ret_problem)
   return FALSE;
 }
 
-/* Adds the entry to `events`, or warns and counts it as skipped. */
+typedef struct {
+  GPtrArray *events;
+  guint *skipped;
+  gboolean capped;    /* the cap was reached and said so */
+} EventSink;
+
+/* Adds the entry to the events, or warns and counts it as skipped. */
 static void
-add_event (GPtrArray *events, guint *skipped, guint index, const gchar *event_id, const gchar *address)
+add_event (EventSink *sink, guint index, const gchar *event_id, const gchar *address)
 {
   g_autoptr(Es11EventEntry) entry = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree gchar *url = NULL;
   const gchar *problem = NULL;
 
-  if (events->len >= ES11_MAX_EVENTS)
+  if (sink->events->len >= ES11_MAX_EVENTS)
     {
-      g_warning ("ES11 authenticateClient: event entry %u ignored: more than %u events", index, ES11_MAX_EVENTS);
-      (*skipped)++;
+      if (!sink->capped)
+        g_warning ("ES11 authenticateClient: more than %u events; entry %u and those after it are ignored",
+                   ES11_MAX_EVENTS, index);
+      sink->capped = TRUE;
+      (*sink->skipped)++;
       return;
     }
   if (!event_id_usable (event_id, &problem))
     {
       g_warning ("ES11 authenticateClient: event entry %u left out: %s", index, problem);
-      (*skipped)++;
+      (*sink->skipped)++;
       return;
     }
   url = address != NULL ? https_base_url_from_fqdn (address, &local_error) : NULL;
@@ -67,13 +76,13 @@ add_event (GPtrArray *events, guint *skipped, guint index, const gchar *event_id
     {
       g_warning ("ES11 authenticateClient: event entry %u left out: rspServerAddress: %s", index,
                  local_error != NULL ? local_error->message : "missing");
-      (*skipped)++;
+      (*sink->skipped)++;
       return;
     }
   entry = g_new0 (Es11EventEntry, 1);
   entry->event_id = g_strdup (event_id);
   entry->rsp_server_address = g_strdup (address);
-  g_ptr_array_add (events, g_steal_pointer (&entry));
+  g_ptr_array_add (sink->events, g_steal_pointer (&entry));
 }
 
 gboolean
@@ -84,6 +93,7 @@ es11_event_entries_from_der (const guint8 *data, gsize length, GPtrArray *events
   DerTlv item;
   DerReader reader;
   guint index = 0;
+  EventSink sink = { events, ret_skipped, FALSE };
 
   if (!der_parse_single (data, length, &outer, error) || !der_validate (&outer, error))
     return FALSE;
@@ -109,7 +119,7 @@ es11_event_entries_from_der (const guint8 *data, gsize length, GPtrArray *events
           event_id = der_tlv_dup_utf8 (&id_tlv, NULL);
           address = der_tlv_dup_utf8 (&address_tlv, NULL);
         }
-      add_event (events, ret_skipped, index++, event_id, address);
+      add_event (&sink, index++, event_id, address);
     }
   return TRUE;
 }
@@ -119,6 +129,7 @@ entries_from_json (const cJSON *array, GPtrArray *events, guint *ret_skipped)
 {
   const cJSON *item;
   guint index = 0;
+  EventSink sink = { events, ret_skipped, FALSE };
 
   cJSON_ArrayForEach (item, array)
     {
@@ -130,7 +141,7 @@ entries_from_json (const cJSON *array, GPtrArray *events, guint *ret_skipped)
           event_id = gsma_json_string_member (item, "eventId");
           address = gsma_json_string_member (item, "rspServerAddress");
         }
-      add_event (events, ret_skipped, index++, event_id, address);
+      add_event (&sink, index++, event_id, address);
     }
 }
 

@@ -46,6 +46,16 @@ conf_verify_func (void)
   return func;
 }
 
+gboolean
+https_mbedtls_reads_gsma_certificates (void)
+{
+#if defined(MBEDTLS_X509_ALLOW_UNSUPPORTED_CRITICAL_EXTENSION)
+  return TRUE;
+#else
+  return !curl_on_mbedtls ();
+#endif
+}
+
 struct _HttpsMbedtlsAnchor {
   mbedtls_x509_crt crt;
 };

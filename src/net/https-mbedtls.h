@@ -46,4 +46,11 @@ CURLcode https_mbedtls_anchor_ssl_ctx (CURL *curl, void *ssl_config, void *ancho
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HttpsMbedtlsAnchor, https_mbedtls_anchor_free)
 
+/* Third, GSMA certificates (every CI, and the SM-DP+ and SM-DS TLS certificates issued under one) carry a
+ * critical certificatePolicies extension naming an RSP policy. mbedTLS refuses to parse a certificate with a
+ * critical policy other than anyPolicy (MBEDTLS_ERR_X509_FEATURE_UNAVAILABLE, -0x2080) unless it was built with
+ * MBEDTLS_X509_ALLOW_UNSUPPORTED_CRITICAL_EXTENSION, both as an anchor and in the server's chain, where no
+ * callback can step in. FALSE when libcurl runs on such an mbedTLS: no SM-DP+ handshake can succeed. */
+gboolean https_mbedtls_reads_gsma_certificates (void);
+
 G_END_DECLS

@@ -9,6 +9,7 @@
 
 #include "euiccd-error.h"
 #include "euiccd-log-policy.h"
+#include "net/https-mbedtls.h"
 #include "net/rsp-client.h"
 
 struct _RspClient {
@@ -37,6 +38,16 @@ rsp_client_begin (HttpsClient *https, RspServerKind kind, const gchar *address, 
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS,
                    "%s: the TLS trust of an %s must be the GSMA CI certificates the eUICC trusts", server, server);
+      return NULL;
+    }
+  if (!https_mbedtls_reads_gsma_certificates ())
+    {
+      const curl_version_info_data *info = curl_version_info (CURLVERSION_NOW);
+
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_SUPPORTED,
+                   "%s: libcurl's TLS library (%s) cannot read GSMA certificates: it refuses their critical "
+                   "certificatePolicies extension unless built with MBEDTLS_X509_ALLOW_UNSUPPORTED_CRITICAL_EXTENSION",
+                   server, info->ssl_version != NULL ? info->ssl_version : "unknown");
       return NULL;
     }
   client = g_new0 (RspClient, 1);
