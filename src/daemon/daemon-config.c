@@ -414,6 +414,19 @@ parse_path_key (DaemonConfig *config, const ConfigKey *key, const gchar *value, 
 }
 
 static gboolean
+parse_ci_certificates_key (DaemonConfig *config, const ConfigKey *key, const gchar *value, gchar **ret_problem)
+{
+  if (!g_path_is_absolute (value))
+    {
+      *ret_problem = g_strdup ("is not an absolute path (expected a PEM file or a directory, e.g. "
+                               DAEMON_CONFIG_DEFAULT_CI_CERTIFICATES ")");
+      return FALSE;
+    }
+  set_string_field (config, key, value);
+  return TRUE;
+}
+
+static gboolean
 parse_proxy_key (DaemonConfig *config, const ConfigKey *key, const gchar *value, gchar **ret_problem)
 {
   static const gchar *const schemes[] = { "http://", "https://", "socks4://", "socks4a://", "socks5://",
@@ -584,6 +597,7 @@ static const ConfigKey config_keys[] = {
   { "Eim", "Proxy", parse_proxy_key, FIELD (eim_proxy), 0, 0 },
   { "Eim", "ConnectTimeout", parse_duration_key, FIELD (eim_connect_timeout_s), 1, 3600 },
   { "Eim", "Timeout", parse_duration_key, FIELD (eim_timeout_s), 1, 24 * 3600 },
+  { "Download", "CiCertificates", parse_ci_certificates_key, FIELD (download_ci_certificates), 0, 0 },
   { "Poll", "Interval", parse_duration_key, FIELD (poll_interval_s), 1, DURATION_MAX_S },
   { "Poll", "Jitter", parse_duration_key, FIELD (poll_jitter_s), 0, DURATION_MAX_S },
   { "Poll", "BackoffInitial", parse_duration_key, FIELD (poll_backoff_initial_s), 1, DURATION_MAX_S },
@@ -649,6 +663,7 @@ daemon_config_new_default (void)
   config->device_ipa_features = DAEMON_IPA_FEATURE_DIRECT_RSP_SERVER_COMMUNICATION |
                                 DAEMON_IPA_FEATURE_INDIRECT_RSP_SERVER_COMMUNICATION;
   config->state_directory = g_strdup (DAEMON_CONFIG_DEFAULT_STATE_DIRECTORY);
+  config->download_ci_certificates = g_strdup (DAEMON_CONFIG_DEFAULT_CI_CERTIFICATES);
   config->log_level = DAEMON_LOG_LEVEL_INFO;
   config->log_personal_data = FALSE;
   config->history_size = 100;
@@ -670,6 +685,7 @@ daemon_config_free (DaemonConfig *config)
   g_free (config->device_tac);
   g_clear_pointer (&config->device_capabilities, g_bytes_unref);
   g_free (config->state_directory);
+  g_free (config->download_ci_certificates);
   g_free (config->admin_group);
   g_strfreev (config->sources);
   g_strfreev (config->warnings);
@@ -1003,6 +1019,7 @@ daemon_config_to_data (const DaemonConfig *config)
   g_key_file_set_string (key_file, "Eim", "Proxy", config->eim_proxy != NULL ? config->eim_proxy : "");
   g_key_file_set_uint64 (key_file, "Eim", "ConnectTimeout", config->eim_connect_timeout_s);
   g_key_file_set_uint64 (key_file, "Eim", "Timeout", config->eim_timeout_s);
+  g_key_file_set_string (key_file, "Download", "CiCertificates", config->download_ci_certificates);
   g_key_file_set_uint64 (key_file, "Poll", "Interval", config->poll_interval_s);
   g_key_file_set_uint64 (key_file, "Poll", "Jitter", config->poll_jitter_s);
   g_key_file_set_uint64 (key_file, "Poll", "BackoffInitial", config->poll_backoff_initial_s);

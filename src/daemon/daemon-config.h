@@ -16,6 +16,7 @@ G_BEGIN_DECLS
  * systemd $STATE_DIRECTORY names it anyway, and OpenWrt passes --state-dir. */
 #define DAEMON_CONFIG_DEFAULT_PATH EUICCD_SYSCONFDIR "/euiccd/euiccd.conf"
 #define DAEMON_CONFIG_DEFAULT_STATE_DIRECTORY "/var/lib/euiccd"
+#define DAEMON_CONFIG_DEFAULT_CI_CERTIFICATES "/etc/euiccd/ci"
 /* The group the shipped bus policy (dbus/org.euiccd.Euiccd1.conf) names and the Debian package creates. */
 #define DAEMON_CONFIG_DEFAULT_ADMIN_GROUP "euiccd"
 #define DAEMON_CONFIG_DEFAULT_ISDR_AID "A0000005591010FFFFFFFF8900000100"
@@ -64,6 +65,10 @@ typedef struct {
   gchar *eim_proxy;                  /* proxy URL, NULL for none */
   guint eim_connect_timeout_s;       /* default 30 */
   guint eim_timeout_s;               /* whole exchange; default 120 */
+
+  /* [Download] */
+  gchar *download_ci_certificates;   /* GSMA CI certificates (PEM), a file or a directory; default
+                                      * DAEMON_CONFIG_DEFAULT_CI_CERTIFICATES */
 
   /* [Poll] */
   guint64 poll_interval_s;           /* default 3600 */
