@@ -164,17 +164,31 @@ cancel (Card *card, RspClient *client, GBytes *transaction_id)
   return 0;
 }
 
+/* Filled by GOption (freed at the end); NULL role is smdp, NULL until is all. */
 typedef struct {
-  const gchar *role;
-  const gchar *address;
-  const gchar *address_sent;
-  const gchar *ci;
-  const gchar *card_state;
+  gchar *role;
+  gchar *address;
+  gchar *address_sent;
+  gchar *ci;
+  gchar *card_state;
   gchar **pkids;
-  const gchar *matching_id;
-  const gchar *until;
+  gchar *matching_id;
+  gchar *until;
   gboolean cancel;
 } Options;
+
+static void
+options_clear (Options *options)
+{
+  g_free (options->role);
+  g_free (options->address);
+  g_free (options->address_sent);
+  g_free (options->ci);
+  g_free (options->card_state);
+  g_strfreev (options->pkids);
+  g_free (options->matching_id);
+  g_free (options->until);
+}
 
 static int
 run (const Options *options, Card *card)
@@ -400,7 +414,7 @@ run (const Options *options, Card *card)
 int
 main (int argc, char **argv)
 {
-  Options options = { .role = "smdp", .until = "all" };
+  Options options = { 0 };
   g_autoptr(GOptionContext) context = g_option_context_new ("- ES9+ / ES11 client against a test server");
   g_autoptr(GError) error = NULL;
   Card card = { 0 };
@@ -424,15 +438,21 @@ main (int argc, char **argv)
     {
       fprintf (stderr, "usage: %s --address A --ci PATH --card STATE [...]%s%s\n", argv[0],
                error != NULL ? ": " : "", error != NULL ? error->message : "");
+      options_clear (&options);
       return 2;
     }
   if (!card_start (&card, options.card_state, &error))
     {
       fprintf (stderr, "cannot start the software eUICC: %s\n", error->message);
+      options_clear (&options);
       return 2;
     }
+  if (options.role == NULL)
+    options.role = g_strdup ("smdp");
+  if (options.until == NULL)
+    options.until = g_strdup ("all");
   rc = run (&options, &card);
   card_stop (&card);
-  g_strfreev (options.pkids);
+  options_clear (&options);
   return rc;
 }
