@@ -126,6 +126,8 @@ rsp_json_open_response (const gchar *body, gsize length, const gchar *function, 
   g_autofree gchar *subject_name = NULL;
   g_autofree gchar *reason_name = NULL;
 
+  if (ret_status != NULL)
+    *ret_status = copy;
   root = gsma_json_parse_body (body, length, function, error);
   if (root == NULL || !gsma_json_read_status (root, function, &status, error))
     return NULL;

@@ -9,7 +9,8 @@
  * Responses: the header's functionExecutionStatus is read first. Executed-Success and Executed-WithWarning go
  * on to the body; Failed and Expired return NULL with EUICCD_ERROR_PROTOCOL naming the function, the status,
  * the subjectCode and the reasonCode (and what SGP.22 calls them), never the server's statusCodeData message;
- * *ret_status (may be NULL) says which, so that a caller can map the codes. Unknown members are ignored; a
+ * *ret_status (may be NULL) says which, so that a caller can map the codes (RSP_STATUS_NONE when no header
+ * could be read). Unknown members are ignored; a
  * missing required member, bad base64 or DER that does not parse (or has another tag) is an error naming the
  * member (EUICCD_ERROR_PROTOCOL or EUICCD_ERROR_INVALID_DATA). */
 #pragma once

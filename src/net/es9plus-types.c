@@ -65,6 +65,8 @@ rsp_status_kind_to_string (RspStatusKind kind)
 {
   switch (kind)
     {
+    case RSP_STATUS_NONE:
+      return "none";
     case RSP_STATUS_EXECUTED_SUCCESS:
       return "Executed-Success";
     case RSP_STATUS_EXECUTED_WITH_WARNING:

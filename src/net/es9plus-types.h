@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 
 /* What a server's functionExecutionStatus said (SGP.22 6.5.1.4). */
 typedef enum {
+  RSP_STATUS_NONE,                    /* no header was read (transport or HTTP failure, a body that is not one) */
   RSP_STATUS_EXECUTED_SUCCESS,
   RSP_STATUS_EXECUTED_WITH_WARNING,
   RSP_STATUS_FAILED,

@@ -144,6 +144,7 @@ rsp_client_post (RspClient *client, const gchar *function, gchar *request, gbool
 
   g_return_val_if_fail (client != NULL && function != NULL && request != NULL, NULL);
 
+  memset (&client->status, 0, sizeof client->status);
   path = g_strconcat (client->kind == RSP_SERVER_SMDP ? ES9PLUS_PATH_PREFIX : ES11_PATH_PREFIX, function, NULL);
   what = g_strdup_printf ("%s %s at %s", interface_name (client), function, client->url);
   log_body (client, function, "->", body);

@@ -49,7 +49,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (RspClient, rsp_client_end)
 RspServerKind rsp_client_get_kind (const RspClient *client);
 /* "https://smdp.example.com" */
 const gchar *rsp_client_get_url (const RspClient *client);
-/* The functionExecutionStatus of the last answer that had one (Executed-Success before any). */
+/* The functionExecutionStatus of the last call's answer: RSP_STATUS_NONE when it carried none (the call failed
+ * before: transport, HTTP status, not JSON) or before the first call; Executed-Success for an HTTP 204. */
 const RspStatus *rsp_client_get_status (const RspClient *client);
 /* Bytes, requests and connections of this conversation. */
 void rsp_client_get_stats (RspClient *client, HttpsStats *ret_stats);

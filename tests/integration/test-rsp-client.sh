@@ -194,7 +194,7 @@ pass "cancelSession with the eUICC's signed CancelSessionResponse"
 # 7. HTTP failures: a 500 is a network error, a 404 a protocol one; the body's text stays out.
 admin smdp POST /admin/faults '{"faults": [{"kind": "http-status", "status": 500, "count": 1}]}' >/dev/null
 run --address "$url_smdp" --ci "$ci" --card "$work/card.json" --until initiate && fail "HTTP 500: accepted"
-expect_line "^error step=initiateAuthentication code=NETWORK .*HTTP 500" "HTTP 500"
+expect_line "^error step=initiateAuthentication code=NETWORK status=none .*HTTP 500" "HTTP 500"
 grep -q "injected fault" "$work/out" && fail "HTTP 500: the body's text reached the error"
 admin smdp POST /admin/faults '{"faults": [{"kind": "truncate", "count": 1}]}' >/dev/null
 run --address "$url_smdp" --ci "$ci" --card "$work/card.json" --until initiate && fail "truncated: accepted"

@@ -349,11 +349,13 @@ START_TEST (test_bad_headers)
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(GError) error = NULL;
+      RspStatus status = { .kind = RSP_STATUS_FAILED };
 
       ck_assert_ptr_null (es9plus_json_decode_get_bound_profile_package_response (cases[i].body,
-                                                                                  strlen (cases[i].body), NULL,
+                                                                                  strlen (cases[i].body), &status,
                                                                                   &error));
       assert_error (error, EUICCD_ERROR_PROTOCOL, cases[i].fragment);
+      ck_assert_int_eq (status.kind, RSP_STATUS_NONE);
     }
 }
 END_TEST
