@@ -13,7 +13,8 @@
  *   --address-sent the smdpAddress put in initiateAuthentication (default: --address)
  *
  * Output lines (key=value): "trust ...", "ok function=F ...", "event index=I id=ID address=A",
- * "error step=S code=CODE status=ST subject=SC reason=RC message=M", "stats connections=N requests=N".
+ * "error step=S code=CODE status=ST subject=SC reason=RC message=M",
+ * "stats connections=N requests=N failures=N sent=BYTES received=BYTES" (HTTP headers and bodies).
  * Exit status 0 when every step worked, 1 when one failed, 2 for bad usage. */
 #include "config.h"
 
@@ -137,8 +138,9 @@ print_stats (RspClient *client)
   HttpsStats stats;
 
   rsp_client_get_stats (client, &stats);
-  printf ("stats connections=%" G_GUINT64_FORMAT " requests=%" G_GUINT64_FORMAT " failures=%" G_GUINT64_FORMAT "\n",
-          stats.connections, stats.requests, stats.failures);
+  printf ("stats connections=%" G_GUINT64_FORMAT " requests=%" G_GUINT64_FORMAT " failures=%" G_GUINT64_FORMAT
+          " sent=%" G_GUINT64_FORMAT " received=%" G_GUINT64_FORMAT "\n",
+          stats.connections, stats.requests, stats.failures, stats.bytes_sent, stats.bytes_received);
 }
 
 /* ES10b.CancelSession on the card, then ES9+ cancelSession with its answer. */
