@@ -404,7 +404,7 @@ https_client_new (const HttpsClientOptions *options, GError **error)
   client->max_response_size =
     options->max_response_size != 0 ? options->max_response_size : HTTPS_CLIENT_DEFAULT_MAX_RESPONSE_SIZE;
   client->user_agent =
-    options->user_agent != NULL ? g_strdup (options->user_agent) : g_strdup ("euiccd/" PACKAGE_VERSION);
+    options->user_agent != NULL ? g_strdup (options->user_agent) : g_strdup (HTTPS_CLIENT_DEFAULT_USER_AGENT);
   client->proxy = g_strdup (options->proxy);
 
   if (options->ca_file != NULL && options->ca_file[0] != '\0')
@@ -906,8 +906,11 @@ https_exchange_post (HttpsExchange *exchange, const gchar *path, const gchar *co
         }
       headers = curl_slist_append (headers, extra_headers[i]);
     }
-  /* No "Expect: 100-continue" round trip for larger bodies: the eIM answers anyway. */
-  headers = curl_slist_append (headers, "Expect:");
+  /* libcurl adds an Accept header (any media type) to every request: no binding asks for it, and an idle poll
+   * would pay its 13 bytes. No "Expect: 100-continue" round trip for larger bodies: the eIM answers anyway. */
+  headers = curl_slist_append (headers, "Accept:");
+  if (headers != NULL)
+    headers = curl_slist_append (headers, "Expect:");
   if (headers == NULL)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_FAILED, "HTTPS: out of memory for headers");

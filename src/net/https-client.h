@@ -23,6 +23,10 @@ G_BEGIN_DECLS
 #define HTTPS_CLIENT_DEFAULT_MAX_RESPONSE_SIZE (1024 * 1024)
 #define HTTPS_CLIENT_DEFAULT_CONNECT_TIMEOUT_MS 30000
 #define HTTPS_CLIENT_DEFAULT_TOTAL_TIMEOUT_MS 120000
+/* SGP.32 v1.2 section 6.1 (change request CR111005R00) fixes the User-Agent of an IPA in the device: the value
+ * "gsma-rsp-ipad", free-form information allowed after a semicolon. Nothing follows it: every byte of a request
+ * header is paid for on every poll. */
+#define HTTPS_CLIENT_DEFAULT_USER_AGENT "gsma-rsp-ipad"
 
 typedef struct {
   /* Extra CA bundle (PEM), used in addition to the system store. NULL for none. */
@@ -41,7 +45,7 @@ typedef struct {
    * 0 = the defaults above. */
   guint connect_timeout_ms;
   guint total_timeout_ms;
-  /* NULL = "euiccd/<PACKAGE_VERSION>". */
+  /* NULL = HTTPS_CLIENT_DEFAULT_USER_AGENT. */
   const gchar *user_agent;
   /* Largest response body accepted; 0 = HTTPS_CLIENT_DEFAULT_MAX_RESPONSE_SIZE. */
   gsize max_response_size;
@@ -108,7 +112,10 @@ HttpsExchange *https_exchange_begin (HttpsClient *client, const gchar *base_url,
                                      GError **error);
 
 /* POSTs @body (may be NULL: empty) to base_url + @path with Content-Type @content_type, plus
- * @extra_headers ("Name: value" strings, NULL-terminated, may be NULL).
+ * @extra_headers ("Name: value" strings, NULL-terminated, may be NULL). Nothing else goes with it but what
+ * HTTP/1.1 itself needs and the User-Agent: the request line, Host, User-Agent, Content-Type, the extra
+ * headers and Content-Length, in that order; libcurl's own Accept (any media type) and "Expect: 100-continue" are
+ * switched off (no binding asks for them, and every header byte costs on a metered link).
  * Any HTTP answer, whatever its status, returns TRUE with *ret_response set: the caller decides
  * (see https_response_check_status).
  * Errors:

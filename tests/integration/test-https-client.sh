@@ -191,6 +191,31 @@ SSL_CERT_DIR="$work/certdir" run --no-system-ca --ca-file "$ca" "$PROTO" --body-
 expect_error NETWORK "not trusted" "no system store means none"
 faults '[]'
 
+# ---- the headers on the wire, as the server saw them ----
+# Exactly HTTP/1.1's own (Host, Content-Length), the User-Agent SGP.32 v1.2 section 6.1 fixes, the content
+# type and the caller's extra header: no Accept, no Expect (not even for a body past libcurl's 1 KB
+# threshold for "Expect: 100-continue").
+# headers_seen N: the headers of the server's Nth logged request from the end, as "Name: value" lines.
+headers_seen () {
+  admin GET /admin/log | "$PY" -c 'import json, sys
+for name, value in json.load(sys.stdin)[-int(sys.argv[1])]["headers"]:
+    print("%s: %s" % (name, value))' "$1"
+}
+reset
+run --ca-file "$ca" "$PROTO" --body-hex $GET_PACKAGE "$url"
+expect_ok "a request for the header check"
+big=BF4F8207D5$(head -c 2005 /dev/zero | od -An -v -tx1 | tr -d ' \n')
+run --ca-file "$ca" "$PROTO" --body-hex "$big" "$url"
+[ $rc -eq 0 ] || fail "a 2010-byte request"
+headers_seen 2 >"$work/headers-small" || fail "no request log at the eIM"
+headers_seen 1 >"$work/headers-big" || fail "no request log at the eIM"
+printf '%s\n' "Host: 127.0.0.1:$port" "User-Agent: gsma-rsp-ipad" "Content-Type: application/x-gsma-rsp-asn1" \
+  "X-Admin-Protocol: gsma/rsp/v2.1.0" "Content-Length: 21" >"$work/headers-expected"
+diff "$work/headers-expected" "$work/headers-small" || fail "the headers of a small request differ (above)"
+sed 's/^Content-Length: 21$/Content-Length: 2010/' "$work/headers-expected" >"$work/headers-expected-big"
+diff "$work/headers-expected-big" "$work/headers-big" || fail "the headers of a 2010-byte request differ (above)"
+pass "headers sent: exactly Host, User-Agent: gsma-rsp-ipad, Content-Type, X-Admin-Protocol, Content-Length"
+
 # ---- one connection per exchange, resumption across exchanges ----
 reset
 run --ca-file "$ca" "$PROTO" --body-hex $GET_PACKAGE --requests 3 --exchanges 2 "$url"

@@ -9,7 +9,8 @@
   GET  /admin/results[?eid=]       ProvideEimPackageResult / HandleNotification records
   GET  /admin/polls[?eid=]         GetEimPackage records
   GET  /admin/stats                connections, TLS handshakes, requests, bytes
-  GET  /admin/log                  every ESipa request: function, status, fault, connection
+  GET  /admin/log                  every ESipa request: function, status, fault, connection,
+                                   the request headers in the order received
   GET  /admin/faults               fault switches with what is left of their counts
   GET  /admin/relay                ES9+ calls relayed to SM-DP+s, transactionId -> SM-DP+
   POST /admin/faults               {"faults": [...]} replaces the switches ([] clears them)

@@ -403,7 +403,8 @@ class EsipaHandler(http.server.BaseHTTPRequestHandler):
         self.server.app.store.add_log({"connection": self.conn["id"], "binding": binding,
                                        "function": function, "path": self.path,
                                        "status": status, "fault": fault, "error": error,
-                                       "eid": self.conn_eid})
+                                       "eid": self.conn_eid,
+                                       "headers": [[k, v] for k, v in self.headers.items()]})
 
     # ------------------------------------------------------------ ASN.1 binding
 
