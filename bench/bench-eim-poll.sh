@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0
 # The eIM loop, measured: the long-running euiccd against the test eIM, every byte through the tcp-meter relay
 # (raw TCP, TLS included), polls triggered with SIGUSR1. Per poll: APDUs, HTTP requests, TCP connections, TLS
-# handshakes full/resumed (the eIM's /admin/stats), bytes both ways on the wire (the relay) and at the HTTP
-# layer (the daemon's `poll cost:` line), CPU time (/proc/PID/stat), wake-ups (context switches of all the
+# handshakes full/resumed (the eIM's /admin/stats), TCP payload bytes both ways (the relay), frames and frame
+# bytes both ways (the relay's capture on lo, as root: every segment with its link, IP and TCP headers; "-"
+# without CAP_NET_RAW, or when the capture missed a segment), bytes at the HTTP layer (the daemon's
+# `poll cost:` line), CPU time (/proc/PID/stat), wake-ups (context switches of all the
 # daemon's threads), RSS and peak RSS (VmRSS, VmHWM), PSS and private clean/dirty pages (smaps_rollup); after
 # the last poll, the resident pages by library (eim-poll-probe.py maps); with valgrind, the heap peak (massif).
 #
@@ -39,7 +41,7 @@ admin=$(eimctl info | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["adm
 
 # The relay in front of the eIM; the card's eIM address is the relay's, so the daemon's own configuration
 # names no address (the certificate is for 127.0.0.1, which both share).
-"$PY" "$peers/tcp-meter.py" --listen 127.0.0.1:0 --to "$EIM_FQDN" --stats "$meter_json" \
+"$PY" "$peers/tcp-meter.py" --listen 127.0.0.1:0 --to "$EIM_FQDN" --stats "$meter_json" --frames \
   >"$work/meter.out" 2>"$work/meter.err" &
 started_pids="$started_pids $!"
 for _ in $(seq 200); do

@@ -75,8 +75,15 @@ def meter_figures(path):
         return {}
     with open(path) as f:
         m = json.load(f)
-    return {"wire_up": m["bytes_up"], "wire_down": m["bytes_down"], "tcp_connections": m["connections"],
-            "tcp_active": m["active"], "tcp_failed": m["failed"]}
+    out = {"wire_up": m["bytes_up"], "wire_down": m["bytes_down"], "tcp_connections": m["connections"],
+           "tcp_active": m["active"], "tcp_failed": m["failed"]}
+    frames = m.get("frames")
+    if frames is not None:
+        out.update({"frames_up": frames["up"], "frames_down": frames["down"],
+                    "frame_bytes_up": frames["frame_bytes_up"], "frame_bytes_down": frames["frame_bytes_down"],
+                    "frame_payload_up": frames["payload_up"], "frame_payload_down": frames["payload_down"],
+                    "frame_drops": frames["drops"], "frames_last": frames["last"]})
+    return out
 
 
 def eim_figures(admin):
@@ -121,7 +128,8 @@ def cmd_wait_quiet(a):
     deadline = time.monotonic() + a.timeout
     while True:
         m = meter_figures(a.meter)
-        if m["tcp_active"] == 0:
+        # With frame capture, also until the last segment (the ACK of the relay's FIN) is 0.3 s old.
+        if m["tcp_active"] == 0 and time.time() - m.get("frames_last", 0.0) > 0.3:
             return 0
         if time.monotonic() > deadline:
             print("eim-poll-probe: %d connection(s) still open at the meter after %.0f s"
@@ -131,7 +139,8 @@ def cmd_wait_quiet(a):
 
 
 COUNTERS = ("wire_up", "wire_down", "tcp_connections", "eim_connections", "tls_full", "tls_resumed",
-            "eim_requests", "ctxsw")
+            "eim_requests", "ctxsw", "frames_up", "frames_down", "frame_bytes_up", "frame_bytes_down",
+            "frame_payload_up", "frame_payload_down", "frame_drops")
 
 
 def deltas(samples):
@@ -149,6 +158,10 @@ def deltas(samples):
             else:
                 row[k] = cur.get(k, 0) - prev.get(k, 0)
         row["cpu_ms"] = cur["cpu_ms"] - (prev["cpu_ms"] if same else 0.0)
+        # Frames count only when captured: every segment seen, and their payload is what the relay relayed.
+        row["frames_captured"] = ("frames_up" in cur and "frames_up" in prev and row["frame_drops"] == 0
+                                  and row["frame_payload_up"] == row["wire_up"]
+                                  and row["frame_payload_down"] == row["wire_down"])
         row["rss_kb"] = cur["rss_kb"]
         row["hwm_kb"] = cur["hwm_kb"]
         for k in ROLLUP.values():
@@ -179,9 +192,11 @@ COLUMNS = [
     ("http_requests", "HTTP requests"),
     ("tcp_connections", "TCP connections"),
     ("tls", "TLS full/resumed"),
-    ("wire_up", "wire up B"),
-    ("wire_down", "wire down B"),
-    ("wire_total", "wire total B"),
+    ("wire_up", "TCP payload up B"),
+    ("wire_down", "TCP payload down B"),
+    ("wire_total", "TCP payload total B"),
+    ("frames", "frames up/down"),
+    ("frame_bytes", "frame B up/down"),
     ("http", "HTTP up/down B"),
     ("cpu_ms", "CPU ms (mean)"),
     ("ctxsw", "wake-ups"),
@@ -216,6 +231,9 @@ def summarise(rows):
         cell["n"] = len(g)
         cell["tls"] = "%s/%s" % (med["tls_full"], med["tls_resumed"])
         cell["http"] = "-" if med["http_sent"] is None else "%s/%s" % (med["http_sent"], med["http_received"])
+        captured = all(r.get("frames_captured") for r in g)
+        cell["frames"] = "%s/%s" % (med["frames_up"], med["frames_down"]) if captured else "-"
+        cell["frame_bytes"] = "%s/%s" % (med["frame_bytes_up"], med["frame_bytes_down"]) if captured else "-"
         for k in ("apdus", "http_requests"):
             if cell[k] is None:
                 cell[k] = "-"

@@ -4,7 +4,7 @@
 HTTP headers and all) per connection, for the benchmarks.
 
     /usr/bin/python3 tests/peers/tcp-meter.py --listen 127.0.0.1:0 --to 127.0.0.1:PORT \
-        [--stats FILE]
+        [--stats FILE] [--frames]
 
 Prints `ready <port>` (flushed) once listening.  Every accepted connection is relayed
 to --to; bytes are counted both ways ("up" = client to server, "down" = server to
@@ -12,8 +12,17 @@ client).  With --stats the JSON statistics are rewritten (temporary file + renam
 every change:
 
     {"connections": n, "active": n, "bytes_up": n, "bytes_down": n, "failed": n,
-     "per_connection": [{"id", "peer", "opened", "closed", "up", "down", "error"}]}
+     "per_connection": [{"id", "peer", "opened", "closed", "up", "down", "error"}],
+     "frames": null | {"up": n, "down": n, "frame_bytes_up": n, "frame_bytes_down": n,
+                       "payload_up": n, "payload_down": n, "drops": n, "last": time}}
 
+--frames also captures the packets of the relayed client connections (those to the listening port) on
+the loopback interface with an AF_PACKET socket (needs CAP_NET_RAW; without it "frames" stays null and
+the reason goes to stderr): every TCP segment both ways, SYN, FIN and bare ACKs included, counted once
+(as received; lo shows each packet twice).  frame_bytes are whole frames as the interface carries them
+(14-byte link header, IP and TCP headers with their options, payload); payload_* are the TCP payload
+bytes of the same segments, which must equal bytes_up / bytes_down.  lo's MTU is 64 KB: a segment
+larger than an Ethernet link's MSS would be several frames there (none is, in an idle poll).
 SIGTERM or SIGINT: stop accepting, close every relayed connection, write the final
 statistics, exit 0."""
 
@@ -23,6 +32,7 @@ import os
 import selectors
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -39,10 +49,58 @@ class Meter:
         self.failed = 0
         self.sockets = set()
 
+        self.frames = None
+
+    def capture(self, port):
+        """Counts the frames of connections to `port` on lo (AF_PACKET); None when not allowed."""
+        try:
+            raw = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+            raw.bind(("lo", 0))
+        except OSError as exc:
+            print("tcp-meter: no frame capture on lo: %s" % exc, file=sys.stderr)
+            return None
+        self.frames = {"up": 0, "down": 0, "frame_bytes_up": 0, "frame_bytes_down": 0,
+                       "payload_up": 0, "payload_down": 0, "drops": 0, "last": 0.0}
+        t = threading.Thread(target=self._capture_loop, args=(raw, port), daemon=True)
+        t.start()
+        return t
+
+    def _capture_loop(self, raw, port):
+        packet_outgoing = 4      # linux/if_packet.h: the sending copy of a loopback packet
+        packet_statistics = 6    # SOL_PACKET option: struct tpacket_stats {packets, drops}
+        while True:
+            frame, addr = raw.recvfrom(1 << 18)
+            if addr[2] == packet_outgoing or len(frame) < 14 + 20:
+                continue
+            ip = frame[14:]
+            ihl = (ip[0] & 0x0F) * 4
+            if ip[0] >> 4 != 4 or ip[9] != 6 or len(ip) < ihl + 20:
+                continue
+            total = struct.unpack("!H", ip[2:4])[0]
+            sport, dport = struct.unpack("!HH", ip[ihl:ihl + 4])
+            if dport == port:
+                direction = "up"
+            elif sport == port:
+                direction = "down"
+            else:
+                continue
+            payload = total - ihl - (ip[ihl + 12] >> 4) * 4
+            drops = struct.unpack("II", raw.getsockopt(263, packet_statistics, 8))[1]
+            with self.lock:
+                f = self.frames
+                f[direction] += 1
+                f["frame_bytes_" + direction] += len(frame)
+                f["payload_" + direction] += payload
+                f["drops"] += drops
+                f["last"] = time.time()
+            self.write()
+
     def snapshot(self):
         with self.lock:
             per = [dict(c) for c in self.conns]
             return {"connections": len(per),
+                    "frames": dict(self.frames) if self.frames is not None else None,
                     "active": sum(1 for c in per if c["closed"] is None),
                     "bytes_up": sum(c["up"] for c in per),
                     "bytes_down": sum(c["down"] for c in per),
@@ -147,6 +205,8 @@ def main(argv=None):
     ap.add_argument("--listen", type=hostport, default=("127.0.0.1", 0))
     ap.add_argument("--to", type=hostport, required=True)
     ap.add_argument("--stats", help="JSON statistics file, rewritten on every change")
+    ap.add_argument("--frames", action="store_true",
+                    help="also count the client connections' frames on lo (needs CAP_NET_RAW)")
     a = ap.parse_args(argv)
 
     try:
@@ -156,6 +216,8 @@ def main(argv=None):
         return 1
     lsock.settimeout(0.2)
     meter = Meter(a.to, a.stats)
+    if a.frames:
+        meter.capture(lsock.getsockname()[1])
     meter.write()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
