@@ -9,6 +9,7 @@
 #include "ipa/ipa-context.h"
 #include "ipa/ipa-ownership.h"
 #include "ipa/ipa-result-record.h"
+#include "net/esipa-minimize.h"
 
 void
 ipa_outbox_item_free (IpaOutboxItem *item)
@@ -264,6 +265,23 @@ ipa_item_is_ours (IpaExchange *exchange, const Es10PendingNotification *n)
   g_autoptr(GPtrArray) alone = g_ptr_array_new ();
 
   return ipa_item_is_for (n, exchange->eim->eim_id, exchange_eims (exchange, alone));
+}
+
+GBytes *
+ipa_notification_for_eim (IpaExchange *exchange, GBytes *notification, gboolean with_eid)
+{
+  g_autoptr(GError) local_error = NULL;
+  GBytes *compact;
+
+  if (exchange->device == NULL || (exchange->device->ipa_features & ESIPA_IPA_FEATURE_MINIMIZE_ESIPA_BYTES) == 0)
+    return g_bytes_ref (notification);
+  compact = esipa_minimize_pending_notification (notification, with_eid ? exchange->eid : NULL, &local_error);
+  if (compact != NULL)
+    return compact;
+  /* The card's list parsed, so this should not happen; the full form is still a valid message. */
+  g_warning ("eIM %s: a notification goes in full, its compact form cannot be built: %s", exchange->eim->eim_id,
+             local_error->message);
+  return g_bytes_ref (notification);
 }
 
 static void

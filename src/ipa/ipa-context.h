@@ -38,6 +38,10 @@ const Es10PendingNotificationList *ipa_read_list (IpaExchange *exchange, gboolea
 void ipa_remove_from_card (IpaExchange *exchange, gint64 seq_number);
 /* Whether the list item is for this exchange's eIM (ipa-ownership.h). */
 gboolean ipa_item_is_ours (IpaExchange *exchange, const Es10PendingNotification *n);
+/* A notification from the eUICC (a PendingNotification TLV) as this exchange sends it to the eIM: when the IPA
+ * announces minimizeEsipaBytes, in the compact form SGP.32 defines (esipa-minimize.h), with eidValue when
+ * `with_eid` (the ESipa message around it names no EID); otherwise as the eUICC gave it. A new reference. */
+GBytes *ipa_notification_for_eim (IpaExchange *exchange, GBytes *notification, gboolean with_eid);
 /* Removes from the eUICC each seqNumber the eIM acknowledged, except those the last lists read show to be held
  * for another eIM or an SM-DP+ (a kind not read yet in this exchange is read first when an acknowledged
  * seqNumber is not accounted for). `response` may be NULL (the eIM refused). Failures end nothing, as above. */

@@ -274,9 +274,11 @@ deliver_card_notifications (IpaExchange *exchange, GError **error)
       g_autoptr(GError) local_error = NULL;
       g_autofree gchar *refusal = NULL;
       EsipaNotification notification = { 0 };
+      /* HandleNotificationEsipa names no EID: a compact notification carries its own. */
+      g_autoptr(GBytes) sent = ipa_notification_for_eim (exchange, n->raw, TRUE);
 
       notification.kind = ESIPA_NOTIFICATION_PENDING;
-      notification.pending_notification = n->raw;
+      notification.pending_notification = sent;
       if (!hand_over (exchange, &notification, &refusal, &local_error))
         {
           g_prefix_error (&local_error, "Delivering notification %" G_GINT64_FORMAT ": ", n->seq_number);

@@ -76,13 +76,14 @@ collect_notifications (IpaExchange *exchange, const EsipaIpaEuiccDataRequest *re
   if (list == NULL)
     return FALSE;
   ipa_exchange_note_skipped (exchange, "notification", list->skipped);
-  c->notification_blobs = g_ptr_array_new ();
+  c->notification_blobs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   for (guint i = 0; !list->has_error && i < list->notifications->len; i++)
     {
       const Es10PendingNotification *n = g_ptr_array_index (list->notifications, i);
       if (n->kind != ES10_PENDING_EUICC_PACKAGE_RESULT && ipa_item_is_ours (exchange, n)
           && notification_matches (request, n))
-        g_ptr_array_add (c->notification_blobs, n->raw);
+        /* In a ProvideEimPackageResult with its eidValue: no EID in the notification itself. */
+        g_ptr_array_add (c->notification_blobs, ipa_notification_for_eim (exchange, n->raw, FALSE));
     }
   return TRUE;
 }

@@ -218,7 +218,7 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
   g_autofree gchar *undecodable_reason = NULL;
   g_autoptr(GBytes) undecodable = NULL;
   g_autoptr(Es10PendingNotification) result = NULL;
-  g_autoptr(GPtrArray) notifications = g_ptr_array_new ();
+  g_autoptr(GPtrArray) notifications = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   g_autoptr(GArray) sent_result = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GArray) sent_notifications = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(EsipaProvideResultResponse) response = NULL;
@@ -299,7 +299,8 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
       const Es10PendingNotification *n = g_ptr_array_index (pending->notifications, i);
       if (n->kind == ES10_PENDING_EUICC_PACKAGE_RESULT || !ipa_item_is_ours (exchange, n))
         continue;
-      g_ptr_array_add (notifications, n->raw);
+      /* In a ProvideEimPackageResult with its eidValue: no EID in the notification itself. */
+      g_ptr_array_add (notifications, ipa_notification_for_eim (exchange, n->raw, FALSE));
       if (n->has_seq_number)
         g_array_append_val (sent_notifications, n->seq_number);
     }

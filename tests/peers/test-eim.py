@@ -274,6 +274,14 @@ def other_signed_notification(seq, op_bit, key=None):
     return tlv(0x30, [meta, tlv(0x5F37, sig), EUICC["der"], EUICC["der"]])
 
 
+def compact_other_signed_notification(seq, op_bit, eid=None, key=None):
+    """CompactOtherSignedNotification (minimizeEsipaBytes): [eidValue], the metadata, its signature."""
+    meta = tlv(0xBF2F, [enc_integer(seq, tag=0x80), pyder.enc_named_bits([op_bit], tag=0x81),
+                        enc_utf8("127.0.0.1"), tlv(0x5A, h(ICCID_EF))])
+    sig = sign_rs(key or EUICC["key"], meta)
+    return tlv(0xA1, ([tlv(0x5A, h(eid))] if eid else []) + [meta, tlv(0x5F37, sig)])
+
+
 def provide(eid, alternative):
     return tlv(0xBF50, [tlv(0x5A, h(eid)), alternative])
 
@@ -636,6 +644,31 @@ class Results(unittest.TestCase):
                           for n in entry["notifications"]],
                          [(21, "disable", True), (22, "delete", True)])
         self.assertEqual(entry["acknowledged"], [20, 21, 22])
+
+    def test_compact_notifications(self):
+        """minimizeEsipaBytes: no certificates; the one the eIM holds checks the signature; the EID of a
+        HandleNotification comes from eidValue."""
+        eid = fresh_eid()
+        admin("POST", "/admin/euicc", {"eid": eid, "euicc_cert_pem": EUICC["pem"]})
+        status, _, body = esipa(tlv(0xBF3D, tlv(0xA0, compact_other_signed_notification(40, 2, eid))))
+        self.assertEqual((status, body), (204, b""))
+        entry = admin("GET", "/admin/results?eid=" + eid)[-1]
+        self.assertEqual((entry["notification"]["type"], entry["seqNumber"], entry["signature_valid"]),
+                         ("compactOtherSignedNotification", 40, True))
+        other = ec.generate_private_key(ec.SECP256R1())
+        res = epr_signed("eim-test", 1, TXID, 41, [enc_integer(0, tag=0x83)])
+        alt = tlv(0x30, [res, tlv(0xA0, [compact_other_signed_notification(42, 2),
+                                         compact_other_signed_notification(43, 3, key=other)])])
+        status, _, body = esipa(provide(eid, alt))
+        self.assertEqual(body.hex().upper(), codec_ack([41, 42]))   # the forged one is not acknowledged
+        entry = admin("GET", "/admin/results?eid=" + eid)[-1]
+        self.assertEqual([(n["seqNumber"], n["signature_valid"]) for n in entry["notifications"]],
+                         [(42, True), (43, False)])
+        # Members out of order, or an EID of the wrong size: refused.
+        meta = [k.raw for k in pyder.decode(compact_other_signed_notification(44, 2)).children()]
+        for bad in (tlv(0xA1, [meta[1], meta[0]]), tlv(0xA1, [tlv(0x5A, b"\x89" * 8)] + meta)):
+            status, _, body = esipa(tlv(0xBF3D, tlv(0xA0, bad)))
+            self.assertEqual(status, 400, body)
 
     def test_reference_results_and_notifications(self):
         status, _, body = esipa(PROVIDE_IPA_DATA)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Prints every ESipa message euiccd encodes in the ASN.1 binding, in every variant, one per line as
  * "<ASN1TypeName> <HEX>": the HTTP request bodies as EsipaMessageFromIpaToEim, the pieces the IPA builds itself
- * (IpaEuiccDataResponse, ProfileDownloadTriggerResult, EimPackageResult) under their own type names. The
+ * (IpaEuiccDataResponse, ProfileDownloadTriggerResult, EimPackageResult) under their own type names, and the
+ * compact notifications of minimizeEsipaBytes as esipa-minimize.c builds them. The
  * conformance test decodes each line with asn1c-generated codecs and re-encodes it; the embedded eUICC answers
  * (notifications, certificates, EUICCInfo1/2, BF38, BF21, BF41) are real structures so asn1c checks them too. */
 #include "config.h"
@@ -13,6 +14,7 @@
 
 #include "der/der.h"
 #include "net/esipa-asn1.h"
+#include "net/esipa-minimize.h"
 
 /* GSMA SGP.26 test certificates (public test material): CERT_EUM_ECDSA_NIST and CERT_EUICC_ECDSA_NIST. */
 static const gchar eum_certificate_hex[] =
@@ -168,6 +170,29 @@ compact_other_signed_notification (void)
   return tlv ("A1", cat (tlv ("5A", EID_HEX), metadata ("0100", "0520"), tlv ("5F37", sig64 ()), NULL));
 }
 
+/* What minimizeEsipaBytes makes of the card's OtherSignedNotification, added to `notifications`: without
+ * eidValue (inside a ProvideEimPackageResult), and with it when `eid` is given (HandleNotification). */
+static void
+add_minimized (GPtrArray *notifications, const guint8 *eid)
+{
+  g_autoptr(GBytes) full = bytes (other_signed_notification ());
+  g_autoptr(GError) error = NULL;
+  GBytes *compact = esipa_minimize_pending_notification (full, NULL, &error);
+
+  if (compact != NULL && eid != NULL)
+    {
+      g_ptr_array_add (notifications, compact);
+      compact = esipa_minimize_pending_notification (full, eid, &error);
+    }
+  if (compact == NULL)
+    {
+      fprintf (stderr, "minimize: %s\n", error->message);
+      failures++;
+      return;
+    }
+  g_ptr_array_add (notifications, compact);
+}
+
 /* EuiccPackageResult (BF51): euiccPackageResultSigned, as section B/C of the reference */
 static const gchar *
 euicc_package_result_signed (void)
@@ -252,6 +277,7 @@ full_ipa_euicc_data (gboolean everything)
   g_ptr_array_add (notifications, bytes (profile_installation_result ()));
   g_ptr_array_add (notifications, bytes (other_signed_notification ()));
   g_ptr_array_add (notifications, bytes (compact_other_signed_notification ()));
+  add_minimized (notifications, NULL);
   g_ptr_array_add (results, bytes (euicc_package_result_signed ()));
   g_ptr_array_add (results, bytes (euicc_package_error_unsigned ()));
   data.default_smdp_address = "smdp.example.com";
@@ -326,6 +352,7 @@ dump_provide_eim_package_result (void)
   g_ptr_array_add (notifications, bytes (profile_installation_result ()));
   g_ptr_array_add (notifications, bytes (other_signed_notification ()));
   g_ptr_array_add (notifications, bytes (compact_other_signed_notification ()));
+  add_minimized (notifications, eid_data);
 
   emit ("IpaEuiccDataResponse", g_bytes_ref (full_data), NULL);
   emit ("IpaEuiccDataResponse", g_bytes_ref (small_data), NULL);

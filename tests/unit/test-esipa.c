@@ -14,6 +14,7 @@
 #include "euiccd-error.h"
 #include "net/esipa-asn1.h"
 #include "net/esipa-json.h"
+#include "net/esipa-minimize.h"
 
 /* ---- helpers ----------------------------------------------------------------------------------------- */
 
@@ -341,6 +342,41 @@ START_TEST (test_handle_notification_pending)
   notification.pending_notification = compact;
   b = esipa_asn1_encode_handle_notification (&notification, &error);
   assert_hex (b, tlv ("BF3D", tlv ("A0", compact_other_hex ())));
+}
+END_TEST
+
+/* minimizeEsipaBytes: an OtherSignedNotification loses its two certificates, keeps its signed metadata and
+ * signature byte for byte, gains eidValue first when asked; the other alternatives pass unchanged. */
+START_TEST (test_minimize_notifications)
+{
+  g_autoptr(GError) error = NULL;
+  const gchar *signed_part = cat (metadata ("0105", "0640"), tlv ("5F37", sig64 ()), NULL);
+  g_autoptr(GBytes) full = from_hex (tlv ("30", cat (signed_part, tlv ("30", "020101"), tlv ("30", "020102"), NULL)));
+  g_autoptr(GBytes) pir = from_hex (pir_hex ());
+  g_autoptr(GBytes) compact = from_hex (compact_other_hex ());
+  g_autoptr(GBytes) broken = from_hex (tlv ("30", cat (tlv ("5F37", sig64 ()), metadata ("01", "0640"), NULL)));
+  g_autoptr(GBytes) with_eid = NULL;
+  g_autoptr(GBytes) without_eid = NULL;
+  g_autoptr(GBytes) same_pir = NULL;
+  g_autoptr(GBytes) same_compact = NULL;
+  g_autoptr(GBytes) refused = NULL;
+  guint8 eid[16];
+
+  fill_eid (eid);
+  with_eid = esipa_minimize_pending_notification (full, eid, &error);
+  ck_assert_ptr_null (error);
+  assert_hex (with_eid, tlv ("A1", cat (tlv ("5A", EID_HEX), signed_part, NULL)));
+  without_eid = esipa_minimize_pending_notification (full, NULL, &error);
+  assert_hex (without_eid, tlv ("A1", signed_part));
+
+  same_pir = esipa_minimize_pending_notification (pir, eid, &error);
+  ck_assert_msg (g_bytes_equal (same_pir, pir), "a ProfileInstallationResult changed");
+  same_compact = esipa_minimize_pending_notification (compact, NULL, &error);
+  ck_assert_msg (g_bytes_equal (same_compact, compact), "a compact notification changed");
+
+  refused = esipa_minimize_pending_notification (broken, eid, &error);
+  ck_assert_ptr_null (refused);
+  assert_error (error, EUICCD_ERROR_INVALID_DATA, "expected tbsOtherNotification (BF2F)");
 }
 END_TEST
 
@@ -1253,6 +1289,7 @@ esipa_suite (void)
   tcase_add_test (asn1_requests, test_provide_eim_package_result_variants);
   tcase_add_test (asn1_requests, test_encoders_refuse_bad_input);
   tcase_add_test (asn1_requests, test_handle_notification_pending);
+  tcase_add_test (asn1_requests, test_minimize_notifications);
   tcase_add_test (asn1_requests, test_ipa_euicc_data_full);
   tcase_add_test (asn1_requests, test_download_requests);
 

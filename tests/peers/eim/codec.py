@@ -293,10 +293,10 @@ def _decode_metadata(m):
 def decode_pending_notification(n):
     """One SGP32-PendingNotification -> dict.  'signed_data' / 'signature' / 'cert'
     let the caller check the eUICC signature (cert = the eUICC certificate carried in
-    an OtherSignedNotification, DER)."""
+    an OtherSignedNotification, DER; eid = the eidValue of a compact one)."""
     out = {"type": None, "seqNumber": None, "operation": None, "notificationAddress": None,
            "iccid": None, "transactionId": None, "success": None,
-           "signed_data": None, "signature": None, "cert": None, "raw": _hex(n.raw)}
+           "signed_data": None, "signature": None, "cert": None, "eid": None, "raw": _hex(n.raw)}
     if n.tag == 0xBF37:
         data = n.req(0xBF27)
         out["type"] = "profileInstallationResult"
@@ -325,8 +325,22 @@ def decode_pending_notification(n):
         out["transactionId"] = _hex(data.req(0x80).value)
         out["operation"] = "install"
     elif n.tag == 0xA1:
+        # CompactOtherSignedNotification (minimizeEsipaBytes): [eidValue 5A], the metadata and the eUICC's
+        # signature over it; the certificates are the ones this eIM already holds.
+        kids = n.children()
+        tags = [k.tag for k in kids]
+        if tags not in ([0x5A, 0xBF2F, 0x5F37], [0xBF2F, 0x5F37]):
+            raise pyder.DerError("CompactOtherSignedNotification: [5A] BF2F 5F37 expected, got %s"
+                                 % " ".join("%X" % t for t in tags))
+        if tags[0] == 0x5A:
+            if len(kids[0].value) != 16:
+                raise pyder.DerError("CompactOtherSignedNotification.eidValue: 16 bytes expected")
+            out["eid"] = _hex(kids[0].value)
+            kids = kids[1:]
         out["type"] = "compactOtherSignedNotification"
-        out.update(_decode_metadata(n.req(0xBF2F)))
+        out.update(_decode_metadata(kids[0]))
+        out["signed_data"] = kids[0].raw
+        out["signature"] = kids[1].value
     else:
         raise pyder.DerError("PendingNotification: unknown alternative %X" % n.tag)
     return out

@@ -277,7 +277,7 @@ class Store:
     def add_notification(self, n, raw, binding, conn_eid):
         """Record a HandleNotificationEsipa.pendingNotification."""
         with self.lock:
-            eid = self.eid_for(None, None, conn_eid, n["cert"])
+            eid = self.eid_for(n.get("eid"), None, conn_eid, n["cert"])
             rec = self.record(eid) if eid is not None else None
             if rec is not None and n["cert"] is not None:
                 self._learn_cert(rec, n["cert"], "notification")
