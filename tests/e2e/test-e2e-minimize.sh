@@ -5,7 +5,8 @@
 # certificates, eidValue only where the ESipa message names no EID (HandleNotification); a
 # ProfileInstallationResult goes as the eUICC gave it. The test eIM checks
 # the eUICC's signatures with the certificate it holds and acknowledges, so the eUICC drops them. Without the
-# feature the same kind of notification goes in full, and the request is over 2 KB longer.
+# feature the same kind of notification goes in full, and the request is over 2 KB longer. Every request
+# carries exactly the headers the binding needs.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/e2e-lib.sh"
 
 P1=89000123456789012358   # enabled
@@ -65,3 +66,19 @@ check_result 'assert res["ipaEuiccData"]["ipaCapabilities"]["ipaFeatures"] == [0
 [ -n "$sent_minimized" ] && [ -n "$sent_full" ] || fail "no bytes_sent in the --stats line"
 [ $((sent_full - sent_minimized)) -gt 2000 ] || fail "HTTP bytes sent: $sent_minimized minimized, $sent_full in full"
 echo "minimizeEsipaBytes over the $binding binding: the PSMO exchange sent $sent_minimized HTTP bytes, $sent_full in full"
+
+# Every request euiccd sent carried exactly the headers the binding needs, as the eIM saw them.
+eimctl log >"$work/requests.json" || fail "eimctl log"
+"$PY" - "$work/requests.json" "$binding" "$EIM_FQDN" <<'PYEOF' || fail "request headers"
+import json, sys
+log, binding, host = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+ctype = {"asn1": "application/x-gsma-rsp-asn1", "json": "application/json;charset=UTF-8"}[binding]
+assert len(log) >= 8, len(log)
+for e in log:
+    assert [k for k, _ in e["headers"]] == ["Host", "User-Agent", "Content-Type", "X-Admin-Protocol",
+                                            "Content-Length"], e
+    h = dict(e["headers"])
+    assert (h["Host"], h["User-Agent"], h["Content-Type"], h["X-Admin-Protocol"]) == \
+        (host, "gsma-rsp-ipad", ctype, "gsma/rsp/v2.1.0"), h
+PYEOF
+echo "every request had exactly Host, User-Agent: gsma-rsp-ipad, Content-Type: $binding's, X-Admin-Protocol, Content-Length"
