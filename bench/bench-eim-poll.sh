@@ -3,8 +3,9 @@
 # The eIM loop, measured: the long-running euiccd against the test eIM, every byte through the tcp-meter relay
 # (raw TCP, TLS included), polls triggered with SIGUSR1. Per poll: APDUs, HTTP requests, TCP connections, TLS
 # handshakes full/resumed (the eIM's /admin/stats), TCP payload bytes both ways (the relay), frames and frame
-# bytes both ways (the relay's capture on lo, as root: every segment with its link, IP and TCP headers; "-"
-# without CAP_NET_RAW, or when the capture missed a segment), bytes at the HTTP layer (the daemon's
+# bytes both ways (the relay's capture on lo, as root: every segment with its link, IP and TCP headers,
+# retransmissions included and also shown apart; "-" without CAP_NET_RAW, or when the capture dropped a
+# packet), bytes at the HTTP layer (the daemon's
 # `poll cost:` line), CPU time (/proc/PID/stat), wake-ups (context switches of all the
 # daemon's threads), RSS and peak RSS (VmRSS, VmHWM), PSS and private clean/dirty pages (smaps_rollup); after
 # the last poll, the resident pages by library (eim-poll-probe.py maps); with valgrind, the heap peak (massif).

@@ -158,10 +158,13 @@ def deltas(samples):
             else:
                 row[k] = cur.get(k, 0) - prev.get(k, 0)
         row["cpu_ms"] = cur["cpu_ms"] - (prev["cpu_ms"] if same else 0.0)
-        # Frames count only when captured: every segment seen, and their payload is what the relay relayed.
+        # Frames count only when captured with nothing dropped. The segments' payload is what the relay relayed
+        # plus what TCP sent again (retransmissions, e.g. tail loss probes on a loaded machine): real bytes too.
         row["frames_captured"] = ("frames_up" in cur and "frames_up" in prev and row["frame_drops"] == 0
-                                  and row["frame_payload_up"] == row["wire_up"]
-                                  and row["frame_payload_down"] == row["wire_down"])
+                                  and row["frame_payload_up"] >= row["wire_up"]
+                                  and row["frame_payload_down"] >= row["wire_down"])
+        row["retransmitted_up"] = row["frame_payload_up"] - row["wire_up"]
+        row["retransmitted_down"] = row["frame_payload_down"] - row["wire_down"]
         row["rss_kb"] = cur["rss_kb"]
         row["hwm_kb"] = cur["hwm_kb"]
         for k in ROLLUP.values():
@@ -197,6 +200,7 @@ COLUMNS = [
     ("wire_total", "TCP payload total B"),
     ("frames", "frames up/down"),
     ("frame_bytes", "frame B up/down"),
+    ("retransmitted", "resent B up/down"),
     ("http", "HTTP up/down B"),
     ("cpu_ms", "CPU ms (mean)"),
     ("ctxsw", "wake-ups"),
@@ -234,6 +238,8 @@ def summarise(rows):
         captured = all(r.get("frames_captured") for r in g)
         cell["frames"] = "%s/%s" % (med["frames_up"], med["frames_down"]) if captured else "-"
         cell["frame_bytes"] = "%s/%s" % (med["frame_bytes_up"], med["frame_bytes_down"]) if captured else "-"
+        cell["retransmitted"] = ("%s/%s" % (med["retransmitted_up"], med["retransmitted_down"]) if captured
+                                 else "-")
         for k in ("apdus", "http_requests"):
             if cell[k] is None:
                 cell[k] = "-"

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* IpaCapabilities.ipaFeatures minimizeEsipaBytes (5), SGP.32 v1.2: the shorter forms of what the IPA forwards
  * from the eUICC that the ESipa ASN.1 defines, built from the eUICC's full answers. The eIM completes them
- * from what it already knows (the eUICC certificates it was given in IpaEuiccData). */
+ * from what it already knows (the eUICC certificates it was given in IpaEuiccData).
+ *
+ * Built here: compactOtherSignedNotification. The ASN.1 has more, all in the indirect profile download:
+ * CompactProfileInstallationResult, CompactAuthenticateResponseOk (compactEuiccSigned1, certificates
+ * OPTIONAL), CompactPrepareDownloadResponseOk, CompactCancelSessionResponseOk, and euiccInfo1 OPTIONAL in
+ * InitiateAuthenticationRequestEsipa; their use belongs with that procedure. */
 #pragma once
 
 #include <glib.h>

@@ -21,7 +21,7 @@ the loopback interface with an AF_PACKET socket (needs CAP_NET_RAW; without it "
 the reason goes to stderr): every TCP segment both ways, SYN, FIN and bare ACKs included, counted once
 (as received; lo shows each packet twice).  frame_bytes are whole frames as the interface carries them
 (14-byte link header, IP and TCP headers with their options, payload); payload_* are the TCP payload
-bytes of the same segments, which must equal bytes_up / bytes_down.  lo's MTU is 64 KB: a segment
+bytes of the same segments: bytes_up / bytes_down plus whatever TCP retransmitted.  lo's MTU is 64 KB: a segment
 larger than an Ethernet link's MSS would be several frames there (none is, in an idle poll).
 SIGTERM or SIGINT: stop accepting, close every relayed connection, write the final
 statistics, exit 0."""
