@@ -135,7 +135,9 @@ log_body (const RspClient *client, const gchar *function, const gchar *direction
 GBytes *
 rsp_client_post (RspClient *client, const gchar *function, gchar *request, gboolean allow_empty, GError **error)
 {
-  static const gchar *const headers[] = { "X-Admin-Protocol: " RSP_ADMIN_PROTOCOL, "Accept:", NULL };
+  /* SGP.22's HTTP binding names the LPA's User-Agent for ES9+ and ES11 (the ESipa one is the IPA's). */
+  static const gchar *const headers[] = { "User-Agent: gsma-rsp-lpad", "X-Admin-Protocol: " RSP_ADMIN_PROTOCOL,
+                                          NULL };
   g_autoptr(GBytes) body = g_bytes_new_take (request, request != NULL ? strlen (request) : 0);
   g_autoptr(HttpsResponse) response = NULL;
   g_autofree gchar *path = NULL;

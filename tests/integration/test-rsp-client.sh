@@ -143,7 +143,7 @@ headers=$(log_query smdp 'sorted(set(json.dumps(e["headers"], sort_keys=True) fo
 echo "$headers" | grep -q '"Accept": null' || fail "download: an Accept header was sent: $headers"
 echo "$headers" | grep -q '"Content-Type": "application/json;charset=UTF-8"' || fail "download: Content-Type: $headers"
 echo "$headers" | grep -q '"X-Admin-Protocol": "gsma/rsp/v2.2.0"' || fail "download: X-Admin-Protocol: $headers"
-echo "$headers" | grep -q '"User-Agent": "gsma-rsp-ipad"' || fail "download: User-Agent: $headers"
+echo "$headers" | grep -q '"User-Agent": "gsma-rsp-lpad"' || fail "download: User-Agent: $headers"
 [ "$(admin smdp GET /admin/state | "$PY" -c 'import json,sys; s=json.load(sys.stdin); print(s["notifications"][0]["signature_ok"], s["notifications"][0]["result"])')" = "True success" ] \
   || fail "download: the SM-DP+ did not get a verified install notification"
 pass "whole download over one connection: initiateAuthentication .. handleNotification (204), headers of the binding"
