@@ -7,6 +7,7 @@
 
 #include "daemon/daemon-card.h"
 #include "daemon/daemon-log.h"
+#include "daemon/daemon-modem-scan.h"
 #include "daemon/daemon-store.h"
 #include "der/der.h"
 #include "euiccd-error.h"
@@ -22,6 +23,9 @@ struct _DaemonCard {
   CardTransport *transport;
   IsdrSession *session;
   gchar *device;         /* resolved when the transport was opened */
+  guint slot;            /* likewise */
+  DaemonCardResolveFunc resolve;
+  gpointer resolve_data;
   gboolean read_details;
   gboolean known;
   guint8 eid[16];
@@ -111,7 +115,14 @@ daemon_card_resolve_device (const gchar *device, GError **error)
 {
   if (g_strcmp0 (device, "auto") != 0)
     return g_strdup (device);
-  return daemon_card_find_qmi_port ("/dev", error);
+  return daemon_modem_scan_find_port (daemon_modem_scan_dev_dir (), daemon_modem_scan_sysfs_dir (), error);
+}
+
+void
+daemon_card_set_resolver (DaemonCard *card, DaemonCardResolveFunc func, gpointer user_data)
+{
+  card->resolve = func;
+  card->resolve_data = user_data;
 }
 
 void
@@ -141,7 +152,7 @@ record_channel (guint8 channel, gpointer user_data)
     gsize length = 0;
 
     g_key_file_set_string (record, CHANNEL_RECORD_GROUP, "Device", card->device);
-    g_key_file_set_integer (record, CHANNEL_RECORD_GROUP, "Slot", (gint) card->config->card_slot);
+    g_key_file_set_integer (record, CHANNEL_RECORD_GROUP, "Slot", (gint) card->slot);
     g_key_file_set_integer (record, CHANNEL_RECORD_GROUP, "Channel", channel);
     text = g_key_file_to_data (record, &length, NULL);
     bytes = g_bytes_new_take (g_steal_pointer (&text), length);
@@ -181,7 +192,7 @@ close_recorded_channel (DaemonCard *card)
       g_warning ("%s/%s is damaged (%s): removed", daemon_store_get_directory (card->store), CHANNEL_RECORD_FILE,
                  error->message);
     }
-  else if (g_strcmp0 (device, card->device) != 0 || slot != (gint) card->config->card_slot || channel < 1
+  else if (g_strcmp0 (device, card->device) != 0 || slot != (gint) card->slot || channel < 1
            || channel > 19)
     g_message ("The recorded logical channel %d is on %s slot %d, not this card: forgotten", channel, device, slot);
   else
@@ -204,17 +215,23 @@ daemon_card_session_open (gpointer user_data, GError **error)
   DaemonCard *card = user_data;
   const DaemonConfig *config = card->config;
   g_autofree gchar *device = NULL;
+  guint slot = 0;
   CardTransportOptions transport_options;
   IsdrSessionOptions session_options;
 
   if (card->session != NULL)
     return card->session;
 
-  device = daemon_card_resolve_device (config->card_device, error);
+  if (g_strcmp0 (config->card_device, "auto") == 0 && card->resolve != NULL)
+    device = card->resolve (&slot, card->resolve_data, error);
+  else
+    device = daemon_card_resolve_device (config->card_device, error);
   if (device == NULL)
     return NULL;
+  if (slot == 0)
+    slot = config->card_slot;
   card_transport_options_init (&transport_options);
-  transport_options.slot = config->card_slot;
+  transport_options.slot = slot;
   transport_options.exclusive = config->card_exclusive;
   transport_options.apdu_timeout_ms = config->card_apdu_timeout_s * 1000;
   transport_options.open_timeout_ms = config->card_open_timeout_s * 1000;
@@ -225,6 +242,7 @@ daemon_card_session_open (gpointer user_data, GError **error)
     return NULL;
   g_free (card->device);
   card->device = g_steal_pointer (&device);
+  card->slot = slot;
 
   isdr_session_options_init (&session_options);
   session_options.aid = config->card_isdr_aid;
@@ -354,7 +372,7 @@ daemon_card_refresh (DaemonCard *card, GError **error)
   facts->eid = g_steal_pointer (&eid_hex);
   facts->transport = g_strdup (card_transport_name (card->transport));
   facts->device = g_strdup (card->device);
-  facts->slot = card->config->card_slot;
+  facts->slot = card->slot;
   facts->eims = g_steal_pointer (&eims);
   if (card->read_details)
     read_details (facts, session);

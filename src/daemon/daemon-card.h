@@ -65,7 +65,13 @@ void daemon_card_close (DaemonCard *card);
 /* APDUs and channel opens since the card object was made (benchmarks). */
 void daemon_card_get_counters (DaemonCard *card, guint *ret_apdus, guint *ret_channel_opens);
 
-/* "auto" -> the first /dev/cdc-wdm* as a QMI device; anything else unchanged. */
+/* Where "auto" points: a device URI and, in *ret_slot, the SIM slot (0: the configured one). Called by the
+ * worker when it opens the transport. */
+typedef gchar *(*DaemonCardResolveFunc) (guint *ret_slot, gpointer user_data, GError **error);
+/* Device=auto asks `func` (ModemManager, daemon-modem-manager.h) instead of scanning /dev itself. */
+void daemon_card_set_resolver (DaemonCard *card, DaemonCardResolveFunc func, gpointer user_data);
+
+/* "auto" -> the first /dev/cdc-wdm* with a QMI or MBIM driver (daemon-modem-scan.h); anything else unchanged. */
 gchar *daemon_card_resolve_device (const gchar *device, GError **error);
 /* The QMI port "auto" picks in `dev_directory` (/dev): the cdc-wdm* name that sorts first, as "qmi:PATH". */
 gchar *daemon_card_find_qmi_port (const gchar *dev_directory, GError **error);

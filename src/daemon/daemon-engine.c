@@ -16,6 +16,7 @@
 #include "daemon/daemon-dead-letter.h"
 #include "daemon/daemon-engine.h"
 #include "daemon/daemon-eim-flags.h"
+#include "daemon/daemon-modem-manager.h"
 #include "daemon/daemon-schedule.h"
 #include "daemon/daemon-skipped.h"
 #include "der/der.h"
@@ -84,6 +85,7 @@ struct _DaemonEngine {
   GMainContext *context;
   HttpsClient *https;
   DaemonCard *card;
+  DaemonModemManager *modem_manager;  /* NULL: not asked (Device= names the port, or no bus) */
   DaemonSchedulePolicy policy;
   DaemonScheduleState schedule;
   DaemonTimer *timer;
@@ -431,7 +433,12 @@ on_step (const gchar *step, gpointer user_data)
   DaemonEngine *engine = user_data;
 
   if (g_str_equal (step, "before-load"))
-    set_state (engine, DAEMON_STATE_APPLYING);
+    {
+      set_state (engine, DAEMON_STATE_APPLYING);
+      /* The package may switch profiles: ModemManager keeps off the modem until the poll has closed the port. */
+      if (engine->modem_manager != NULL)
+        daemon_modem_manager_inhibit (engine->modem_manager);
+    }
   if (engine->kill_step != NULL && g_str_equal (step, engine->kill_step) && --engine->kill_countdown == 0)
     {
       g_message ("EUICCD_TEST_KILL_AT: stopping hard at %s", step);
@@ -710,6 +717,8 @@ poll_all_eims (DaemonEngine *engine, GError **error)
     }
   /* The channel and the modem port are not held between polls. */
   daemon_card_close (engine->card);
+  if (engine->modem_manager != NULL)
+    daemon_modem_manager_release (engine->modem_manager, engine->poll_card_changed);
   ipa_card_lists_clear (&lists);
   save_eim_flags (engine);
 
@@ -1118,6 +1127,19 @@ daemon_engine_poll_now (DaemonEngine *engine, DaemonPollDoneFunc done, gpointer 
 {
   /* A running poll counts: it talks to the eIM now. */
   queue_shared_job (engine, JOB_POLL, TRUE, done, user_data);
+}
+
+static gchar *
+resolve_through_modem_manager (guint *ret_slot, gpointer user_data, GError **error)
+{
+  return daemon_modem_manager_resolve (user_data, ret_slot, error);
+}
+
+void
+daemon_engine_set_modem_manager (DaemonEngine *engine, DaemonModemManager *manager)
+{
+  engine->modem_manager = manager;
+  daemon_card_set_resolver (engine->card, manager != NULL ? resolve_through_modem_manager : NULL, manager);
 }
 
 void

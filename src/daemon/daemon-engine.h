@@ -9,6 +9,7 @@
 
 #include "daemon/daemon-card.h"
 #include "daemon/daemon-config.h"
+#include "daemon/daemon-modem-manager.h"
 #include "daemon/daemon-store.h"
 #include "net/https-client.h"
 
@@ -57,6 +58,10 @@ void daemon_engine_set_listener (DaemonEngine *engine, const DaemonEngineListene
  * them). An idle poll still reads nothing. Set it before daemon_engine_start(). */
 void daemon_engine_set_read_card_details (DaemonEngine *engine, gboolean read_details);
 
+/* Device=auto asks `manager` for the port, and ModemManager is kept off the modem while an eIM package may
+ * switch profiles (daemon-modem-manager.h). `manager` must outlive the engine; set it before
+ * daemon_engine_start(). */
+void daemon_engine_set_modem_manager (DaemonEngine *engine, DaemonModemManager *manager);
 /* Arms the timer for the first poll (now when PollOnStart, else the persisted time); with card details on,
  * reads the eUICC first. */
 void daemon_engine_start (DaemonEngine *engine);

@@ -131,6 +131,14 @@ on_refresh_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* ModemManager names another port: the card there may be another one, and is read again. */
+static void
+on_modem_changed (DaemonModemManager *manager, const gchar *device, gpointer user_data)
+{
+  g_message ("ModemManager names another modem port, %s: reading the eUICC there", device);
+  daemon_engine_refresh (user_data, NULL, NULL);
+}
+
 static void
 print_stats (DaemonEngine *engine)
 {
@@ -152,6 +160,8 @@ run (const MainOptions *o)
   g_autoptr(GError) error = NULL;
   g_autoptr(DaemonConfig) config = NULL;
   g_autoptr(DaemonStore) store = NULL;
+  /* Freed after the engine, which uses it. */
+  g_autoptr(DaemonModemManager) modem_manager = NULL;
   /* Freed after the engine, so callers still waiting on a job hear that the daemon stops. */
   g_autoptr(DaemonDbus) dbus = NULL;
   g_autoptr(DaemonEngine) engine = NULL;
@@ -243,6 +253,11 @@ run (const MainOptions *o)
       service.dbus = dbus;
     }
   daemon_engine_set_listener (engine, &listener, &service);
+  if (g_strcmp0 (config->card_device, "auto") == 0)
+    {
+      modem_manager = daemon_modem_manager_new (g_main_context_default (), on_modem_changed, engine);
+      daemon_engine_set_modem_manager (engine, modem_manager);
+    }
   g_unix_signal_add (SIGTERM, on_quit_signal, &service);
   g_unix_signal_add (SIGINT, on_quit_signal, &service);
   g_unix_signal_add (SIGUSR1, on_poll_signal, engine);
