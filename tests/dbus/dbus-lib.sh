@@ -37,7 +37,8 @@ cleanup_bus() {
 }
 trap cleanup_bus EXIT
 
-# start_bus: dbus-daemon with a system-like configuration; sets BUS_ADDRESS and DBUS_SYSTEM_BUS_ADDRESS.
+# start_bus: dbus-daemon with a system-like configuration; sets BUS_ADDRESS and DBUS_SYSTEM_BUS_ADDRESS. A test
+# that needs other services on the bus (a fake ModemManager) writes their policy to $busdir/extra-policy.conf.
 start_bus() {
   sed -e "s|group=\"euiccd\"|group=\"$ADMIN_GROUP\"|" "$srcdir/dbus/org.euiccd.Euiccd1.conf" >"$busdir/euiccd-policy.conf"
   grep -q "group=\"$ADMIN_GROUP\"" "$busdir/euiccd-policy.conf" || fail "the policy file names no group=\"euiccd\""
@@ -69,6 +70,7 @@ start_bus() {
     <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
   </policy>
   <include>$busdir/euiccd-policy.conf</include>
+  <include ignore_missing="yes">$busdir/extra-policy.conf</include>
 </busconfig>
 CONF
   dbus-daemon --config-file="$busdir/bus.conf" --nofork --print-address=3 3>"$busdir/address" >"$work/bus.log" 2>&1 &
