@@ -412,6 +412,11 @@ qmi_open_channel (CardTransport *transport, const guint8 *aid, gsize aid_length,
           (*error)->code = EUICCD_ERROR_BUSY;
           g_prefix_error (error, "no free logical channel: ");
         }
+      /* The card itself said it has no such application (a UICC without an ISD-R): the card's answer, not the
+       * modem's failure. */
+      else if ((result_code (response) == QMI_PROTOCOL_ERROR_SIM_FILE_NOT_FOUND || read_card_result (response) == 0x6A82)
+               && error != NULL && *error != NULL)
+        (*error)->code = EUICCD_ERROR_CARD;
       g_prefix_error (error, "slot %u: ", self->slot);
       return FALSE;
     }

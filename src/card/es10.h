@@ -10,3 +10,4 @@
 #include "card/es10-package.h"
 #include "card/es10-download.h"
 #include "card/es10-deviations.h"
+#include "card/es10-ipae.h"

@@ -19,6 +19,8 @@ cli_status_main (int argc, char **argv)
   const gchar *eid = NULL;
   const gchar *last_error;
   const gchar *storage_problem;
+  const gchar *card_support;
+  const gchar *card_problem;
   GVariant *dead_letters;
   gboolean json = FALSE;
   guint state;
@@ -44,6 +46,8 @@ cli_status_main (int argc, char **argv)
   last_error = euiccd_dbus_manager_get_last_error (manager);
   storage_problem = euiccd_dbus_manager_get_storage_problem (manager);
   dead_letters = euiccd_dbus_manager_get_dead_letters (manager);
+  card_support = euiccd_dbus_manager_get_card_support (manager);
+  card_problem = euiccd_dbus_manager_get_card_problem (manager);
   if (json)
     {
       cJSON *object = cJSON_CreateObject ();
@@ -58,6 +62,9 @@ cli_status_main (int argc, char **argv)
       cJSON_AddNumberToObject (object, "skippedItems", euiccd_dbus_manager_get_skipped_items (manager));
       cJSON_AddNumberToObject (object, "deadLetters", dead_letters != NULL ? g_variant_n_children (dead_letters) : 0);
       cJSON_AddStringToObject (object, "storageProblem", storage_problem != NULL ? storage_problem : "");
+      cJSON_AddStringToObject (object, "cardSupport", card_support != NULL ? card_support : "");
+      cJSON_AddStringToObject (object, "cardProblem", card_problem != NULL ? card_problem : "");
+      cJSON_AddBoolToObject (object, "ipaeSupported", euiccd_dbus_manager_get_ipae_supported (manager));
       if (eid != NULL)
         cJSON_AddStringToObject (object, "eid", eid);
       cli_dbus_print_json (object);
@@ -72,6 +79,10 @@ cli_status_main (int argc, char **argv)
   printf ("Last error:  %s\n", last_error != NULL && last_error[0] != '\0' ? last_error : "-");
   if (storage_problem != NULL && storage_problem[0] != '\0')
     printf ("Storage:     %s\n", storage_problem);
+  if (card_support != NULL && card_support[0] != '\0')
+    printf ("Card:        %s%s%s%s\n", card_support, card_problem != NULL && card_problem[0] != '\0' ? ": " : "",
+            card_problem != NULL ? card_problem : "", euiccd_dbus_manager_get_ipae_supported (manager)
+            && g_strcmp0 (card_support, "ipae-active") != 0 ? " (the eUICC holds an IPAe, not active)" : "");
   if (dead_letters != NULL && g_variant_n_children (dead_letters) > 0)
     printf ("Dead letters: %" G_GSIZE_FORMAT " (euiccctl dead-letters)\n", g_variant_n_children (dead_letters));
   if (euiccd_dbus_manager_get_skipped_items (manager) > 0)

@@ -24,6 +24,7 @@ static const CliCommand commands[] = {
   { "dead-letters", cli_dead_letters_main, "what an eIM refused for good, kept until dropped" },
   { "drop-dead-letter", cli_drop_dead_letter_main, "ID delete a dead letter for good" },
   { "add-initial-eim", cli_add_initial_eim_main, "write the first eIM onto a fresh eUICC (factory)" },
+  { "ipae", cli_ipae_main, "on|off activate or deactivate the eUICC's own IPA (IPAe)" },
   { "probe", cli_probe_main, "read the eUICC directly, without the daemon" },
 };
 

@@ -30,6 +30,8 @@ struct _DaemonCard {
   gboolean known;
   guint8 eid[16];
   DaemonCardFacts *facts;
+  DaemonCardSupport support;
+  gchar *support_reason;
   guint apdus;           /* of transports already closed */
   guint channel_opens;
 };
@@ -76,6 +78,7 @@ daemon_card_free (DaemonCard *card)
   daemon_card_close (card);
   g_clear_pointer (&card->facts, daemon_card_facts_unref);
   g_free (card->device);
+  g_free (card->support_reason);
   g_free (card);
 }
 
@@ -209,6 +212,24 @@ close_recorded_channel (DaemonCard *card)
     g_warning ("Removing the channel record: %s", error->message);
 }
 
+static void
+set_support (DaemonCard *card, DaemonCardSupport support, gchar *reason)
+{
+  if (reason != NULL && (card->support != support || g_strcmp0 (reason, card->support_reason) != 0))
+    g_warning ("The card cannot be managed by euiccd: %s", reason);
+  card->support = support;
+  g_free (card->support_reason);
+  card->support_reason = reason;
+}
+
+DaemonCardSupport
+daemon_card_get_support (DaemonCard *card, const gchar **ret_reason)
+{
+  if (ret_reason != NULL)
+    *ret_reason = card->support_reason;
+  return card->support;
+}
+
 IsdrSession *
 daemon_card_session_open (gpointer user_data, GError **error)
 {
@@ -250,10 +271,24 @@ daemon_card_session_open (gpointer user_data, GError **error)
   session_options.block_size = config->card_store_data_block_size;
   session_options.channel_notify = record_channel;
   session_options.channel_notify_data = card;
+  /* The FCI tells of an IPAe; QMI and MBIM hand it over with the channel, elsewhere it costs an APDU. */
+  session_options.want_select_response = g_str_equal (card_transport_name (card->transport), "qmi")
+                                         || g_str_equal (card_transport_name (card->transport), "mbim");
   close_recorded_channel (card);
   card->session = isdr_session_open (card->transport, &session_options, error);
   if (card->session == NULL)
     {
+      /* The modem is there and the card answered, but not to the ISD-R. */
+      if (error != NULL && *error != NULL && (*error)->domain == EUICCD_ERROR
+          && (*error)->code == EUICCD_ERROR_CARD)
+        {
+          set_support (card, DAEMON_CARD_SUPPORT_PLAIN_UICC,
+                       g_strdup_printf ("the card has no ISD-R (%s): a UICC without eSIM, or an eUICC with another "
+                                        "ISD-R AID ([Card] IsdrAid=)", (*error)->message));
+          g_clear_error (error);
+          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_CARD, "The card cannot be managed by euiccd: %s",
+                       card->support_reason);
+        }
       daemon_card_close (card);
       return NULL;
     }
@@ -344,6 +379,7 @@ daemon_card_refresh (DaemonCard *card, GError **error)
 {
   g_autofree gchar *eid_hex = NULL;
   g_autoptr(Es10EimConfigurationList) eims = NULL;
+  g_autoptr(GError) eid_error = NULL;
   g_autoptr(GBytes) eid = NULL;
   g_autofree gchar *shown = NULL;
   DaemonCardFacts *facts;
@@ -354,8 +390,21 @@ daemon_card_refresh (DaemonCard *card, GError **error)
   session = daemon_card_session_open (card, error);
   if (session == NULL)
     return FALSE;
-  if (!es10_get_eid (session, &eid_hex, error))
-    return FALSE;
+  if (!es10_get_eid (session, &eid_hex, &eid_error))
+    {
+      /* The ISD-R was selected but refuses the first ES10 request outright: it speaks no SGP.22/SGP.32. */
+      if (eid_error->domain == EUICCD_ERROR && eid_error->code == EUICCD_ERROR_CARD)
+        {
+          set_support (card, DAEMON_CARD_SUPPORT_M2M,
+                       g_strdup_printf ("the ISD-R answers no ES10 request (%s): an SGP.02 (M2M) eUICC, managed by "
+                                        "an SM-SR, not by an eIM", eid_error->message));
+          g_clear_error (&eid_error);
+          g_set_error (&eid_error, EUICCD_ERROR, EUICCD_ERROR_CARD, "The card cannot be managed by euiccd: %s",
+                       card->support_reason);
+        }
+      g_propagate_error (error, g_steal_pointer (&eid_error));
+      return FALSE;
+    }
   eid = der_from_hex (eid_hex, error);
   if (eid == NULL)
     return FALSE;
@@ -376,6 +425,22 @@ daemon_card_refresh (DaemonCard *card, GError **error)
   facts->eims = g_steal_pointer (&eims);
   if (card->read_details)
     read_details (facts, session);
+  facts->ipae_supported = daemon_card_support_fci_ipae_supported (isdr_session_get_select_response (session));
+  if (facts->ipae_supported && facts->info2 == NULL)
+    {
+      g_autoptr(GError) info_error = NULL;
+
+      /* Only a card with an IPAe can have it active: the others are spared the read. */
+      if (!es10_get_euicc_info2 (session, &facts->info2, &info_error))
+        g_warning ("Reading EUICCInfo2 for the IPA mode: %s", info_error->message);
+    }
+  facts->ipae_active = facts->info2 != NULL && facts->info2->has_ipa_mode && facts->info2->ipa_mode == 1;
+  if (facts->ipae_active)
+    set_support (card, DAEMON_CARD_SUPPORT_IPAE_ACTIVE,
+                 g_strdup ("the eUICC's own IPA (IPAe) is active (EUICCInfo2 ipaMode ipae): it reaches the eIM "
+                           "itself; euiccd does not poll until it is deactivated (euiccctl ipae off)"));
+  else
+    set_support (card, DAEMON_CARD_SUPPORT_SUPPORTED, NULL);
 
   memcpy (card->eid, g_bytes_get_data (eid, NULL), 16);
   g_clear_pointer (&card->facts, daemon_card_facts_unref);

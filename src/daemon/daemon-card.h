@@ -12,6 +12,7 @@
 #include <glib.h>
 
 #include "card/es10.h"
+#include "daemon/daemon-card-support.h"
 #include "daemon/daemon-config.h"
 #include "daemon/daemon-store.h"
 
@@ -28,6 +29,8 @@ typedef struct {
   Es10EimConfigurationList *eims;
   Es10EuiccInfo2 *info2;              /* NULL when details are off or it could not be read */
   Es10ProfileList *profiles;          /* NULL when details are off or they could not be read */
+  gboolean ipae_supported;            /* the ISD-R's FCI (E1) says the eUICC holds an IPAe */
+  gboolean ipae_active;               /* EUICCInfo2 ipaMode is ipae(1) */
 } DaemonCardFacts;
 
 DaemonCardFacts *daemon_card_facts_ref (DaemonCardFacts *facts);
@@ -50,6 +53,8 @@ void daemon_card_invalidate (DaemonCard *card);
 /* Forgets them and drops the facts (the card could not be reached). */
 void daemon_card_forget (DaemonCard *card);
 gboolean daemon_card_is_known (DaemonCard *card);
+/* What the last read found about the card's kind, and for one euiccd cannot manage, why (NULL otherwise). */
+DaemonCardSupport daemon_card_get_support (DaemonCard *card, const gchar **ret_reason);
 /* The facts of the last successful read, NULL before one or after daemon_card_forget(); not a new reference. */
 DaemonCardFacts *daemon_card_get_facts (DaemonCard *card);
 /* Valid after a successful refresh. */

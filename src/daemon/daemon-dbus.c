@@ -335,6 +335,19 @@ sync_dead_letters (DaemonDbus *dbus)
   euiccd_dbus_manager_set_dead_letters (dbus->manager, g_variant_builder_end (&builder));
 }
 
+static void
+sync_card_support (DaemonDbus *dbus)
+{
+  g_autofree gchar *problem = NULL;
+  DaemonCardSupport support = daemon_engine_get_card_support (dbus->engine, &problem);
+  DaemonCardFacts *facts = daemon_engine_get_card_facts (dbus->engine);
+
+  euiccd_dbus_manager_set_card_support (dbus->manager, daemon_card_support_to_string (support));
+  euiccd_dbus_manager_set_card_problem (dbus->manager, problem != NULL && g_utf8_validate (problem, -1, NULL)
+                                                       ? problem : "");
+  euiccd_dbus_manager_set_ipae_supported (dbus->manager, facts != NULL && facts->ipae_supported);
+}
+
 void
 daemon_dbus_sync_state (DaemonDbus *dbus)
 {
@@ -347,6 +360,7 @@ daemon_dbus_sync_state (DaemonDbus *dbus)
   euiccd_dbus_manager_set_last_error (dbus->manager,
                                       last_error != NULL && g_utf8_validate (last_error, -1, NULL) ? last_error : "");
   euiccd_dbus_manager_set_skipped_items (dbus->manager, daemon_engine_get_skipped_items (dbus->engine));
+  sync_card_support (dbus);
   euiccd_dbus_manager_set_storage_problem (dbus->manager, storage_problem != NULL &&
                                            g_utf8_validate (storage_problem, -1, NULL) ? storage_problem : "");
   sync_dead_letters (dbus);
@@ -484,6 +498,29 @@ on_handle_refresh (EuiccdDbusManager *manager, GDBusMethodInvocation *invocation
   return TRUE;
 }
 
+static void
+on_ipae_done (DaemonEngine *engine, const GError *error, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+
+  if (error != NULL)
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static gboolean
+on_handle_set_ipae_active (EuiccdDbusManager *manager, GDBusMethodInvocation *invocation, gboolean active,
+                           gpointer user_data)
+{
+  DaemonDbus *dbus = user_data;
+
+  g_message ("IpaeActivation (%s) requested over D-Bus by %s", active ? "activate" : "deactivate",
+             g_dbus_method_invocation_get_sender (invocation));
+  daemon_engine_set_ipae_active (dbus->engine, active, on_ipae_done, g_object_ref (invocation));
+  return TRUE;
+}
+
 static gboolean
 on_handle_drop_dead_letter (EuiccdDbusManager *manager, GDBusMethodInvocation *invocation, const gchar *id,
                             gpointer user_data)
@@ -562,6 +599,7 @@ daemon_dbus_new (DaemonEngine *engine, const DaemonConfig *config, DaemonBus bus
   g_signal_connect (dbus->manager, "handle-add-initial-eim", G_CALLBACK (on_handle_add_initial_eim), dbus);
   g_signal_connect (dbus->manager, "handle-refresh", G_CALLBACK (on_handle_refresh), dbus);
   g_signal_connect (dbus->manager, "handle-drop-dead-letter", G_CALLBACK (on_handle_drop_dead_letter), dbus);
+  g_signal_connect (dbus->manager, "handle-set-ipae-active", G_CALLBACK (on_handle_set_ipae_active), dbus);
   daemon_dbus_sync_state (dbus);
 
   dbus->server = g_dbus_object_manager_server_new (DAEMON_DBUS_PATH);

@@ -50,6 +50,7 @@ typedef enum {
   JOB_POLL,
   JOB_REFRESH,
   JOB_ADD_INITIAL_EIM,
+  JOB_IPAE_ACTIVATION,
 } JobKind;
 
 typedef struct {
@@ -57,6 +58,7 @@ typedef struct {
   JobKind kind;
   GArray *waiters;                     /* of PollWaiter (polls and refreshes) */
   Es10EimConfiguration *eim;           /* AddInitialEim */
+  gboolean activate_ipae;              /* IpaeActivation */
   DaemonAddInitialEimDoneFunc add_done;
   gpointer add_user_data;
   gboolean ran;                        /* the worker carried it out */
@@ -115,6 +117,8 @@ struct _DaemonEngine {
   DaemonSkipped *skipped;     /* undecodable list entries already reported */
   gchar *storage_problem;     /* the last write to the state directory that failed, under `lock` */
   gboolean poll_storage_ok;   /* no write failed since the running poll began, under `lock` */
+  DaemonCardSupport card_support;  /* what the last read of the card found, under `lock` */
+  gchar *card_problem;        /* why euiccd cannot manage it, NULL if it can; under `lock` */
 
   /* Test hook: stop the process hard at a named step (EUICCD_TEST_KILL_AT=step[:n]). */
   gchar *kill_step;
@@ -648,6 +652,7 @@ log_poll_cost (DaemonEngine *engine, guint apdus_before, guint opens_before, con
 }
 
 static gboolean poll_all_eims (DaemonEngine *engine, GError **error);
+static void note_card_support (DaemonEngine *engine);
 
 gboolean
 daemon_engine_poll_blocking (DaemonEngine *engine, GError **error)
@@ -680,10 +685,19 @@ poll_all_eims (DaemonEngine *engine, GError **error)
     {
       daemon_card_close (engine->card);
       daemon_card_forget (engine->card);
+      note_card_support (engine);
       set_state (engine, DAEMON_STATE_NO_CARD);
       return FALSE;
     }
+  note_card_support (engine);
   report_card_skipped (engine);
+  if (!daemon_card_support_is_manageable (daemon_card_get_support (engine->card, NULL)))
+    {
+      /* The eUICC's own IPA polls its eIMs; two IPAs answering the same eIM would undo each other. */
+      daemon_card_close (engine->card);
+      g_message ("The eUICC's IPAe is active: its eIMs are not polled by euiccd");
+      return TRUE;
+    }
   eims = daemon_card_get_eims (engine->card);
   /* Every eIM has its flags before the first exchange, so a change made by one reaches those polled after it. */
   for (guint i = 0; i < eims->eims->len; i++)
@@ -730,6 +744,38 @@ poll_all_eims (DaemonEngine *engine, GError **error)
   if (polled == 0)
     g_message ("The eUICC has no eIM configured for retrieval over HTTPS: nothing to poll");
   return TRUE;
+}
+
+/* ---- what kind of card ------------------------------------------------------------------------------------ */
+
+/* Worker: the card's kind as the last read found it, for the main loop to show. A card euiccd cannot manage is
+ * looked at again at the poll interval, not at the backoff's pace: it will not change by itself. */
+static void
+note_card_support (DaemonEngine *engine)
+{
+  const gchar *reason = NULL;
+  DaemonCardSupport support = daemon_card_get_support (engine->card, &reason);
+
+  g_mutex_lock (&engine->lock);
+  engine->card_support = support;
+  g_free (engine->card_problem);
+  engine->card_problem = g_strdup (reason);
+  g_mutex_unlock (&engine->lock);
+  if (support == DAEMON_CARD_SUPPORT_PLAIN_UICC || support == DAEMON_CARD_SUPPORT_M2M)
+    engine->last_retry_after_s = engine->config->poll_interval_s;
+}
+
+DaemonCardSupport
+daemon_engine_get_card_support (DaemonEngine *engine, gchar **ret_problem)
+{
+  DaemonCardSupport support;
+
+  g_mutex_lock (&engine->lock);
+  support = engine->card_support;
+  if (ret_problem != NULL)
+    *ret_problem = g_strdup (engine->card_problem);
+  g_mutex_unlock (&engine->lock);
+  return support;
 }
 
 /* ---- the IPA's own data for IpaEuiccData ------------------------------------------------------------------ */
@@ -895,6 +941,7 @@ run_refresh (DaemonEngine *engine, GError **error)
 
   daemon_card_invalidate (engine->card);
   ok = daemon_card_refresh (engine->card, error);
+  note_card_support (engine);
   if (ok)
     report_card_skipped (engine);
   daemon_card_close (engine->card);
@@ -963,6 +1010,38 @@ run_add_initial_eim (DaemonEngine *engine, Job *job, GError **error)
     g_warning ("Reading the eUICC after AddInitialEim: %s", local_error->message);
   else
     report_card_skipped (engine);
+  daemon_card_close (engine->card);
+  return TRUE;
+}
+
+static gboolean
+run_ipae_activation (DaemonEngine *engine, Job *job, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gint64 result = -1;
+  IsdrSession *session;
+
+  session = daemon_card_session_open (engine->card, error);
+  if (session == NULL || !es10_ipae_activation (session, job->activate_ipae, &result, error))
+    {
+      daemon_card_close (engine->card);
+      return FALSE;
+    }
+  if (result != ES10_IPAE_ACTIVATION_OK)
+    {
+      daemon_card_close (engine->card);
+      g_set_error (error, EUICCD_ERROR, result == ES10_IPAE_ACTIVATION_NOT_SUPPORTED ? EUICCD_ERROR_NOT_SUPPORTED
+                                                                                    : EUICCD_ERROR_CARD,
+                   "IpaeActivation: the eUICC answered %s(%" G_GINT64_FORMAT ")",
+                   result == ES10_IPAE_ACTIVATION_NOT_SUPPORTED ? "notSupported: it has no IPAe" : "unknown", result);
+      return FALSE;
+    }
+  g_message ("IpaeActivation: the eUICC's IPAe is %s", job->activate_ipae ? "activated" : "deactivated");
+  /* EUICCInfo2's ipaMode says which IPA is active now; read it in the same session. */
+  daemon_card_invalidate (engine->card);
+  if (!daemon_card_refresh (engine->card, &local_error))
+    g_warning ("Reading the eUICC after IpaeActivation: %s", local_error->message);
+  note_card_support (engine);
   daemon_card_close (engine->card);
   return TRUE;
 }
@@ -1063,6 +1142,9 @@ job_thread (gpointer user_data)
     case JOB_ADD_INITIAL_EIM:
       run_add_initial_eim (engine, job, &job->error);
       break;
+    case JOB_IPAE_ACTIVATION:
+      run_ipae_activation (engine, job, &job->error);
+      break;
     }
   job->ran = TRUE;
   post_to_main (engine, job_finished, job, job_free_notify);
@@ -1147,6 +1229,19 @@ daemon_engine_refresh (DaemonEngine *engine, DaemonPollDoneFunc done, gpointer u
 {
   /* A running refresh may have read the card before what the caller wants to see: read again after it. */
   queue_shared_job (engine, JOB_REFRESH, FALSE, done, user_data);
+}
+
+void
+daemon_engine_set_ipae_active (DaemonEngine *engine, gboolean activate, DaemonPollDoneFunc done, gpointer user_data)
+{
+  Job *job = job_new (engine, JOB_IPAE_ACTIVATION);
+  PollWaiter w = { done, user_data };
+
+  job->activate_ipae = activate;
+  if (done != NULL)
+    g_array_append_val (job->waiters, w);
+  g_queue_push_tail (&engine->pending, job);
+  start_next_job (engine);
 }
 
 void
@@ -1256,6 +1351,7 @@ daemon_engine_free (DaemonEngine *engine)
   g_clear_pointer (&engine->rand, g_rand_free);
   g_clear_pointer (&engine->skipped, daemon_skipped_free);
   g_clear_pointer (&engine->storage_problem, g_free);
+  g_clear_pointer (&engine->card_problem, g_free);
   g_clear_pointer (&engine->context, g_main_context_unref);
   daemon_schedule_state_clear (&engine->schedule);
   g_mutex_clear (&engine->lock);

@@ -74,6 +74,13 @@ void daemon_engine_refresh (DaemonEngine *engine, DaemonPollDoneFunc done, gpoin
  * EUICCD_ERROR_CARD error naming its code. */
 void daemon_engine_add_initial_eim (DaemonEngine *engine, Es10EimConfiguration *eim, DaemonAddInitialEimDoneFunc done,
                                     gpointer user_data);
+/* Runs ES10b.IpaeActivation (activate or deactivate the eUICC's own IPA) and reads the eUICC again. An eUICC
+ * without an IPAe gives EUICCD_ERROR_NOT_SUPPORTED. */
+void daemon_engine_set_ipae_active (DaemonEngine *engine, gboolean activate, DaemonPollDoneFunc done,
+                                    gpointer user_data);
+/* What the last read found about the card's kind; *ret_problem (to free) says why euiccd cannot manage it, NULL
+ * when it can. */
+DaemonCardSupport daemon_engine_get_card_support (DaemonEngine *engine, gchar **ret_problem);
 /* The last `count` eIM package outcomes (0: all kept), oldest first (DaemonHistoryEntry). */
 GPtrArray *daemon_engine_get_history (DaemonEngine *engine, guint count);
 /* eIM packages handled by the last poll that finished. */

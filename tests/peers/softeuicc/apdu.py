@@ -119,7 +119,8 @@ class ApduLayer:
 
     def aid_matches(self, aid):
         # Partial AID selection (ISO 7816-4): a right-truncated AID of 5+ bytes selects.
-        return 5 <= len(aid) <= 16 and self.card.isdr_aid.startswith(aid)
+        # A plain UICC has no ISD-R at all.
+        return 5 <= len(aid) <= 16 and self.card.isdr_aid.startswith(aid) and self.card.kind != "uicc"
 
     # ------------------------------------------------------------ commands
 

@@ -184,20 +184,40 @@ class SoftEuicc:
 
     # ------------------------------------------------------------ ISD-R
 
+    @property
+    def kind(self):
+        """What card this is ("card_kind" in the state): "euicc" (the default, SGP.22/SGP.32), "uicc" (a plain
+        UICC: no ISD-R, its SELECT answers 6A82) or "m2m" (an SGP.02 M2M eUICC: the ISD-R is there, but it takes
+        its commands through an SCP03 secure channel from the SM-SR, so every ES10 STORE DATA outside one is
+        refused with 6982, security status not satisfied)."""
+        return self.state.get("card_kind", "euicc")
+
+    def ipae(self):
+        """The IPA in the eUICC ("ipae" in the state: {"supported": bool, "active": bool}, absent: none)."""
+        ipae = self.state.get("ipae") or {}
+        return bool(ipae.get("supported", False)), bool(ipae.get("active", False))
+
     def fci(self):
-        """FCI of the ISD-R: AID, GP proprietary data, SGP.22 E0 and SGP.32 E1 templates."""
+        """FCI of the ISD-R: AID, GP proprietary data, SGP.22 E0 and SGP.32 E1 templates (an M2M ISD-R has
+        neither template)."""
         svn = bytes(int(x) for x in self.state.get("euicc_info", {}).get("svn", "2.3.0").split("."))
         enabled = any(p.get("state") == "enabled" for p in self.state["profiles"])
+        if self.kind == "m2m":
+            return tlv(0x6F, [tlv(0x84, self.isdr_aid), tlv(0xA5, tlv(0x9F65, b"\xff"))])
+        bits = ([0] if self.ipae()[0] else []) + ([1] if enabled else [])
         return tlv(0x6F, [
             tlv(0x84, self.isdr_aid),
             tlv(0xA5, tlv(0x9F65, b"\xff")),
             tlv(0xE0, tlv(0x82, svn)),
-            tlv(0xE1, enc_named_bits([1] if enabled else [])),
+            # euiccConfiguration is [0] under SGP.32's automatic tags.
+            tlv(0xE1, enc_named_bits(bits, tag=0x80)),
         ])
 
     def es10(self, request):
         """One complete ES10 request (all STORE DATA blocks); returns (data, SW)."""
         self._refresh_due = False
+        if self.kind == "m2m":
+            return b"", es10.SW_SECURITY_STATUS
         tag = es10.request_tag(request)
         mine = [f for f in self._faults
                 if f.kind in faultlib.TAGGED and tag is not None and f.applies(tag)]

@@ -21,6 +21,7 @@ class Es10Status(Exception):
         self.sw = sw
 
 
+SW_SECURITY_STATUS = 0x6982
 SW_WRONG_DATA = 0x6A80
 SW_NOT_FOUND = 0x6A88
 SW_NO_DIAGNOSIS = 0x6F00

@@ -32,6 +32,7 @@ def encode_euicc_info1(svn, verify_skis, sign_skis):
 
 def encode_euicc_info2(state):
     info = state.get("euicc_info", {})
+    ipae_active = bool((state.get("ipae") or {}).get("active", False))
     skis = ci_skis(state)
     iot = [tlv(0xA0, [enc_octets(version_bytes(v)) for v in info.get("iot_versions", ["1.2.0"])])]
     if info.get("ecall_supported", False):
@@ -57,7 +58,7 @@ def encode_euicc_info2(state):
         enc_utf8(info.get("sas", "TEST-SAS-0001")),                # sasAcreditationNumber
         tlv(0xAC, [enc_utf8("euiccd-soft-euicc", tag=0x80),
                    enc_utf8("https://dloa.example.com/", tag=0x81)]),
-        enc_integer(0, tag=0x90),                                  # ipaMode ipad(0)
+        enc_integer(1 if ipae_active else 0, tag=0x90),            # ipaMode ipad(0) / ipae(1)
         tlv(0xB4, iot),
     ])
 
@@ -80,6 +81,22 @@ def get_euicc_info1(card, req):
 @handles(0xBF22)
 def get_euicc_info2(card, req):
     return encode_euicc_info2(card.state)
+
+
+@handles(0xBF42)
+def ipae_activation(card, req):
+    """IpaeActivation (SGP.32 v1.2): ipaeOption [0] BIT STRING, activateIpae(0) set activates the IPAe, clear
+    deactivates it; ipaeActivationResult ok(0) or notSupported(1) for an eUICC without one."""
+    option = req.find(0x80)
+    if option is None:
+        raise Es10Status(SW_WRONG_DATA, "IpaeActivation without ipaeOption")
+    activate = 0 in option.bits()
+    supported, _ = card.ipae()
+    if not supported:
+        return tlv(0xBF42, enc_integer(1, tag=0x80))
+    card.state.data.setdefault("ipae", {})["active"] = activate
+    card.state.save()
+    return tlv(0xBF42, enc_integer(0, tag=0x80))
 
 
 @handles(0xBF3C)

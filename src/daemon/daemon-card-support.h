@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Whether euiccd can manage the card in the modem, and if not, why: a plain UICC has no ISD-R; an SGP.02 (M2M)
+ * eUICC has one but answers no SGP.22/SGP.32 ES10 request (an SM-SR manages it over SCP03, not an eIM); an
+ * SGP.32 eUICC whose own IPA (IPAe) is active polls the eIM itself, so the IPAd (euiccd) must stay out. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  DAEMON_CARD_SUPPORT_UNKNOWN,      /* not read yet, or not reachable */
+  DAEMON_CARD_SUPPORT_SUPPORTED,
+  DAEMON_CARD_SUPPORT_PLAIN_UICC,
+  DAEMON_CARD_SUPPORT_M2M,
+  DAEMON_CARD_SUPPORT_IPAE_ACTIVE,
+} DaemonCardSupport;
+
+/* "unknown", "supported", "uicc", "m2m", "ipae-active": the D-Bus CardSupport values. */
+const gchar *daemon_card_support_to_string (DaemonCardSupport support);
+/* Whether the eIMs may be polled through this card. */
+gboolean daemon_card_support_is_manageable (DaemonCardSupport support);
+
+/* What the ISD-R's SELECT response (FCI, 6F) says: the SGP.32 ISDRProprietaryApplicationTemplateIoT (E1)
+ * euiccConfiguration bit ipaeSupported(0). FALSE for anything that does not parse. */
+gboolean daemon_card_support_fci_ipae_supported (GBytes *fci);
+
+G_END_DECLS

@@ -1,0 +1,99 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Cards euiccd cannot manage, through the software eUICC's modes behind the fake QMI modem: a plain UICC (no
+# ISD-R) and an SGP.02 M2M eUICC (an ISD-R without SGP.22/SGP.32 ES10) are reported on the bus with the reason
+# (CardSupport, CardProblem, euiccctl status) while the daemon stays up and looks again at the poll interval,
+# not in a storm; a Refresh after the card changed finds the eUICC. An eUICC whose IPAe is active is detected
+# (SELECT response E1, EUICCInfo2 ipaMode), its eIMs are left to it, and SetIpaeActive (IpaeActivation)
+# deactivates it, after which euiccd polls again; on an eUICC without an IPAe it fails with NotSupported.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/dbus/dbus-lib.sh"
+
+daemon_log=$work/service.log
+
+# card KEY=JSON...: sets keys of the software eUICC's state (it re-reads the file at each command).
+card() {
+  "$PY" - "$state" "$@" <<'PYEOF'
+import json, os, sys
+s = json.load(open(sys.argv[1]))
+for item in sys.argv[2:]:
+    key, value = item.split("=", 1)
+    if value == "null":
+        s.pop(key, None)
+    else:
+        s[key] = json.loads(value)
+with open(sys.argv[1] + ".new", "w") as f:
+    json.dump(s, f)
+os.rename(sys.argv[1] + ".new", sys.argv[1])
+PYEOF
+}
+
+manager_property() {
+  bctl get-property "$SERVICE" "$MANAGER" org.euiccd.Euiccd1 "$1"
+}
+
+# wait_support VALUE: until CardSupport is VALUE.
+wait_support() {
+  for _ in $(seq 200); do
+    [ "$(manager_property CardSupport 2>/dev/null)" = "s \"$1\"" ] && return 0
+    sleep 0.05
+  done
+  tail -n 30 "$daemon_log" >&2
+  fail "CardSupport is $(manager_property CardSupport 2>&1), expected $1"
+}
+
+start_all
+card 'card_kind="uicc"'
+sed -i 's/^Interval=1h$/Interval=2s/; s/^BackoffMax=4s$/BackoffMax=1h/' "$conf"
+grep -q '^Interval=2s$' "$conf" || fail "the configuration has no Interval= line to change"
+printf '[Daemon]\nAdminGroup=%s\n' "$ADMIN_GROUP" >>"$conf"
+start_bus
+start_daemon --bus system
+pid=$DAEMON_PID
+
+# A plain UICC: reported, and looked at again at the 2 s interval while the daemon stays up.
+wait_support uicc
+manager_property CardProblem | grep -q "the card has no ISD-R (.*6A82.*): a UICC without eSIM" ||
+  fail "CardProblem is $(manager_property CardProblem)"
+ctl status >"$work/status.txt" || fail "euiccctl status"
+grep -q "^Card: *uicc: the card has no ISD-R" "$work/status.txt" || { cat "$work/status.txt" >&2; fail "status"; }
+sleep 5
+failed=$(grep -c "Poll failed: .*the card has no ISD-R" "$daemon_log" || true)
+[ "$failed" -ge 2 ] && [ "$failed" -le 4 ] ||
+  { tail -n 30 "$daemon_log" >&2; fail "$failed polls of the UICC in about 5 s, expected 2 to 4 at a 2 s interval"; }
+# The interval is the shortest delay; the backoff may make it longer, never shorter.
+grep "Poll failed: .*the card has no ISD-R" "$daemon_log" | grep -q "next try in [01] s$" &&
+  { grep "Poll failed: .*the card has no ISD-R" "$daemon_log" >&2; fail "a poll of the UICC was retried before the interval"; }
+daemon_alive && [ "$DAEMON_PID" = "$pid" ] || fail "euiccd did not stay up with a UICC"
+[ "$(grep -c "euiccd: The card cannot be managed by euiccd: the card has no ISD-R" "$daemon_log")" -eq 1 ] ||
+  fail "the reason was not warned about exactly once"
+
+# An SGP.02 M2M eUICC: the ISD-R is there but refuses ES10.
+card 'card_kind="m2m"'
+bctl call "$SERVICE" "$MANAGER" org.euiccd.Euiccd1 Refresh 2>/dev/null && fail "Refresh read an M2M card"
+wait_support m2m
+manager_property CardProblem | grep -q "the ISD-R answers no ES10 request (.*6982.*): an SGP.02 (M2M) eUICC" ||
+  fail "CardProblem is $(manager_property CardProblem)"
+
+# An SGP.32 eUICC with its IPAe active: found on Refresh (a card event); its eIMs are left to it.
+card 'card_kind=null' 'ipae={"supported": true, "active": true}'
+bctl call "$SERVICE" "$MANAGER" org.euiccd.Euiccd1 Refresh || fail "Refresh of the IPAe card"
+wait_support ipae-active
+[ "$(manager_property IpaeSupported)" = "b true" ] || fail "IpaeSupported is $(manager_property IpaeSupported)"
+requests=$(eim_stat requests)
+bctl --timeout=60 call "$SERVICE" "$MANAGER" org.euiccd.Euiccd1 Poll >"$work/poll-call.txt" || fail "Poll"
+grep -q '"success" b true' "$work/poll-call.txt" || fail "the poll with the IPAe active failed"
+grep -q "The eUICC's IPAe is active: its eIMs are not polled by euiccd" "$daemon_log" || fail "the IPAe eIMs were polled"
+[ "$(eim_stat requests)" = "$requests" ] || fail "the eIM was polled with the IPAe active"
+
+# Deactivated through euiccd: the card is managed again and polled.
+ctl ipae off >"$work/ipae.txt" || { cat "$work/ipae.txt" >&2; fail "euiccctl ipae off"; }
+wait_support supported
+state_field "$state" 's["ipae"]["active"]' | grep -q False || fail "the card's IPAe is still active"
+ctl poll >/dev/null || fail "euiccctl poll after the IPAe was deactivated"
+[ "$(eim_stat requests)" != "$requests" ] || fail "the eIM was not polled after deactivation"
+
+# An eUICC without an IPAe answers notSupported.
+card 'ipae=null'
+ctl ipae on 2>"$work/ipae.err" && fail "ipae on succeeded on an eUICC without an IPAe"
+grep -q "notSupported" "$work/ipae.err" || { cat "$work/ipae.err" >&2; fail "the refusal does not say notSupported"; }
+echo "PASS: UICC and M2M reported without a restart storm; IPAe detected, deactivated, polled again"
