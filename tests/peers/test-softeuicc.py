@@ -144,7 +144,7 @@ class SectionA(CardTest):
         self.assertEqual(len(fci), int(sw[2:], 16))
         t = pyder.decode(fci, expect=0x6F)
         self.assertEqual(t.req(0x84).value, ISDR_AID)
-        self.assertEqual(t.req(0xE1).req(0x03).bits(), {1})      # enabledProfile
+        self.assertEqual(t.req(0xE1).req(0x80).bits(), {1})      # enabledProfile; [0] (automatic tags)
         data, sw = self.tx("81 E2 91 00 06 BF3E035C015A")
         self.assertEqual((data, sw), (b"", "6115"))
         data, sw = self.tx("01 C0 00 00 15")
@@ -413,6 +413,40 @@ class Es10Answers(CardTest):
             self.assertEqual(cm.exception.sw, sw, req)
         self.assertEqual(client.es10(self.card, ch, hx("BF411580100102030405060708090A0B0C0D0E"
                                                        "0F10810101")), hx("BF4103810105"))
+
+
+class CardKinds(CardTest):
+    """The modes that stand for cards euiccd cannot manage, and the IPAe."""
+    template = TEMPLATE_EIM
+
+    def test_plain_uicc_has_no_isdr(self):
+        self.set_state_key("card_kind", "uicc")
+        self.assertEqual(self.card.open_channel(ISDR_AID), (0, b"", b"\x6a\x82"))
+        ch, sw = self.tx("0070000001")
+        self.assertEqual(sw, "9000")
+        _, sw = self.tx("%02XA4040410" % ch[0] + ISDR_AID.hex())
+        self.assertEqual(sw, "6A82")
+
+    def test_m2m_isdr_refuses_es10(self):
+        self.set_state_key("card_kind", "m2m")
+        ch, fci, sw = self.card.open_channel(ISDR_AID)
+        self.assertEqual(sw, b"\x90\x00")
+        self.assertEqual([c.tag for c in pyder.decode(fci).children()], [0x84, 0xA5])
+        _, sw = self.tx(bytes([0x80 | ch]) + hx("E29100" "06" "BF3E035C015A"))
+        self.assertEqual(sw, "6982")
+
+    def test_ipae_detected_and_switched(self):
+        _, fci, _ = self.card.open_channel(ISDR_AID)
+        self.assertNotIn(0, pyder.decode(fci).req(0xE1).req(0x80).bits())
+        self.assertEqual(self.es10("BF420480020780").req(0x80).int(), 1)   # notSupported
+        self.set_state_key("ipae", {"supported": True, "active": False})
+        _, fci, _ = self.card.open_channel(ISDR_AID)
+        self.assertIn(0, pyder.decode(fci).req(0xE1).req(0x80).bits())
+        self.assertEqual(self.es10("BF2200").req(0x90).int(), 0)
+        self.assertEqual(self.es10("BF420480020780").req(0x80).int(), 0)   # activate: ok
+        self.assertEqual(self.es10("BF2200").req(0x90).int(), 1)           # ipaMode ipae
+        self.assertEqual(self.es10("BF4203800100").req(0x80).int(), 0)     # deactivate
+        self.assertFalse(self.state()["ipae"]["active"])
 
 
 class Notifications(CardTest):
