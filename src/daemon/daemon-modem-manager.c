@@ -53,6 +53,34 @@ struct _DaemonModemManager {
   gboolean logged_fallback;
 };
 
+/* What an asynchronous call carries: its answer may be dispatched after the client was freed (a cancelled call
+ * still completes once), so the callback looks at the cancellable before it touches the client. */
+typedef struct {
+  DaemonModemManager *manager;
+  GCancellable *cancellable;
+} Pending;
+
+static Pending *
+pending_new (DaemonModemManager *manager)
+{
+  Pending *pending = g_new0 (Pending, 1);
+
+  pending->manager = manager;
+  pending->cancellable = g_object_ref (manager->cancellable);
+  return pending;
+}
+
+/* The client the answer is for, NULL when it is gone; frees `pending`. */
+static DaemonModemManager *
+pending_finish (Pending *pending)
+{
+  DaemonModemManager *manager = g_cancellable_is_cancelled (pending->cancellable) ? NULL : pending->manager;
+
+  g_object_unref (pending->cancellable);
+  g_free (pending);
+  return manager;
+}
+
 static void
 choice_clear (Choice *choice)
 {
@@ -162,7 +190,7 @@ choose_port (GVariant *properties, Choice *choice, GString *why_not)
 static void
 on_managed_objects (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  DaemonModemManager *manager = user_data;
+  DaemonModemManager *manager = pending_finish (user_data);
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
   g_autoptr(GVariant) objects = NULL;
@@ -173,12 +201,12 @@ on_managed_objects (GObject *source, GAsyncResult *result, gpointer user_data)
   const gchar *path;
   GVariant *interfaces;
 
+  if (manager == NULL)
+    return;
   if (reply == NULL)
     {
       g_autofree gchar *reason = NULL;
 
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
       reason = g_strdup_printf ("ModemManager answered GetManagedObjects with an error (%s)", error->message);
       g_warning ("%s: Device=auto scans /dev/cdc-wdm* instead", reason);
       settle (manager, FALSE, reason, NULL);
@@ -223,7 +251,7 @@ fetch_objects (DaemonModemManager *manager)
   g_dbus_connection_call (manager->connection, DAEMON_MODEM_MANAGER_NAME, MM_PATH,
                           "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL,
                           G_VARIANT_TYPE ("(a{oa{sa{sv}}})"), G_DBUS_CALL_FLAGS_NONE, -1, manager->cancellable,
-                          on_managed_objects, manager);
+                          on_managed_objects, pending_new (manager));
 }
 
 static gboolean
@@ -286,16 +314,19 @@ on_name_vanished (GDBusConnection *connection, const gchar *name, gpointer user_
 static void
 on_bus (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  DaemonModemManager *manager = user_data;
+  DaemonModemManager *manager = pending_finish (user_data);
   g_autoptr(GError) error = NULL;
   GDBusConnection *connection = g_bus_get_finish (result, &error);
 
+  if (manager == NULL)
+    {
+      g_clear_object (&connection);
+      return;
+    }
   if (connection == NULL)
     {
       g_autofree gchar *reason = NULL;
 
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
       reason = g_strdup_printf ("the system bus cannot be reached (%s)", error->message);
       g_message ("ModemManager: %s: Device=auto scans /dev/cdc-wdm*", reason);
       settle (manager, FALSE, reason, NULL);
@@ -323,7 +354,7 @@ daemon_modem_manager_new (GMainContext *context, DaemonModemManagerChangedFunc c
   g_mutex_init (&manager->lock);
   g_cond_init (&manager->settled_cond);
   g_main_context_push_thread_default (context);
-  g_bus_get (G_BUS_TYPE_SYSTEM, manager->cancellable, on_bus, manager);
+  g_bus_get (G_BUS_TYPE_SYSTEM, manager->cancellable, on_bus, pending_new (manager));
   g_main_context_pop_thread_default (context);
   return manager;
 }
@@ -341,11 +372,9 @@ daemon_modem_manager_free (DaemonModemManager *manager)
     }
   if (manager->watch_id != 0)
     g_bus_unwatch_name (manager->watch_id);
+  /* Neither calls back once gone (GDBus checks before each dispatch). */
   if (manager->subscription_id != 0)
     g_dbus_connection_signal_unsubscribe (manager->connection, manager->subscription_id);
-  /* A cancelled call still runs its callback once: let those go before the memory does. */
-  while (g_main_context_iteration (manager->context, FALSE))
-    ;
   g_clear_object (&manager->connection);
   g_clear_object (&manager->cancellable);
   choice_clear (&manager->choice);
