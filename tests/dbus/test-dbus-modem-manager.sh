@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # Device=auto beside ModemManager (the fake one on the private system bus, the real libqmi/libmbim proxies,
-# the fake modems on ptys): euiccd takes the QMI port ModemManager names; keeps ModemManager off the modem
+# the fake modems on ptys): euiccd takes the QMI port and SIM slot ModemManager names; keeps ModemManager off the modem
 # (InhibitDevice) while an enable PSMO switches profiles and lets go after it, which makes ModemManager probe
 # the modem and read the new SIM; follows the modem when ModemManager drops it and finds it again at another
 # port, over MBIM; and an inhibition it held when killed ends when it leaves the bus.
@@ -14,17 +14,19 @@ UID2=/sys/devices/pci0000:00/usb1/1-2
 start_eim --binding both
 setup_card
 P1=$(state_field "$state" '[p["iccid"] for p in s["profiles"] if p["state"] == "enabled"][0]')
-start_fake fake-qmi-modem.py --state "$state" --link "$devdir/cdc-wdm0"
+# The card sits in slot 2 of the QMI modem: only ModemManager's PrimarySimSlot says so.
+start_fake fake-qmi-modem.py --state "$state" --link "$devdir/cdc-wdm0" --slot 2
 start_fake fake-mbim-modem.py --state "$state" --link "$devdir/cdc-wdm1"
 DEVICE=auto
 write_config "[Eim]" "Binding=$binding"
 use_proxies
 printf '[Daemon]\nAdminGroup=%s\n[Poll]\nPollOnStart=no\n' "$ADMIN_GROUP" >>"$conf"
 start_bus
-start_mm --modem "cdc-wdm0,qmi,$UID1,1"
+start_mm --modem "cdc-wdm0,qmi,$UID1,2"
 start_daemon --bus system
-wait_for_log "ModemManager: modem .*/Modem/0, port qmi:$devdir/cdc-wdm0, SIM slot 1" 10 "the port ModemManager names"
+wait_for_log "ModemManager: modem .*/Modem/0, port qmi:$devdir/cdc-wdm0, SIM slot 2" 10 "the port ModemManager names"
 wait_device "qmi:$devdir/cdc-wdm0"
+[ "$(euicc_property Slot)" = "u 2" ] || fail "Slot is $(euicc_property Slot), expected ModemManager's 2"
 [ "$(euicc_property Transport)" = 's "qmi"' ] || fail "Transport is $(euicc_property Transport)"
 
 # An enable PSMO: ModemManager is kept off the modem while the old profile goes and the new one comes, and
@@ -49,6 +51,7 @@ wait_for_log "ModemManager names another modem port, mbim:$devdir/cdc-wdm1: read
   "euiccd to follow the modem"
 wait_device "mbim:$devdir/cdc-wdm1"
 [ "$(euicc_property Transport)" = 's "mbim"' ] || fail "Transport is $(euicc_property Transport)"
+[ "$(euicc_property Slot)" = "u 1" ] || fail "Slot is $(euicc_property Slot) after the move, expected 1"
 
 # Killed while it inhibits: ModemManager takes the modem back when euiccd's connection leaves the bus.
 stop_daemon
