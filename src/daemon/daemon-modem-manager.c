@@ -133,15 +133,15 @@ choose_port (GVariant *properties, Choice *choice, GString *why_not)
 {
   g_autoptr(GVariant) ports = g_variant_lookup_value (properties, "Ports", G_VARIANT_TYPE ("a(su)"));
   g_autoptr(GVariant) drivers = g_variant_lookup_value (properties, "Drivers", G_VARIANT_TYPE_STRING_ARRAY);
-  const gchar *primary = NULL;
-  const gchar *uid = NULL;
+  /* Looked up with their types: a property of another type is as good as absent. */
+  g_autoptr(GVariant) primary_value = g_variant_lookup_value (properties, "PrimaryPort", G_VARIANT_TYPE_STRING);
+  g_autoptr(GVariant) uid_value = g_variant_lookup_value (properties, "Device", G_VARIANT_TYPE_STRING);
+  g_autoptr(GVariant) slot_value = g_variant_lookup_value (properties, "PrimarySimSlot", G_VARIANT_TYPE_UINT32);
+  const gchar *primary = primary_value != NULL ? g_variant_get_string (primary_value, NULL) : NULL;
+  const gchar *uid = uid_value != NULL ? g_variant_get_string (uid_value, NULL) : NULL;
   const gchar *chosen_name = NULL;
   const gchar *chosen_transport = NULL;
-  guint32 slot = 0;
-
-  g_variant_lookup (properties, "PrimaryPort", "&s", &primary);
-  g_variant_lookup (properties, "Device", "&s", &uid);
-  g_variant_lookup (properties, "PrimarySimSlot", "u", &slot);
+  guint32 slot = slot_value != NULL ? g_variant_get_uint32 (slot_value) : 0;
   if (ports == NULL)
     {
       g_string_append (why_not, "no Ports property of type a(su)");

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Device=auto without ModemManager: the /dev/cdc-wdm* scan takes the protocol from the driver sysfs names for
 # each port (qmi_wwan: QMI, cdc_mbim: MBIM; other drivers are passed over), with a stand-in for /sys
-# (EUICCD_TEST_SYSFS_DIR, test-only). A ModemManager that answers oddly gets the same fallback, and polling
-# goes on.
+# (EUICCD_TEST_SYSFS_DIR, test-only). A ModemManager that answers oddly (an error, properties of the wrong
+# types) gets the same fallback, and polling goes on.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/dbus/modem-manager-lib.sh"
 
 sysdir=$work/sys
@@ -41,7 +41,7 @@ bctl call "$SERVICE" "$MANAGER" org.euiccd.Euiccd1 Refresh || fail "Refresh"
 wait_device "qmi:$devdir/cdc-wdm1"
 
 # A ModemManager that answers GetManagedObjects with an error: logged, the scan decides, polls go on.
-start_mm --odd --modem "cdc-wdm2,mbim,/sys/devices/usb1/1-1,1"
+start_mm --odd error --modem "cdc-wdm2,mbim,/sys/devices/usb1/1-1,1"
 wait_for_log "ModemManager answered GetManagedObjects with an error .*: Device=auto scans /dev/cdc-wdm\* instead" 10 \
   "the odd answer to be noticed"
 queue --psmo "enable:89000123456789000023"
@@ -49,4 +49,13 @@ bctl --timeout=60 call "$SERVICE" "$MANAGER" org.euiccd.Euiccd1 Poll >"$work/pol
 grep -q '"success" b true' "$work/poll-call.txt" || { cat "$work/poll-call.txt" >&2; fail "the poll failed"; }
 wait_device "qmi:$devdir/cdc-wdm1"
 ! grep -q "inhibit" "$MM_EVENTS" 2>/dev/null || fail "an odd ModemManager was asked to inhibit"
+
+# One whose modem properties have the wrong types: no port taken from it, the scan decides.
+stop_mm
+start_mm --odd types --modem "cdc-wdm2,mbim,/sys/devices/usb1/1-1,1"
+wait_for_log "ModemManager names no modem with a QMI or MBIM port \(.*/Modem/0: no Ports property of type a\(su\)\): Device=auto scans" 10 \
+  "the odd types to be refused"
+bctl call "$SERVICE" "$MANAGER" org.euiccd.Euiccd1 Refresh || fail "Refresh beside the odd ModemManager"
+wait_device "qmi:$devdir/cdc-wdm1"
+daemon_alive || fail "euiccd died of odd types"
 echo "PASS: the sysfs driver decides QMI or MBIM; an odd ModemManager falls back to the scan"

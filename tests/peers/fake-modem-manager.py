@@ -16,7 +16,8 @@ Events (also appended to --events FILE, one per line): "inhibit UID ICCID", "uni
 ICCID is the enabled profile in the software eUICC's --card-state file at that moment ("-" if none), so a
 test sees which profile was enabled when euiccd inhibited and when it let go.
 
---odd makes GetManagedObjects fail, as a ModemManager in a bad state may.
+--odd error makes GetManagedObjects fail, as a ModemManager in a bad state may; --odd types gives the Modem
+properties other types than ModemManager's (Ports as a list of strings, PrimaryPort and PrimarySimSlot swapped).
 """
 
 import argparse
@@ -70,6 +71,14 @@ class FakeModemManager(dbus.service.Object):
 
     def _properties(self, modem):
         port = modem["port"]
+        if self.args.odd == "types":
+            return dbus.Dictionary({
+                "Device": dbus.String(modem["uid"]),
+                "Ports": dbus.Array([port], signature="s"),
+                "PrimaryPort": dbus.UInt32(modem["slot"]),
+                "PrimarySimSlot": dbus.String(port),
+                "Drivers": dbus.String(DRIVER[modem["protocol"]]),
+            }, signature="sv")
         return dbus.Dictionary({
             "Device": dbus.String(modem["uid"]),
             "Drivers": dbus.Array([DRIVER[modem["protocol"]], "option"], signature="s"),
@@ -113,7 +122,7 @@ class FakeModemManager(dbus.service.Object):
 
     @dbus.service.method(OM_IFACE, in_signature="", out_signature="a{oa{sa{sv}}}")
     def GetManagedObjects(self):
-        if self.args.odd:
+        if self.args.odd == "error":
             raise dbus.exceptions.DBusException("the fake is told to answer oddly",
                                                 name="org.freedesktop.ModemManager1.Error.Core.Failed")
         return dbus.Dictionary({dbus.ObjectPath(m["path"]): {MODEM_IFACE: self._properties(m)}
@@ -180,7 +189,7 @@ def main():
                         help="PORT,PROTOCOL,UID[,SLOT], a modem there from the start")
     parser.add_argument("--card-state", help="software eUICC state file, for the ICCIDs in the events")
     parser.add_argument("--events", help="append the events to this file")
-    parser.add_argument("--odd", action="store_true", help="GetManagedObjects fails")
+    parser.add_argument("--odd", choices=("error", "types"), help="answer GetManagedObjects oddly")
     args = parser.parse_args()
 
     dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
