@@ -35,8 +35,13 @@ daemon_eim_flags_parse (const gchar *data, gsize length, GError **error)
       gboolean notify;
       gint64 cause;
 
-      if (eim_id == NULL)
+      if (eim_id == NULL && g_utf8_validate (groups[i], -1, NULL))
         eim_id = g_strdup (groups[i]);
+      if (eim_id == NULL)
+        {
+          g_warning ("%s: [%s] is no eIM id, escaped or not; skipped", DAEMON_EIM_FLAGS_FILE, groups[i]);
+          continue;
+        }
 
       notify = g_key_file_get_boolean (file, groups[i], "NotifyStateChange", &notify_error);
       if (notify_error != NULL)
