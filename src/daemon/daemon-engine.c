@@ -21,6 +21,7 @@
 #include "daemon/daemon-skipped.h"
 #include "der/der.h"
 #include "euiccd-error.h"
+#include "daemon/daemon-download.h"
 #include "ipa/ipa-exchange.h"
 #include "net/esipa-client.h"
 #include "net/https-client.h"
@@ -93,6 +94,7 @@ struct _DaemonEngine {
   DaemonTimer *timer;
   GRand *rand;
   IpaDeviceProfile device;
+  DaemonDownloadJournal downloads;   /* the profile download session record */
   EsipaDeviceInfo device_info;
 
   DaemonEngineListener listener;
@@ -598,6 +600,7 @@ run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, IpaCardList
   exchange.lists = lists;
   exchange.outcome = on_outcome;
   exchange.step = on_step;
+  exchange.download_journal = &engine->downloads.journal;
   exchange.skipped = on_skipped;
   exchange.storage_failed = on_storage_failed;
   exchange.user_data = engine;
@@ -1281,6 +1284,7 @@ daemon_engine_new (DaemonConfig *config, DaemonStore *store, GMainContext *conte
 
   engine->config = config;
   engine->store = store;
+  daemon_download_journal_init (&engine->downloads, store, NULL, NULL);
   engine->context = g_main_context_ref (context);
   g_mutex_init (&engine->lock);
   g_mutex_init (&engine->history_lock);

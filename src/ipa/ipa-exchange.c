@@ -125,6 +125,9 @@ ipa_exchange_run (IpaExchange *exchange, GError **error)
   g_return_val_if_fail (exchange->esipa != NULL && exchange->eim != NULL, FALSE);
 
   /* What is left from before must not hold back what the eIM has now. */
+  if (!ipa_download_recover_for_eim (exchange, &delivery_error))
+    g_warning ("eIM %s: %s; tried again at the next exchange", exchange->eim->eim_id, delivery_error->message);
+  g_clear_error (&delivery_error);
   if (!ipa_deliver_pending (exchange, &delivery_error))
     {
       delivery_retry_after = esipa_client_get_retry_after (exchange->esipa);

@@ -12,6 +12,7 @@
 #include <glib.h>
 
 #include "card/es10.h"
+#include "ipa/ipa-download.h"
 #include "net/esipa-client.h"
 
 G_BEGIN_DECLS
@@ -117,6 +118,7 @@ typedef struct {
   guint card_pending;                /* IpaPending: what the eUICC may hold for this eIM, not yet delivered */
   IpaCardLists *lists;               /* shared by the exchanges of one card session; NULL: this exchange's own */
   guint max_packages;                /* bound on packages per exchange (0: 32) */
+  const IpaDownloadJournal *download_journal;  /* the profile download session record; NULL: none kept */
   IpaOutcomeFunc outcome;
   IpaStepFunc step;
   IpaSkippedFunc skipped;            /* may be NULL */

@@ -11,6 +11,8 @@ G_BEGIN_DECLS
 gboolean ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GError **error);
 gboolean ipa_run_ipa_euicc_data (IpaExchange *exchange, const EsipaEimPackage *package, GError **error);
 gboolean ipa_run_download_trigger (IpaExchange *exchange, const EsipaEimPackage *package, GError **error);
+/* A download session a crash cut short for this exchange's eIM: cancelled, and its outcome sent. */
+gboolean ipa_download_recover_for_eim (IpaExchange *exchange, GError **error);
 gboolean ipa_answer_unusable (IpaExchange *exchange, const EsipaUnusablePackage *unusable, const GError *why,
                               GError **error);
 

@@ -439,9 +439,8 @@ esipa_asn1_encode_handle_notification (const EsipaNotification *notification, GE
 }
 
 static void
-write_device_info (DerWriter *writer, guint32 tag, const EsipaDeviceInfo *info)
+write_device_info_fields (DerWriter *writer, const EsipaDeviceInfo *info)
 {
-  der_begin (writer, tag);
   der_write (writer, 0x80, info->tac, sizeof info->tac);
   der_begin (writer, 0xA1);
   for (guint n = 0; n < ESIPA_DEVCAP_N_RELEASES; n++)
@@ -454,7 +453,24 @@ write_device_info (DerWriter *writer, guint32 tag, const EsipaDeviceInfo *info)
   der_end (writer);
   if (info->has_imei)
     der_write (writer, 0x82, info->imei, sizeof info->imei);
+}
+
+static void
+write_device_info (DerWriter *writer, guint32 tag, const EsipaDeviceInfo *info)
+{
+  der_begin (writer, tag);
+  write_device_info_fields (writer, info);
   der_end (writer);
+}
+
+GBytes *
+esipa_asn1_encode_device_info_contents (const EsipaDeviceInfo *info)
+{
+  g_auto(DerWriter) writer = { 0 };
+
+  der_writer_init (&writer);
+  write_device_info_fields (&writer, info);
+  return der_writer_finish (&writer);
 }
 
 GBytes *

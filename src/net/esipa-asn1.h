@@ -43,6 +43,10 @@ GBytes *esipa_asn1_encode_profile_download_result (GBytes *eim_transaction_id, G
 GBytes *esipa_asn1_encode_profile_download_error (GBytes *eim_transaction_id, gint64 reason,
                                                   GBytes *error_response, GError **error);
 
+/* The contents of an SGP.22 DeviceInfo (tac, deviceCapabilities, imei), without its own tag: what ctxParams1
+ * carries under [1]. */
+GBytes *esipa_asn1_encode_device_info_contents (const EsipaDeviceInfo *info);
+
 /* Responses, eIM -> IPA */
 /* GetEimPackageResponse. When the body is a GetEimPackageResponse whose package cannot be used (it does not
  * parse, or it is an alternative this version does not know), returns NULL with the error and, if

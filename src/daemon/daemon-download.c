@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The profile download session record in the state directory (see daemon-download.h). */
+#include "config.h"
+
+#define G_LOG_DOMAIN "euiccd"
+
+#include "daemon/daemon-download.h"
+
+
+static gboolean
+journal_save (gpointer user_data, GBytes *record, GError **error)
+{
+  DaemonDownloadJournal *target = user_data;
+  return daemon_store_write_file (target->store, DAEMON_DOWNLOAD_SESSION_FILE, record, error);
+}
+
+static GBytes *
+journal_load (gpointer user_data, GError **error)
+{
+  DaemonDownloadJournal *target = user_data;
+  return daemon_store_read_file (target->store, DAEMON_DOWNLOAD_SESSION_FILE, error);
+}
+
+static gboolean
+journal_remove (gpointer user_data, GError **error)
+{
+  DaemonDownloadJournal *target = user_data;
+  return daemon_store_remove_file (target->store, DAEMON_DOWNLOAD_SESSION_FILE, error);
+}
+
+static void
+journal_progress (IpaDownloadPhase phase, gsize loaded, gsize total, gpointer user_data)
+{
+  DaemonDownloadJournal *target = user_data;
+
+  g_debug ("download %s %zu/%zu", ipa_download_phase_to_string (phase), loaded, total);
+  if (target->progress != NULL)
+    target->progress (phase, loaded, total, target->progress_data);
+}
+
+void
+daemon_download_journal_init (DaemonDownloadJournal *self, DaemonStore *store, DaemonDownloadProgressFunc progress,
+                              gpointer progress_data)
+{
+  self->store = store;
+  self->progress = progress;
+  self->progress_data = progress_data;
+  self->journal.save = journal_save;
+  self->journal.load = journal_load;
+  self->journal.remove = journal_remove;
+  self->journal.progress = journal_progress;
+  self->journal.user_data = self;
+}
