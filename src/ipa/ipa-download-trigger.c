@@ -122,26 +122,14 @@ resolve (IpaExchange *exchange, TriggerRun *run, const EsipaProfileDownloadTrigg
   return code;
 }
 
-/* Sends the profileDownloadTriggerResult: the eUICC's result, or profileDownloadError. */
-static gboolean
-send_trigger_result (IpaExchange *exchange, GBytes *eim_transaction_id, const Es10ProfileInstallationResult *result,
-                     GError **error)
+/* The profileDownloadTriggerResult: the eUICC's result, or profileDownloadError. */
+static GBytes *
+trigger_result (GBytes *eim_transaction_id, const Es10ProfileInstallationResult *result, GError **error)
 {
-  g_autoptr(GBytes) result_tlv = NULL;
-  g_autoptr(EsipaProvideResultResponse) response = NULL;
-  EsipaEimPackageResult answer = { 0 };
-
   if (result != NULL)
-    result_tlv = esipa_asn1_encode_profile_download_result (eim_transaction_id, result->raw, error);
-  else
-    result_tlv = esipa_asn1_encode_profile_download_error (eim_transaction_id, ESIPA_PROFILE_DOWNLOAD_ERROR_UNDEFINED,
-                                                           NULL, error);
-  if (result_tlv == NULL)
-    return FALSE;
-  answer.eid = exchange->eid;
-  answer.kind = ESIPA_RESULT_PROFILE_DOWNLOAD_TRIGGER_RESULT;
-  answer.profile_download_trigger_result = result_tlv;
-  return ipa_send_durable_result (exchange, &answer, eim_transaction_id, &response, error);
+    return esipa_asn1_encode_profile_download_result (eim_transaction_id, result->raw, error);
+  return esipa_asn1_encode_profile_download_error (eim_transaction_id, ESIPA_PROFILE_DOWNLOAD_ERROR_UNDEFINED, NULL,
+                                                   error);
 }
 
 /* The outcome for the history, and the install notification on to the SM-DP+ through the eIM. */
@@ -165,6 +153,37 @@ report_result (IpaExchange *exchange, TriggerRun *run, GBytes *eim_transaction_i
   ipa_download_deliver_notification (&run->context, result);
 }
 
+/* Ends a download (`result` NULL: it failed): the trigger result goes to the outbox, then the record says so,
+ * then the eIM gets the result and the SM-DP+ the notification; the record goes last (`remove_record`: after a
+ * failure ipa_download_run() already removed it, unless the eUICC could not be told). A crash at any point
+ * leaves what the restart needs to finish (ipa_download_recover_for_eim()). */
+static gboolean
+finish (IpaExchange *exchange, TriggerRun *run, const IpaDownloadOrder *order,
+        const Es10ProfileInstallationResult *result, gboolean remove_record, GError **error)
+{
+  g_autoptr(GBytes) result_tlv = trigger_result (order->eim_transaction_id, result, error);
+  g_autoptr(EsipaProvideResultResponse) response = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree gchar *key = NULL;
+  EsipaEimPackageResult answer = { 0 };
+
+  if (result_tlv == NULL)
+    return FALSE;
+  answer.eid = exchange->eid;
+  answer.kind = ESIPA_RESULT_PROFILE_DOWNLOAD_TRIGGER_RESULT;
+  answer.profile_download_trigger_result = result_tlv;
+  key = ipa_store_result (exchange, &answer, order->eim_transaction_id);
+  if (result != NULL && key != NULL && !ipa_download_journal_installed (&run->context, order, result, &local_error))
+    g_warning ("%s", local_error->message);
+  if (!ipa_send_result (exchange, &answer, key, FALSE, order->eim_transaction_id, &response, error))
+    return FALSE;
+  if (result != NULL)
+    report_result (exchange, run, order->eim_transaction_id, result);
+  if (remove_record)
+    ipa_download_journal_done (&run->context);
+  return TRUE;
+}
+
 gboolean
 ipa_run_download_trigger (IpaExchange *exchange, const EsipaEimPackage *package, GError **error)
 {
@@ -173,7 +192,7 @@ ipa_run_download_trigger (IpaExchange *exchange, const EsipaEimPackage *package,
   g_autoptr(IpaActivationCode) code = NULL;
   g_autoptr(Es10ProfileInstallationResult) result = NULL;
   g_autoptr(GError) local_error = NULL;
-  IpaDownloadOrder order = { 0 };
+  IpaDownloadOrder order = { .eim_transaction_id = trigger->eim_transaction_id, .eim_id = exchange->eim->eim_id };
 
   if (trigger_run_init (&run, exchange, &local_error))
     code = resolve (exchange, &run, trigger, &local_error);
@@ -181,8 +200,6 @@ ipa_run_download_trigger (IpaExchange *exchange, const EsipaEimPackage *package,
     {
       order.smdp_address = code->smdp_address;
       order.matching_id = code->matching_id;
-      order.eim_transaction_id = trigger->eim_transaction_id;
-      order.eim_id = exchange->eim->eim_id;
       ipa_download_run (&run.context, &order, &result, &local_error);
     }
   if (result == NULL)
@@ -190,19 +207,8 @@ ipa_run_download_trigger (IpaExchange *exchange, const EsipaEimPackage *package,
       /* The eIM learns at once; the SM-DP+ session, if any, was cancelled. */
       g_warning ("eIM %s: profile download failed: %s", exchange->eim->eim_id, local_error->message);
       ipa_exchange_report (exchange, trigger->eim_transaction_id, "profileDownload", "failed", local_error->message);
-      return send_trigger_result (exchange, trigger->eim_transaction_id, NULL, error);
     }
-  /* Stored in the outbox before the session record goes: a crash in between loses nothing. */
-  if (!send_trigger_result (exchange, trigger->eim_transaction_id, result, &local_error))
-    {
-      ipa_download_journal_done (&run.context);
-      report_result (exchange, &run, trigger->eim_transaction_id, result);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  ipa_download_journal_done (&run.context);
-  report_result (exchange, &run, trigger->eim_transaction_id, result);
-  return TRUE;
+  return finish (exchange, &run, &order, result, result != NULL, error);
 }
 
 gboolean
@@ -214,36 +220,44 @@ ipa_download_recover_for_eim (IpaExchange *exchange, GError **error)
   g_autoptr(Es10ProfileInstallationResult) result = NULL;
   g_autoptr(GError) local_error = NULL;
   g_auto(TriggerRun) run = { 0 };
+  IpaDownloadOrder order = { 0 };
 
   if (journal == NULL)
     return TRUE;
   bytes = journal->load (journal->user_data, &local_error);
   if (bytes == NULL)
     {
-      if (g_error_matches (local_error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND))
-        return TRUE;
-      g_warning ("Reading the download session record: %s", local_error->message);
+      if (!g_error_matches (local_error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND))
+        g_warning ("Reading the download session record: %s", local_error->message);
       return TRUE;
     }
   record = ipa_download_record_decode (bytes, &local_error);
   if (record == NULL)
     {
       g_warning ("%s; the record is removed", local_error->message);
+      g_clear_error (&local_error);
       if (!journal->remove (journal->user_data, &local_error))
         g_warning ("Removing the download session record: %s", local_error->message);
       return TRUE;
     }
   if (g_strcmp0 (record->eim_id, exchange->eim->eim_id) != 0)
     return TRUE;
-  g_message ("eIM %s: a profile download was cut short; cancelling its session", exchange->eim->eim_id);
+  order.smdp_address = record->server;
+  order.eim_transaction_id = record->eim_transaction_id;
+  order.eim_id = record->eim_id;
+  g_message ("eIM %s: a profile download was cut short by a restart; finishing it", exchange->eim->eim_id);
   if (!trigger_run_init (&run, exchange, error) || !ipa_download_recover (&run.context, record, &result, error))
     return FALSE;
-  if (!send_trigger_result (exchange, record->eim_transaction_id, result, error))
-    return FALSE;
-  if (result != NULL)
-    report_result (exchange, &run, record->eim_transaction_id, result);
-  else
+  if (record->installed)
+    {
+      /* The result is in the outbox already; only the notification may be left. */
+      if (result != NULL)
+        report_result (exchange, &run, record->eim_transaction_id, result);
+      ipa_download_journal_done (&run.context);
+      return TRUE;
+    }
+  if (result == NULL)
     ipa_exchange_report (exchange, record->eim_transaction_id, "profileDownload", "failed",
                          "the download was cut short by a restart; its session was cancelled");
-  return TRUE;
+  return finish (exchange, &run, &order, result, TRUE, error);
 }

@@ -63,6 +63,8 @@ on_segment (gsize loaded, gsize total, gpointer user_data)
 
   download->bpp_total = total;
   progress (download, IPA_DOWNLOAD_PHASE_LOADING, loaded);
+  if (loaded < total)
+    step (download, "download-bpp-segment");
 }
 
 /* `contents` under `tag`, for fields the server gives without their own tag. */
@@ -77,19 +79,24 @@ wrap (guint32 tag, GBytes *contents)
 }
 
 static gboolean
-journal_save (Download *download, GError **error)
+journal_write (const IpaDownloadJournal *journal, const IpaDownloadOrder *order, GBytes *transaction_id,
+               gboolean installed, GError **error)
 {
-  const IpaDownloadJournal *journal = download->context->journal;
-  IpaDownloadRecord record = { .eim_id = (gchar *) download->order->eim_id,
-                               .server = (gchar *) download->order->smdp_address,
-                               .transaction_id = download->transaction_id,
-                               .eim_transaction_id = download->order->eim_transaction_id };
+  IpaDownloadRecord record = { .eim_id = (gchar *) order->eim_id, .server = (gchar *) order->smdp_address,
+                               .transaction_id = transaction_id,
+                               .eim_transaction_id = order->eim_transaction_id, .installed = installed };
   g_autoptr(GBytes) bytes = NULL;
 
   if (journal == NULL)
     return TRUE;
   bytes = ipa_download_record_encode (&record);
-  if (!journal->save (journal->user_data, bytes, error))
+  return journal->save (journal->user_data, bytes, error);
+}
+
+static gboolean
+journal_save (Download *download, GError **error)
+{
+  if (!journal_write (download->context->journal, download->order, download->transaction_id, FALSE, error))
     {
       g_prefix_error (error, "Recording the download session before AuthenticateServer: ");
       return FALSE;
@@ -474,6 +481,20 @@ ipa_download_discover (const IpaDownloadContext *context, const IpaDownloadOrder
   return activation_code;
 }
 
+gboolean
+ipa_download_journal_installed (const IpaDownloadContext *context, const IpaDownloadOrder *order,
+                                const Es10ProfileInstallationResult *result, GError **error)
+{
+  if (result->transaction_id == NULL)
+    return TRUE;
+  if (!journal_write (context->journal, order, result->transaction_id, TRUE, error))
+    {
+      g_prefix_error (error, "Recording the stored download result: ");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 void
 ipa_download_journal_done (const IpaDownloadContext *context)
 {
@@ -540,13 +561,17 @@ ipa_download_recover (const IpaDownloadContext *context, const IpaDownloadRecord
   EsipaSessionRequest request = { 0 };
 
   *ret_result = NULL;
+  if (record->installed)
+    {
+      *ret_result = find_install_result (context->session, record->transaction_id);
+      return TRUE;
+    }
   response = es10_cancel_session (context->session, record->transaction_id, ES10_CANCEL_UNDEFINED_REASON, error);
   if (response == NULL)
     {
       g_prefix_error (error, "Cancelling the download session a restart cut short: ");
       return FALSE;
     }
-  journal_remove (context->journal);
   if (!response->ok)
     {
       /* No session: it ended before AuthenticateServer, or with the eUICC's result. */

@@ -85,7 +85,11 @@ typedef struct {
 gboolean ipa_download_run (const IpaDownloadContext *context, const IpaDownloadOrder *order,
                            Es10ProfileInstallationResult **ret_result, GError **error);
 
-/* The result of a successful ipa_download_run() is safe elsewhere: the session record goes. */
+/* The result of a successful ipa_download_run() is stored where it cannot be lost: the record now says so, and
+ * a restart only delivers the install notification that may still be on the eUICC. */
+gboolean ipa_download_journal_installed (const IpaDownloadContext *context, const IpaDownloadOrder *order,
+                                         const Es10ProfileInstallationResult *result, GError **error);
+/* The download is over: the session record goes. */
 void ipa_download_journal_done (const IpaDownloadContext *context);
 
 /* Event retrieval (SGP.22 3.6.3 / SGP.32 3.2.3.2 with an SM-DS): authenticates the eUICC with the SM-DS at
@@ -103,6 +107,7 @@ typedef struct {
   gchar *server;                     /* the server's address */
   GBytes *transaction_id;
   GBytes *eim_transaction_id;        /* NULL when none */
+  gboolean installed;                /* the eUICC's result is stored: only the notification may be left */
 } IpaDownloadRecord;
 
 void ipa_download_record_free (IpaDownloadRecord *record);
@@ -110,10 +115,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (IpaDownloadRecord, ipa_download_record_free)
 GBytes *ipa_download_record_encode (const IpaDownloadRecord *record);
 IpaDownloadRecord *ipa_download_record_decode (GBytes *bytes, GError **error);
 
-/* After a restart: a session the record names is cancelled on the eUICC (reason undefinedReason) and, when
+/* After a restart: for a record marked installed, only the install result is looked for among the
+ * notifications. Otherwise a session the record names is cancelled on the eUICC (reason undefinedReason) and, when
  * the eUICC signed the cancellation, at `server`. When the eUICC no longer holds the session, its
  * ProfileInstallationResult is looked for among the notifications (the crash came after the last segment)
- * and returned in *ret_result. The record is removed once the eUICC answered. TRUE when the eUICC answered. */
+ * and returned in *ret_result. TRUE when the eUICC answered; the caller removes the record once the outcome
+ * is stored (ipa_download_journal_done()). */
 gboolean ipa_download_recover (const IpaDownloadContext *context, const IpaDownloadRecord *record,
                                Es10ProfileInstallationResult **ret_result, GError **error);
 
