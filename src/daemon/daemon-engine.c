@@ -824,6 +824,13 @@ setup_device_profile (DaemonEngine *engine)
   const DaemonConfig *config = engine->config;
 
   engine->device.ipa_features = config->device_ipa_features;  /* same bit order as EsipaIpaFeature */
+  /* Direct download over ES9+ is not in this version: announcing it would have the eIM expect it. */
+  if ((engine->device.ipa_features & ESIPA_IPA_FEATURE_DIRECT_RSP_SERVER) != 0)
+    {
+      g_warning ("[Device] IpaFeatures: directRspServerCommunication is not available in this version; not "
+                 "announced");
+      engine->device.ipa_features &= ~(guint32) ESIPA_IPA_FEATURE_DIRECT_RSP_SERVER;
+    }
   engine->device.ipa_supported_protocols = ESIPA_IPA_PROTOCOL_RETRIEVE_HTTPS;
   if (config->device_tac == NULL)
     return;

@@ -46,6 +46,8 @@ assert int(d["associationToken"]) == s["eims"][0]["associationToken"], d
 assert d["eumCertificate"].startswith("30") and d["euiccCertificate"].startswith("30"), d
 assert d["eimTransactionId"] == txid, d
 assert d["ipaCapabilities"]["ipaSupportedProtocols"] == [0], d["ipaCapabilities"]
+# Only what works is announced: indirect download through the eIM.
+assert d["ipaCapabilities"]["ipaFeatures"] == [1], d["ipaCapabilities"]
 assert d.get("deviceInfo"), "deviceInfo missing: " + str(sorted(d))
 assert d["notificationsList"] == [] and d["euiccPackageResultList"] == [], d
 '
