@@ -30,6 +30,40 @@ ipa_download_phase_to_string (IpaDownloadPhase phase)
     }
 }
 
+typedef struct {
+  gint64 code;
+  const gchar *name;
+} CodeName;
+
+static const CodeName initiate_errors[] = {
+  { 1, "invalidDpAddress" }, { 2, "euiccVersionNotSupportedByDp" }, { 3, "ciPKIdNotSupported" },
+  { 50, "smdpAddressMismatch" }, { 51, "smdpOidMismatch" }, { 52, "invalidEimTransactionId" },
+  { 127, "undefinedError" }, { 0, NULL }
+};
+
+static const CodeName authenticate_errors[] = {
+  { 1, "eumCertificateInvalid" }, { 2, "eumCertificateExpired" }, { 3, "euiccCertificateInvalid" },
+  { 4, "euiccCertificateExpired" }, { 5, "euiccSignatureInvalid" }, { 6, "matchingIdRefused" },
+  { 7, "eidMismatch" }, { 8, "noEligibleProfile" }, { 9, "ciPKUnknown" }, { 10, "invalidTransactionId" },
+  { 11, "insufficientMemory" }, { 50, "pprNotAllowed" }, { 56, "eventIdUnknown" }, { 127, "undefinedError" },
+  { 0, NULL }
+};
+
+static const CodeName bpp_errors[] = {
+  { 1, "euiccSignatureInvalid" }, { 2, "confirmationCodeMissing" }, { 3, "confirmationCodeRefused" },
+  { 4, "confirmationCodeRetriesExceeded" }, { 5, "bppRebindingRefused" }, { 6, "downloadOrderExpired" },
+  { 50, "metadataMismatch" }, { 95, "invalidTransactionId" }, { 127, "undefinedError" }, { 0, NULL }
+};
+
+static const gchar *
+code_name (const CodeName *names, gint64 code)
+{
+  for (; names->name != NULL; names++)
+    if (names->code == code)
+      return names->name;
+  return "unknown";
+}
+
 /* One download in progress. */
 typedef struct {
   const IpaDownloadContext *context;
@@ -262,8 +296,9 @@ authenticate (Download *download, GError **error)
     return NULL;
   if (initiated->has_error)
     {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_PROTOCOL, "InitiateAuthentication: %s answered error %"
-                   G_GINT64_FORMAT, server->name, initiated->error_code);
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_PROTOCOL, "InitiateAuthentication: %s answered %s (%"
+                   G_GINT64_FORMAT ")", server->name, code_name (initiate_errors, initiated->error_code),
+                   initiated->error_code);
       return NULL;
     }
   if (initiated->transaction_id == NULL || initiated->server_signed1 == NULL || initiated->server_signature1 == NULL
@@ -318,8 +353,9 @@ authenticate (Download *download, GError **error)
     }
   if (answer->kind == ESIPA_AUTHENTICATE_CLIENT_ERROR)
     {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_PROTOCOL, "AuthenticateClient: %s answered error %"
-                   G_GINT64_FORMAT, server->name, answer->error_code);
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_PROTOCOL, "AuthenticateClient: %s answered %s (%"
+                   G_GINT64_FORMAT ")", server->name, code_name (authenticate_errors, answer->error_code),
+                   answer->error_code);
       return fail (download, ES10_CANCEL_UNDEFINED_REASON, error);
     }
   if (!same_transaction (download, answer->transaction_id, "AuthenticateClient", error))
@@ -396,8 +432,9 @@ prepare (Download *download, const EsipaAuthenticateClientResponse *authenticate
     }
   if (answer->has_error || answer->bound_profile_package == NULL)
     {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_PROTOCOL, "GetBoundProfilePackage: %s answered error %"
-                   G_GINT64_FORMAT, server->name, answer->error_code);
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_PROTOCOL, "GetBoundProfilePackage: %s answered %s (%"
+                   G_GINT64_FORMAT ")", server->name, code_name (bpp_errors, answer->error_code),
+                   answer->error_code);
       return fail (download, ES10_CANCEL_UNDEFINED_REASON, error);
     }
   if (!same_transaction (download, answer->transaction_id, "GetBoundProfilePackage", error))

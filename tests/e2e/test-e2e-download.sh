@@ -31,6 +31,7 @@ assert res["download"]["result"] == "profileDownloadError", res
 assert len(smdp["cancelled"]) == 1 and smdp["cancelled"][0].get("signature_ok"), smdp["cancelled"]
 assert len(p) == 4, p.keys()
 assert not session_left'
+grep -q "AuthenticateClient: eIM eim-test answered matchingIdRefused (6)" "$work/poll.log" || fail "the refusal is not named"
 
 # contactDefaultSmdp: the eUICC's default SM-DP+, the profile found by EID alone (empty matching ID).
 smdpctl profile matchingId=,iccid=8944000000000000029 >/dev/null
