@@ -10,6 +10,7 @@
 
 #include "card/es10.h"
 #include "der/der.h"
+#include "net/esipa-asn1.h"
 
 /* GSMA SGP.26 test PKI (public test material): CERT_EUM_ECDSA_NIST and the SubjectPublicKeyInfo of
  * CERT_CI_ECDSA_NIST, so the eIM key fields carry real X.509 structures. */
@@ -243,6 +244,24 @@ dump_download (void)
       emit ("AuthenticateServerRequest",
             es10_authenticate_server_encode (signed1, signature, pkid, certificate, ctx, &error), error);
     }
+  {
+    /* ctxParams1 as the IPA builds it for a download: DeviceInfo from the configured device, with and without
+     * capabilities and IMEI, as esipa_asn1_encode_device_info_contents() writes it. */
+    EsipaDeviceInfo devices[2] = { { .tac = { 0x35, 0x29, 0x06, 0x11 }, .has_imei = TRUE,
+                                     .imei = { 0x35, 0x29, 0x06, 0x11, 0x23, 0x45, 0x67, 0x80 } },
+                                   { .tac = { 0 } } };
+
+    devices[0].releases_present = (1u << ESIPA_DEVCAP_GSM) | (1u << ESIPA_DEVCAP_EUTRAN_EPC);
+    devices[0].releases[ESIPA_DEVCAP_GSM] = (Es10Version) { 8, 0, 0 };
+    devices[0].releases[ESIPA_DEVCAP_EUTRAN_EPC] = (Es10Version) { 15, 0, 0 };
+    for (guint i = 0; i < G_N_ELEMENTS (devices); i++)
+      {
+        g_autoptr(GBytes) contents = esipa_asn1_encode_device_info_contents (&devices[i]);
+        g_autoptr(GBytes) ctx = es10_ctx_params1_encode (i == 0 ? "MID-1" : NULL, contents);
+        emit ("AuthenticateServerRequest",
+              es10_authenticate_server_encode (signed1, signature, pkid, certificate, ctx, &error), error);
+      }
+  }
   emit ("PrepareDownloadRequest", es10_prepare_download_encode (signed2, signature, NULL, certificate, &error), error);
   emit ("PrepareDownloadRequest",
         es10_prepare_download_encode (signed2_cc, signature, hash_cc, certificate, &error), error);
