@@ -24,6 +24,7 @@ int cli_profiles_main (int argc, char **argv);
 int cli_eims_main (int argc, char **argv);
 int cli_history_main (int argc, char **argv);
 int cli_poll_main (int argc, char **argv);
+int cli_download_main (int argc, char **argv);
 int cli_add_initial_eim_main (int argc, char **argv);
 int cli_dead_letters_main (int argc, char **argv);
 int cli_drop_dead_letter_main (int argc, char **argv);

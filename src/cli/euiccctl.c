@@ -21,6 +21,7 @@ static const CliCommand commands[] = {
   { "eims", cli_eims_main, "the eIMs configured on the eUICC" },
   { "history", cli_history_main, "[N] the last eIM package outcomes" },
   { "poll", cli_poll_main, "poll the eIMs now and wait for the outcome" },
+  { "download", cli_download_main, "AC [--confirmation-code CODE] download and install a profile" },
   { "dead-letters", cli_dead_letters_main, "what an eIM refused for good, kept until dropped" },
   { "drop-dead-letter", cli_drop_dead_letter_main, "ID delete a dead letter for good" },
   { "add-initial-eim", cli_add_initial_eim_main, "write the first eIM onto a fresh eUICC (factory)" },
@@ -31,11 +32,12 @@ static const CliCommand commands[] = {
 static void
 usage (FILE *out)
 {
-  fprintf (out, "Usage: euiccctl COMMAND [OPTIONS]\n\nCommands:\n");
+  fprintf (out, "Usage: euiccctl [--json] COMMAND [OPTIONS]\n\nCommands:\n");
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     fprintf (out, "  %-16s %s\n", commands[i].name, commands[i].summary);
   fprintf (out, "\nEvery command but probe talks to euiccd on the system bus (DBUS_SYSTEM_BUS_ADDRESS is honoured);\n"
-                "--json prints JSON instead of text. 'euiccctl COMMAND --help' shows a command's options.\n"
+                "--json (before or after the command) prints JSON instead of text. 'euiccctl COMMAND --help' shows a\n"
+                "command's options.\n"
                 "\nExit status:\n"
                 "  0  success\n"
                 "  1  the operation failed (the message says why; for poll: the exchange failed)\n"
@@ -44,10 +46,38 @@ usage (FILE *out)
                 "  4  euiccd is not running, or the system bus cannot be reached\n");
 }
 
+/* Global options may come before the command, as with systemctl: they move behind it, where the command's
+ * own parser takes them. Returns the index of the command in the reordered argv, or argc when there is none. */
+static int
+move_global_options (int argc, char **argv)
+{
+  int command = 1;
+
+  while (command < argc && (strcmp (argv[command], "--json") == 0))
+    command++;
+  if (command == 1 || command == argc)
+    return command == argc ? argc : 1;
+  /* argv[1..command-1] are global options: rotate the command to the front. */
+  {
+    char *name = argv[command];
+
+    memmove (argv + 2, argv + 1, (command - 1) * sizeof *argv);
+    argv[1] = name;
+  }
+  return 1;
+}
+
 int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+
+  if (argc >= 2 && move_global_options (argc, argv) == argc)
+    {
+      fprintf (stderr, "euiccctl: a command is needed\n");
+      usage (stderr);
+      return CLI_EXIT_USAGE;
+    }
 
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
     {

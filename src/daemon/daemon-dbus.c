@@ -539,6 +539,80 @@ on_handle_drop_dead_letter (EuiccdDbusManager *manager, GDBusMethodInvocation *i
   return TRUE;
 }
 
+static void
+on_download_done (DaemonEngine *engine, const DaemonDownloadOutcome *outcome, const GError *error, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+  g_auto(GVariantDict) result;
+
+  if (error != NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return;
+    }
+  g_variant_dict_init (&result, NULL);
+  g_variant_dict_insert (&result, "installed", "b", outcome->installed);
+  if (outcome->iccid != NULL)
+    g_variant_dict_insert (&result, "iccid", "s", outcome->iccid);
+  if (!outcome->installed)
+    {
+      g_variant_dict_insert (&result, "bppCommandId", "x", outcome->bpp_command_id);
+      g_variant_dict_insert (&result, "errorReason", "x", outcome->error_reason);
+    }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(@a{sv})", g_variant_dict_end (&result)));
+}
+
+static gboolean
+on_handle_download (EuiccdDbusManager *manager, GDBusMethodInvocation *invocation, const gchar *activation_code,
+                    const gchar *confirmation_code, gpointer user_data)
+{
+  DaemonDbus *dbus = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DaemonDownloadRequest) request = g_new0 (DaemonDownloadRequest, 1);
+
+  request->code = ipa_activation_code_parse (activation_code, &error);
+  if (request->code == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return TRUE;
+    }
+  if (confirmation_code[0] != '\0')
+    request->confirmation_code = g_strdup (confirmation_code);
+  if (request->code->confirmation_code_required && request->confirmation_code == NULL)
+    {
+      g_dbus_method_invocation_return_error_literal (invocation, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS,
+                                                     "The activation code says a confirmation code is required, "
+                                                     "and none was given");
+      return TRUE;
+    }
+  g_message ("Profile download requested over D-Bus by %s", g_dbus_method_invocation_get_sender (invocation));
+  daemon_engine_download (dbus->engine, g_steal_pointer (&request), on_download_done, g_object_ref (invocation));
+  return TRUE;
+}
+
+static GVariant *
+download_progress_to_variant (const DaemonDownloadProgress *progress)
+{
+  g_auto(GVariantDict) dict;
+
+  g_variant_dict_init (&dict, NULL);
+  if (progress->phase != NULL)
+    {
+      g_variant_dict_insert (&dict, "active", "b", progress->active);
+      g_variant_dict_insert (&dict, "phase", "s", progress->phase);
+      g_variant_dict_insert (&dict, "loaded", "t", progress->loaded);
+      g_variant_dict_insert (&dict, "total", "t", progress->total);
+    }
+  return g_variant_dict_end (&dict);
+}
+
+void
+daemon_dbus_emit_download_progress (DaemonDbus *dbus, const DaemonDownloadProgress *progress)
+{
+  euiccd_dbus_manager_set_download (dbus->manager, download_progress_to_variant (progress));
+  euiccd_dbus_manager_emit_download_progress (dbus->manager, progress->phase, progress->loaded, progress->total);
+}
+
 /* ---- the name ------------------------------------------------------------------------------------------- */
 
 static void
@@ -600,6 +674,9 @@ daemon_dbus_new (DaemonEngine *engine, const DaemonConfig *config, DaemonBus bus
   g_signal_connect (dbus->manager, "handle-refresh", G_CALLBACK (on_handle_refresh), dbus);
   g_signal_connect (dbus->manager, "handle-drop-dead-letter", G_CALLBACK (on_handle_drop_dead_letter), dbus);
   g_signal_connect (dbus->manager, "handle-set-ipae-active", G_CALLBACK (on_handle_set_ipae_active), dbus);
+  g_signal_connect (dbus->manager, "handle-download", G_CALLBACK (on_handle_download), dbus);
+  euiccd_dbus_manager_set_download (dbus->manager,
+                                    download_progress_to_variant (daemon_engine_get_download_progress (engine)));
   daemon_dbus_sync_state (dbus);
 
   dbus->server = g_dbus_object_manager_server_new (DAEMON_DBUS_PATH);

@@ -46,6 +46,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DaemonDbus, daemon_dbus_free)
 void daemon_dbus_sync_state (DaemonDbus *dbus);
 void daemon_dbus_sync_card (DaemonDbus *dbus, DaemonCardFacts *facts);
 void daemon_dbus_emit_package_finished (DaemonDbus *dbus, const DaemonHistoryEntry *entry);
+/* The Download property and the DownloadProgress signal. */
+void daemon_dbus_emit_download_progress (DaemonDbus *dbus, const DaemonDownloadProgress *progress);
 
 /* A history entry as the a{sv} of GetHistory and PackageFinished (floating reference). */
 GVariant *daemon_dbus_history_entry_to_variant (const DaemonHistoryEntry *entry);

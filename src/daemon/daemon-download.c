@@ -4,6 +4,8 @@
 
 #define G_LOG_DOMAIN "euiccd"
 
+#include <string.h>
+
 #include "daemon/daemon-download.h"
 
 
@@ -50,4 +52,22 @@ daemon_download_journal_init (DaemonDownloadJournal *self, DaemonStore *store, D
   self->journal.remove = journal_remove;
   self->journal.progress = journal_progress;
   self->journal.user_data = self;
+}
+
+void
+daemon_download_request_free (DaemonDownloadRequest *request)
+{
+  if (request == NULL)
+    return;
+  ipa_activation_code_free (request->code);
+  if (request->confirmation_code != NULL)
+    memset (request->confirmation_code, 0, strlen (request->confirmation_code));
+  g_free (request->confirmation_code);
+  g_free (request);
+}
+
+void
+daemon_download_outcome_clear (DaemonDownloadOutcome *outcome)
+{
+  g_clear_pointer (&outcome->iccid, g_free);
 }

@@ -11,6 +11,34 @@ G_BEGIN_DECLS
 /* The state file of the session in progress. */
 #define DAEMON_DOWNLOAD_SESSION_FILE "download-session"
 
+/* A download asked for over D-Bus. */
+typedef struct {
+  IpaActivationCode *code;
+  gchar *confirmation_code;           /* NULL: none */
+} DaemonDownloadRequest;
+
+void daemon_download_request_free (DaemonDownloadRequest *request);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DaemonDownloadRequest, daemon_download_request_free)
+
+/* How it ended, when the eUICC gave a result. */
+typedef struct {
+  gboolean installed;
+  gchar *iccid;                       /* NULL when the result named none */
+  gint64 bpp_command_id;              /* !installed: the BPP command the eUICC refused, and why */
+  gint64 error_reason;
+} DaemonDownloadOutcome;
+
+void daemon_download_outcome_clear (DaemonDownloadOutcome *outcome);
+
+/* Where the download in progress stands (D-Bus DownloadProgress). */
+typedef struct {
+  gboolean active;
+  const gchar *phase;                 /* ipa_download_phase_to_string(), or "installed" / "failed" at the end;
+                                       * NULL before any download */
+  guint64 loaded;
+  guint64 total;
+} DaemonDownloadProgress;
+
 typedef void (*DaemonDownloadProgressFunc) (IpaDownloadPhase phase, gsize loaded, gsize total, gpointer user_data);
 
 /* A journal writing DAEMON_DOWNLOAD_SESSION_FILE in the store; `journal` is what the procedures take. */

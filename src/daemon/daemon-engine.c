@@ -22,6 +22,7 @@
 #include "der/der.h"
 #include "euiccd-error.h"
 #include "daemon/daemon-download.h"
+#include "ipa/ipa-download.h"
 #include "ipa/ipa-exchange.h"
 #include "net/esipa-client.h"
 #include "net/https-client.h"
@@ -52,6 +53,7 @@ typedef enum {
   JOB_REFRESH,
   JOB_ADD_INITIAL_EIM,
   JOB_IPAE_ACTIVATION,
+  JOB_DOWNLOAD,
 } JobKind;
 
 typedef struct {
@@ -69,6 +71,10 @@ typedef struct {
   guint packages;
   gboolean has_association_token;
   gint64 association_token;
+  DaemonDownloadRequest *download;     /* Download */
+  DaemonDownloadDoneFunc download_done;
+  gpointer download_user_data;
+  DaemonDownloadOutcome download_outcome;
 } Job;
 
 /* A call from the worker into the main context. Kept in a list so that freeing the engine can drop the ones
@@ -95,6 +101,7 @@ struct _DaemonEngine {
   GRand *rand;
   IpaDeviceProfile device;
   DaemonDownloadJournal downloads;   /* the profile download session record */
+  DaemonDownloadProgress download_progress;  /* main context */
   EsipaDeviceInfo device_info;
 
   DaemonEngineListener listener;
@@ -413,6 +420,8 @@ announce_outcome (DaemonEngine *engine, gpointer data)
     engine->listener.package_finished (engine, data, engine->listener_data);
 }
 
+static void end_download_progress (DaemonEngine *engine, gpointer data);
+
 static void
 on_outcome (const IpaOutcome *outcome, gpointer user_data)
 {
@@ -428,9 +437,53 @@ on_outcome (const IpaOutcome *outcome, gpointer user_data)
 
   engine->poll_packages++;
   record_history (engine, &entry);
+  if (g_str_equal (outcome->operation, "profileDownload"))
+    post_to_main (engine, end_download_progress,
+                  (gpointer) (g_str_equal (outcome->result, "installed") ? "installed" : "failed"), NULL);
   /* D-Bus signals go out from the main loop. */
   post_to_main (engine, announce_outcome, daemon_history_entry_copy (&entry),
                 daemon_history_entry_free_notify);
+}
+
+/* In the main loop: what the D-Bus property and signal show. */
+static void
+announce_progress (DaemonEngine *engine, gpointer data)
+{
+  DaemonDownloadProgress *progress = data;
+
+  engine->download_progress = *progress;
+  if (engine->listener.download_progress != NULL)
+    engine->listener.download_progress (engine, progress, engine->listener_data);
+}
+
+/* In the worker, from the download procedures. */
+static void
+on_download_progress (IpaDownloadPhase phase, gsize loaded, gsize total, gpointer user_data)
+{
+  DaemonEngine *engine = user_data;
+  DaemonDownloadProgress *progress = g_new0 (DaemonDownloadProgress, 1);
+
+  progress->active = TRUE;
+  progress->phase = ipa_download_phase_to_string (phase);
+  progress->loaded = loaded;
+  progress->total = total;
+  post_to_main (engine, announce_progress, progress, g_free);
+}
+
+/* The download is over (or none ran): the progress shows it. */
+static void
+end_download_progress (DaemonEngine *engine, gpointer data)
+{
+  engine->download_progress.active = FALSE;
+  engine->download_progress.phase = (const gchar *) data;
+  if (engine->listener.download_progress != NULL)
+    engine->listener.download_progress (engine, &engine->download_progress, engine->listener_data);
+}
+
+const DaemonDownloadProgress *
+daemon_engine_get_download_progress (const DaemonEngine *engine)
+{
+  return &engine->download_progress;
 }
 
 static void
@@ -543,16 +596,13 @@ eim_is_pollable (DaemonEngine *engine, const Es10EimConfiguration *eim)
     }
 }
 
-static gboolean
-run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, IpaCardLists *lists, GError **error)
+/* An HTTPS exchange with `eim` (*ret_https) and the ESipa client over it. */
+static EsipaClient *
+begin_esipa (DaemonEngine *engine, const Es10EimConfiguration *eim, HttpsExchange **ret_https, GError **error)
 {
   g_autofree gchar *base_url = NULL;
   g_autoptr(HttpsTrust) trust = NULL;
-  g_autoptr(HttpsExchange) https = NULL;
-  g_autoptr(EsipaClient) esipa = NULL;
-  EimFlags *flags = flags_for (engine, eim->eim_id);
-  IpaExchange exchange;
-  gboolean ok;
+  HttpsExchange *https;
 
   if (engine->config->eim_address != NULL)
     base_url = https_base_url_from_fqdn (engine->config->eim_address, error);
@@ -562,7 +612,7 @@ run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, IpaCardList
     g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_CONFIG,
                  "eIM %s has no address on the eUICC and none is configured ([Eim] Address)", eim->eim_id);
   if (base_url == NULL)
-    return FALSE;
+    return NULL;
 
   if (eim->tls_data != NULL)
     {
@@ -570,14 +620,29 @@ run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, IpaCardList
       if (trust == NULL)
         {
           g_prefix_error (error, "eIM %s: ", eim->eim_id);
-          return FALSE;
+          return NULL;
         }
     }
 
   https = https_exchange_begin (engine->https, base_url, trust, error);
   if (https == NULL)
+    return NULL;
+  *ret_https = https;
+  return esipa_client_new (https, base_url, binding_for (engine));
+}
+
+static gboolean
+run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, IpaCardLists *lists, GError **error)
+{
+  g_autoptr(HttpsExchange) https = NULL;
+  g_autoptr(EsipaClient) esipa = NULL;
+  EimFlags *flags = flags_for (engine, eim->eim_id);
+  IpaExchange exchange;
+  gboolean ok;
+
+  esipa = begin_esipa (engine, eim, &https, error);
+  if (esipa == NULL)
     return FALSE;
-  esipa = esipa_client_new (https, base_url, binding_for (engine));
 
   ipa_exchange_init (&exchange);
   exchange.esipa = esipa;
@@ -922,6 +987,8 @@ job_complete (Job *job, const GError *error)
     }
   if (job->add_done != NULL)
     job->add_done (job->engine, job->has_association_token, job->association_token, error, job->add_user_data);
+  if (job->download_done != NULL)
+    job->download_done (job->engine, error == NULL ? &job->download_outcome : NULL, error, job->download_user_data);
 }
 
 static void
@@ -937,10 +1004,109 @@ job_free (Job *job)
     }
   g_array_unref (job->waiters);
   g_clear_pointer (&job->eim, es10_eim_configuration_free);
+  g_clear_pointer (&job->download, daemon_download_request_free);
+  daemon_download_outcome_clear (&job->download_outcome);
   g_clear_error (&job->error);
   g_free (job);
 }
 EUICCD_DEFINE_DESTROY_NOTIFY (job_free, Job)
+
+/* A download the device asked for, relayed by the first eIM euiccd polls. */
+static gboolean
+run_download (DaemonEngine *engine, const DaemonDownloadRequest *request, DaemonDownloadOutcome *outcome,
+              GError **error)
+{
+  const Es10EimConfigurationList *eims;
+  const Es10EimConfiguration *eim = NULL;
+  g_autoptr(HttpsExchange) https = NULL;
+  g_autoptr(EsipaClient) esipa = NULL;
+  g_autoptr(Es10ProfileInstallationResult) result = NULL;
+  g_autoptr(Es10PendingNotification) notification = NULL;
+  g_autofree gchar *detail = NULL;
+  IpaDeviceDownload download = { 0 };
+  DaemonHistoryEntry entry = { .operation = (gchar *) "profileDownload" };
+  DaemonState before = daemon_engine_get_state (engine);
+  gboolean ok;
+
+  if (!daemon_card_refresh (engine->card, error))
+    {
+      daemon_card_close (engine->card);
+      daemon_card_forget (engine->card);
+      set_state (engine, DAEMON_STATE_NO_CARD);
+      return FALSE;
+    }
+  eims = daemon_card_get_eims (engine->card);
+  for (guint i = 0; i < eims->eims->len && eim == NULL; i++)
+    if (eim_is_pollable (engine, g_ptr_array_index (eims->eims, i)))
+      eim = g_ptr_array_index (eims->eims, i);
+  if (eim == NULL)
+    {
+      daemon_card_close (engine->card);
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_SUPPORTED, "No eIM to relay the download: this version "
+                   "downloads profiles through the eIM only");
+      return FALSE;
+    }
+  esipa = begin_esipa (engine, eim, &https, error);
+  download.session = esipa != NULL ? daemon_card_session_open (engine->card, error) : NULL;
+  if (download.session == NULL)
+    {
+      daemon_card_close (engine->card);
+      return FALSE;
+    }
+  set_state (engine, DAEMON_STATE_DOWNLOADING);
+  download.esipa = esipa;
+  download.eim_id = eim->eim_id;
+  download.journal = &engine->downloads.journal;
+  download.device_info = engine->device.device_info;
+  download.step = on_step;
+  download.step_data = engine;
+  entry.eim_id = eim->eim_id;
+  ok = ipa_download_by_device (&download, request->code, request->confirmation_code, &result, error);
+  if (ok)
+    {
+      outcome->installed = result->success;
+      notification = es10_pending_notification_decode (g_bytes_get_data (result->raw, NULL),
+                                                       g_bytes_get_size (result->raw), NULL);
+      if (notification != NULL)
+        outcome->iccid = g_strdup (notification->iccid);
+      outcome->bpp_command_id = result->bpp_command_id;
+      outcome->error_reason = result->error_reason;
+      if (!result->success)
+        detail = g_strdup_printf ("the eUICC refused the package: bppCommandId %" G_GINT64_FORMAT ", errorReason %"
+                                  G_GINT64_FORMAT, result->bpp_command_id, result->error_reason);
+      entry.result = (gchar *) (result->success ? "installed" : "installFailed");
+      entry.detail = detail;
+    }
+  else
+    {
+      entry.result = (gchar *) "failed";
+      entry.detail = (*error)->message;
+    }
+  entry.time = g_get_real_time ();
+  record_history (engine, &entry);
+  post_to_main (engine, announce_outcome, daemon_history_entry_copy (&entry), daemon_history_entry_free_notify);
+  if (ok && result->success)
+    {
+      /* The new profile: the objects show it, and every eIM hears of it at its next poll. */
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, engine->eim_flags);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          ((EimFlags *) value)->notify = TRUE;
+          ((EimFlags *) value)->cause = ESIPA_STATE_CHANGE_LOCAL;
+        }
+      save_eim_flags (engine);
+      daemon_card_invalidate (engine->card);
+      if (engine->read_details && !daemon_card_refresh (engine->card, NULL))
+        g_warning ("Reading the eUICC after the download failed");
+    }
+  daemon_card_close (engine->card);
+  set_state (engine, before);
+  post_to_main (engine, end_download_progress, (gpointer) (ok && result->success ? "installed" : "failed"), NULL);
+  return ok;
+}
 
 static gboolean
 run_refresh (DaemonEngine *engine, GError **error)
@@ -1155,6 +1321,9 @@ job_thread (gpointer user_data)
     case JOB_IPAE_ACTIVATION:
       run_ipae_activation (engine, job, &job->error);
       break;
+    case JOB_DOWNLOAD:
+      run_download (engine, job->download, &job->download_outcome, &job->error);
+      break;
     }
   job->ran = TRUE;
   post_to_main (engine, job_finished, job, job_free_notify);
@@ -1267,6 +1436,19 @@ daemon_engine_add_initial_eim (DaemonEngine *engine, Es10EimConfiguration *eim, 
   start_next_job (engine);
 }
 
+void
+daemon_engine_download (DaemonEngine *engine, DaemonDownloadRequest *request, DaemonDownloadDoneFunc done,
+                        gpointer user_data)
+{
+  Job *job = job_new (engine, JOB_DOWNLOAD);
+
+  job->download = request;
+  job->download_done = done;
+  job->download_user_data = user_data;
+  g_queue_push_tail (&engine->pending, job);
+  start_next_job (engine);
+}
+
 GPtrArray *
 daemon_engine_get_history (DaemonEngine *engine, guint count)
 {
@@ -1291,7 +1473,7 @@ daemon_engine_new (DaemonConfig *config, DaemonStore *store, GMainContext *conte
 
   engine->config = config;
   engine->store = store;
-  daemon_download_journal_init (&engine->downloads, store, NULL, NULL);
+  daemon_download_journal_init (&engine->downloads, store, on_download_progress, engine);
   engine->context = g_main_context_ref (context);
   g_mutex_init (&engine->lock);
   g_mutex_init (&engine->history_lock);

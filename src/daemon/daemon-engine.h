@@ -10,6 +10,7 @@
 #include "daemon/daemon-card.h"
 #include "daemon/daemon-config.h"
 #include "daemon/daemon-modem-manager.h"
+#include "daemon/daemon-download.h"
 #include "daemon/daemon-store.h"
 #include "net/https-client.h"
 
@@ -38,6 +39,11 @@ typedef void (*DaemonPollDoneFunc) (DaemonEngine *engine, const GError *error, g
 typedef void (*DaemonAddInitialEimDoneFunc) (DaemonEngine *engine, gboolean has_association_token,
                                              gint64 association_token, const GError *error, gpointer user_data);
 
+/* Called in the main context when a Download ends: `outcome` when the eUICC gave a result (installed or its
+ * refusal), else `error`. */
+typedef void (*DaemonDownloadDoneFunc) (DaemonEngine *engine, const DaemonDownloadOutcome *outcome,
+                                        const GError *error, gpointer user_data);
+
 /* What the main loop hears from the engine; every call is made in the engine's main context. */
 typedef struct {
   /* State, LastPoll, NextPoll or LastError may have changed: read them again. */
@@ -46,6 +52,8 @@ typedef struct {
   void (*card_changed) (DaemonEngine *engine, DaemonCardFacts *facts, gpointer user_data);
   /* An eIM package finished (already in the history). */
   void (*package_finished) (DaemonEngine *engine, const DaemonHistoryEntry *entry, gpointer user_data);
+  /* A profile download (asked for over D-Bus or triggered by an eIM) moved on. */
+  void (*download_progress) (DaemonEngine *engine, const DaemonDownloadProgress *progress, gpointer user_data);
 } DaemonEngineListener;
 
 DaemonEngine *daemon_engine_new (DaemonConfig *config, DaemonStore *store, GMainContext *context, GError **error);
@@ -81,6 +89,11 @@ void daemon_engine_set_ipae_active (DaemonEngine *engine, gboolean activate, Dae
 /* What the last read found about the card's kind; *ret_problem (to free) says why euiccd cannot manage it, NULL
  * when it can. */
 DaemonCardSupport daemon_engine_get_card_support (DaemonEngine *engine, gchar **ret_problem);
+/* Downloads a profile (`request` taken) through the eIM, after what is running now. */
+void daemon_engine_download (DaemonEngine *engine, DaemonDownloadRequest *request, DaemonDownloadDoneFunc done,
+                             gpointer user_data);
+/* The download in progress, or how the last one ended. */
+const DaemonDownloadProgress *daemon_engine_get_download_progress (const DaemonEngine *engine);
 /* The last `count` eIM package outcomes (0: all kept), oldest first (DaemonHistoryEntry). */
 GPtrArray *daemon_engine_get_history (DaemonEngine *engine, guint count);
 /* eIM packages handled by the last poll that finished. */

@@ -98,6 +98,15 @@ on_package_finished (DaemonEngine *engine, const DaemonHistoryEntry *entry, gpoi
 }
 
 static void
+on_download_progress (DaemonEngine *engine, const DaemonDownloadProgress *progress, gpointer user_data)
+{
+  Service *service = user_data;
+
+  if (service->dbus != NULL)
+    daemon_dbus_emit_download_progress (service->dbus, progress);
+}
+
+static void
 on_name_acquired (gpointer user_data)
 {
   daemon_sdnotify_ready ();
@@ -172,6 +181,7 @@ run (const MainOptions *o)
     .changed = on_engine_changed,
     .card_changed = on_card_changed,
     .package_finished = on_package_finished,
+    .download_progress = on_download_progress,
   };
   static const DaemonDbusCallbacks dbus_callbacks = {
     .name_acquired = on_name_acquired,

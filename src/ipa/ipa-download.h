@@ -12,7 +12,8 @@
 #include <glib.h>
 
 #include "card/es10.h"
-#include "net/esipa-types.h"
+#include "ipa/ipa-activation-code.h"
+#include "net/esipa-client.h"
 
 G_BEGIN_DECLS
 
@@ -100,6 +101,23 @@ gchar *ipa_download_discover (const IpaDownloadContext *context, const IpaDownlo
 /* Delivers the install notification of `result` to the server, then removes it from the eUICC. Failures are
  * logged and end nothing: the notification stays on the eUICC. */
 void ipa_download_deliver_notification (const IpaDownloadContext *context, const Es10ProfileInstallationResult *result);
+
+/* A download the device asked for, relayed by the eIM `eim_id` over `esipa` (borrowed). */
+typedef struct {
+  IsdrSession *session;
+  EsipaClient *esipa;
+  const gchar *eim_id;
+  const IpaDownloadJournal *journal;
+  const EsipaDeviceInfo *device_info;  /* NULL: an empty DeviceInfo */
+  IpaDownloadStepFunc step;
+  gpointer step_data;
+} IpaDeviceDownload;
+
+/* Runs it, then delivers the install notification through the eIM. `confirmation_code` may be NULL; it is
+ * refused up front when the activation code says one is required. */
+gboolean ipa_download_by_device (const IpaDeviceDownload *request, const IpaActivationCode *code,
+                                 const gchar *confirmation_code, Es10ProfileInstallationResult **ret_result,
+                                 GError **error);
 
 /* The record of a session a crash cut short (ipa-download-record.c). */
 typedef struct {

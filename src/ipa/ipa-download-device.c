@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A profile download the device itself asked for (an activation code given over D-Bus), relayed by the eIM
+ * over ESipa like a triggered one. The install notification goes on to the SM-DP+ through the eIM. */
+#include "config.h"
+
+#define G_LOG_DOMAIN "euiccd-ipa"
+
+#include "euiccd-error.h"
+#include "ipa/ipa-download-private.h"
+#include "net/esipa-asn1.h"
+
+gboolean
+ipa_download_by_device (const IpaDeviceDownload *request, const IpaActivationCode *code,
+                        const gchar *confirmation_code, Es10ProfileInstallationResult **ret_result, GError **error)
+{
+  static const EsipaDeviceInfo no_device_info;
+  g_autofree gchar *name = g_strdup_printf ("eIM %s", request->eim_id);
+  g_autoptr(GBytes) device_info = esipa_asn1_encode_device_info_contents (
+    request->device_info != NULL ? request->device_info : &no_device_info);
+  IpaDownloadServer server = { 0 };
+  IpaDownloadContext context = { 0 };
+  IpaDownloadOrder order = { 0 };
+
+  ipa_download_server_esipa (&server, request->esipa, name);
+  context.session = request->session;
+  context.server = &server;
+  context.journal = request->journal;
+  context.device_info = device_info;
+  context.step = request->step;
+  context.step_data = request->step_data;
+  order.smdp_address = code->smdp_address;
+  order.matching_id = code->matching_id;
+  order.eim_id = request->eim_id;
+  order.confirmation_code = confirmation_code;
+  if (code->confirmation_code_required && confirmation_code == NULL)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS, "The activation code says a confirmation code "
+                   "is required, and none was given");
+      return FALSE;
+    }
+  if (!ipa_download_run (&context, &order, ret_result, error))
+    return FALSE;
+  ipa_download_deliver_notification (&context, *ret_result);
+  ipa_download_journal_done (&context);
+  return TRUE;
+}
