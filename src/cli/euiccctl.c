@@ -53,7 +53,7 @@ move_global_options (int argc, char **argv)
 {
   int command = 1;
 
-  while (command < argc && (strcmp (argv[command], "--json") == 0))
+  while (command < argc && (strcmp (argv[command], "--json") == 0 || strcmp (argv[command], "-j") == 0))
     command++;
   if (command == 1 || command == argc)
     return command == argc ? argc : 1;
