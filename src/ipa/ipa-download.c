@@ -565,7 +565,7 @@ ipa_download_deliver_notification (const IpaDownloadContext *context, const Es10
 static Es10ProfileInstallationResult *
 find_install_result (IsdrSession *session, GBytes *transaction_id)
 {
-  Es10NotificationSearch search = { .kind = ES10_NOTIFICATION_SEARCH_ALL };
+  RspNotificationSearch search = { .kind = RSP_NOTIFICATION_SEARCH_ALL };
   g_autoptr(Es10PendingNotificationList) list = NULL;
   g_autoptr(GError) local_error = NULL;
 

@@ -252,8 +252,8 @@ dump_download (void)
                                    { .tac = { 0 } } };
 
     devices[0].releases_present = (1u << ESIPA_DEVCAP_GSM) | (1u << ESIPA_DEVCAP_EUTRAN_EPC);
-    devices[0].releases[ESIPA_DEVCAP_GSM] = (Es10Version) { 8, 0, 0 };
-    devices[0].releases[ESIPA_DEVCAP_EUTRAN_EPC] = (Es10Version) { 15, 0, 0 };
+    devices[0].releases[ESIPA_DEVCAP_GSM] = (RspVersion) { 8, 0, 0 };
+    devices[0].releases[ESIPA_DEVCAP_EUTRAN_EPC] = (RspVersion) { 15, 0, 0 };
     for (guint i = 0; i < G_N_ELEMENTS (devices); i++)
       {
         g_autoptr(GBytes) contents = esipa_asn1_encode_device_info_contents (&devices[i]);
