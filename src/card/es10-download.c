@@ -215,7 +215,11 @@ download_response_decode (const guint8 *data, gsize length, guint32 tag, const g
       transaction_id = find_transaction_id (&choice, structure, error);
       if (transaction_id == NULL)
         return NULL;
-      if (!find_required (&choice, 0x81, structure, error_name, &field, error))
+      /* transactionId carries an explicit [0], so AUTOMATIC TAGS leave the error code a plain INTEGER (02), as
+       * the eUICCs send it; [1] (81) is read too, its meaning being unambiguous. */
+      if (der_find_child (&choice, 0x81, &field, NULL))
+        g_warning ("%s: the error code came tagged 81 instead of 02; read all the same", structure);
+      else if (!find_required (&choice, 0x02, structure, error_name, &field, error))
         return NULL;
       if (!es10_read_int (&field, structure, error_name, &response->error_code, error))
         return NULL;

@@ -108,7 +108,9 @@ START_TEST (test_authenticate_server_responses)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) ok = hex ("BF380DA00B" "30058003010203" "5F3701AA");
-  g_autoptr(GBytes) failed = hex ("BF3809A107" "8002ABCD" "810106");
+  g_autoptr(GBytes) failed = hex ("BF3809A107" "8002ABCD" "020106");
+  g_autoptr(GBytes) failed_81 = hex ("BF3809A107" "8002ABCD" "810106");
+  g_autoptr(Es10DownloadResponse) r_failed_81 = NULL;
   g_autoptr(GBytes) compact = hex ("BF3804A2020400");
   g_autoptr(GBytes) other = hex ("BF3803820100");
   g_autoptr(GBytes) empty = hex ("BF3800");
@@ -129,6 +131,10 @@ START_TEST (test_authenticate_server_responses)
   ck_assert (!r_failed->ok);
   ck_assert_int_eq (r_failed->error_code, 6);   /* euiccChallengeMismatch */
   assert_hex (r_failed->transaction_id, "ABCD");
+  r_failed_81 = es10_authenticate_server_decode (g_bytes_get_data (failed_81, NULL), g_bytes_get_size (failed_81),
+                                                 &error);
+  ck_assert_ptr_nonnull (r_failed_81);
+  ck_assert_int_eq (r_failed_81->error_code, 6);
 
   r_compact = es10_authenticate_server_decode (g_bytes_get_data (compact, NULL), g_bytes_get_size (compact), &error);
   ck_assert_ptr_nonnull (r_compact);
@@ -148,7 +154,7 @@ START_TEST (test_prepare_download_responses)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) ok = hex ("BF2112A010" "300A800201025F4903040506" "5F3701AA");
-  g_autoptr(GBytes) failed = hex ("BF2109A107" "8002ABCD" "810105");
+  g_autoptr(GBytes) failed = hex ("BF2109A107" "8002ABCD" "020105");
   g_autoptr(Es10DownloadResponse) r_ok = es10_prepare_download_decode (g_bytes_get_data (ok, NULL),
                                                                       g_bytes_get_size (ok), &error);
   g_autoptr(Es10DownloadResponse) r_failed = es10_prepare_download_decode (g_bytes_get_data (failed, NULL),
