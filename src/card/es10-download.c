@@ -317,6 +317,38 @@ es10_cancel_session (IsdrSession *session, GBytes *transaction_id, Es10CancelSes
   return response != NULL ? es10_cancel_session_decode (ES10_ANSWER_DATA (response), error) : NULL;
 }
 
+GBytes *
+es10_immediate_enable_encode (gboolean refresh)
+{
+  DerWriter writer;
+
+  der_writer_init (&writer);
+  der_begin (&writer, 0xBF5A);
+  der_write_bool (&writer, 0x80, refresh);
+  der_end (&writer);
+  return der_writer_finish (&writer);
+}
+
+gboolean
+es10_immediate_enable_decode (const guint8 *data, gsize length, gint64 *ret_result, GError **error)
+{
+  static const gchar structure[] = "ImmediateEnableResponse";
+  DerTlv outer, field;
+
+  if (!es10_parse_outer (data, length, 0xBF5A, structure, &outer, error)
+      || !find_required (&outer, 0x80, structure, "immediateEnableResult", &field, error))
+    return FALSE;
+  return es10_read_int (&field, structure, "immediateEnableResult", ret_result, error);
+}
+
+gboolean
+es10_immediate_enable (IsdrSession *session, gboolean refresh, gint64 *ret_result, GError **error)
+{
+  g_autoptr(Es10Answer) response = es10_call (session, es10_immediate_enable_encode (refresh), error);
+
+  return response != NULL && es10_immediate_enable_decode (ES10_ANSWER_DATA (response), ret_result, error);
+}
+
 /* NotificationMetadata (BF2F): seqNumber 80, profileManagementOperation 81, notificationAddress 0C, iccid 5A. */
 static gboolean
 read_notification_metadata (const DerTlv *tlv, Es10ProfileInstallationResult *result, const gchar *structure,

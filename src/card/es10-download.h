@@ -70,6 +70,18 @@ Es10CancelSessionResponse *es10_cancel_session_decode (const guint8 *data, gsize
 Es10CancelSessionResponse *es10_cancel_session (IsdrSession *session, GBytes *transaction_id,
                                                 Es10CancelSessionReason reason, GError **error);
 
+/* ES10b.ImmediateEnable (SGP.32 5.9.15): enables the profile just installed when the eUICC is configured for it
+ * (ConfigureImmediateProfileEnabling). ImmediateEnableRequest (BF5A) { refreshFlag (80) }. */
+typedef enum {
+  ES10_IMMEDIATE_ENABLE_OK = 0,
+  ES10_IMMEDIATE_ENABLE_NOT_AVAILABLE = 1,   /* not configured: nothing to do */
+} Es10ImmediateEnableResult;
+
+GBytes *es10_immediate_enable_encode (gboolean refresh);
+/* ImmediateEnableResponse (BF5A) { immediateEnableResult (80) }. */
+gboolean es10_immediate_enable_decode (const guint8 *data, gsize length, gint64 *ret_result, GError **error);
+gboolean es10_immediate_enable (IsdrSession *session, gboolean refresh, gint64 *ret_result, GError **error);
+
 /* ProfileInstallationResult (BF37), decoded for the IPA's own decisions; `raw` is what goes to the server. */
 typedef struct {
   GBytes *transaction_id;

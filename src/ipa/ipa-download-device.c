@@ -42,5 +42,7 @@ ipa_download_by_device (const IpaDeviceDownload *request, const IpaActivationCod
     return FALSE;
   ipa_download_deliver_notification (&context, *ret_result);
   ipa_download_journal_done (&context);
+  if ((*ret_result)->success)
+    ipa_download_immediate_enable (&context);
   return TRUE;
 }

@@ -151,6 +151,8 @@ report_result (IpaExchange *exchange, TriggerRun *run, GBytes *eim_transaction_i
       ipa_exchange_report (exchange, eim_transaction_id, "profileDownload", "installFailed", detail);
     }
   ipa_download_deliver_notification (&run->context, result);
+  if (result->success && ipa_download_immediate_enable (&run->context))
+    ipa_exchange_report (exchange, eim_transaction_id, "immediateEnable", "ok", NULL);
 }
 
 /* Ends a download (`result` NULL: it failed): the trigger result goes to the outbox, then the record says so,

@@ -519,6 +519,32 @@ ipa_download_discover (const IpaDownloadContext *context, const IpaDownloadOrder
 }
 
 gboolean
+ipa_download_immediate_enable (const IpaDownloadContext *context)
+{
+  g_autoptr(GError) local_error = NULL;
+  gint64 result = 0;
+
+  if (!es10_immediate_enable (context->session, TRUE, &result, &local_error))
+    {
+      g_warning ("ImmediateEnable after the installation: %s; the new profile stays disabled", local_error->message);
+      return FALSE;
+    }
+  if (result == ES10_IMMEDIATE_ENABLE_NOT_AVAILABLE)
+    {
+      g_debug ("ImmediateEnable: the eUICC is not configured for it; the new profile stays disabled");
+      return FALSE;
+    }
+  if (result != ES10_IMMEDIATE_ENABLE_OK)
+    {
+      g_warning ("ImmediateEnable after the installation: the eUICC answered %" G_GINT64_FORMAT
+                 "; the new profile stays disabled", result);
+      return FALSE;
+    }
+  g_message ("The new profile was enabled at once (ImmediateEnable): the eUICC is configured for it");
+  return TRUE;
+}
+
+gboolean
 ipa_download_journal_installed (const IpaDownloadContext *context, const IpaDownloadOrder *order,
                                 const Es10ProfileInstallationResult *result, GError **error)
 {

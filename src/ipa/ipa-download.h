@@ -86,6 +86,11 @@ typedef struct {
 gboolean ipa_download_run (const IpaDownloadContext *context, const IpaDownloadOrder *order,
                            Es10ProfileInstallationResult **ret_result, GError **error);
 
+/* After a successful installation: ES10b.ImmediateEnable (with REFRESH), which enables the new profile when the
+ * eUICC is configured for immediate enabling and answers immediateEnableNotAvailable otherwise. TRUE when the
+ * profile was enabled; failures are logged and end nothing. */
+gboolean ipa_download_immediate_enable (const IpaDownloadContext *context);
+
 /* The result of a successful ipa_download_run() is stored where it cannot be lost: the record now says so, and
  * a restart only delivers the install notification that may still be on the eUICC. */
 gboolean ipa_download_journal_installed (const IpaDownloadContext *context, const IpaDownloadOrder *order,

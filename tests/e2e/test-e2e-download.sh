@@ -56,6 +56,18 @@ queue_download "{\"activationCode\": \"1\$$SMDP_ADDRESS\$CC-4\$\$1\", \"confirma
 expect_poll_ok "download with a confirmation code"
 check_download 'assert res["download"]["result"] == "profileInstallationResult", res; assert "8944000000000000045" in p'
 
+# The eUICC configured for immediate enabling: the new profile is enabled at once, the others disabled.
+queue --psmo "immediateEnable:on"
+expect_poll_ok "configure immediate enabling"
+smdpctl profile matchingId=IE-5,iccid=8944000000000000136 >/dev/null
+queue_download "{\"activationCode\": \"1\$$SMDP_ADDRESS\$IE-5\"}"
+expect_poll_ok "download with immediate enabling"
+check_download '
+assert res["download"]["result"] == "profileInstallationResult", res
+assert p["8944000000000000136"]["state"] == "enabled", p["8944000000000000136"]
+assert [i for i, x in p.items() if x["state"] == "enabled"] == ["8944000000000000136"], p'
+grep -q "immediateEnable: ok" "$work/poll.log" || fail "no history line for the immediate enable"
+
 # An activation code SGP.22 does not allow is refused with the reason, and the eIM is told.
 queue_download '{"activationCode": "2$smdp.example.com$X"}'
 expect_poll_ok "download with a bad activation code"

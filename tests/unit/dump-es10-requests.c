@@ -262,6 +262,8 @@ dump_download (void)
               es10_authenticate_server_encode (signed1, signature, pkid, certificate, ctx, &error), error);
       }
   }
+  emit ("ImmediateEnableRequest", es10_immediate_enable_encode (FALSE), NULL);
+  emit ("ImmediateEnableRequest", es10_immediate_enable_encode (TRUE), NULL);
   emit ("PrepareDownloadRequest", es10_prepare_download_encode (signed2, signature, NULL, certificate, &error), error);
   emit ("PrepareDownloadRequest",
         es10_prepare_download_encode (signed2_cc, signature, hash_cc, certificate, &error), error);

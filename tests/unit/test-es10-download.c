@@ -102,6 +102,24 @@ START_TEST (test_cancel_session_request)
 }
 END_TEST
 
+START_TEST (test_immediate_enable)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) request = es10_immediate_enable_encode (FALSE);
+  g_autoptr(GBytes) answer = hex ("BF5A03800101");
+  g_autoptr(GBytes) bad = hex ("BF5A00");
+  gint64 result = -1;
+
+  /* test-vectors.md: ES10b.ImmediateEnable {refreshFlag FALSE} */
+  assert_hex (request, "BF5A03800100");
+  ck_assert (es10_immediate_enable_decode (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer), &result,
+                                           &error));
+  ck_assert_int_eq (result, ES10_IMMEDIATE_ENABLE_NOT_AVAILABLE);
+  ck_assert (!es10_immediate_enable_decode (g_bytes_get_data (bad, NULL), g_bytes_get_size (bad), &result, &error));
+  ck_assert (strstr (error->message, "immediateEnableResult") != NULL);
+}
+END_TEST
+
 /* ---- responses ---- */
 
 START_TEST (test_authenticate_server_responses)
@@ -521,6 +539,7 @@ main (void)
   tcase_add_test (codec, test_prepare_download_responses);
   tcase_add_test (codec, test_cancel_session_responses);
   tcase_add_test (codec, test_profile_installation_result);
+  tcase_add_test (codec, test_immediate_enable);
   suite_add_tcase (suite, codec);
   tcase_add_test (segments, test_segments);
   tcase_add_test (segments, test_segments_without_a2);

@@ -275,6 +275,8 @@ def _finish(card, sess):
     p["isdp_aid"] = _new_isdp_aid(card.state)
     p["package_size"] = len(sess["upp"])
     card.state["profiles"].append(p)
+    # What ImmediateEnable (es10_fallback.py) may enable next.
+    card.state["last_installed"] = p["iccid"]
     card.download_session = None
     final = tlv(0xA0, [tlv(0x4F, bytes.fromhex(p["isdp_aid"])), tlv(0x04, SIMA_OK)])
     return _install_result(card, sess, final, iccid)
