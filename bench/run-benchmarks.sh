@@ -104,3 +104,12 @@ echo "## polls that deliver, two eIMs (ASN.1 binding)"
 status=0
 sh "$srcdir/bench/bench-eim-deliver.sh" || status=$?
 [ "$status" -eq 0 ] || [ "$status" -eq 77 ] || fail "bench-eim-deliver.sh failed"
+
+# A profile download through the eIM, 20 ms per APDU at the modem, 50 ms per round trip to the eIM.
+for binding in asn1 json; do
+  echo
+  echo "## profile download, 30 KB profile ($binding binding)"
+  status=0
+  E2E_BINDING=$binding sh "$srcdir/bench/bench-download.sh" || status=$?
+  [ "$status" -eq 0 ] || [ "$status" -eq 77 ] || fail "bench-download.sh ($binding) failed"
+done

@@ -4,11 +4,13 @@
 HTTP headers and all) per connection, for the benchmarks.
 
     /usr/bin/python3 tests/peers/tcp-meter.py --listen 127.0.0.1:0 --to 127.0.0.1:PORT \
-        [--stats FILE] [--frames]
+        [--stats FILE] [--frames] [--rtt-ms MS]
 
 Prints `ready <port>` (flushed) once listening.  Every accepted connection is relayed
 to --to; bytes are counted both ways ("up" = client to server, "down" = server to
-client).  With --stats the JSON statistics are rewritten (temporary file + rename) on
+client).  --rtt-ms delays every byte by half of MS in each direction (the connection
+setup included: the upstream connection opens half of MS after the accept), so one
+round trip through the relay costs MS, as on a mobile link.  With --stats the JSON statistics are rewritten (temporary file + rename) on
 every change:
 
     {"connections": n, "active": n, "bytes_up": n, "bytes_down": n, "failed": n,
@@ -40,8 +42,46 @@ import time
 CHUNK = 65536
 
 
+class Delayed:
+    """One direction of a connection with a fixed one-way delay: data is sent when it
+    is due, in order; None passes the EOF on."""
+
+    def __init__(self, dst, delay):
+        self.dst = dst
+        self.delay = delay
+        self.items = []
+        self.cond = threading.Condition()
+        self.error = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def put(self, data):
+        with self.cond:
+            self.items.append((time.monotonic() + self.delay, data))
+            self.cond.notify()
+
+    def _run(self):
+        while True:
+            with self.cond:
+                while not self.items:
+                    self.cond.wait()
+                due, data = self.items.pop(0)
+            wait = due - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            try:
+                if data is None:
+                    self.dst.shutdown(socket.SHUT_WR)
+                    return
+                self.dst.sendall(data)
+            except OSError as exc:
+                self.error = exc
+                return
+
+
 class Meter:
-    def __init__(self, target, stats_path):
+    def __init__(self, target, stats_path, delay=0.0):
+        self.delay = delay
         self.target = target
         self.stats_path = stats_path
         self.lock = threading.Lock()
@@ -124,6 +164,8 @@ class Meter:
                    "opened": time.time(), "closed": None, "up": 0, "down": 0, "error": None}
             self.conns.append(rec)
             self.sockets.add(client)
+        if self.delay:
+            time.sleep(self.delay)
         try:
             upstream = socket.create_connection(self.target, timeout=10)
         except OSError as exc:
@@ -142,6 +184,9 @@ class Meter:
         sel = selectors.DefaultSelector()
         sel.register(client, selectors.EVENT_READ, (upstream, "up"))
         sel.register(upstream, selectors.EVENT_READ, (client, "down"))
+        delayed = {}
+        if self.delay:
+            delayed = {"up": Delayed(upstream, self.delay), "down": Delayed(client, self.delay)}
         open_dirs = 2
         try:
             while open_dirs:
@@ -158,13 +203,19 @@ class Meter:
                         # Half-close: pass the EOF on, keep the other direction running.
                         sel.unregister(src)
                         open_dirs -= 1
+                        if direction in delayed:
+                            delayed[direction].put(None)
+                            continue
                         try:
                             dst.shutdown(socket.SHUT_WR)
                         except OSError:
                             pass
                         continue
                     try:
-                        dst.sendall(data)
+                        if direction in delayed:
+                            delayed[direction].put(data)
+                        else:
+                            dst.sendall(data)
                     except OSError as exc:
                         with self.lock:
                             rec["error"] = "%s: %s" % (direction, exc)
@@ -174,6 +225,9 @@ class Meter:
                         rec[direction] += len(data)
                     self.write()
         finally:
+            for d in delayed.values():
+                d.put(None)
+                d.thread.join(timeout=self.delay + 5)
             sel.close()
             for s in (client, upstream):
                 with self.lock:
@@ -207,6 +261,7 @@ def main(argv=None):
     ap.add_argument("--stats", help="JSON statistics file, rewritten on every change")
     ap.add_argument("--frames", action="store_true",
                     help="also count the client connections' frames on lo (needs CAP_NET_RAW)")
+    ap.add_argument("--rtt-ms", type=float, default=0.0, help="round-trip time to add, half each way")
     a = ap.parse_args(argv)
 
     try:
@@ -215,7 +270,7 @@ def main(argv=None):
         print("tcp-meter: listen on %s:%d: %s" % (a.listen + (exc,)), file=sys.stderr)
         return 1
     lsock.settimeout(0.2)
-    meter = Meter(a.to, a.stats)
+    meter = Meter(a.to, a.stats, a.rtt_ms / 2000.0)
     if a.frames:
         meter.capture(lsock.getsockname()[1])
     meter.write()
