@@ -63,7 +63,7 @@ cli_download_main (int argc, char **argv)
   g_autoptr(EuiccdDbusManager) manager = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree gchar *confirmation_code = NULL;
-  g_auto(GVariantDict) dict;
+  g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
   gboolean json = FALSE;
   gboolean installed = FALSE;
   const gchar *iccid = NULL;

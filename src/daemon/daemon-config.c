@@ -660,7 +660,8 @@ daemon_config_new_default (void)
   config->poll_backoff_initial_s = 60;
   config->poll_backoff_max_s = 6 * 3600;
   config->poll_on_start = TRUE;
-  config->device_ipa_features = DAEMON_IPA_FEATURE_INDIRECT_RSP_SERVER_COMMUNICATION;
+  config->device_ipa_features = DAEMON_IPA_FEATURE_DIRECT_RSP_SERVER_COMMUNICATION |
+                                DAEMON_IPA_FEATURE_INDIRECT_RSP_SERVER_COMMUNICATION;
   config->state_directory = g_strdup (DAEMON_CONFIG_DEFAULT_STATE_DIRECTORY);
   config->download_ci_certificates = g_strdup (DAEMON_CONFIG_DEFAULT_CI_CERTIFICATES);
   config->log_level = DAEMON_LOG_LEVEL_INFO;

@@ -71,3 +71,25 @@ daemon_download_outcome_clear (DaemonDownloadOutcome *outcome)
 {
   g_clear_pointer (&outcome->iccid, g_free);
 }
+
+SmdpTrustStore *
+daemon_download_load_ci (const gchar *path)
+{
+  g_autoptr(GError) error = NULL;
+  SmdpTrustStore *store;
+
+  if (path == NULL || !g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_message ("No GSMA CI certificates at %s: profiles are downloaded through the eIM",
+                 path != NULL ? path : "(none)");
+      return NULL;
+    }
+  store = smdp_trust_store_load (path, &error);
+  if (store == NULL)
+    {
+      g_warning ("%s; profiles are downloaded through the eIM", error->message);
+      return NULL;
+    }
+  g_message ("Direct profile download: %u GSMA CI certificate(s) from %s", smdp_trust_store_get_size (store), path);
+  return store;
+}

@@ -52,4 +52,8 @@ typedef struct {
 void daemon_download_journal_init (DaemonDownloadJournal *self, DaemonStore *store,
                                    DaemonDownloadProgressFunc progress, gpointer progress_data);
 
+/* The GSMA CI certificates at `path` for direct download; NULL (logged) when there are none or they cannot be
+ * used: profiles are then downloaded through the eIM. */
+SmdpTrustStore *daemon_download_load_ci (const gchar *path);
+
 G_END_DECLS

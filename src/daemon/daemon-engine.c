@@ -101,6 +101,8 @@ struct _DaemonEngine {
   GRand *rand;
   IpaDeviceProfile device;
   DaemonDownloadJournal downloads;   /* the profile download session record */
+  SmdpTrustStore *ci;                /* GSMA CI certificates; NULL: no direct download */
+  IpaRspAccess rsp_access;
   DaemonDownloadProgress download_progress;  /* main context */
   EsipaDeviceInfo device_info;
 
@@ -666,6 +668,7 @@ run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, IpaCardList
   exchange.outcome = on_outcome;
   exchange.step = on_step;
   exchange.download_journal = &engine->downloads.journal;
+  exchange.rsp_access = engine->ci != NULL ? &engine->rsp_access : NULL;
   exchange.skipped = on_skipped;
   exchange.storage_failed = on_storage_failed;
   exchange.user_data = engine;
@@ -889,11 +892,12 @@ setup_device_profile (DaemonEngine *engine)
   const DaemonConfig *config = engine->config;
 
   engine->device.ipa_features = config->device_ipa_features;  /* same bit order as EsipaIpaFeature */
-  /* Direct download over ES9+ is not in this version: announcing it would have the eIM expect it. */
-  if ((engine->device.ipa_features & ESIPA_IPA_FEATURE_DIRECT_RSP_SERVER) != 0)
+  /* Direct download needs the CI certificates the SM-DP+ TLS is checked against: without them announcing it
+   * would have the eIM expect what cannot work. */
+  if ((engine->device.ipa_features & ESIPA_IPA_FEATURE_DIRECT_RSP_SERVER) != 0 && engine->ci == NULL)
     {
-      g_warning ("[Device] IpaFeatures: directRspServerCommunication is not available in this version; not "
-                 "announced");
+      g_message ("[Device] IpaFeatures: directRspServerCommunication not announced: no GSMA CI certificates "
+                 "([Download] CiCertificates=), so profiles are downloaded through the eIM");
       engine->device.ipa_features &= ~(guint32) ESIPA_IPA_FEATURE_DIRECT_RSP_SERVER;
     }
   engine->device.ipa_supported_protocols = ESIPA_IPA_PROTOCOL_RETRIEVE_HTTPS;
@@ -1039,28 +1043,32 @@ run_download (DaemonEngine *engine, const DaemonDownloadRequest *request, Daemon
   for (guint i = 0; i < eims->eims->len && eim == NULL; i++)
     if (eim_is_pollable (engine, g_ptr_array_index (eims->eims, i)))
       eim = g_ptr_array_index (eims->eims, i);
-  if (eim == NULL)
+  if (eim == NULL && engine->ci == NULL)
     {
       daemon_card_close (engine->card);
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_SUPPORTED, "No eIM to relay the download: this version "
-                   "downloads profiles through the eIM only");
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_SUPPORTED, "No way to the SM-DP+: no GSMA CI certificates "
+                   "for a direct download ([Download] CiCertificates=) and no eIM to relay it");
       return FALSE;
     }
-  esipa = begin_esipa (engine, eim, &https, error);
-  download.session = esipa != NULL ? daemon_card_session_open (engine->card, error) : NULL;
+  /* Direct when the SM-DP+ TLS can be checked; else the eIM relays. */
+  if (engine->ci == NULL)
+    esipa = begin_esipa (engine, eim, &https, error);
+  download.session = engine->ci != NULL || esipa != NULL ? daemon_card_session_open (engine->card, error) : NULL;
   if (download.session == NULL)
     {
       daemon_card_close (engine->card);
       return FALSE;
     }
   set_state (engine, DAEMON_STATE_DOWNLOADING);
+  download.rsp = engine->ci != NULL ? &engine->rsp_access : NULL;
   download.esipa = esipa;
-  download.eim_id = eim->eim_id;
+  /* The eIM whose exchange finishes a download a crash cut short; none: nobody does (logged at the restart). */
+  download.eim_id = eim != NULL ? eim->eim_id : NULL;
   download.journal = &engine->downloads.journal;
   download.device_info = engine->device.device_info;
   download.step = on_step;
   download.step_data = engine;
-  entry.eim_id = eim->eim_id;
+  entry.eim_id = eim != NULL ? eim->eim_id : NULL;
   ok = ipa_download_by_device (&download, request->code, request->confirmation_code, &result, error);
   if (ok)
     {
@@ -1488,6 +1496,7 @@ daemon_engine_new (DaemonConfig *config, DaemonStore *store, GMainContext *conte
   daemon_schedule_policy_from_config (&engine->policy, config);
   daemon_schedule_state_init (&engine->schedule);
   engine->timer = daemon_timer_new (context, on_timer, engine);
+  engine->ci = daemon_download_load_ci (config->download_ci_certificates);
   setup_device_profile (engine);
 
   https_client_options_init (&https_options);
@@ -1500,6 +1509,8 @@ daemon_engine_new (DaemonConfig *config, DaemonStore *store, GMainContext *conte
   engine->https = https_client_new (&https_options, error);
   if (engine->https == NULL)
     return NULL;
+  engine->rsp_access.https = engine->https;
+  engine->rsp_access.ci = engine->ci;
 
   if (kill_at != NULL && kill_at[0] != '\0')
     {
@@ -1539,6 +1550,7 @@ daemon_engine_free (DaemonEngine *engine)
   g_clear_pointer (&engine->facts, daemon_card_facts_unref);
   g_clear_pointer (&engine->timer, daemon_timer_free);
   g_clear_pointer (&engine->https, https_client_free);
+  g_clear_pointer (&engine->ci, smdp_trust_store_free);
   g_clear_pointer (&engine->card, daemon_card_free);
   g_clear_pointer (&engine->eim_flags, g_hash_table_unref);
   g_clear_pointer (&engine->rand, g_rand_free);

@@ -17,13 +17,23 @@ ipa_download_by_device (const IpaDeviceDownload *request, const IpaActivationCod
   g_autofree gchar *name = g_strdup_printf ("eIM %s", request->eim_id);
   g_autoptr(GBytes) device_info = esipa_asn1_encode_device_info_contents (
     request->device_info != NULL ? request->device_info : &no_device_info);
+  g_autoptr(IpaRspServer) rsp = NULL;
   IpaDownloadServer server = { 0 };
   IpaDownloadContext context = { 0 };
   IpaDownloadOrder order = { 0 };
 
-  ipa_download_server_esipa (&server, request->esipa, name);
   context.session = request->session;
-  context.server = &server;
+  if (request->rsp != NULL)
+    {
+      rsp = ipa_rsp_server_new (request->rsp, request->session, FALSE, code->smdp_address);
+      context.server = ipa_rsp_server_get (rsp);
+      order.direct = TRUE;
+    }
+  else
+    {
+      ipa_download_server_esipa (&server, request->esipa, name);
+      context.server = &server;
+    }
   context.journal = request->journal;
   context.device_info = device_info;
   context.step = request->step;

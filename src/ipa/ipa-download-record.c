@@ -50,6 +50,8 @@ ipa_download_record_encode (const IpaDownloadRecord *record)
     g_key_file_set_string (file, GROUP, "Server", record->server);
   if (record->installed)
     g_key_file_set_boolean (file, GROUP, "Installed", TRUE);
+  if (record->direct)
+    g_key_file_set_boolean (file, GROUP, "Direct", TRUE);
   text = g_key_file_to_data (file, &length, NULL);
   return g_bytes_new_take (text, length);
 }
@@ -118,5 +120,6 @@ ipa_download_record_decode (GBytes *bytes, GError **error)
   record->eim_id = g_key_file_get_string (file, GROUP, "EimId", NULL);
   record->server = g_key_file_get_string (file, GROUP, "Server", NULL);
   record->installed = g_key_file_get_boolean (file, GROUP, "Installed", NULL);
+  record->direct = g_key_file_get_boolean (file, GROUP, "Direct", NULL);
   return g_steal_pointer (&record);
 }

@@ -17,7 +17,9 @@
 
 /* What the exchange gives every download step. */
 typedef struct {
-  IpaDownloadServer server;
+  IpaDownloadServer server;          /* the eIM, relaying */
+  IpaRspServer *rsp;                 /* direct: the SM-DP+ or SM-DS spoken to now */
+  const IpaRspAccess *access;        /* NULL: downloads go through the eIM */
   IpaDownloadContext context;
   gchar *server_name;
   GBytes *device_info;
@@ -33,6 +35,7 @@ static void
 trigger_run_clear (TriggerRun *run)
 {
   g_free (run->server_name);
+  g_clear_pointer (&run->rsp, ipa_rsp_server_free);
   g_clear_pointer (&run->device_info, g_bytes_unref);
 }
 
@@ -57,7 +60,20 @@ trigger_run_init (TriggerRun *run, IpaExchange *exchange, GError **error)
   run->context.device_info = run->device_info;
   run->context.step = on_step;
   run->context.step_data = exchange;
+  run->access = exchange->rsp_access;
   return TRUE;
+}
+
+/* The server the next steps speak to: the SM-DP+ (or SM-DS) at `address` itself when direct download is
+ * possible, else the eIM relaying to it. */
+static void
+use_server (TriggerRun *run, gboolean smds, const gchar *address)
+{
+  if (run->access == NULL)
+    return;
+  g_clear_pointer (&run->rsp, ipa_rsp_server_free);
+  run->rsp = ipa_rsp_server_new (run->access, run->context.session, smds, address);
+  run->context.server = ipa_rsp_server_get (run->rsp);
 }
 
 /* The SM-DP+ address and matching ID the trigger stands for; contactSmds asks the SM-DS first. */
@@ -110,6 +126,8 @@ resolve (IpaExchange *exchange, TriggerRun *run, const EsipaProfileDownloadTrigg
     }
   order.eim_transaction_id = trigger->eim_transaction_id;
   order.eim_id = exchange->eim->eim_id;
+  order.direct = run->access != NULL;
+  use_server (run, TRUE, order.smdp_address);
   discovered = ipa_download_discover (&run->context, &order, error);
   if (discovered == NULL)
     {
@@ -202,6 +220,8 @@ ipa_run_download_trigger (IpaExchange *exchange, const EsipaEimPackage *package,
     {
       order.smdp_address = code->smdp_address;
       order.matching_id = code->matching_id;
+      order.direct = run.access != NULL;
+      use_server (&run, FALSE, code->smdp_address);
       ipa_download_run (&run.context, &order, &result, &local_error);
     }
   if (result == NULL)
@@ -248,7 +268,12 @@ ipa_download_recover_for_eim (IpaExchange *exchange, GError **error)
   order.eim_transaction_id = record->eim_transaction_id;
   order.eim_id = record->eim_id;
   g_message ("eIM %s: a profile download was cut short by a restart; finishing it", exchange->eim->eim_id);
-  if (!trigger_run_init (&run, exchange, error) || !ipa_download_recover (&run.context, record, &result, error))
+  order.direct = record->direct;
+  if (!trigger_run_init (&run, exchange, error))
+    return FALSE;
+  if (record->direct && record->server != NULL)
+    use_server (&run, FALSE, record->server);
+  if (!ipa_download_recover (&run.context, record, &result, error))
     return FALSE;
   if (record->installed)
     {

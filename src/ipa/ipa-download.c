@@ -118,7 +118,8 @@ journal_write (const IpaDownloadJournal *journal, const IpaDownloadOrder *order,
 {
   IpaDownloadRecord record = { .eim_id = (gchar *) order->eim_id, .server = (gchar *) order->smdp_address,
                                .transaction_id = transaction_id,
-                               .eim_transaction_id = order->eim_transaction_id, .installed = installed };
+                               .eim_transaction_id = order->eim_transaction_id, .installed = installed,
+                               .direct = order->direct };
   g_autoptr(GBytes) bytes = NULL;
 
   if (journal == NULL)

@@ -14,6 +14,7 @@
 #include "card/es10.h"
 #include "ipa/ipa-activation-code.h"
 #include "net/esipa-client.h"
+#include "net/smdp-trust.h"
 
 G_BEGIN_DECLS
 
@@ -64,6 +65,7 @@ typedef struct {
   GBytes *eim_transaction_id;        /* of the trigger, NULL when none */
   const gchar *eim_id;               /* the eIM that triggered it, NULL for a download the device asked for */
   const gchar *confirmation_code;    /* NULL: none given; used when the SM-DP+ requires one and sends no hashCc */
+  gboolean direct;                   /* recorded, for the recovery to know whom to tell */
 } IpaDownloadOrder;
 
 typedef void (*IpaDownloadStepFunc) (const gchar *step, gpointer user_data);
@@ -107,9 +109,18 @@ gchar *ipa_download_discover (const IpaDownloadContext *context, const IpaDownlo
  * logged and end nothing: the notification stays on the eUICC. */
 void ipa_download_deliver_notification (const IpaDownloadContext *context, const Es10ProfileInstallationResult *result);
 
-/* A download the device asked for, relayed by the eIM `eim_id` over `esipa` (borrowed). */
+/* What a direct download needs (ES9+ to the SM-DP+, ES11 to an SM-DS): the HTTPS client and the GSMA CI
+ * certificates the servers' TLS must chain to. */
+typedef struct {
+  HttpsClient *https;
+  const SmdpTrustStore *ci;
+} IpaRspAccess;
+
+/* A download the device asked for: direct when `rsp` is set, else relayed by the eIM `eim_id` over `esipa`
+ * (borrowed). */
 typedef struct {
   IsdrSession *session;
+  const IpaRspAccess *rsp;
   EsipaClient *esipa;
   const gchar *eim_id;
   const IpaDownloadJournal *journal;
@@ -131,6 +142,7 @@ typedef struct {
   GBytes *transaction_id;
   GBytes *eim_transaction_id;        /* NULL when none */
   gboolean installed;                /* the eUICC's result is stored: only the notification may be left */
+  gboolean direct;                   /* `server` is the SM-DP+ itself (ES9+), not relayed by the eIM */
 } IpaDownloadRecord;
 
 void ipa_download_record_free (IpaDownloadRecord *record);

@@ -119,6 +119,7 @@ typedef struct {
   IpaCardLists *lists;               /* shared by the exchanges of one card session; NULL: this exchange's own */
   guint max_packages;                /* bound on packages per exchange (0: 32) */
   const IpaDownloadJournal *download_journal;  /* the profile download session record; NULL: none kept */
+  const IpaRspAccess *rsp_access;    /* direct download (ES9+, ES11); NULL: downloads go through the eIM */
   IpaOutcomeFunc outcome;
   IpaStepFunc step;
   IpaSkippedFunc skipped;            /* may be NULL */

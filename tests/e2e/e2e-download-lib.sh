@@ -24,14 +24,20 @@ start_rsp() {
   if [ "$1" = smdp ]; then SMDP_ADDRESS=$_address; else SMDS_ADDRESS=$_address; fi
 }
 
-# start_download_peers: SM-DP+, SM-DS, the relaying eIM, the card and its modem, euiccd's configuration.
+# start_download_peers: SM-DP+, SM-DS, the relaying eIM, the card and its modem, euiccd's configuration. With
+# DOWNLOAD_DIRECT=1 euiccd gets the test PKI's CI certificate and downloads directly (ES9+, ES11); else it has
+# none and downloads through the eIM.
 start_download_peers() {
   start_rsp smdp
   start_rsp smds
   start_eim --binding both --smdp-ca "$smdpdir/ci.pem" --smds-address "$SMDS_ADDRESS"
   setup_card --pki "$smdpdir/euicc-pki.json" --smdp "$SMDP_ADDRESS" --smds "$SMDS_ADDRESS"
   start_modem
-  write_config "[Eim]" "Binding=$binding"
+  if [ "${DOWNLOAD_DIRECT:-0}" = 1 ]; then
+    write_config "[Eim]" "Binding=$binding" "[Download]" "CiCertificates=$smdpdir/ci.pem"
+  else
+    write_config "[Eim]" "Binding=$binding" "[Download]" "CiCertificates=$work/no-ci-certificates"
+  fi
   expect_poll_ok "first poll"
 }
 

@@ -144,7 +144,8 @@ START_TEST (test_defaults)
   ck_assert (config->poll_on_start);
   ck_assert_ptr_null (config->device_imei);
   ck_assert_ptr_null (config->device_tac);
-  ck_assert_uint_eq (config->device_ipa_features, DAEMON_IPA_FEATURE_INDIRECT_RSP_SERVER_COMMUNICATION);
+  ck_assert_uint_eq (config->device_ipa_features, DAEMON_IPA_FEATURE_DIRECT_RSP_SERVER_COMMUNICATION |
+                                                    DAEMON_IPA_FEATURE_INDIRECT_RSP_SERVER_COMMUNICATION);
   ck_assert_ptr_null (config->device_capabilities);
   ck_assert_str_eq (config->state_directory, "/var/lib/euiccd");
   /* The group the shipped bus policy names. */
