@@ -46,4 +46,19 @@ assert res["download"]["result"] == "profileDownloadError", res
 assert len(smdp["cancelled"]) == 1 and smdp["cancelled"][0].get("signature_ok"), smdp["cancelled"]
 assert not session_left'
 grep -q "8.2.6" "$work/poll.log" || { cat "$work/poll.log" >&2; fail "the SM-DP+ codes are not in the log"; }
+# An SM-DP+ whose TLS certificate comes from another CI, or has expired: the connection is refused before any
+# request, nothing started on the eUICC, the eIM hears profileDownloadError.
+for fault in other-ci expired-cert; do
+  mid=DIRECT-$(echo "$fault" | tr a-z A-Z)
+  smdpctl profile "matchingId=$mid,iccid=8944000000000000177" >/dev/null
+  smdpctl faults "$fault" >/dev/null
+  queue_download "{\"activationCode\": \"1\$$SMDP_ADDRESS\$$mid\"}"
+  expect_poll_ok "direct download with the SM-DP+ certificate fault $fault"
+  smdpctl faults >/dev/null
+  check_download '
+assert res["download"]["result"] == "profileDownloadError", res
+assert "8944000000000000177" not in p and not session_left'
+  grep -q "ES9+ initiateAuthentication at https://$SMDP_ADDRESS" "$work/poll.log" ||
+    { cat "$work/poll.log" >&2; fail "the TLS refusal ($fault) is not explained"; }
+done
 echo "direct profile download over ES9+ and ES11, triggered by the eIM"
