@@ -31,7 +31,15 @@ started_pids="$started_pids $!"
 for _ in $(seq 100); do grep -q '^ready ' "$work/meter.out" 2>/dev/null && break; sleep 0.05; done
 METER_PORT=$(sed -n 's/^ready //p' "$work/meter.out")
 [ -n "$METER_PORT" ] || fail "tcp-meter did not start"
-write_config "[Eim]" "Binding=${E2E_BINDING:-asn1}" "Address=127.0.0.1:$METER_PORT"
+# BENCH_DIRECT=1: euiccd speaks ES9+ to the SM-DP+ itself (not through the meter: the SM-DP+ checks that it is
+# addressed by its own address), the eIM only triggers and takes the result.
+if [ "${BENCH_DIRECT:-0}" = 1 ]; then
+  write_config "[Eim]" "Binding=${E2E_BINDING:-asn1}" "Address=127.0.0.1:$METER_PORT" "[Download]" \
+    "CiCertificates=$smdpdir/ci.pem"
+else
+  write_config "[Eim]" "Binding=${E2E_BINDING:-asn1}" "Address=127.0.0.1:$METER_PORT" "[Download]" \
+    "CiCertificates=$work/no-ci-certificates"
+fi
 # The card's own notifications first, so that the measured poll is the download alone.
 expect_poll_ok "first poll"
 
@@ -98,7 +106,7 @@ print("| Bound Profile Package | %d bytes (profile package %d bytes) |" % (bpps[
 print("| APDUs | %s (channel opens %s) |" % (c["apdus"], c["channel_opens"]))
 print("| STORE DATA blocks | %d, fewest the segmentation allows %d (%d ES10 commands) |" % (blocks, min_blocks, len(cmds)))
 print("| HTTP requests | %s |" % c["http_requests"])
-print("| TCP connections to the eIM | %d (euiccd: %s) |" % (conns, c["connections"]))
+print("| TCP connections | %s (to the eIM: %d) |" % (c["connections"], conns))
 print("| TLS handshakes | %s full, %s resumed |" % (int(c["connections"]) - int(c["tls_resumed"]), c["tls_resumed"]))
 print("| bytes on the wire (TLS included) | %d (HTTP bodies and headers: %s sent, %s received) |" % (wire, c["bytes_sent"], c["bytes_received"]))
 print("| peak RSS | %s KiB |" % rss)

@@ -113,3 +113,8 @@ for binding in asn1 json; do
   E2E_BINDING=$binding sh "$srcdir/bench/bench-download.sh" || status=$?
   [ "$status" -eq 0 ] || [ "$status" -eq 77 ] || fail "bench-download.sh ($binding) failed"
 done
+echo
+echo "## profile download, 30 KB profile, direct over ES9+"
+status=0
+BENCH_DIRECT=1 sh "$srcdir/bench/bench-download.sh" || status=$?
+[ "$status" -eq 0 ] || [ "$status" -eq 77 ] || fail "bench-download.sh (direct) failed"
