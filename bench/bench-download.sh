@@ -111,7 +111,7 @@ print("| TLS handshakes | %s full, %s resumed |" % (int(c["connections"]) - int(
 print("| bytes on the wire (TLS included) | %d (HTTP bodies and headers: %s sent, %s received) |" % (wire, c["bytes_sent"], c["bytes_received"]))
 print("| peak RSS | %s KiB |" % rss)
 print("| wall time | %.2f s |" % wall)
-print("| lower bound: peers' own time | %.2f s (card %.2f s over %s APDUs at +%s ms, eIM %.2f s over %d requests at +%s ms) |" % (
+print("| lower bound: peers' own time | %.2f s (card %.2f s over %s APDUs at +%s ms, servers %.2f s over %d requests, +%s ms a round trip to the eIM) |" % (
     bound, card_s, c["apdus"], apdu_ms, http_s, len(http_ms), rtt_ms))
 print("| euiccd's own share | %.2f s (%.1f %% over the bound) |" % (wall - bound, 100 * (wall - bound) / bound))
 PYEOF
