@@ -1027,6 +1027,7 @@ run_download (DaemonEngine *engine, const DaemonDownloadRequest *request, Daemon
   g_autoptr(Es10ProfileInstallationResult) result = NULL;
   g_autoptr(Es10PendingNotification) notification = NULL;
   g_autofree gchar *detail = NULL;
+  g_autoptr(GError) local_error = NULL;
   IpaDeviceDownload download = { 0 };
   DaemonHistoryEntry entry = { .operation = (gchar *) "profileDownload" };
   DaemonState before = daemon_engine_get_state (engine);
@@ -1060,6 +1061,10 @@ run_download (DaemonEngine *engine, const DaemonDownloadRequest *request, Daemon
       return FALSE;
     }
   set_state (engine, DAEMON_STATE_DOWNLOADING);
+  if (eim == NULL && !ipa_download_recover_device (download.session, &engine->rsp_access,
+                                                   &engine->downloads.journal, &local_error))
+    g_warning ("%s", local_error->message);
+  g_clear_error (&local_error);
   download.rsp = engine->ci != NULL ? &engine->rsp_access : NULL;
   download.esipa = esipa;
   /* The eIM whose exchange finishes a download a crash cut short; none: nobody does (logged at the restart). */

@@ -14,7 +14,7 @@ ipa_download_by_device (const IpaDeviceDownload *request, const IpaActivationCod
                         const gchar *confirmation_code, Es10ProfileInstallationResult **ret_result, GError **error)
 {
   static const EsipaDeviceInfo no_device_info;
-  g_autofree gchar *name = g_strdup_printf ("eIM %s", request->eim_id);
+  g_autofree gchar *name = NULL;
   g_autoptr(GBytes) device_info = esipa_asn1_encode_device_info_contents (
     request->device_info != NULL ? request->device_info : &no_device_info);
   g_autoptr(IpaRspServer) rsp = NULL;
@@ -31,6 +31,7 @@ ipa_download_by_device (const IpaDeviceDownload *request, const IpaActivationCod
     }
   else
     {
+      name = g_strdup_printf ("eIM %s", request->eim_id);
       ipa_download_server_esipa (&server, request->esipa, name);
       context.server = &server;
     }
@@ -54,5 +55,36 @@ ipa_download_by_device (const IpaDeviceDownload *request, const IpaActivationCod
   ipa_download_journal_done (&context);
   if ((*ret_result)->success)
     ipa_download_immediate_enable (&context);
+  return TRUE;
+}
+
+gboolean
+ipa_download_recover_device (IsdrSession *session, const IpaRspAccess *access, const IpaDownloadJournal *journal,
+                             GError **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(IpaDownloadRecord) record = NULL;
+  g_autoptr(Es10ProfileInstallationResult) result = NULL;
+  g_autoptr(IpaRspServer) rsp = NULL;
+  g_autoptr(GError) local_error = NULL;
+  IpaDownloadContext context = { .session = session, .journal = journal };
+
+  if (journal == NULL || access == NULL)
+    return TRUE;
+  bytes = journal->load (journal->user_data, &local_error);
+  if (bytes == NULL)
+    return TRUE;
+  record = ipa_download_record_decode (bytes, &local_error);
+  /* A damaged record, or one an eIM's exchange finishes: not this one's. */
+  if (record == NULL || record->eim_id != NULL || !record->direct || record->server == NULL)
+    return TRUE;
+  g_message ("A direct profile download was cut short by a restart; finishing it");
+  rsp = ipa_rsp_server_new (access, session, FALSE, record->server);
+  context.server = ipa_rsp_server_get (rsp);
+  if (!ipa_download_recover (&context, record, &result, error))
+    return FALSE;
+  if (result != NULL)
+    ipa_download_deliver_notification (&context, result);
+  ipa_download_journal_done (&context);
   return TRUE;
 }

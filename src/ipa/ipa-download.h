@@ -135,6 +135,12 @@ gboolean ipa_download_by_device (const IpaDeviceDownload *request, const IpaActi
                                  const gchar *confirmation_code, Es10ProfileInstallationResult **ret_result,
                                  GError **error);
 
+/* A direct download asked for over D-Bus with no eIM to finish it (record without eimId): its session is
+ * cancelled on the eUICC and at the SM-DP+, or its install notification delivered. TRUE when there was nothing
+ * to do or it was done. */
+gboolean ipa_download_recover_device (IsdrSession *session, const IpaRspAccess *access,
+                                      const IpaDownloadJournal *journal, GError **error);
+
 /* The record of a session a crash cut short (ipa-download-record.c). */
 typedef struct {
   gchar *eim_id;                     /* NULL: a download without an eIM */

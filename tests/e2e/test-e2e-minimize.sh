@@ -30,7 +30,8 @@ assert s["notifications"] == [], s["notifications"]'
 
 queue --ipa-euicc-data A8
 expect_poll_ok "IpaCapabilities"
-check_result 'assert res["ipaEuiccData"]["ipaCapabilities"]["ipaFeatures"] == [0, 1, 5], res["ipaEuiccData"]'
+# directRspServerCommunication (0) is configured but not announced: the test has no CI certificates for it.
+check_result 'assert res["ipaEuiccData"]["ipaCapabilities"]["ipaFeatures"] == [1, 5], res["ipaEuiccData"]'
 
 # The notifications a PSMO caused ride with its result: compact, without eidValue (the result has one).
 queue --psmo "enable:$P3"
@@ -61,7 +62,7 @@ assert all(len(f) // 2 - len(c) // 2 > 1000 for f, c in zip(sorted(n["raw"] for 
 assert s["notifications"] == [], s["notifications"]'
 queue --ipa-euicc-data A8
 expect_poll_ok "IpaCapabilities without the feature"
-check_result 'assert res["ipaEuiccData"]["ipaCapabilities"]["ipaFeatures"] == [0, 1], res["ipaEuiccData"]'
+check_result 'assert res["ipaEuiccData"]["ipaCapabilities"]["ipaFeatures"] == [1], res["ipaEuiccData"]'
 
 [ -n "$sent_minimized" ] && [ -n "$sent_full" ] || fail "no bytes_sent in the --stats line"
 [ $((sent_full - sent_minimized)) -gt 2000 ] || fail "HTTP bytes sent: $sent_minimized minimized, $sent_full in full"
