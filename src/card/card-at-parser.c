@@ -272,8 +272,9 @@ card_at_parse_ccho (const gchar *info, guint32 *ret_session_id, GError **error)
   return TRUE;
 }
 
-GBytes *
-card_at_parse_cgla (const gchar *info, GError **error)
+/* "<length>,\"<hex>\"": the payload +CGLA: and +CSIM: share; `name` is the command named in errors. */
+static GBytes *
+parse_apdu_response (const gchar *name, const gchar *info, GError **error)
 {
   g_autofree gchar *text = NULL;
   g_autoptr(GByteArray) bytes = NULL;
@@ -285,7 +286,7 @@ card_at_parse_cgla (const gchar *info, GError **error)
 
   if (info == NULL)
     {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "AT+CGLA: modem answered OK without a response");
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: modem answered OK without a response", name);
       return NULL;
     }
   text = g_strdup (info);
@@ -293,7 +294,7 @@ card_at_parse_cgla (const gchar *info, GError **error)
   if (comma == NULL)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "AT+CGLA: response '%.40s' lacks the ',' between length and data", info);
+                   "%s: response '%.40s' lacks the ',' between length and data", name, info);
       return NULL;
     }
   *comma = '\0';
@@ -308,21 +309,21 @@ card_at_parse_cgla (const gchar *info, GError **error)
     }
   if (!is_decimal (count_text) || !g_ascii_string_to_unsigned (count_text, 10, 0, G_MAXUINT32, &count, NULL))
     {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "AT+CGLA: length '%.20s' is not a number",
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "%s: length '%.20s' is not a number", name,
                    count_text);
       return NULL;
     }
   if (count != hex_length)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "AT+CGLA: length field says %" G_GUINT64_FORMAT " characters, response has %" G_GSIZE_FORMAT,
-                   count, hex_length);
+                   "%s: length field says %" G_GUINT64_FORMAT " characters, response has %" G_GSIZE_FORMAT,
+                   name, count, hex_length);
       return NULL;
     }
   if (hex_length % 2 != 0 || hex_length < 4)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                   "AT+CGLA: response of %" G_GSIZE_FORMAT " hex characters cannot hold a status word", hex_length);
+                   "%s: response of %" G_GSIZE_FORMAT " hex characters cannot hold a status word", name, hex_length);
       return NULL;
     }
   bytes = g_byte_array_sized_new ((guint) (hex_length / 2));
@@ -335,7 +336,7 @@ card_at_parse_cgla (const gchar *info, GError **error)
       if (hi < 0 || lo < 0)
         {
           g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA,
-                       "AT+CGLA: response has a non-hex character at position %" G_GSIZE_FORMAT,
+                       "%s: response has a non-hex character at position %" G_GSIZE_FORMAT, name,
                        hi < 0 ? i : i + 1);
           return NULL;
         }
@@ -343,6 +344,18 @@ card_at_parse_cgla (const gchar *info, GError **error)
       g_byte_array_append (bytes, &b, 1);
     }
   return g_byte_array_free_to_bytes (g_steal_pointer (&bytes));
+}
+
+GBytes *
+card_at_parse_cgla (const gchar *info, GError **error)
+{
+  return parse_apdu_response ("AT+CGLA", info, error);
+}
+
+GBytes *
+card_at_parse_csim (const gchar *info, GError **error)
+{
+  return parse_apdu_response ("AT+CSIM", info, error);
 }
 
 gchar *
@@ -361,6 +374,17 @@ card_at_format_cgla (guint32 session_id, const guint8 *apdu, gsize apdu_length)
   GString *s = g_string_sized_new (32 + 2 * apdu_length);
 
   g_string_printf (s, "AT+CGLA=%" G_GUINT32_FORMAT ",%" G_GSIZE_FORMAT ",\"", session_id, 2 * apdu_length);
+  der_append_hex (s, apdu, apdu_length);
+  g_string_append_c (s, '"');
+  return g_string_free (s, FALSE);
+}
+
+gchar *
+card_at_format_csim (const guint8 *apdu, gsize apdu_length)
+{
+  GString *s = g_string_sized_new (32 + 2 * apdu_length);
+
+  g_string_printf (s, "AT+CSIM=%" G_GSIZE_FORMAT ",\"", 2 * apdu_length);
   der_append_hex (s, apdu, apdu_length);
   g_string_append_c (s, '"');
   return g_string_free (s, FALSE);

@@ -57,10 +57,14 @@ gboolean card_at_parse_ccho (const gchar *info, guint32 *ret_session_id, GError 
 /* "+CGLA: <length>,\"<hex>\"" payload: <length> counts hex characters and must match; the response must hold
  * at least the two status word bytes. */
 GBytes *card_at_parse_cgla (const gchar *info, GError **error);
+/* "+CSIM: <length>,\"<hex>\"" payload, the same form. */
+GBytes *card_at_parse_csim (const gchar *info, GError **error);
 
 /* The command texts (without CR). */
 gchar *card_at_format_ccho (const guint8 *aid, gsize aid_length);
 gchar *card_at_format_cgla (guint32 session_id, const guint8 *apdu, gsize apdu_length);
 gchar *card_at_format_cchc (guint32 session_id);
+/* AT+CSIM=<length>,"<hex>": an APDU on the basic channel, sent as given (CLA included). */
+gchar *card_at_format_csim (const guint8 *apdu, gsize apdu_length);
 
 G_END_DECLS

@@ -8,7 +8,21 @@
  * bits of the CLA byte itself. The upper layers still want a channel number for the CLA, so open_channel
  * hands back the session id itself when it is a valid logical channel (1..19, which is what modules that
  * use the card's channel number as session id give), and otherwise the lowest channel number 1..19 not in
- * use; transmit and close map it back to the session id. */
+ * use; transmit and close map it back to the session id.
+ *
+ * Modules that refuse logical channels: when AT+CCHO is refused again after the channels a dead process may
+ * have left were closed (the ISD-R session does that on the first refusal), the ISD-R is selected on the basic
+ * channel through AT+CSIM and the ES10 commands travel there (channel 0, CLA 80). The basic channel is the one
+ * the module's own telephony stack uses: selecting the ISD-R there deselects its USIM application until the
+ * next SELECT, and the module may select something else between two of our commands (the ISD-R session then
+ * sees 6985 and selects the ISD-R again). It is a last resort, logged as such. When AT+CSIM fails too, the
+ * error names both answers.
+ *
+ * Timeouts: the port set-up and AT+CCHO (and the SELECT on the basic channel) get [Card] OpenTimeout (15 s by
+ * default: a module re-initialising its SIM after a REFRESH answers within a few seconds, and a slow UART at
+ * 9600 baud still carries a command in well under one), each AT+CGLA / AT+CSIM gets [Card] ApduTimeout (30 s
+ * by default: loading one profile package segment, which makes the card derive keys or write its flash, has
+ * taken several seconds on slow modules, and whole loads of 26 s and 89 s were reported over AT). */
 #include "config.h"
 
 #define G_LOG_DOMAIN "euiccd-card"
@@ -47,6 +61,9 @@ typedef struct {
   gchar *path;
   CardAtParser *parser;
   CardAtChannel channels[CARD_AT_MAX_CHANNELS];
+  guint ccho_refusals;
+  gchar *ccho_answer;     /* the module's answer to the last refused AT+CCHO */
+  gboolean basic_mode;    /* AT+CCHO refused: the ISD-R is on the basic channel, through AT+CSIM */
 } CardAt;
 
 typedef struct {
@@ -302,6 +319,62 @@ close_session (CardAt *self, guint32 session_id, guint timeout_ms, GError **erro
   return at_command (self, command, NULL, FALSE, timeout_ms, NULL, error);
 }
 
+/* One APDU on the basic channel, sent as given; logged and counted like the others. */
+static GBytes *
+csim_transmit (CardAt *self, const guint8 *apdu, gsize apdu_length, guint timeout_ms, gboolean *ret_refused,
+               GError **error)
+{
+  g_autofree gchar *command = card_at_format_csim (apdu, apdu_length);
+  g_autofree gchar *info = NULL;
+
+  if (!at_command_full (self, command, "+CSIM:", FALSE, timeout_ms, &info, ret_refused, error))
+    return NULL;
+  return card_at_parse_csim (info, error);
+}
+
+/* SELECT by AID on the basic channel (P2 04, no Le, as on the logical channels). */
+static gboolean
+open_basic_channel (CardAt *self, const guint8 *aid, gsize aid_length, guint8 *ret_channel, GError **error)
+{
+  CardTransport *transport = &self->parent;
+  g_autoptr(GError) csim_error = NULL;
+  g_autoptr(GBytes) response = NULL;
+  guint8 select[5 + 16] = { 0x00, 0xA4, 0x04, 0x04, (guint8) aid_length };
+  const guint8 *data;
+  gsize length = 0;
+  guint16 sw;
+
+  memcpy (select + 5, aid, aid_length);
+  card_transport_log_command (transport, 0, select, 5 + aid_length, NULL);
+  response = csim_transmit (self, select, 5 + aid_length, transport->options.open_timeout_ms, NULL, &csim_error);
+  if (response == NULL)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_SUPPORTED,
+                   "the module on %s offers no way to the eUICC: %s, and on the basic channel %s", self->path,
+                   self->ccho_answer != NULL ? self->ccho_answer : "AT+CCHO refused", csim_error->message);
+      return FALSE;
+    }
+  data = g_bytes_get_data (response, &length);
+  card_transport_log_response (transport, 0, select[1], data, length);
+  card_transport_count_apdu (transport, 5 + aid_length, length);
+  sw = (guint16) (data[length - 2] << 8 | data[length - 1]);
+  if (sw != 0x9000 && (sw >> 8) != 0x61)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_CARD,
+                   "%s: %s, and the SELECT of the ISD-R through AT+CSIM answered %04X%s", self->path,
+                   self->ccho_answer != NULL ? self->ccho_answer : "AT+CCHO refused", sw,
+                   sw == 0x6A82 ? ": no ISD-R on this card (not an eUICC)" : "");
+      return FALSE;
+    }
+  if (!self->basic_mode)
+    g_warning ("AT %s: no logical channel to be had (%s): using the basic channel through AT+CSIM", self->path,
+               self->ccho_answer != NULL ? self->ccho_answer : "AT+CCHO refused");
+  self->basic_mode = TRUE;
+  transport->basic_channel = TRUE;
+  *ret_channel = 0;
+  return TRUE;
+}
+
 static gboolean
 card_at_open_channel (CardTransport *transport, const guint8 *aid, gsize aid_length, guint8 *ret_channel,
                       GBytes **ret_select_response, GError **error)
@@ -322,14 +395,33 @@ card_at_open_channel (CardTransport *transport, const guint8 *aid, gsize aid_len
       return FALSE;
     }
 
+  /* AT+CCHO does not return the SELECT response, nor does the basic channel here. */
+  if (ret_select_response != NULL)
+    *ret_select_response = NULL;
+  if (self->basic_mode)
+    return open_basic_channel (self, aid, aid_length, ret_channel, error);
+
   command = card_at_format_ccho (aid, aid_length);
   if (!at_command_full (self, command, "+CCHO:", TRUE, transport->options.open_timeout_ms, &info, &refused,
-                        error))
+                        &local_error))
     {
-      /* 27.007 has no code for "no channel left", and modules answer it with assorted CME errors: a refusal
-       * may be that, so the caller may reclaim stale channels and try once more. */
-      if (refused && error != NULL && *error != NULL)
-        (*error)->code = EUICCD_ERROR_BUSY;
+      /* SIM busy (27.007 code 14): the module is still re-initialising the card (after a REFRESH); a passing
+       * state, not a refusal of logical channels, so it fails as the transport does and is tried again. */
+      if (!refused || strstr (local_error->message, "ERROR: 14") != NULL
+          || strstr (local_error->message, "ERROR: SIM busy") != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_free (self->ccho_answer);
+      self->ccho_answer = g_strdup (local_error->message);
+      /* 27.007 has no code for "no channel left", and modules answer it with assorted CME errors: the first
+       * refusal may be that, so the caller may reclaim stale channels and try once more. A second one means
+       * the module gives no logical channel at all. */
+      if (++self->ccho_refusals >= 2)
+        return open_basic_channel (self, aid, aid_length, ret_channel, error);
+      local_error->code = EUICCD_ERROR_BUSY;
+      g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
   if (!card_at_parse_ccho (info, &session_id, error))
@@ -354,9 +446,6 @@ card_at_open_channel (CardTransport *transport, const guint8 *aid, gsize aid_len
   g_debug ("AT %s: session %" G_GUINT32_FORMAT " is channel %u", self->path, session_id, channel);
   card_transport_note_modem_open (transport, channel, aid, aid_length, 0x00, 0x9000);
   *ret_channel = channel;
-  /* AT+CCHO does not return the SELECT response. */
-  if (ret_select_response != NULL)
-    *ret_select_response = NULL;
   return TRUE;
 }
 
@@ -368,6 +457,8 @@ card_at_transmit (CardTransport *transport, guint8 channel, const guint8 *apdu, 
   g_autofree gchar *command = NULL;
   g_autofree gchar *info = NULL;
 
+  if (channel == 0 && self->basic_mode && apdu_length >= 4)
+    return csim_transmit (self, apdu, apdu_length, transport->options.apdu_timeout_ms, NULL, error);
   if (slot == NULL)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS, "channel %u is not open on %s", channel,
@@ -394,6 +485,9 @@ card_at_close_channel (CardTransport *transport, guint8 channel, GError **error)
   CardAtChannel *slot = find_channel (self, channel);
   guint32 session_id;
 
+  /* The basic channel is never closed; the ISD-R stays selected there until something else is. */
+  if (channel == 0 && self->basic_mode)
+    return TRUE;
   if (slot == NULL)
     {
       /* Not opened by this process: a channel a dead one left behind, known by the number it was given,
@@ -433,6 +527,7 @@ card_at_free (CardTransport *transport)
       close (self->fd);
     }
   card_at_parser_free (self->parser);
+  g_free (self->ccho_answer);
   g_free (self->path);
   g_free (self);
 }

@@ -54,6 +54,9 @@ struct _CardTransport {
   CardTransportOptions options;
   CardTransportStats stats;
   gchar *device;  /* as given after the scheme: "/dev/cdc-wdm0", a reader name, ... */
+  /* The backend reaches the ISD-R on the basic channel (channel 0: AT+CSIM on a module that refuses logical
+   * channels), so open_channel may return 0. */
+  gboolean basic_channel;
 };
 
 void card_transport_options_init (CardTransportOptions *options);

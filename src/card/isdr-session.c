@@ -37,6 +37,8 @@ struct _IsdrSession {
   gboolean want_select_response;
   IsdrChannelNotify channel_notify;
   gpointer channel_notify_data;
+  IsdrReconnectFunc reconnect;
+  gpointer reconnect_data;
   gboolean reopen_needed;    /* the card session may have reset under the channel: reopen before the next command */
   guint8 channel;
   gboolean channel_open;
@@ -112,7 +114,8 @@ open_channel (IsdrSession *session, GError **error)
   session->channel = channel;
   session->channel_open = TRUE;
   session->reopen_needed = FALSE;
-  if (channel == 0 || channel > ISDR_MAX_CHANNEL)
+  /* Channel 0 only from a transport that says it has no logical channels (AT+CSIM on the basic channel). */
+  if ((channel == 0 && !session->transport->basic_channel) || channel > ISDR_MAX_CHANNEL)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_TRANSPORT, "%s returned logical channel %u, expected 1 to %u",
                    card_transport_name (session->transport), channel, ISDR_MAX_CHANNEL);
@@ -136,16 +139,56 @@ close_channel (IsdrSession *session)
   notify_channel (session);
 }
 
+/* Whether an error says the card session under the channel may be gone (so the next command must reopen):
+ * the modem, reader or port failed, or did not answer. */
+static gboolean
+is_transport_failure (const GError *error)
+{
+  return error != NULL && error->domain == EUICCD_ERROR
+         && (error->code == EUICCD_ERROR_TRANSPORT || error->code == EUICCD_ERROR_TIMEOUT);
+}
+
 /* A new channel for a card session that may have reset (REFRESH, a lost channel, a transport error). */
 static gboolean
 reopen (IsdrSession *session, const gchar *why, GError **error)
 {
-  g_message ("Reopening the ISD-R session on %s (%s)", card_transport_name (session->transport), why);
-  close_channel (session);
+  g_autoptr(GError) local_error = NULL;
+  gboolean reconnect_now = session->transport == NULL; /* an earlier reconnect gave up */
+
+  g_message ("Reopening the ISD-R session on %s (%s)",
+             session->transport != NULL ? card_transport_name (session->transport) : "a new transport", why);
   session->stats.reopens++;
-  if (!open_channel (session, error))
+  if (!reconnect_now)
     {
-      g_prefix_error (error, "Reopening the ISD-R session (%s): ", why);
+      close_channel (session);
+      if (open_channel (session, &local_error))
+        return TRUE;
+      /* The channel cannot even be asked for: the module reset or left the bus. */
+      if (is_transport_failure (local_error) && session->reconnect != NULL)
+        {
+          session->stats.transport_failures++;
+          g_message ("%s; reconnecting to the modem", local_error->message);
+          g_clear_error (&local_error);
+          reconnect_now = TRUE;
+        }
+    }
+  if (reconnect_now)
+    {
+      /* The card session is gone with the old transport: nothing is closed on it, and it is the reconnect
+       * function's to release (before it opens the device again: a module may take one open at a time). */
+      CardTransport *failed = g_steal_pointer (&session->transport);
+
+      session->channel_open = FALSE;
+      session->transport = session->reconnect (failed, session->reconnect_data, &local_error);
+      if (session->transport != NULL)
+        {
+          session->stats.reconnects++;
+          open_channel (session, &local_error);
+        }
+    }
+  if (local_error != NULL)
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "Reopening the ISD-R session (%s): ", why);
       session->reopen_needed = TRUE;
       return FALSE;
     }
@@ -196,6 +239,8 @@ isdr_session_open (CardTransport *transport, const IsdrSessionOptions *options, 
       session->want_select_response = options->want_select_response;
       session->channel_notify = options->channel_notify;
       session->channel_notify_data = options->channel_notify_data;
+      session->reconnect = options->reconnect;
+      session->reconnect_data = options->reconnect_data;
     }
 
   if (!open_channel (session, error))
@@ -257,15 +302,6 @@ append_piece (IsdrSession *session, GByteArray *assembled, const guint8 *data, g
     }
   g_byte_array_append (assembled, data, (guint) length);
   return TRUE;
-}
-
-/* Whether an error says the card session under the channel may be gone (so the next command must reopen):
- * the modem, reader or port failed, or did not answer. */
-static gboolean
-is_transport_failure (const GError *error)
-{
-  return error != NULL && error->domain == EUICCD_ERROR
-         && (error->code == EUICCD_ERROR_TRANSPORT || error->code == EUICCD_ERROR_TIMEOUT);
 }
 
 /* 6881 (no such channel) and 6985 (nothing selected) to a STORE DATA: the channel lost the ISD-R, the
@@ -456,6 +492,8 @@ isdr_session_es10 (IsdrSession *session, const guint8 *request, gsize request_le
     }
   if (response == NULL)
     {
+      if (is_transport_failure (lost_error))
+        session->stats.transport_failures++;
       if (channel_lost || is_transport_failure (lost_error))
         session->reopen_needed = TRUE;
       g_propagate_error (error, g_steal_pointer (&lost_error));

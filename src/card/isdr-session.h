@@ -20,6 +20,10 @@ extern const guint8 ISDR_DEFAULT_AID[16];
  * next start). */
 typedef void (*IsdrChannelNotify) (guint8 channel, gpointer user_data);
 
+/* Releases `failed` (NULL when an earlier call gave up) and gives the transport to continue on; see
+ * isdr_session_open(). */
+typedef CardTransport *(*IsdrReconnectFunc) (CardTransport *failed, gpointer user_data, GError **error);
+
 typedef struct {
   const guint8 *aid;      /* NULL: ISDR_DEFAULT_AID */
   gsize aid_length;
@@ -27,6 +31,8 @@ typedef struct {
   gboolean want_select_response; /* fetch the SELECT's FCI (an APDU more on PC/SC); FALSE by default */
   IsdrChannelNotify channel_notify; /* optional */
   gpointer channel_notify_data;
+  IsdrReconnectFunc reconnect;      /* optional: see isdr_session_open() */
+  gpointer reconnect_data;
 } IsdrSessionOptions;
 
 typedef struct _IsdrSession IsdrSession;
@@ -37,6 +43,8 @@ typedef struct {
   guint get_responses;     /* GET RESPONSE APDUs */
   guint reopens;           /* channels reopened after a REFRESH, a lost channel or a transport error */
   guint stale_closes;      /* channels closed to make room when the card had none free */
+  guint transport_failures; /* commands and channel opens the transport failed (not card errors) */
+  guint reconnects;        /* transports replaced through the reconnect function */
 } IsdrSessionStats;
 
 void isdr_session_options_init (IsdrSessionOptions *options);
@@ -50,7 +58,14 @@ void isdr_session_options_init (IsdrSessionOptions *options);
  * from a card session that may have reset. A command the card refuses with 6881 (channel not open) or 6985
  * (ISD-R no longer selected) never reached the ISD-R: the channel is reopened and the command sent again,
  * once, when it is a whole ES10 function (BFxx); a later segment of a bound profile package is not (it
- * belongs to the lost card session). */
+ * belongs to the lost card session).
+ *
+ * Modem loss: when reopening the channel fails on the transport itself (the module reset, or left the bus and
+ * may come back at another path), the session calls `reconnect` (when given) with the failed transport; it
+ * releases it (before opening the device again: a module may take one open at a time) and returns the
+ * transport to go on with (a new one, owned by the caller like the first), or NULL with an error; the session
+ * then has no transport, and the next command asks again (`failed` is NULL then). The channel is opened on the
+ * new transport. A command that failed on the transport is never sent again: the card may have executed it. */
 IsdrSession *isdr_session_open (CardTransport *transport, const IsdrSessionOptions *options, GError **error);
 /* Sends one ES10 request (a complete DER TLV) and returns the eUICC's response TLV, or an empty GBytes when
  * the card answered 90 00 without data. Card errors become EUICCD_ERROR_CARD with the status word. */
@@ -59,6 +74,7 @@ GBytes *isdr_session_es10_bytes (IsdrSession *session, GBytes *request, GError *
 /* The SELECT response (FCI) the channel was opened with, or NULL. */
 GBytes *isdr_session_get_select_response (IsdrSession *session);
 const IsdrSessionStats *isdr_session_get_stats (IsdrSession *session);
+/* NULL after a reconnect gave up (until the next command reconnects). */
 CardTransport *isdr_session_get_transport (IsdrSession *session);
 /* Upper bound on one ES10 response assembled from GET RESPONSE pieces; more is refused. */
 #define ISDR_MAX_RESPONSE_LENGTH (64 * 1024)

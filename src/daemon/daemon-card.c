@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "card/es10-info.h"
+
 #include "daemon/daemon-card.h"
 #include "daemon/daemon-log.h"
 #include "daemon/daemon-modem-scan.h"
@@ -34,6 +36,12 @@ struct _DaemonCard {
   gchar *support_reason;
   guint apdus;           /* of transports already closed */
   guint channel_opens;
+  /* The modem failed or went away since the card was last read: what answers next may be another module
+   * with another card, so the facts are read again, and the eUICC's pending work looked for. */
+  gboolean lost;
+  gboolean reread_after_loss; /* the facts were read again because of that, for the engine to hear once */
+  gboolean went_away;    /* a session asked for a new transport since the card was last read */
+  guint reconnects;
 };
 
 static void
@@ -230,25 +238,26 @@ daemon_card_get_support (DaemonCard *card, const gchar **ret_reason)
   return card->support;
 }
 
-IsdrSession *
-daemon_card_session_open (gpointer user_data, GError **error)
+/* Resolves the configured device again each time (Device=auto finds a module that came back at another
+ * path) and opens it. A failure marks the modem lost. */
+static CardTransport *
+open_transport (DaemonCard *card, GError **error)
 {
-  DaemonCard *card = user_data;
   const DaemonConfig *config = card->config;
   g_autofree gchar *device = NULL;
   guint slot = 0;
   CardTransportOptions transport_options;
-  IsdrSessionOptions session_options;
-
-  if (card->session != NULL)
-    return card->session;
+  CardTransport *transport;
 
   if (g_strcmp0 (config->card_device, "auto") == 0 && card->resolve != NULL)
     device = card->resolve (&slot, card->resolve_data, error);
   else
     device = daemon_card_resolve_device (config->card_device, error);
   if (device == NULL)
-    return NULL;
+    {
+      card->lost = TRUE;
+      return NULL;
+    }
   if (slot == 0)
     slot = config->card_slot;
   card_transport_options_init (&transport_options);
@@ -258,12 +267,116 @@ daemon_card_session_open (gpointer user_data, GError **error)
   transport_options.open_timeout_ms = config->card_open_timeout_s * 1000;
   transport_options.terminal_capability = config->card_terminal_capability;
   transport_options.terminal_capability_length = config->card_terminal_capability_length;
-  card->transport = card_transport_open (device, &transport_options, error);
-  if (card->transport == NULL)
-    return NULL;
+  transport = card_transport_open (device, &transport_options, error);
+  if (transport == NULL)
+    {
+      card->lost = TRUE;
+      return NULL;
+    }
   g_free (card->device);
   card->device = g_steal_pointer (&device);
   card->slot = slot;
+  return transport;
+}
+
+/* Whether the card behind a reopened transport is the one this poll works for: a module may come back with
+ * another card in it (a swapped module, another slot mapping), and its packages must not go to that one. */
+static gboolean
+check_same_card (DaemonCard *card, CardTransport *transport, GError **error)
+{
+  g_autoptr(IsdrSession) session = NULL;
+  g_autofree gchar *eid_hex = NULL;
+  IsdrSessionOptions options;
+
+  if (card->facts == NULL)
+    return TRUE;
+  isdr_session_options_init (&options);
+  options.aid = card->config->card_isdr_aid;
+  options.aid_length = card->config->card_isdr_aid_length;
+  session = isdr_session_open (transport, &options, error);
+  if (session == NULL || !es10_get_eid (session, &eid_hex, error))
+    return FALSE;
+  if (g_ascii_strcasecmp (eid_hex, card->facts->eid) != 0)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND,
+                   "the modem came back with another eUICC; it is read at the next poll");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* IsdrReconnectFunc: the module reset or left the bus in the middle of a poll. Its device node may take a
+ * while to come back (USB re-enumeration), maybe at another path: the device is resolved and opened again
+ * with growing pauses (250 ms doubling up to 4 s) until [Card] ReconnectTimeout has passed. Never a busy loop,
+ * and never longer than that: then the poll fails, and the schedule's backoff takes over. */
+static CardTransport *
+reconnect (CardTransport *failed, gpointer user_data, GError **error)
+{
+  DaemonCard *card = user_data;
+  gint64 deadline = g_get_monotonic_time () + (gint64) card->config->card_reconnect_timeout_s * G_USEC_PER_SEC;
+  gulong pause_us = 250 * 1000;
+  guint attempts = 0;
+
+  g_return_val_if_fail (failed == card->transport, NULL);
+  card->lost = TRUE;
+  card->went_away = TRUE;
+  /* Released before the device is opened again: an MBIM CLOSE from the old one would close the new one's
+   * function too, and a module may take one open at a time. */
+  if (failed != NULL)
+    {
+      card->apdus += failed->stats.apdus;
+      card->channel_opens += failed->stats.channel_opens;
+      g_clear_pointer (&card->transport, card_transport_free);
+    }
+  for (;;)
+    {
+      g_autoptr(GError) local_error = NULL;
+      CardTransport *transport;
+      gint64 left;
+
+      attempts++;
+      card->reconnects++;
+      transport = open_transport (card, &local_error);
+      if (transport != NULL && check_same_card (card, transport, &local_error))
+        {
+          g_message ("Reconnected to the modem at %s (attempt %u)", card->device, attempts);
+          card->transport = transport;
+          return transport;
+        }
+      left = deadline - g_get_monotonic_time ();
+      if (transport != NULL)
+        {
+          /* Another card, or one that does not answer: waiting longer changes nothing. */
+          if (g_error_matches (local_error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND))
+            left = 0;
+          card_transport_free (transport);
+        }
+      if (left <= 0)
+        {
+          g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                      "Reconnecting to the modem (%u attempts in %u s): ", attempts,
+                                      card->config->card_reconnect_timeout_s);
+          return NULL;
+        }
+      g_debug ("Reconnecting to the modem, attempt %u: %s", attempts, local_error->message);
+      g_usleep (MIN ((gint64) pause_us, left));
+      pause_us = MIN (pause_us * 2, 4 * G_USEC_PER_SEC);
+    }
+}
+
+IsdrSession *
+daemon_card_session_open (gpointer user_data, GError **error)
+{
+  DaemonCard *card = user_data;
+  const DaemonConfig *config = card->config;
+  IsdrSessionOptions session_options;
+
+  if (card->session != NULL)
+    return card->session;
+
+  card->transport = open_transport (card, error);
+  if (card->transport == NULL)
+    return NULL;
 
   isdr_session_options_init (&session_options);
   session_options.aid = config->card_isdr_aid;
@@ -274,6 +387,8 @@ daemon_card_session_open (gpointer user_data, GError **error)
   /* The FCI tells of an IPAe; QMI and MBIM hand it over with the channel, elsewhere it costs an APDU. */
   session_options.want_select_response = g_str_equal (card_transport_name (card->transport), "qmi")
                                          || g_str_equal (card_transport_name (card->transport), "mbim");
+  session_options.reconnect = reconnect;
+  session_options.reconnect_data = card;
   close_recorded_channel (card);
   card->session = isdr_session_open (card->transport, &session_options, error);
   if (card->session == NULL)
@@ -304,6 +419,8 @@ daemon_card_session_release (gpointer user_data, IsdrSession *session)
 void
 daemon_card_close (DaemonCard *card)
 {
+  if (card->session != NULL && isdr_session_get_stats (card->session)->transport_failures > 0)
+    card->lost = TRUE;
   g_clear_pointer (&card->session, isdr_session_close);
   if (card->transport != NULL)
     {
@@ -337,6 +454,27 @@ daemon_card_forget (DaemonCard *card)
 {
   card->known = FALSE;
   g_clear_pointer (&card->facts, daemon_card_facts_unref);
+}
+
+gboolean
+daemon_card_went_away (DaemonCard *card)
+{
+  return card->went_away;
+}
+
+gboolean
+daemon_card_take_lost (DaemonCard *card)
+{
+  gboolean reread = card->reread_after_loss;
+
+  card->reread_after_loss = FALSE;
+  return reread;
+}
+
+guint
+daemon_card_get_reconnects (DaemonCard *card)
+{
+  return card->reconnects;
 }
 
 gboolean
@@ -384,8 +522,9 @@ daemon_card_refresh (DaemonCard *card, GError **error)
   g_autofree gchar *shown = NULL;
   DaemonCardFacts *facts;
   IsdrSession *session;
+  gboolean was_lost = card->lost;
 
-  if (card->known)
+  if (card->known && !was_lost)
     return TRUE;
   session = daemon_card_session_open (card, error);
   if (session == NULL)
@@ -442,10 +581,15 @@ daemon_card_refresh (DaemonCard *card, GError **error)
   else
     set_support (card, DAEMON_CARD_SUPPORT_SUPPORTED, NULL);
 
+  if (card->facts != NULL && g_strcmp0 (card->facts->eid, facts->eid) != 0)
+    g_message ("The modem now holds another eUICC than before");
   memcpy (card->eid, g_bytes_get_data (eid, NULL), 16);
   g_clear_pointer (&card->facts, daemon_card_facts_unref);
   card->facts = facts;
   card->known = TRUE;
+  card->lost = FALSE;
+  card->went_away = FALSE;
+  card->reread_after_loss |= was_lost;
   shown = daemon_log_redact (facts->eid);
   g_message ("eUICC %s with %u eIM configuration(s)", shown, facts->eims->eims->len);
   return TRUE;

@@ -4,6 +4,12 @@
  * them (an eCO, a refresh request), so an idle poll needs no APDU at all. The transport and the ISD-R session
  * are opened on first need within a poll and closed at its end.
  *
+ * Modem loss: a module may reset its card session or leave the bus (USB re-enumeration after a profile switch)
+ * and come back, maybe at another path. Within a poll the ISD-R session asks for a new transport, opened here
+ * with backoff until [Card] ReconnectTimeout (the configured device is resolved again each time), and only if
+ * the same eUICC answers behind it. Whenever the transport failed or could not be opened, the facts are read
+ * again by the next refresh: the module that comes back may hold another card.
+ *
  * With details on (the daemon serving D-Bus), a read also takes EUICCInfo2 and the profiles, so the D-Bus
  * objects can show them. Each read makes a new DaemonCardFacts: immutable and reference counted, so the worker
  * that read it and the main loop that shows it can share it without a lock. */
@@ -55,6 +61,14 @@ void daemon_card_forget (DaemonCard *card);
 gboolean daemon_card_is_known (DaemonCard *card);
 /* What the last read found about the card's kind, and for one euiccd cannot manage, why (NULL otherwise). */
 DaemonCardSupport daemon_card_get_support (DaemonCard *card, const gchar **ret_reason);
+/* Whether the modem went away in the middle of a session (the session asked for a new transport) since the card
+ * was last read. */
+gboolean daemon_card_went_away (DaemonCard *card);
+/* Whether a refresh since the last call read the card because the modem had failed or gone away (a refresh
+ * then reads it even when its facts are known); clears the flag. */
+gboolean daemon_card_take_lost (DaemonCard *card);
+/* Attempts to reopen a modem that went away in the middle of a poll, since the card object was made. */
+guint daemon_card_get_reconnects (DaemonCard *card);
 /* The facts of the last successful read, NULL before one or after daemon_card_forget(); not a new reference. */
 DaemonCardFacts *daemon_card_get_facts (DaemonCard *card);
 /* Valid after a successful refresh. */

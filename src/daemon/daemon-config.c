@@ -589,6 +589,7 @@ static const ConfigKey config_keys[] = {
   { "Card", "TerminalCapability", parse_terminal_capability_key, FIELD (card_terminal_capability), 0, 0 },
   { "Card", "ApduTimeout", parse_duration_key, FIELD (card_apdu_timeout_s), 1, 3600 },
   { "Card", "OpenTimeout", parse_duration_key, FIELD (card_open_timeout_s), 1, 3600 },
+  { "Card", "ReconnectTimeout", parse_duration_key, FIELD (card_reconnect_timeout_s), 0, 3600 },
   { "Eim", "Address", parse_address_key, FIELD (eim_address), 0, 0 },
   { "Eim", "Binding", parse_binding_key, FIELD (eim_binding), 0, 0 },
   { "Eim", "CaFile", parse_optional_path_key, FIELD (eim_ca_file), 0, 0 },
@@ -651,6 +652,9 @@ daemon_config_new_default (void)
              sizeof config->card_terminal_capability, &config->card_terminal_capability_length);
   config->card_apdu_timeout_s = 30;
   config->card_open_timeout_s = 15;
+  /* A module that re-enumerates on USB after a profile switch (firmware reboot) is back within 5 to 20 s on the
+   * modules seen in the field; 30 s covers them with room, and a poll waits no longer than that. */
+  config->card_reconnect_timeout_s = 30;
   config->eim_binding = DAEMON_EIM_BINDING_AUTO;
   config->eim_use_system_ca = TRUE;
   config->eim_connect_timeout_s = 30;
@@ -1011,6 +1015,7 @@ daemon_config_to_data (const DaemonConfig *config)
   g_key_file_set_string (key_file, "Card", "TerminalCapability", terminal_capability);
   g_key_file_set_uint64 (key_file, "Card", "ApduTimeout", config->card_apdu_timeout_s);
   g_key_file_set_uint64 (key_file, "Card", "OpenTimeout", config->card_open_timeout_s);
+  g_key_file_set_uint64 (key_file, "Card", "ReconnectTimeout", config->card_reconnect_timeout_s);
   g_key_file_set_string (key_file, "Eim", "Address", config->eim_address != NULL ? config->eim_address : "");
   g_key_file_set_string (key_file, "Eim", "Binding", binding_names[config->eim_binding]);
   g_key_file_set_string (key_file, "Eim", "CaFile", config->eim_ca_file != NULL ? config->eim_ca_file : "");

@@ -55,6 +55,7 @@ typedef struct {
   gsize card_terminal_capability_length; /* 0: none is sent */
   guint card_apdu_timeout_s;         /* default 30 */
   guint card_open_timeout_s;         /* default 15 */
+  guint card_reconnect_timeout_s;    /* how long a poll waits for a modem that went away; default 30, 0: not */
 
   /* [Eim] */
   gchar *eim_address;                /* NULL: use the eimFqdn the eUICC holds; else "host" or "host:port" */

@@ -769,6 +769,17 @@ poll_all_eims (DaemonEngine *engine, GError **error)
       g_message ("The eUICC's IPAe is active: its eIMs are not polled by euiccd");
       return TRUE;
     }
+  if (daemon_card_take_lost (engine->card))
+    {
+      /* The module went away and came back (maybe another module, another card): look for everything the
+       * eUICC may hold for the eIMs (results, notifications), as after SIGHUP. */
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, engine->eim_flags);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        ((EimFlags *) value)->card_pending = IPA_PENDING_ALL;
+    }
   eims = daemon_card_get_eims (engine->card);
   /* Every eIM has its flags before the first exchange, so a change made by one reaches those polled after it. */
   for (guint i = 0; i < eims->eims->len; i++)
@@ -786,6 +797,25 @@ poll_all_eims (DaemonEngine *engine, GError **error)
           g_warning ("%s", local_error->message);
           if (first_error == NULL)
             first_error = g_steal_pointer (&local_error);
+        }
+    }
+  /* The modem went away during the poll: what is behind it now is read at once, since it may be another card.
+   * Another card ends the poll as failed, so the backoff polls it soon instead of an interval later. */
+  if (daemon_card_went_away (engine->card))
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autofree gchar *before = g_strdup (daemon_card_get_eid_hex (engine->card));
+
+      daemon_card_close (engine->card);
+      if (!daemon_card_refresh (engine->card, &local_error))
+        g_warning ("Reading the eUICC after the modem failed: %s", local_error->message);
+      else
+        {
+          report_card_skipped (engine);
+          engine->poll_card_changed = FALSE;
+          if (g_strcmp0 (before, daemon_card_get_eid_hex (engine->card)) != 0 && first_error == NULL)
+            first_error = g_error_new (EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND,
+                                       "The modem came back with another eUICC during the poll; it is polled next");
         }
     }
   /* What the packages changed is read in this same card session, so the D-Bus objects follow the card without

@@ -278,11 +278,58 @@ def faults():
     m.expect("AT+CSIM=10,\"0070000001\"", "OK", "+CSIM: ")
     m.stop()
     print("faults: at-slow %.3fs, session id %d, at-no-ccho -> ERROR" % (took, sid), flush=True)
+    # A module refusing logical channels with a CME error: the ISD-R on the basic channel through AT+CSIM.
+    m = Modem("--fault", "at-ccho-cme:3")
+    m.expect("AT+CMEE=1", "OK")
+    m.expect('AT+CCHO="%s"' % ISDR, "+CME ERROR: 3")
+    data, sw = transmit(m, None, "00A4040410" + ISDR)
+    if sw >> 8 != 0x61 and sw != 0x9000:
+        fail("SELECT ISD-R on the basic channel answered %04X" % sw)
+    get_eid(m, None)
+    m.stop()
+    print("faults: at-ccho-cme:3 -> +CME ERROR: 3, GetEID through AT+CSIM", flush=True)
+
+
+def vanish():
+    """vanish-on:BF3E: the module leaves the bus on GetEID and comes back on another pty behind the link."""
+    link = os.path.join(tmp, "ttyUSB2")
+    m = Modem("--link", link, "--fault", "vanish-on:BF3E:800")
+    sid = open_isdr(m)
+    m.send_raw(hexcmd("CGLA", sid, "80E2910006BF3E035C015A").encode() + b"\r")
+    t = time.monotonic()
+    gone = False
+    while time.monotonic() - t < 5 and not gone:
+        r, _, _ = select.select([m.fd], [], [], 0.5)
+        if r:
+            try:
+                gone = os.read(m.fd, 4096) == b""
+            except OSError:
+                gone = True
+    if not gone:
+        fail("vanish-on: the port did not go away")
+    if os.path.lexists(link):
+        fail("vanish-on: the symlink stayed while the module was away")
+    os.close(m.fd)
+    r, _, _ = select.select([m.p.stdout], [], [], 5)
+    back = m.p.stdout.readline().decode().strip() if r else ""
+    if not back.startswith("/dev/") or back == m.path or os.readlink(link) != back:
+        fail("vanish-on: not back on another pty behind the link (%r, %r)" % (m.path, back))
+    m.fd = os.open(link, os.O_RDWR | os.O_NOCTTY)
+    tty.setraw(m.fd)
+    m.buf = b""
+    m.expect("ATE0", "OK")
+    sid = open_isdr(m)
+    if sid != 1:
+        fail("vanish-on: session %d after the reboot, expected 1 (card reset)" % sid)
+    get_eid(m, sid)
+    m.stop()
+    print("vanish: %s -> %s behind the link, card reset" % (m.path, back), flush=True)
 
 
 basic()
 noisy()
 faults()
+vanish()
 print("PASS", flush=True)
 EOF
 

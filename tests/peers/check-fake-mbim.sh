@@ -147,6 +147,17 @@ else
 fi
 stop_fake
 
+# Modem loss: the module leaves the bus in the middle of a command and comes back on another pty; mbimcli finds it
+# again through the symlink, with the card reset.
+start_fake fake-mbim-modem.py --state "$tmp/card.json" --link "$tmp/cdc-wdm0" --fault vanish-on:BF3E:1000
+check_vanish mbim "$tmp/cdc-wdm0" "$PY" "$peers/modemlib/mbim_probe.py" "$tmp/cdc-wdm0" mbim-open "open:$ISDR" \
+  "apdu:$GET_EID"
+mbimcli -d "$tmp/cdc-wdm0" --ms-query-uicc-atr >"$tmp/out" 2>&1
+expect "after vanish-on: mbimcli through the symlink" "response: $(colons "$atr")" "$tmp/out"
+"$PY" "$peers/modemlib/mbim_probe.py" "$tmp/cdc-wdm0" mbim-open "open:$ISDR" "apdu:$GET_EID" close >"$tmp/out" 2>&1
+expect "after vanish-on: GetEID answered" "apdu status=0x00000000 fragments=1 sw=0090 data=bf3e125a10$EID" "$tmp/out"
+stop_fake
+
 # Hostile input, in-process against the same modem code: random and mangled messages.
 make_state "$tmp/hostile.json" "$EID"
 "$PY" "$peers/modemlib/hostile_input.py" mbim "$tmp/hostile.json" 2000 >"$tmp/out" 2>&1

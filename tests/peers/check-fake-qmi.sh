@@ -117,6 +117,17 @@ expect "slot 2: slot 1 refused" "open error=48" "$tmp/out"
 expect "slot 2: slot 2 served" "open error=0 channel=1" "$tmp/out"
 stop_fake
 
+# Modem loss: the module leaves the bus in the middle of a command and comes back on another pty; qmicli finds it
+# again through the symlink, with the card reset (channel 1 free again).
+start_fake fake-qmi-modem.py --state "$tmp/card.json" --link "$tmp/cdc-wdm0" --fault vanish-on:BF3E:1000
+check_vanish qmi "$tmp/cdc-wdm0" "$PY" "$peers/modemlib/qmi_probe.py" "$tmp/cdc-wdm0" "open:$ISDR" "apdu:$GET_EID"
+qmicli -d "$tmp/cdc-wdm0" --device-open-qmi --uim-get-card-status >"$tmp/out" 2>&1
+expect "after vanish-on: qmicli through the symlink" "Card state: 'present'" "$tmp/out"
+"$PY" "$peers/modemlib/qmi_probe.py" "$tmp/cdc-wdm0" "open:$ISDR" "apdu-auto:$GET_EID" >"$tmp/out" 2>&1
+expect "after vanish-on: card reset, channel 1 free again" "open error=0 channel=1 sw=9000" "$tmp/out"
+expect "after vanish-on: GetEID answered (once only)" "apdu-auto error=0 sw=9000 data=bf3e125a10$EID" "$tmp/out"
+stop_fake
+
 # Hostile input, in-process against the same modem code: random and mangled messages.
 make_state "$tmp/hostile.json" "$EID"
 "$PY" "$peers/modemlib/hostile_input.py" qmi "$tmp/hostile.json" 2000 >"$tmp/out" 2>&1

@@ -32,6 +32,13 @@ Faults handled here (all others go to the software eUICC):
   at-no-csim          +CSIM answers ERROR
   at-ccho-bare        +CCHO answers the bare session id (27.007 text form)
   at-sid-offset:<n>   session ids are the channel number plus n
+  at-ccho-cme:<n>     +CCHO answers +CME ERROR: <n> (a module refusing logical
+                      channels; +CGLA/+CCHC then have no session to use)
+  reset-on-refresh[:<ms>], vanish-on-refresh:<ms>, vanish-on:<TAG>:<ms>
+                      REFRESH and modem loss (modemlib/loss.py): while the SIM
+                      re-initialises +CCHO answers +CME ERROR: 14 (SIM busy);
+                      +CGLA on a session the reset ended answers +CME ERROR: 21;
+                      the port goes away and comes back on a new pty
 
 Sessions stay open when the client that opened them goes away (as on a real
 module); when the card has no channel left (3 by default, see the software
@@ -54,6 +61,7 @@ import tty
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from softeuicc import SoftEuicc  # noqa: E402
+from modemlib.loss import LOSS_FAULTS, ModemLoss  # noqa: E402
 
 CRLF = b"\r\n"
 # Longest command line accepted: a STORE DATA block of 255 bytes is 520 hex
@@ -68,6 +76,7 @@ CME_TEXT = {
     4: "operation not supported",
     10: "SIM not inserted",
     13: "SIM failure",
+    14: "SIM busy",
     21: "invalid index",
     50: "incorrect parameters",
     100: "unknown",
@@ -89,6 +98,14 @@ class Stopped(Exception):
     pass
 
 
+class Vanish(Exception):
+    """The module leaves the bus (modemlib/loss.py)."""
+
+    def __init__(self, milliseconds):
+        super().__init__("vanish")
+        self.milliseconds = milliseconds
+
+
 class CmeError(Exception):
     def __init__(self, code):
         super().__init__(CME_TEXT.get(code, "unknown"))
@@ -106,7 +123,9 @@ class Faults:
         self.no_csim = False
         self.ccho_bare = False
         self.sid_offset = 0
+        self.ccho_cme = None
         self.card_faults = []
+        loss = []
         for f in faults:
             name, _, arg = f.partition(":")
             if name == "at-slow":
@@ -119,8 +138,13 @@ class Faults:
                 self.ccho_bare = True
             elif name == "at-sid-offset":
                 self.sid_offset = int(arg)
+            elif name == "at-ccho-cme":
+                self.ccho_cme = int(arg)
+            elif name in LOSS_FAULTS:
+                loss.append(f)
             else:
                 self.card_faults.append(f)
+        self.loss = ModemLoss(loss)
 
 
 def with_channel(cla, channel):
@@ -259,8 +283,15 @@ class Modem:
         self.log("<- %s" % text)
         self.maybe_urc()
         try:
-            for line in self.run(text[2:]):
+            lines = self.run(text[2:])
+            vanish = self.faults.loss.take_vanish()
+            if vanish is not None and not vanish[1]:
+                raise Vanish(vanish[0])
+            for line in lines:
                 self.info(line.encode())
+            if vanish is not None:
+                self.final(b"OK")
+                raise Vanish(vanish[0])
         except CmeError as e:
             if self.cmee == 0:
                 self.final(b"ERROR")
@@ -352,6 +383,10 @@ class Modem:
         aid_hex = args[1:-1]
         if not re.fullmatch(r"[0-9A-Fa-f]{10,32}", aid_hex) or len(aid_hex) % 2:
             raise CmeError(50)
+        if self.faults.ccho_cme is not None:
+            raise CmeError(self.faults.ccho_cme)
+        if self.faults.loss.opens_refused():
+            raise CmeError(14)
         channel, _fci, sw = self.card.open_channel(bytes.fromhex(aid_hex))
         sw = bytes(sw)
         if not channel or len(sw) != 2 or not (sw == b"\x90\x00" or sw[0] == 0x61):
@@ -399,6 +434,7 @@ class Modem:
 
     def transmit(self, apdu):
         self.log("APDU > %s" % apdu.hex())
+        self.faults.loss.before_command(apdu)
         try:
             resp = bytes(self.card.transmit(apdu))
         except Exception as e:  # the card must never take the port down
@@ -409,7 +445,18 @@ class Modem:
             raise CmeError(13)
         self.log("APDU < %s" % resp.hex())
         # A card reset (profile switch) ends every session, as on a module.
+        self.faults.loss.after_response(resp, self.card, self.sessions.clear)
         return resp
+
+    def reappeared(self, master, slave):
+        """Back after a reboot on a new port: defaults again, no sessions, the card powered up again."""
+        self.master, self.slave = master, slave
+        self.echo = True
+        self.cmee = 1
+        self.sessions.clear()
+        self.line.clear()
+        self.out.clear()
+        self.card.reset()
 
 
 def main():
@@ -429,16 +476,19 @@ def main():
         return 2
     card = SoftEuicc(args.state, faults=faults.card_faults or None)
 
-    master, slave = os.openpty()
-    # Raw: no echo, no CR/LF translation, no signals from ^C; the modem
-    # decides what goes back, byte for byte.
-    tty.setraw(slave)
-    tty.setraw(master)
-    fl = fcntl.fcntl(master, fcntl.F_GETFL)
-    fcntl.fcntl(master, fcntl.F_SETFL, fl | os.O_NONBLOCK)
-    # The slave stays open here as well: when a client closes the port the
-    # master then keeps working for the next one instead of failing with EIO.
-    path = os.ttyname(slave)
+    def open_port():
+        master, slave = os.openpty()
+        # Raw: no echo, no CR/LF translation, no signals from ^C; the modem
+        # decides what goes back, byte for byte.
+        tty.setraw(slave)
+        tty.setraw(master)
+        fl = fcntl.fcntl(master, fcntl.F_GETFL)
+        fcntl.fcntl(master, fcntl.F_SETFL, fl | os.O_NONBLOCK)
+        # The slave stays open here as well: when a client closes the port the
+        # master then keeps working for the next one instead of failing with EIO.
+        return master, slave, os.ttyname(slave)
+
+    master, slave, path = open_port()
 
     def stop(signum, frame):
         raise Stopped()
@@ -474,7 +524,24 @@ def main():
                         continue
                     raise
                 if data:
-                    modem.feed(data)
+                    try:
+                        modem.feed(data)
+                    except Vanish as v:
+                        modem.log("leaving the bus for %d ms" % v.milliseconds)
+                        if args.link and os.path.islink(args.link) and os.readlink(args.link) == path:
+                            os.unlink(args.link)
+                        # The next pty is taken first, so the module comes back at another path.
+                        new_port = open_port()
+                        os.close(master)
+                        os.close(slave)
+                        time.sleep(v.milliseconds / 1000.0)
+                        master, slave, path = new_port
+                        if args.link:
+                            if os.path.islink(args.link):
+                                os.unlink(args.link)
+                            os.symlink(path, args.link)
+                        modem.reappeared(master, slave)
+                        print(path, flush=True)
             elif not w:
                 modem.idle()
     except Stopped:

@@ -22,7 +22,10 @@ APDU and channel status words travel as a u32 holding SW1 | SW2 << 8.
 
 Modem-level faults: mbim-no-channels (Open Channel answers
 MBIM_STATUS_MS_NO_LOGICAL_CHANNELS), mbim-slow:<ms> (every UICC answer is
-delayed). Other --fault values go to the card.
+delayed), and the REFRESH and modem-loss switches of modemlib/loss.py
+(reset-on-refresh, vanish-on-refresh, vanish-on; while the UICC re-initialises,
+Open Channel answers NOT_INITIALIZED, and APDU on a channel the reset closed
+answers MS_INVALID_LOGICAL_CHANNEL). Other --fault values go to the card.
 """
 
 import argparse
@@ -38,10 +41,11 @@ from modemlib import mbim  # noqa: E402
 from modemlib.apdu import transmit_collect  # noqa: E402
 from modemlib.card import (cla_for_channel, fault_value, load_card,  # noqa: E402
                            split_faults, sw_is_success)
+from modemlib.loss import LOSS_FAULTS, ModemLoss  # noqa: E402
 from modemlib.ptyport import PtyPort, StopFlag  # noqa: E402
 
 PROG = "fake-mbim-modem"
-MODEM_FAULTS = ("mbim-no-channels", "mbim-slow")
+MODEM_FAULTS = ("mbim-no-channels", "mbim-slow") + LOSS_FAULTS
 
 BC_DEVICE_CAPS = 1
 BC_SUBSCRIBER_READY_STATUS = 2
@@ -106,6 +110,14 @@ class FakeMbimModem:
         self.channels = {}  # channel -> channel group
         self.terminal_capabilities = []
         self.pass_through = 0
+        self.loss = ModemLoss(modem_faults)
+
+    def reappeared(self):
+        """Back on the bus after a reboot: not opened, no channels, the card powered up again."""
+        self.opened = False
+        self.assembler.reset()
+        self.channels.clear()
+        self.card.reset()
 
     def log(self, message):
         if self.verbose:
@@ -270,6 +282,8 @@ class FakeMbimModem:
         if self.no_channels:
             raise CommandError(mbim.STATUS_MS_NO_LOGICAL_CHANNELS, "no channels (fault mbim-no-channels)",
                                struct.pack("<IIII", sw_u32(b"\x6a\x81"), 0, 0, 0))
+        if self.loss.opens_refused():
+            raise CommandError(mbim.STATUS_NOT_INITIALIZED, "the UICC is re-initialising after REFRESH")
         channel, select_response, sw = self.card.open_channel(aid)
         select_response = as_bytes(select_response) if select_response is not None else b""
         sw = as_bytes(sw) if sw is not None else b""
@@ -303,9 +317,11 @@ class FakeMbimModem:
         command = bytearray(apdu)
         # The host's class byte "must be present but is not used": the function builds it.
         command[0] = cla_for_channel(command[0], channel)
+        self.loss.before_command(command)
         response = transmit_collect(self.card, command, channel)
         if len(response) < 2:
             raise CommandError(mbim.STATUS_FAILURE, "card gave %d bytes, no status word" % len(response))
+        self.loss.after_response(response, self.card, self.channels.clear)
         return mbim.InfoBuilder().u32(sw_u32(response[-2:])).uicc_ref(response[:-2]).build()
 
     def parse_terminal_capabilities(self, info):
@@ -331,7 +347,8 @@ def main():
     parser = argparse.ArgumentParser(prog=PROG, description="Fake MBIM modem on a pty serving a software eUICC")
     parser.add_argument("--state", required=True, help="software eUICC state file")
     parser.add_argument("--fault", action="append", default=[],
-                        help="mbim-no-channels, mbim-slow:<ms>, or a card fault (repeatable)")
+                        help="mbim-no-channels, mbim-slow:<ms>, reset-on-refresh[:<ms>], vanish-on-refresh:<ms>, "
+                        "vanish-on:<TAG>:<ms>, or a card fault (repeatable)")
     parser.add_argument("--link", help="also make a symlink to the pty at this path")
     parser.add_argument("--card-module", help=argparse.SUPPRESS)
     parser.add_argument("--verbose", "-v", action="store_true", help="log every message to stderr")
@@ -356,8 +373,17 @@ def main():
                 continue
             framer.feed(data)
             for message in framer.messages():
-                for reply in modem.handle_message(message):
-                    port.write(reply)
+                replies = modem.handle_message(message)
+                vanish = modem.loss.take_vanish()
+                if vanish is None or vanish[1]:
+                    for reply in replies:
+                        port.write(reply)
+                if vanish is not None:
+                    modem.log("leaving the bus for %d ms" % vanish[0])
+                    port.vanish(vanish[0])
+                    modem.reappeared()
+                    framer = mbim.MbimStreamParser()
+                    break
     finally:
         port.close()
     return 0

@@ -15,7 +15,11 @@ real modem); when the card has none left (3 by default, see the software eUICC),
 Open Logical Channel answers InsufficientResources.
 
 Modem-level faults: qmi-open-denied (Open Logical Channel answers AccessDenied),
-qmi-slow:<ms> (every UIM answer is delayed). Other --fault values go to the card.
+qmi-slow:<ms> (every UIM answer is delayed), and the REFRESH and modem-loss
+switches of modemlib/loss.py (reset-on-refresh, vanish-on-refresh, vanish-on;
+while the UIM re-initialises, Open Logical Channel answers DeviceNotReady, and
+Send APDU on a channel the reset closed answers InvalidArgument). Other --fault
+values go to the card.
 """
 
 import argparse
@@ -31,10 +35,11 @@ from modemlib import qmux  # noqa: E402
 from modemlib.apdu import transmit_collect  # noqa: E402
 from modemlib.card import (cla_for_channel, fault_value, load_card,  # noqa: E402
                            split_faults, sw_is_success)
+from modemlib.loss import LOSS_FAULTS, ModemLoss  # noqa: E402
 from modemlib.ptyport import PtyPort, StopFlag  # noqa: E402
 
 PROG = "fake-qmi-modem"
-MODEM_FAULTS = ("qmi-open-denied", "qmi-slow")
+MODEM_FAULTS = ("qmi-open-denied", "qmi-slow") + LOSS_FAULTS
 
 CTL_SET_INSTANCE_ID = 0x0020
 CTL_GET_VERSION_INFO = 0x0021
@@ -87,6 +92,13 @@ class FakeQmiModem:
             self.slow_seconds = int(slow) / 1000.0
         self.clients = {}  # service -> set of client ids
         self.channels = set()
+        self.loss = ModemLoss(modem_faults)
+
+    def reappeared(self):
+        """Back on the bus after a reboot: no clients, no channels, the card powered up again."""
+        self.clients.clear()
+        self.channels.clear()
+        self.card.reset()
 
     def log(self, message):
         if self.verbose:
@@ -241,6 +253,8 @@ class FakeQmiModem:
     def open_channel(self, aid):
         if self.open_denied:
             raise RequestError(qmux.ERR_ACCESS_DENIED, "open logical channel denied (fault qmi-open-denied)")
+        if self.loss.opens_refused():
+            raise RequestError(qmux.ERR_DEVICE_NOT_READY, "the UIM is re-initialising after REFRESH")
         channel, select_response, sw = self.card.open_channel(aid)
         select_response = as_bytes(select_response) if select_response is not None else b""
         sw = as_bytes(sw) if sw is not None else b""
@@ -292,6 +306,7 @@ class FakeQmiModem:
             # The modem encodes the channel in CLA; the client's bits are not trusted.
             apdu[0] = cla_for_channel(apdu[0], channel)
         procedure = msg.tlvs.get(0x11)
+        self.loss.before_command(apdu)
         if procedure is not None and len(procedure) == 1 and procedure[0] == 1:
             # "Skip procedure bytes": the modem runs GET RESPONSE itself.
             response = transmit_collect(self.card, apdu, channel)
@@ -299,6 +314,7 @@ class FakeQmiModem:
             response = bytes(self.card.transmit(bytes(apdu)))
         if len(response) < 2:
             raise RequestError(qmux.ERR_INTERNAL, "card gave %d bytes, no status word" % len(response))
+        self.loss.after_response(response, self.card, self.channels.clear)
         return qmux.tlv(0x10, struct.pack("<H", len(response)) + response)
 
     # -- TLV accessors -----------------------------------------------------------
@@ -335,7 +351,8 @@ def main():
     parser = argparse.ArgumentParser(prog=PROG, description="Fake QMI modem on a pty serving a software eUICC")
     parser.add_argument("--state", required=True, help="software eUICC state file")
     parser.add_argument("--fault", action="append", default=[],
-                        help="qmi-open-denied, qmi-slow:<ms>, or a card fault (repeatable)")
+                        help="qmi-open-denied, qmi-slow:<ms>, reset-on-refresh[:<ms>], vanish-on-refresh:<ms>, "
+                        "vanish-on:<TAG>:<ms>, or a card fault (repeatable)")
     parser.add_argument("--link", help="also make a symlink to the pty at this path")
     parser.add_argument("--slot", type=int, default=1, help="slot holding the card (default 1)")
     parser.add_argument("--card-module", help=argparse.SUPPRESS)
@@ -364,8 +381,15 @@ def main():
             framer.feed(data)
             for frame in framer.frames():
                 response = modem.handle_frame(frame)
-                if response is not None:
+                vanish = modem.loss.take_vanish()
+                if response is not None and (vanish is None or vanish[1]):
                     port.write(response)
+                if vanish is not None:
+                    modem.log("leaving the bus for %d ms" % vanish[0])
+                    port.vanish(vanish[0])
+                    modem.reappeared()
+                    framer = qmux.QmuxParser()
+                    break
     finally:
         port.close()
     return 0

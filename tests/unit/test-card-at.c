@@ -385,6 +385,21 @@ START_TEST (test_parse_cgla)
 }
 END_TEST
 
+/* +CSIM: has the same form; its errors name AT+CSIM. */
+START_TEST (test_parse_csim)
+{
+  g_autoptr(GBytes) response = card_at_parse_csim ("4,\"6A82\"", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bad = card_at_parse_csim ("6,\"6A82\"", &error);
+  static const guint8 expected[] = { 0x6A, 0x82 };
+
+  ck_assert_ptr_nonnull (response);
+  ck_assert_mem_eq (g_bytes_get_data (response, NULL), expected, sizeof expected);
+  ck_assert_ptr_null (bad);
+  ck_assert_msg (g_str_has_prefix (error->message, "AT+CSIM: length field says 6"), "%s", error->message);
+}
+END_TEST
+
 START_TEST (test_format)
 {
   static const guint8 aid[] = { 0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF,
@@ -393,10 +408,12 @@ START_TEST (test_format)
   g_autofree gchar *ccho = card_at_format_ccho (aid, sizeof aid);
   g_autofree gchar *cgla = card_at_format_cgla (300, apdu, sizeof apdu);
   g_autofree gchar *cchc = card_at_format_cchc (4000000000u);
+  g_autofree gchar *csim = card_at_format_csim (apdu, sizeof apdu);
 
   ck_assert_str_eq (ccho, "AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"");
   ck_assert_str_eq (cgla, "AT+CGLA=300,22,\"81E2910006BF3E035C015A\"");
   ck_assert_str_eq (cchc, "AT+CCHC=4000000000");
+  ck_assert_str_eq (csim, "AT+CSIM=22,\"81E2910006BF3E035C015A\"");
 }
 END_TEST
 
@@ -428,6 +445,7 @@ card_at_suite (void)
 
   tcase_add_test (values, test_parse_ccho);
   tcase_add_test (values, test_parse_cgla);
+  tcase_add_test (values, test_parse_csim);
   tcase_add_test (values, test_format);
   suite_add_tcase (s, values);
   return s;

@@ -129,6 +129,7 @@ START_TEST (test_defaults)
   ck_assert_mem_eq (config->card_terminal_capability, "\xA9\x03\x83\x01\x07", 5);
   ck_assert_uint_eq (config->card_apdu_timeout_s, 30);
   ck_assert_uint_eq (config->card_open_timeout_s, 15);
+  ck_assert_uint_eq (config->card_reconnect_timeout_s, 30);
   ck_assert_ptr_null (config->eim_address);
   ck_assert_int_eq (config->eim_binding, DAEMON_EIM_BINDING_AUTO);
   ck_assert_ptr_null (config->eim_ca_file);
@@ -169,6 +170,7 @@ static const gchar all_keys[] =
   "TerminalCapability=A9088100820101830107\n"
   "ApduTimeout=2m\n"
   "OpenTimeout=45\n"
+  "ReconnectTimeout=0\n"
   "[Eim]\n"
   "Address=eim.lab.example:8443\n"
   "Binding=json\n"
@@ -214,6 +216,7 @@ START_TEST (test_every_key)
   ck_assert_mem_eq (config->card_terminal_capability, "\xA9\x08\x81\x00\x82\x01\x01\x83\x01\x07", 10);
   ck_assert_uint_eq (config->card_apdu_timeout_s, 120);
   ck_assert_uint_eq (config->card_open_timeout_s, 45);
+  ck_assert_uint_eq (config->card_reconnect_timeout_s, 0);
   ck_assert_str_eq (config->eim_address, "eim.lab.example:8443");
   ck_assert_int_eq (config->eim_binding, DAEMON_EIM_BINDING_JSON);
   ck_assert_str_eq (config->eim_ca_file, "/etc/euiccd/lab-ca.pem");
@@ -608,7 +611,7 @@ START_TEST (test_shipped_file)
       else
         g_string_append_printf (uncommented, "%s\n", lines[i]);
     }
-  ck_assert_uint_eq (keys, 31);
+  ck_assert_uint_eq (keys, 32);
   write_text (fx.main_path, uncommented->str);
   config = daemon_config_load (fx.main_path, NULL, &error);
   ck_assert_msg (config != NULL, "%s", error != NULL ? error->message : "");

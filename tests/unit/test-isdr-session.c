@@ -15,6 +15,7 @@ typedef struct {
   CardTransport parent;
   guint8 channel;          /* what open_channel hands out */
   gboolean open_fails;
+  gboolean open_gone;      /* opens fail on the transport itself (the modem left the bus) */
   guint busy_opens;        /* this many opens fail with EUICCD_ERROR_BUSY (no free channel) */
   guint stale_closes;      /* closes of channels this card did not hand out (only while busy_opens was set) */
   gboolean allow_stale_closes;
@@ -35,6 +36,11 @@ scripted_open_channel (CardTransport *transport, const guint8 *aid, gsize aid_le
   if (card->open_fails)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_CARD, "SELECT answered 6A82");
+      return FALSE;
+    }
+  if (card->open_gone)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_TRANSPORT, "the modem device hung up");
       return FALSE;
     }
   if (card->busy_opens > 0)
@@ -700,6 +706,164 @@ START_TEST (test_transport_failure_reopens_next)
 }
 END_TEST
 
+/* The modem behind the session: what the reconnect function hands out next (NULL: fails). */
+typedef struct {
+  CardTransport *failed;   /* what the session passed */
+  ScriptedCard *next;
+  guint calls;
+} Reconnector;
+
+static CardTransport *
+reconnect_to_next (CardTransport *failed, gpointer user_data, GError **error)
+{
+  Reconnector *r = user_data;
+
+  r->calls++;
+  r->failed = failed;
+  if (r->next == NULL)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND, "QMI device /dev/cdc-wdm0 does not exist");
+      return NULL;
+    }
+  return &r->next->parent;
+}
+
+static IsdrSession *
+open_session_reconnecting (ScriptedCard *card, Reconnector *r)
+{
+  g_autoptr(GError) error = NULL;
+  IsdrSessionOptions options;
+  IsdrSession *session;
+
+  isdr_session_options_init (&options);
+  options.reconnect = reconnect_to_next;
+  options.reconnect_data = r;
+  session = isdr_session_open (&card->parent, &options, &error);
+  ck_assert_msg (session != NULL, "%s", error != NULL ? error->message : "");
+  return session;
+}
+
+/* The modem leaves the bus during a command: that command fails and is not sent again (the card may have
+ * executed it); the next one reopens, finds the transport dead, reconnects and goes on the new transport. */
+START_TEST (test_modem_gone_reconnects)
+{
+  ScriptedCard *card = scripted_card_new (1);
+  ScriptedCard *back = scripted_card_new (2);
+  g_autoptr(CardTransport) transport = &card->parent;
+  g_autoptr(CardTransport) transport_back = &back->parent;
+  static const guint8 request[] = { 0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A };
+  Reconnector r = { .next = back };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IsdrSession) session = open_session_reconnecting (card, &r);
+  g_autoptr(GBytes) first = NULL;
+  g_autoptr(GBytes) second = NULL;
+  gsize length;
+  const guint8 *apdu;
+
+  card->transmit_fails = TRUE;
+  first = isdr_session_es10 (session, request, sizeof request, &error);
+  ck_assert_ptr_null (first);
+  ck_assert_uint_eq (r.calls, 0);
+  card->open_gone = TRUE;
+  second = isdr_session_es10 (session, request, sizeof request, &error);
+  ck_assert_msg (second != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (r.calls, 1);
+  ck_assert_ptr_eq (r.failed, &card->parent);
+  ck_assert_ptr_eq (isdr_session_get_transport (session), &back->parent);
+  ck_assert_uint_eq (card->apdus->len, 1);    /* never re-sent on the old transport */
+  ck_assert_uint_eq (back->opens, 1);
+  ck_assert_uint_eq (back->apdus->len, 1);
+  apdu = apdu_at (back, 0, &length);
+  ck_assert_int_eq (apdu[0], expected_store_data_cla (2));
+  ck_assert_uint_eq (isdr_session_get_stats (session)->reconnects, 1);
+  ck_assert_uint_ge (isdr_session_get_stats (session)->transport_failures, 2);
+}
+END_TEST
+
+/* The modem does not come back: the command fails naming why, the session is left without a transport, and the
+ * next command asks for one again. */
+START_TEST (test_modem_gone_for_good)
+{
+  ScriptedCard *card = scripted_card_new (1);
+  g_autoptr(CardTransport) transport = &card->parent;
+  static const guint8 request[] = { 0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A };
+  Reconnector r = { .next = NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IsdrSession) session = open_session_reconnecting (card, &r);
+  g_autoptr(GBytes) response = NULL;
+
+  card->transmit_fails = TRUE;
+  response = isdr_session_es10 (session, request, sizeof request, NULL);
+  ck_assert_ptr_null (response);
+  card->open_gone = TRUE;
+  response = isdr_session_es10 (session, request, sizeof request, &error);
+  ck_assert_ptr_null (response);
+  ck_assert_msg (strstr (error->message, "Reopening the ISD-R session (after an error): QMI device /dev/cdc-wdm0 "
+                                         "does not exist") != NULL, "%s", error->message);
+  g_clear_error (&error);
+  response = isdr_session_es10 (session, request, sizeof request, &error);
+  ck_assert_ptr_null (response);
+  ck_assert_uint_eq (r.calls, 2);
+  ck_assert_ptr_null (r.failed);                 /* released by the first call: nothing to release again */
+  ck_assert_ptr_null (isdr_session_get_transport (session));
+  ck_assert_uint_eq (card->apdus->len, 1);
+}
+END_TEST
+
+/* A card error on the open is no modem loss: no reconnect. */
+START_TEST (test_card_error_no_reconnect)
+{
+  ScriptedCard *card = scripted_card_new (1);
+  g_autoptr(CardTransport) transport = &card->parent;
+  static const guint8 request[] = { 0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A };
+  Reconnector r = { .next = NULL };
+  g_autoptr(IsdrSession) session = open_session_reconnecting (card, &r);
+  g_autoptr(GBytes) response = NULL;
+
+  card->transmit_fails = TRUE;
+  response = isdr_session_es10 (session, request, sizeof request, NULL);
+  card->open_fails = TRUE;
+  response = isdr_session_es10 (session, request, sizeof request, NULL);
+  ck_assert_ptr_null (response);
+  ck_assert_uint_eq (r.calls, 0);
+}
+END_TEST
+
+/* Channel 0 only from a transport that reaches the ISD-R on the basic channel (AT+CSIM); STORE DATA there has
+ * CLA 80, GET RESPONSE CLA 00. */
+START_TEST (test_basic_channel)
+{
+  ScriptedCard *card = scripted_card_new (0);
+  g_autoptr(CardTransport) transport = &card->parent;
+  static const guint8 request[] = { 0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A };
+  static const guint8 eid[] = { 0xBF, 0x3E, 0x02, 0x5A, 0x00 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IsdrSession) refused = NULL;
+  g_autoptr(IsdrSession) session = NULL;
+  g_autoptr(GBytes) response = NULL;
+  const guint8 *apdu;
+  gsize length;
+
+  refused = isdr_session_open (&card->parent, NULL, &error);
+  ck_assert_ptr_null (refused);
+  ck_assert_msg (strstr (error->message, "returned logical channel 0") != NULL, "%s", error->message);
+  card->channel_open = FALSE;
+  card->parent.basic_channel = TRUE;
+  session = open_session (card, 0);
+  ck_assert_uint_eq (isdr_session_get_channel (session), 0);
+  answer_sw (card, 0x6105);
+  answer (card, eid, sizeof eid, 0x9000);
+  response = isdr_session_es10 (session, request, sizeof request, NULL);
+  ck_assert_ptr_nonnull (response);
+  ck_assert_uint_eq (card->apdus->len, 2);
+  apdu = apdu_at (card, 0, &length);
+  ck_assert_int_eq (apdu[0], 0x80);
+  apdu = apdu_at (card, 1, &length);
+  ck_assert_int_eq (apdu[0], 0x00);
+  ck_assert_int_eq (apdu[1], 0xC0);
+}
+END_TEST
+
 /* A card with no free channel: channels 1..19 are closed (left by dead processes) and the open tried again. */
 static guint8 notified_channel = 0xFF;
 
@@ -836,6 +1000,10 @@ isdr_session_suite (void)
   tcase_add_test (lifecycle, test_open_failures);
   tcase_add_test (lifecycle, test_busy_closes_stale_channels);
   tcase_add_test (lifecycle, test_select_response_and_default_aid);
+  tcase_add_test (lifecycle, test_modem_gone_reconnects);
+  tcase_add_test (lifecycle, test_modem_gone_for_good);
+  tcase_add_test (lifecycle, test_card_error_no_reconnect);
+  tcase_add_test (lifecycle, test_basic_channel);
   suite_add_tcase (s, lifecycle);
   return s;
 }

@@ -95,3 +95,36 @@ enter_private_namespace() {
     EUICCD_PEERS_NS=1 exec unshare --pid --fork --net --mount-proc /bin/sh "$@"
   fi
 }
+
+# check_vanish NAME LINK PROBE-COMMAND... : the fake was started with --link LINK and --fault vanish-on:BF3E:1000;
+# the probe command opens the ISD-R through LINK and sends GetEID (BF3E), which the module never answers: it
+# leaves the bus (the client reads EIO, the symlink goes) and comes back on another pty behind LINK.
+check_vanish() {
+  name=$1
+  link=$2
+  shift 2
+  "$@" >"$tmp/out" 2>&1 || true
+  expect "$name vanish-on: the command before was answered" "open" "$tmp/out"
+  if grep -q "^apdu .*sw=" "$tmp/out"; then
+    fail "$name vanish-on: GetEID was answered"
+  else
+    pass "$name vanish-on: GetEID unanswered, the port went away"
+  fi
+  if [ -e "$link" ] || [ -L "$link" ]; then
+    fail "$name vanish-on: the symlink stayed while the module was away"
+  else
+    pass "$name vanish-on: the symlink is gone while the module is away"
+  fi
+  i=0
+  while [ $i -lt 50 ] && [ -z "$(sed -n 2p "$tmp/fake.out")" ]; do
+    sleep 0.1
+    i=$((i + 1))
+  done
+  back=$(sed -n 2p "$tmp/fake.out")
+  if [ -n "$back" ] && [ "$back" != "$fake_dev" ] && [ "$(readlink "$link")" = "$back" ]; then
+    pass "$name vanish-on: back on another pty ($fake_dev -> $back) behind the symlink"
+  else
+    fail "$name vanish-on: not back on another pty behind the symlink ('$fake_dev', '$back', $(readlink "$link"))"
+  fi
+  fake_dev=$back
+}

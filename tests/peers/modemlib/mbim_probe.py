@@ -39,7 +39,11 @@ class Probe:
         while time.monotonic() < deadline:
             ready, _, _ = select.select([self.fd], [], [], 0.5)
             if ready:
-                self.parser.feed(os.read(self.fd, 65536))
+                data = os.read(self.fd, 65536)
+                if len(data) == 0:
+                    # The master side closed: the modem left the bus.
+                    raise EOFError("the device went away")
+                self.parser.feed(data)
             for reply in self.parser.messages():
                 msg_type, length, reply_txn = struct.unpack_from("<III", reply, 0)
                 if reply_txn != txn:

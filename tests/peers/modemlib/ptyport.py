@@ -32,6 +32,25 @@ class PtyPort:
             os.symlink(self.path, link)
             self.link = link
 
+    def vanish(self, milliseconds):
+        """The module leaves the bus for milliseconds and comes back on a new pty: clients holding the old
+        one read EOF/EIO, the symlink is gone meanwhile, then points to the new pty (printed on stdout)."""
+        link = self.link
+        # The next pty is taken before the old one goes, so the module comes back at another path.
+        master, slave = os.openpty()
+        self.close()
+        time.sleep(milliseconds / 1000.0)
+        self.master, self.slave = master, slave
+        tty.setraw(self.slave, termios.TCSANOW)
+        tty.setraw(self.master, termios.TCSANOW)
+        self.path = os.ttyname(self.slave)
+        if link is not None:
+            if os.path.islink(link):
+                os.unlink(link)
+            os.symlink(self.path, link)
+            self.link = link
+        self.announce()
+
     def announce(self):
         """Print the device path on the first line of stdout, flushed."""
         sys.stdout.write(self.path + "\n")
