@@ -22,6 +22,10 @@ assert not [n for n in s["notifications"] if n.get("iccid") == "8944000000000000
 assert not session_left'
 grep -q "profileDownload: installed" "$work/poll.log" || fail "no history line for the download"
 if grep -q 'MID-ONE' "$work/poll.log"; then fail "the matching ID reached the log"; fi
+# The installed profile is one like any other: a PSMO enables it.
+queue --psmo "enable:8944000000000000011"
+expect_poll_ok "enabling the downloaded profile"
+check_download 'assert p["8944000000000000011"]["state"] == "enabled", p["8944000000000000011"]'
 
 # A matching ID the SM-DP+ does not know: refused at AuthenticateClient, the session cancelled on both sides.
 queue_download "{\"activationCode\": \"1\$$SMDP_ADDRESS\$NO-SUCH-ID\"}"
