@@ -94,8 +94,8 @@ URCS = (
 )
 
 
-class Stopped(Exception):
-    pass
+class Stopped(BaseException):
+    """SIGTERM/SIGINT: a BaseException, so that the card's catch-all around a command cannot swallow it."""
 
 
 class Vanish(Exception):

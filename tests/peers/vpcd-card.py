@@ -48,8 +48,8 @@ MAX_RESPONSE_DATA = 256
 MAX_FRAME = 65535
 
 
-class Stopped(Exception):
-    """SIGTERM/SIGINT arrived: leave the loops."""
+class Stopped(BaseException):
+    """SIGTERM/SIGINT arrived: leave the loops (a BaseException, which no catch-all for a command swallows)."""
 
 
 class VpcdGone(Exception):
