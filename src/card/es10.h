@@ -9,5 +9,6 @@
 #include "card/es10-eim.h"
 #include "card/es10-package.h"
 #include "card/es10-download.h"
+#include "card/es10-switch.h"
 #include "card/es10-deviations.h"
 #include "card/es10-ipae.h"

@@ -264,6 +264,14 @@ dump_download (void)
   }
   emit ("ImmediateEnableRequest", es10_immediate_enable_encode (FALSE), NULL);
   emit ("ImmediateEnableRequest", es10_immediate_enable_encode (TRUE), NULL);
+  for (guint refresh = 0; refresh < 2; refresh++)
+    {
+      emit ("ProfileRollbackRequest", es10_switch_encode (ES10_SWITCH_ROLLBACK, refresh), NULL);
+      emit ("ExecuteFallbackMechanismRequest", es10_switch_encode (ES10_SWITCH_EXECUTE_FALLBACK, refresh), NULL);
+      emit ("ReturnFromFallbackRequest", es10_switch_encode (ES10_SWITCH_RETURN_FROM_FALLBACK, refresh), NULL);
+      emit ("EnableEmergencyProfileRequest", es10_switch_encode (ES10_SWITCH_ENABLE_EMERGENCY, refresh), NULL);
+      emit ("DisableEmergencyProfileRequest", es10_switch_encode (ES10_SWITCH_DISABLE_EMERGENCY, refresh), NULL);
+    }
   emit ("PrepareDownloadRequest", es10_prepare_download_encode (signed2, signature, NULL, certificate, &error), error);
   emit ("PrepareDownloadRequest",
         es10_prepare_download_encode (signed2_cc, signature, hash_cc, certificate, &error), error);
