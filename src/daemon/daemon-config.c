@@ -604,6 +604,8 @@ static const ConfigKey config_keys[] = {
   { "Poll", "BackoffInitial", parse_duration_key, FIELD (poll_backoff_initial_s), 1, DURATION_MAX_S },
   { "Poll", "BackoffMax", parse_duration_key, FIELD (poll_backoff_max_s), 1, DURATION_MAX_S },
   { "Poll", "PollOnStart", parse_bool_key, FIELD (poll_on_start), 0, 0 },
+  { "Connectivity", "AttachTimeout", parse_duration_key, FIELD (connectivity_attach_timeout_s), 0, 3600 },
+  { "Connectivity", "AttachRetryInterval", parse_duration_key, FIELD (connectivity_attach_retry_s), 1, 3600 },
   { "Device", "Imei", parse_imei_key, FIELD (device_imei), 0, 0 },
   { "Device", "Tac", parse_tac_key, FIELD (device_tac), 0, 0 },
   { "Device", "IpaFeatures", parse_features_key, FIELD (device_ipa_features), 0, 0 },
@@ -664,6 +666,10 @@ daemon_config_new_default (void)
   config->poll_backoff_initial_s = 60;
   config->poll_backoff_max_s = 6 * 3600;
   config->poll_on_start = TRUE;
+  /* A module attaches to a new network within a minute or two where there is coverage; 3 min leaves room
+   * before a profile without coverage is rolled back. */
+  config->connectivity_attach_timeout_s = 180;
+  config->connectivity_attach_retry_s = 10;
   config->device_ipa_features = DAEMON_IPA_FEATURE_DIRECT_RSP_SERVER_COMMUNICATION |
                                 DAEMON_IPA_FEATURE_INDIRECT_RSP_SERVER_COMMUNICATION;
   config->state_directory = g_strdup (DAEMON_CONFIG_DEFAULT_STATE_DIRECTORY);
@@ -1030,6 +1036,8 @@ daemon_config_to_data (const DaemonConfig *config)
   g_key_file_set_uint64 (key_file, "Poll", "BackoffInitial", config->poll_backoff_initial_s);
   g_key_file_set_uint64 (key_file, "Poll", "BackoffMax", config->poll_backoff_max_s);
   g_key_file_set_string (key_file, "Poll", "PollOnStart", config->poll_on_start ? "yes" : "no");
+  g_key_file_set_uint64 (key_file, "Connectivity", "AttachTimeout", config->connectivity_attach_timeout_s);
+  g_key_file_set_uint64 (key_file, "Connectivity", "AttachRetryInterval", config->connectivity_attach_retry_s);
   g_key_file_set_string (key_file, "Device", "Imei", config->device_imei != NULL ? config->device_imei : "");
   g_key_file_set_string (key_file, "Device", "Tac", config->device_tac != NULL ? config->device_tac : "");
   g_key_file_set_string (key_file, "Device", "IpaFeatures", feature_list);

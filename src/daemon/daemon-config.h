@@ -78,6 +78,11 @@ typedef struct {
   guint64 poll_backoff_max_s;        /* default 21600; never below backoff_initial */
   gboolean poll_on_start;            /* default TRUE */
 
+  /* [Connectivity] */
+  guint connectivity_attach_timeout_s;  /* how long the eIM may stay unreachable over a profile just switched to
+                                         * (enable with rollbackFlag) before switching back; default 180 */
+  guint connectivity_attach_retry_s;    /* between tries within that time; default 10 */
+
   /* [Device] */
   gchar *device_imei;                /* 15 digits, Luhn-checked; NULL when not set */
   gchar *device_tac;                 /* 8 digits; from the IMEI when not set; NULL when neither is */

@@ -665,6 +665,8 @@ run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, IpaCardList
   exchange.state_change_cause = flags->cause;
   exchange.card_pending = flags->card_pending;
   exchange.lists = lists;
+  exchange.attach_timeout_s = engine->config->connectivity_attach_timeout_s;
+  exchange.attach_retry_s = engine->config->connectivity_attach_retry_s;
   exchange.outcome = on_outcome;
   exchange.step = on_step;
   exchange.download_journal = &engine->downloads.journal;

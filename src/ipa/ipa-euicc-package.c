@@ -315,7 +315,25 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
   else
     answer.kind = ESIPA_RESULT_EUICC_PACKAGE_RESULT;
 
-  if (!ipa_send_result (exchange, &answer, stored_key, kept_by_card, request->eim_transaction_id, &response, error))
+  if (ipa_rollback_armed (package, result))
+    {
+      gboolean rolled_back = FALSE;
+      gboolean sent = ipa_rollback_send_result (exchange, &answer, stored_key, kept_by_card,
+                                                request->eim_transaction_id, &response, &rolled_back, error);
+
+      if (rolled_back)
+        {
+          /* The results went (or wait) with what the eUICC holds: nothing of this package is left to do here. */
+          ipa_exchange_report (exchange, request->eim_transaction_id, operation, "rolled-back",
+                               "the eIM was not reachable over the profile enabled with rollbackFlag; "
+                               "ProfileRollback enabled the previous profile again");
+          return sent;
+        }
+      if (!sent)
+        return FALSE;
+    }
+  else if (!ipa_send_result (exchange, &answer, stored_key, kept_by_card, request->eim_transaction_id, &response,
+                             error))
     return FALSE;
   ipa_exchange_report (exchange, request->eim_transaction_id, operation, verdict, detail);
 

@@ -120,6 +120,9 @@ typedef struct {
   guint max_packages;                /* bound on packages per exchange (0: 32) */
   const IpaDownloadJournal *download_journal;  /* the profile download session record; NULL: none kept */
   const IpaRspAccess *rsp_access;    /* direct download (ES9+, ES11); NULL: downloads go through the eIM */
+  guint attach_timeout_s;            /* how long the eIM may stay unreachable over a profile enabled with
+                                      * rollbackFlag before ProfileRollback (0: after one try) */
+  guint attach_retry_s;              /* between tries within that time (0: 1 s) */
   IpaOutcomeFunc outcome;
   IpaStepFunc step;
   IpaSkippedFunc skipped;            /* may be NULL */

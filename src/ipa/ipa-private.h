@@ -20,4 +20,15 @@ gboolean ipa_answer_unusable (IpaExchange *exchange, const EsipaUnusablePackage 
  * with the first failure that may pass (the items concerned stay for the next exchange). */
 gboolean ipa_deliver_pending (IpaExchange *exchange, GError **error);
 
+/* Enable with rollback (ipa-rollback.c). Whether `result` is that of a package whose enable carried rollbackFlag
+ * and succeeded: its result must then reach the eIM over the new profile. */
+gboolean ipa_rollback_armed (const EsipaEimPackage *package, const Es10PendingNotification *result);
+/* ipa_send_result() over the new profile, tried for attach_timeout_s; when the eIM stays unreachable, ES10b
+ * ProfileRollback (*ret_rolled_back set), then the eUICC's results, the package's and the rollback's, read again
+ * and delivered over the previous profile. FALSE when something stays for the next poll. */
+gboolean ipa_rollback_send_result (IpaExchange *exchange, const EsipaEimPackageResult *result, const gchar *stored_key,
+                                   gboolean kept_by_card, GBytes *transaction_id,
+                                   EsipaProvideResultResponse **ret_response, gboolean *ret_rolled_back,
+                                   GError **error);
+
 G_END_DECLS

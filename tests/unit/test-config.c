@@ -186,6 +186,9 @@ static const gchar all_keys[] =
   "BackoffInitial=30s\n"
   "BackoffMax=2h\n"
   "PollOnStart=off\n"
+  "[Connectivity]\n"
+  "AttachTimeout=90s\n"
+  "AttachRetryInterval=5\n"
   "[Device]\n"
   "Imei=490154203237518\n"
   "IpaFeatures=minimizeEsipaBytes; eimCtxParams1Generation,indirectRspServerCommunication\n"
@@ -230,6 +233,8 @@ START_TEST (test_every_key)
   ck_assert_uint_eq (config->poll_backoff_initial_s, 30);
   ck_assert_uint_eq (config->poll_backoff_max_s, 7200);
   ck_assert (!config->poll_on_start);
+  ck_assert_uint_eq (config->connectivity_attach_timeout_s, 90);
+  ck_assert_uint_eq (config->connectivity_attach_retry_s, 5);
   ck_assert_str_eq (config->device_imei, "490154203237518");
   ck_assert_str_eq (config->device_tac, "49015420");  /* derived from the IMEI */
   ck_assert_uint_eq (config->device_ipa_features, DAEMON_IPA_FEATURE_MINIMIZE_ESIPA_BYTES |
@@ -458,6 +463,10 @@ static const struct {
     "%s: [Daemon] LogLevel: 'verbose' is not a log level (expected error, warning, info or debug)" },
   { "[Daemon]\nLogPersonalData=please\n",
     "%s: [Daemon] LogPersonalData: 'please' is not a boolean (expected yes or no)" },
+  { "[Connectivity]\nAttachTimeout=2h\n",
+    "%s: [Connectivity] AttachTimeout: '2h' is out of range (expected 0s..3600s)" },
+  { "[Connectivity]\nAttachRetryInterval=0\n",
+    "%s: [Connectivity] AttachRetryInterval: '0' is out of range (expected 1s..3600s)" },
   { "[Daemon]\nHistorySize=0\n", "%s: [Daemon] HistorySize: '0' is out of range (expected 1..10000)" },
   { "[Daemon]\nHistorySize=10001\n", "%s: [Daemon] HistorySize: '10001' is out of range (expected 1..10000)" },
 };
@@ -611,7 +620,7 @@ START_TEST (test_shipped_file)
       else
         g_string_append_printf (uncommented, "%s\n", lines[i]);
     }
-  ck_assert_uint_eq (keys, 32);
+  ck_assert_uint_eq (keys, 34);
   write_text (fx.main_path, uncommented->str);
   config = daemon_config_load (fx.main_path, NULL, &error);
   ck_assert_msg (config != NULL, "%s", error != NULL ? error->message : "");

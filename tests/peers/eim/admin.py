@@ -14,6 +14,10 @@
   GET  /admin/faults               fault switches with what is left of their counts
   GET  /admin/relay                ES9+ calls relayed to SM-DP+s, transactionId -> SM-DP+
   POST /admin/faults               {"faults": [...]} replaces the switches ([] clears them)
+  POST /admin/coverage             {"card_state": PATH, "no_coverage": [ICCID...]}: every ESipa
+                                   connection is closed unanswered while the software eUICC whose
+                                   state file is PATH has one of those profiles enabled ([] clears)
+  GET  /admin/coverage             the switch, with the count of connections it refused
   POST /admin/reset                clears queues, results, polls, faults, statistics, log
 
 Errors: 400 (or 404) with {"error": "<what was wrong>"}."""
@@ -69,6 +73,7 @@ class AdminHandler(http.server.BaseHTTPRequestHandler):
             "/admin/stats": store.stats,
             "/admin/log": lambda: list(store.log),
             "/admin/faults": lambda: list(store.faults),
+            "/admin/coverage": store.coverage_view,
             "/admin/relay": lambda: {"log": list(self.server.app.relay.log),
                                      "sessions": dict(self.server.app.relay.sessions)},
         }
@@ -105,6 +110,8 @@ class AdminHandler(http.server.BaseHTTPRequestHandler):
                 out = store.enqueue(body.get("eid"), body.get("package"), body.get("break"),
                                     body.get("transaction_id"))
                 self._keep_confirmation_code(body.get("package"), out)
+            elif path == "/admin/coverage":
+                out = store.set_coverage(body.get("card_state"), body.get("no_coverage"))
             elif path == "/admin/faults":
                 out = store.set_faults(body.get("faults"))
             elif path == "/admin/reset":

@@ -13,6 +13,7 @@
             [--break signature|counter|eid|eimid] [--txid HEX]
     results [--eid E]    polls [--eid E]    queued [--eid E]    stats    log
     faults  [FAULT ...]  (replaces the switches; none = clear)   reset
+    coverage [--card-state FILE ICCID...]  (no ICCID: coverage everywhere again)   coverage --show
     wait    results|polls --eid E [--count N] [--timeout S]
 
 PSMO SPEC: enable:ICCID[:rollback]  disable:ICCID  delete:ICCID  setFallback:ICCID
@@ -226,6 +227,10 @@ def main(argv=None):
     sub.add_parser("log")
     sub.add_parser("reset")
     sub.add_parser("faults").add_argument("fault", nargs="*")
+    p_cov = sub.add_parser("coverage")
+    p_cov.add_argument("--card-state", default=None)
+    p_cov.add_argument("iccid", nargs="*")
+    p_cov.add_argument("--show", action="store_true")
     p = sub.add_parser("wait")
     p.add_argument("what", choices=("results", "polls"))
     p.add_argument("--eid", required=True)
@@ -257,6 +262,11 @@ def main(argv=None):
             out = call(admin, "GET", "/admin/" + a.cmd)
         elif a.cmd == "reset":
             out = call(admin, "POST", "/admin/reset", {})
+        elif a.cmd == "coverage" and a.show:
+            out = call(admin, "GET", "/admin/coverage")
+        elif a.cmd == "coverage":
+            out = call(admin, "POST", "/admin/coverage",
+                       {"card_state": a.card_state, "no_coverage": a.iccid})
         elif a.cmd == "faults":
             out = call(admin, "POST", "/admin/faults",
                        {"faults": [parse_fault(f) for f in a.fault]})

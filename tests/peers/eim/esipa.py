@@ -270,6 +270,10 @@ class EsipaHandler(http.server.BaseHTTPRequestHandler):
         return data
 
     def do_POST(self):
+        if self.server.app.store.refuse_for_coverage():
+            # A connection made before the switch dies with the old profile's bearer: no answer.
+            self.close_connection = True
+            return
         try:
             self._post()
         except (ssl.SSLError, OSError):
@@ -606,6 +610,10 @@ class EsipaServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
     def get_request(self):
         sock, addr = self.socket.accept()
+        if self.app.store.refuse_for_coverage():
+            # No coverage: the device's connection never gets through (closed before TLS).
+            sock.close()
+            raise OSError("no coverage for the enabled profile")
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         wrong = self.app.store.wrong_cert_now()
         ctx = self.app.wrong_tls if wrong else self.app.tls

@@ -5,6 +5,7 @@ polls, results), the fault switches, connection statistics and a request log."""
 
 import base64
 import collections
+import json
 import threading
 import time
 
@@ -40,6 +41,7 @@ class Store:
         self.euiccs = {}
         self.txid_owner = {}                # eimTransactionId hex -> EID, for results without EID
         self.faults = []
+        self.coverage = {"card_state": None, "no_coverage": [], "refused": 0}
         self._reset_stats()
 
     # ------------------------------------------------------------ records
@@ -201,8 +203,11 @@ class Store:
         valid = self._verify_epr(rec, pr)
         seq = pr["seqNumber"]
         txid = pr["eimTransactionId"]
+        # The signed result of a ProfileRollback carries the transaction id of the package it
+        # undid: a second result for that id, not a repeat of the first.
+        rollback = any(x.get("name") == "rollbackResult" for x in pr.get("results") or [])
         dup = (seq is not None and seq in rec["seen_seqs"]) or (
-            txid is not None and txid in rec["seen_txids"])
+            txid is not None and txid in rec["seen_txids"] and not rollback)
         if seq is not None and valid is not False:
             rec["seen_seqs"].add(seq)
             acks.append(seq)
@@ -301,6 +306,47 @@ class Store:
             else:
                 self.unattributed.append(entry)
             return entry
+
+    # ------------------------------------------------------------ coverage
+
+    def set_coverage(self, card_state, no_coverage):
+        """Profiles of the software eUICC (its state file) that have no coverage: while one
+        of them is enabled, the eIM cannot be reached."""
+        if not isinstance(no_coverage, list) or not all(isinstance(i, str) for i in no_coverage):
+            raise ValueError("no_coverage: list of ICCIDs expected")
+        if no_coverage and not isinstance(card_state, str):
+            raise ValueError("card_state: the software eUICC's state file expected")
+        with self.lock:
+            self.coverage = {"card_state": card_state, "no_coverage": list(no_coverage),
+                             "refused": 0}
+            return dict(self.coverage)
+
+    def coverage_view(self):
+        return dict(self.coverage)
+
+    def _enabled_iccid(self, path):
+        # The card replaces its state file atomically: one retry covers a read during os.replace.
+        for _ in range(2):
+            try:
+                with open(path) as f:
+                    state = json.load(f)
+                return next((p["iccid"] for p in state.get("profiles", [])
+                             if p.get("state") == "enabled"), None)
+            except (OSError, ValueError):
+                continue
+        return None
+
+    def refuse_for_coverage(self):
+        """Whether a new connection finds no coverage (and is counted as refused)."""
+        with self.lock:
+            cov = dict(self.coverage)
+        if not cov["no_coverage"]:
+            return False
+        if self._enabled_iccid(cov["card_state"]) not in cov["no_coverage"]:
+            return False
+        with self.lock:
+            self.coverage["refused"] += 1
+        return True
 
     # ------------------------------------------------------------ faults
 
@@ -406,6 +452,7 @@ class Store:
                 rec["seen_seqs"] = set()
             self.txid_owner = {}
             self.faults = []
+            self.coverage = {"card_state": None, "no_coverage": [], "refused": 0}
             self._reset_stats()
 
     # ------------------------------------------------------------ views
