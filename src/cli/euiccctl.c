@@ -26,6 +26,8 @@ static const CliCommand commands[] = {
   { "drop-dead-letter", cli_drop_dead_letter_main, "ID delete a dead letter for good" },
   { "add-initial-eim", cli_add_initial_eim_main, "write the first eIM onto a fresh eUICC (factory)" },
   { "ipae", cli_ipae_main, "on|off activate or deactivate the eUICC's own IPA (IPAe)" },
+  { "fallback", cli_fallback_main, "execute|return switch to the fallback profile, or back" },
+  { "emergency", cli_emergency_main, "enable|disable enable or disable the emergency profile" },
   { "probe", cli_probe_main, "read the eUICC directly, without the daemon" },
 };
 

@@ -522,6 +522,44 @@ on_handle_set_ipae_active (EuiccdDbusManager *manager, GDBusMethodInvocation *in
 }
 
 static gboolean
+handle_switch (EuiccdDbusManager *manager, GDBusMethodInvocation *invocation, Es10Switch which, gpointer user_data)
+{
+  DaemonDbus *dbus = user_data;
+
+  g_message ("%s requested over D-Bus by %s", es10_switch_name (which),
+             g_dbus_method_invocation_get_sender (invocation));
+  /* Answered like SetIpaeActive: nothing, or the error. */
+  daemon_engine_switch_profile (dbus->engine, which, on_ipae_done, g_object_ref (invocation));
+  return TRUE;
+}
+
+static gboolean
+on_handle_execute_fallback (EuiccdDbusManager *manager, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  return handle_switch (manager, invocation, ES10_SWITCH_EXECUTE_FALLBACK, user_data);
+}
+
+static gboolean
+on_handle_return_from_fallback (EuiccdDbusManager *manager, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  return handle_switch (manager, invocation, ES10_SWITCH_RETURN_FROM_FALLBACK, user_data);
+}
+
+static gboolean
+on_handle_enable_emergency_profile (EuiccdDbusManager *manager, GDBusMethodInvocation *invocation,
+                                    gpointer user_data)
+{
+  return handle_switch (manager, invocation, ES10_SWITCH_ENABLE_EMERGENCY, user_data);
+}
+
+static gboolean
+on_handle_disable_emergency_profile (EuiccdDbusManager *manager, GDBusMethodInvocation *invocation,
+                                     gpointer user_data)
+{
+  return handle_switch (manager, invocation, ES10_SWITCH_DISABLE_EMERGENCY, user_data);
+}
+
+static gboolean
 on_handle_drop_dead_letter (EuiccdDbusManager *manager, GDBusMethodInvocation *invocation, const gchar *id,
                             gpointer user_data)
 {
@@ -674,6 +712,12 @@ daemon_dbus_new (DaemonEngine *engine, const DaemonConfig *config, DaemonBus bus
   g_signal_connect (dbus->manager, "handle-refresh", G_CALLBACK (on_handle_refresh), dbus);
   g_signal_connect (dbus->manager, "handle-drop-dead-letter", G_CALLBACK (on_handle_drop_dead_letter), dbus);
   g_signal_connect (dbus->manager, "handle-set-ipae-active", G_CALLBACK (on_handle_set_ipae_active), dbus);
+  g_signal_connect (dbus->manager, "handle-execute-fallback", G_CALLBACK (on_handle_execute_fallback), dbus);
+  g_signal_connect (dbus->manager, "handle-return-from-fallback", G_CALLBACK (on_handle_return_from_fallback), dbus);
+  g_signal_connect (dbus->manager, "handle-enable-emergency-profile",
+                    G_CALLBACK (on_handle_enable_emergency_profile), dbus);
+  g_signal_connect (dbus->manager, "handle-disable-emergency-profile",
+                    G_CALLBACK (on_handle_disable_emergency_profile), dbus);
   g_signal_connect (dbus->manager, "handle-download", G_CALLBACK (on_handle_download), dbus);
   euiccd_dbus_manager_set_download (dbus->manager,
                                     download_progress_to_variant (daemon_engine_get_download_progress (engine)));

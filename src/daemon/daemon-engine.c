@@ -54,6 +54,7 @@ typedef enum {
   JOB_ADD_INITIAL_EIM,
   JOB_IPAE_ACTIVATION,
   JOB_DOWNLOAD,
+  JOB_SWITCH,
 } JobKind;
 
 typedef struct {
@@ -62,6 +63,7 @@ typedef struct {
   GArray *waiters;                     /* of PollWaiter (polls and refreshes) */
   Es10EimConfiguration *eim;           /* AddInitialEim */
   gboolean activate_ipae;              /* IpaeActivation */
+  Es10Switch switch_kind;              /* a switch asked for over D-Bus */
   DaemonAddInitialEimDoneFunc add_done;
   gpointer add_user_data;
   gboolean ran;                        /* the worker carried it out */
@@ -1235,6 +1237,58 @@ run_add_initial_eim (DaemonEngine *engine, Job *job, GError **error)
   return TRUE;
 }
 
+/* ExecuteFallbackMechanism, ReturnFromFallback, Enable/DisableEmergencyProfile asked for by an admin. */
+static gboolean
+run_switch (DaemonEngine *engine, Es10Switch which, GError **error)
+{
+  g_autoptr(Es10SwitchResponse) response = NULL;
+  g_autoptr(GError) local_error = NULL;
+  /* stateChangeCause: fallback(1) or emergencyProfile(2). */
+  gint64 cause = which == ES10_SWITCH_ENABLE_EMERGENCY || which == ES10_SWITCH_DISABLE_EMERGENCY ? 2 : 1;
+  const Es10EimConfigurationList *eims;
+  GHashTableIter iter;
+  gpointer value;
+  IsdrSession *session;
+
+  session = daemon_card_session_open (engine->card, error);
+  /* refreshFlag TRUE: the modem has to attach with the profile now enabled, which it does after a REFRESH. */
+  if (session != NULL)
+    response = es10_switch (session, which, TRUE, error);
+  if (response == NULL)
+    {
+      daemon_card_close (engine->card);
+      return FALSE;
+    }
+  if (response->result != 0)
+    {
+      const gchar *name = es10_switch_result_name (which, response->result);
+
+      daemon_card_close (engine->card);
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_CARD, "%s: the eUICC answered %s(%" G_GINT64_FORMAT ")",
+                   es10_switch_name (which), name != NULL ? name : "unknown", response->result);
+      return FALSE;
+    }
+  g_message ("%s done", es10_switch_name (which));
+  daemon_card_invalidate (engine->card);
+  if (!daemon_card_refresh (engine->card, &local_error))
+    g_warning ("Reading the eUICC after %s: %s", es10_switch_name (which), local_error->message);
+  /* Every eIM hears of the change at its next poll (notifyStateChange with the cause), with the notifications
+   * the switch made. */
+  eims = daemon_card_get_eims (engine->card);
+  for (guint i = 0; eims != NULL && eims->eims != NULL && i < eims->eims->len; i++)
+    flags_for (engine, ((const Es10EimConfiguration *) g_ptr_array_index (eims->eims, i))->eim_id);
+  g_hash_table_iter_init (&iter, engine->eim_flags);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      ((EimFlags *) value)->notify = TRUE;
+      ((EimFlags *) value)->cause = cause;
+      ((EimFlags *) value)->card_pending |= IPA_PENDING_NOTIFICATIONS;
+    }
+  save_eim_flags (engine);
+  daemon_card_close (engine->card);
+  return TRUE;
+}
+
 static gboolean
 run_ipae_activation (DaemonEngine *engine, Job *job, GError **error)
 {
@@ -1369,6 +1423,9 @@ job_thread (gpointer user_data)
     case JOB_DOWNLOAD:
       run_download (engine, job->download, &job->download_outcome, &job->error);
       break;
+    case JOB_SWITCH:
+      run_switch (engine, job->switch_kind, &job->error);
+      break;
     }
   job->ran = TRUE;
   post_to_main (engine, job_finished, job, job_free_notify);
@@ -1462,6 +1519,19 @@ daemon_engine_set_ipae_active (DaemonEngine *engine, gboolean activate, DaemonPo
   PollWaiter w = { done, user_data };
 
   job->activate_ipae = activate;
+  if (done != NULL)
+    g_array_append_val (job->waiters, w);
+  g_queue_push_tail (&engine->pending, job);
+  start_next_job (engine);
+}
+
+void
+daemon_engine_switch_profile (DaemonEngine *engine, Es10Switch which, DaemonPollDoneFunc done, gpointer user_data)
+{
+  Job *job = job_new (engine, JOB_SWITCH);
+  PollWaiter w = { done, user_data };
+
+  job->switch_kind = which;
   if (done != NULL)
     g_array_append_val (job->waiters, w);
   g_queue_push_tail (&engine->pending, job);

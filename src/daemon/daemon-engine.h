@@ -86,6 +86,12 @@ void daemon_engine_add_initial_eim (DaemonEngine *engine, Es10EimConfiguration *
  * without an IPAe gives EUICCD_ERROR_NOT_SUPPORTED. */
 void daemon_engine_set_ipae_active (DaemonEngine *engine, gboolean activate, DaemonPollDoneFunc done,
                                     gpointer user_data);
+/* Runs an ES10b switch the IPA asks for itself (ExecuteFallbackMechanism, ReturnFromFallback, Enable/
+ * DisableEmergencyProfile) with refreshFlag, reads the eUICC again and has every eIM told at its next poll
+ * (notifyStateChange, stateChangeCause fallback or emergencyProfile). The eUICC's refusal is an EUICCD_ERROR_CARD
+ * naming its code. */
+void daemon_engine_switch_profile (DaemonEngine *engine, Es10Switch which, DaemonPollDoneFunc done,
+                                   gpointer user_data);
 /* What the last read found about the card's kind; *ret_problem (to free) says why euiccd cannot manage it, NULL
  * when it can. */
 DaemonCardSupport daemon_engine_get_card_support (DaemonEngine *engine, gchar **ret_problem);

@@ -1290,6 +1290,22 @@ class SwitchFunctions(PackageTest):
         shutil.copy(TEMPLATE, path)
         return path
 
+    def test_emergency_profile(self):
+        d = self.state()
+        d["profiles"][2]["emergency"] = True
+        emergency = d["profiles"][2]["iccid"]
+        enabled = [p["iccid"] for p in d["profiles"] if p["state"] == "enabled"][0]
+        with open(self.path, "w") as f:
+            json.dump(d, f)
+        self.assertEqual(self.es10("BF5C03800100").raw, hx("BF5C03800102"))   # not enabled
+        self.assertEqual(self.es10("BF5B03800100").raw, hx("BF5B03800100"))
+        self.assertEqual(self.profiles()[emergency], 1)
+        self.assertEqual(self.profiles()[enabled], 0)
+        self.assertEqual(self.es10("BF5B03800100").raw, hx("BF5B03800102"))   # already enabled
+        self.assertEqual(self.es10("BF5C03800100").raw, hx("BF5C03800100"))
+        self.assertEqual(self.profiles()[enabled], 1)
+        self.assertEqual(self.profiles()[emergency], 0)
+
     def test_emergency_connectivity_default_dp(self):
         self.assertEqual(self.es10("BF5B03800100").raw, hx("BF5B03800108"))
         self.assertEqual(self.es10("BF5C03800100").raw, hx("BF5C03800102"))

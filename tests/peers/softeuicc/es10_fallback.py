@@ -1,14 +1,16 @@
 # SPDX-License-Identifier: Apache-2.0
 """ES10b profile switching outside eUICC packages (SGP.32 v1.2 5.9.15-5.9.24):
 ProfileRollback (BF58), ConfigureImmediateProfileEnabling (BF59), ImmediateEnable
-(BF5A), EnableEmergencyProfile / DisableEmergencyProfile (BF5B / BF5C: this card has
-no emergency profile), ExecuteFallbackMechanism (BF5D), ReturnFromFallback (BF5E),
+(BF5A), EnableEmergencyProfile / DisableEmergencyProfile (BF5B / BF5C: the profile
+marked "emergency": true in the state, if any), ExecuteFallbackMechanism (BF5D),
+ReturnFromFallback (BF5E),
 GetConnectivityParameters (BF5F) and SetDefaultDpAddress (BF65).
 
 State kept for them:
   rollback          set by an enable PSMO with rollbackFlag (psmo.py), cleared by the
                     next package that verifies or by the rollback itself
   fallback          {"from": ICCID or null} while the fallback profile is in use
+  emergency         {"from": ICCID or null} while the emergency profile is in use
   immediate_enable  {"flag", "smdp_oid"?, "smdp_address"?}
   last_installed    ICCID of a freshly installed profile ImmediateEnable may enable
   connectivity_params (per profile, hex) what GetConnectivityParameters returns
@@ -110,16 +112,40 @@ def immediate_enable(card, req):
     return answer(0xBF5A, OK)
 
 
+def _emergency_profile(st):
+    return next((p for p in st["profiles"] if p.get("emergency", False)), None)
+
+
 @handles(0xBF5B)
 def enable_emergency_profile(card, req):
-    refresh_flag(req)
-    return answer(0xBF5B, ECALL_NOT_AVAILABLE)
+    refresh = refresh_flag(req)
+    st = card.state
+    em = _emergency_profile(st)
+    if em is None:
+        return answer(0xBF5B, ECALL_NOT_AVAILABLE)
+    if em.get("state") == "enabled":
+        return answer(0xBF5B, PROFILE_NOT_IN_DISABLED_STATE)
+    previous = ops.enable(card, em, refresh=refresh)
+    st["emergency"] = {"from": previous["iccid"] if previous is not None else None}
+    st.save()
+    return answer(0xBF5B, OK)
 
 
 @handles(0xBF5C)
 def disable_emergency_profile(card, req):
-    refresh_flag(req)
-    return answer(0xBF5C, PROFILE_NOT_IN_ENABLED_STATE)
+    refresh = refresh_flag(req)
+    st = card.state
+    em = _emergency_profile(st)
+    if em is None or em.get("state") != "enabled":
+        return answer(0xBF5C, PROFILE_NOT_IN_ENABLED_STATE)
+    back = ops.find_by_iccid(st, (st.get("emergency") or {}).get("from"))
+    if back is not None:
+        ops.enable(card, back, refresh=refresh)
+    else:
+        ops.disable(card, em, refresh=refresh)
+    st.pop("emergency", None)
+    st.save()
+    return answer(0xBF5C, OK)
 
 
 @handles(0xBF5D)
