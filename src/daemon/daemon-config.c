@@ -606,6 +606,9 @@ static const ConfigKey config_keys[] = {
   { "Poll", "PollOnStart", parse_bool_key, FIELD (poll_on_start), 0, 0 },
   { "Connectivity", "AttachTimeout", parse_duration_key, FIELD (connectivity_attach_timeout_s), 0, 3600 },
   { "Connectivity", "AttachRetryInterval", parse_duration_key, FIELD (connectivity_attach_retry_s), 1, 3600 },
+  { "Connectivity", "FallbackAfter", parse_duration_key, FIELD (connectivity_fallback_after_s), 0, DURATION_MAX_S },
+  { "Connectivity", "FallbackRetryInterval", parse_duration_key, FIELD (connectivity_fallback_retry_s), 1,
+    DURATION_MAX_S },
   { "Device", "Imei", parse_imei_key, FIELD (device_imei), 0, 0 },
   { "Device", "Tac", parse_tac_key, FIELD (device_tac), 0, 0 },
   { "Device", "IpaFeatures", parse_features_key, FIELD (device_ipa_features), 0, 0 },
@@ -670,6 +673,8 @@ daemon_config_new_default (void)
    * before a profile without coverage is rolled back. */
   config->connectivity_attach_timeout_s = 180;
   config->connectivity_attach_retry_s = 10;
+  config->connectivity_fallback_after_s = 0;
+  config->connectivity_fallback_retry_s = 3600;
   config->device_ipa_features = DAEMON_IPA_FEATURE_DIRECT_RSP_SERVER_COMMUNICATION |
                                 DAEMON_IPA_FEATURE_INDIRECT_RSP_SERVER_COMMUNICATION;
   config->state_directory = g_strdup (DAEMON_CONFIG_DEFAULT_STATE_DIRECTORY);
@@ -1038,6 +1043,8 @@ daemon_config_to_data (const DaemonConfig *config)
   g_key_file_set_string (key_file, "Poll", "PollOnStart", config->poll_on_start ? "yes" : "no");
   g_key_file_set_uint64 (key_file, "Connectivity", "AttachTimeout", config->connectivity_attach_timeout_s);
   g_key_file_set_uint64 (key_file, "Connectivity", "AttachRetryInterval", config->connectivity_attach_retry_s);
+  g_key_file_set_uint64 (key_file, "Connectivity", "FallbackAfter", config->connectivity_fallback_after_s);
+  g_key_file_set_uint64 (key_file, "Connectivity", "FallbackRetryInterval", config->connectivity_fallback_retry_s);
   g_key_file_set_string (key_file, "Device", "Imei", config->device_imei != NULL ? config->device_imei : "");
   g_key_file_set_string (key_file, "Device", "Tac", config->device_tac != NULL ? config->device_tac : "");
   g_key_file_set_string (key_file, "Device", "IpaFeatures", feature_list);

@@ -82,6 +82,9 @@ typedef struct {
   guint connectivity_attach_timeout_s;  /* how long the eIM may stay unreachable over a profile just switched to
                                          * (enable with rollbackFlag) before switching back; default 180 */
   guint connectivity_attach_retry_s;    /* between tries within that time; default 10 */
+  guint64 connectivity_fallback_after_s;/* no eIM answered for this long: ExecuteFallbackMechanism; 0 (default):
+                                         * never */
+  guint64 connectivity_fallback_retry_s;/* in fallback, how often the original profile is tried; default 3600 */
 
   /* [Device] */
   gchar *device_imei;                /* 15 digits, Luhn-checked; NULL when not set */

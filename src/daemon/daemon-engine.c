@@ -16,6 +16,7 @@
 #include "daemon/daemon-dead-letter.h"
 #include "daemon/daemon-engine.h"
 #include "daemon/daemon-eim-flags.h"
+#include "daemon/daemon-fallback.h"
 #include "daemon/daemon-modem-manager.h"
 #include "daemon/daemon-schedule.h"
 #include "daemon/daemon-skipped.h"
@@ -115,6 +116,7 @@ struct _DaemonEngine {
   /* Touched by the worker during a job, by the main loop otherwise; `lock` guards what both read. */
   GMutex lock;
   GHashTable *eim_flags;   /* eim_id -> EimFlags */
+  DaemonFallback fallback; /* the fallback euiccd runs by itself, worker only once started */
   DaemonState state;
   GThread *worker;
   Job *current;            /* the job the worker runs, main loop only */
@@ -729,6 +731,65 @@ log_poll_cost (DaemonEngine *engine, guint apdus_before, guint opens_before, con
 static gboolean poll_all_eims (DaemonEngine *engine, GError **error);
 static void note_card_support (DaemonEngine *engine);
 
+static gboolean run_switch (DaemonEngine *engine, Es10Switch which, GError **error);
+
+static void
+load_fallback (DaemonEngine *engine)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = daemon_store_read_file (engine->store, DAEMON_FALLBACK_FILE, &error);
+  gboolean active = FALSE;
+
+  if (bytes != NULL && !daemon_fallback_parse (bytes, &active, &error))
+    g_warning ("%s; euiccd no longer counts the fallback profile as its own", error->message);
+  daemon_fallback_init (&engine->fallback, active, g_get_monotonic_time ());
+}
+
+static void
+save_fallback (DaemonEngine *engine)
+{
+  g_autoptr(GBytes) bytes = daemon_fallback_to_bytes (&engine->fallback);
+  g_autoptr(GError) error = NULL;
+
+  if (!daemon_store_write_file (engine->store, DAEMON_FALLBACK_FILE, bytes, &error))
+    {
+      g_prefix_error (&error, "Saving the fallback state: ");
+      g_warning ("%s", error->message);
+      note_storage_problem (engine, error->message);
+    }
+}
+
+static void
+fallback_policy (DaemonEngine *engine, DaemonFallbackPolicy *ret_policy)
+{
+  ret_policy->after_us = (gint64) engine->config->connectivity_fallback_after_s * G_USEC_PER_SEC;
+  ret_policy->retry_us = (gint64) engine->config->connectivity_fallback_retry_s * G_USEC_PER_SEC;
+  ret_policy->attach_us = (gint64) engine->config->connectivity_attach_timeout_s * G_USEC_PER_SEC;
+}
+
+/* Worker: ExecuteFallbackMechanism (`execute`) or ReturnFromFallback because of how the polls went. */
+static gboolean
+run_fallback_switch (DaemonEngine *engine, gboolean execute)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean done;
+
+  if (execute)
+    g_warning ("No eIM reached %s: asking the eUICC for its fallback profile",
+               engine->fallback.trying_original ? "over the original profile either"
+                                                : "for [Connectivity] FallbackAfter");
+  else
+    g_message ("The fallback profile has been in use for [Connectivity] FallbackRetryInterval: trying the original "
+               "profile again");
+  done = run_switch (engine, execute ? ES10_SWITCH_EXECUTE_FALLBACK : ES10_SWITCH_RETURN_FROM_FALLBACK, &error);
+  if (!done)
+    g_warning ("%s%s", error->message,
+               execute ? "" : "; the fallback ended another way, euiccd no longer manages it");
+  daemon_fallback_switched (&engine->fallback, execute, done, g_get_monotonic_time ());
+  save_fallback (engine);
+  return done;
+}
+
 gboolean
 daemon_engine_poll_blocking (DaemonEngine *engine, GError **error)
 {
@@ -736,9 +797,32 @@ daemon_engine_poll_blocking (DaemonEngine *engine, GError **error)
   guint apdus_before, opens_before;
   gboolean ok;
 
+  DaemonFallbackPolicy fallback;
+  HttpsStats https_after;
+  gboolean was_active;
+
+  fallback_policy (engine, &fallback);
+  if (daemon_fallback_before_poll (&engine->fallback, &fallback, g_get_monotonic_time ()) == DAEMON_FALLBACK_RETURN)
+    run_fallback_switch (engine, FALSE);
   daemon_card_get_counters (engine->card, &apdus_before, &opens_before);
   https_client_get_stats (engine->https, &https_before);
   ok = poll_all_eims (engine, error);
+  https_client_get_stats (engine->https, &https_after);
+  was_active = engine->fallback.active;
+  /* Any answer over HTTP shows the way to the eIMs works; only transport failures count against it. */
+  if (daemon_fallback_after_poll (&engine->fallback, &fallback, https_after.requests > https_before.requests,
+                                  g_get_monotonic_time ()) == DAEMON_FALLBACK_EXECUTE
+      && run_fallback_switch (engine, TRUE))
+    {
+      /* Over the fallback profile at once: what waits for the eIMs goes now, with notifyStateChange. */
+      g_clear_error (error);
+      ok = poll_all_eims (engine, error);
+    }
+  if (engine->fallback.active != was_active)
+    {
+      g_message ("An eIM answered over the original profile: the fallback is over");
+      save_fallback (engine);
+    }
   log_poll_cost (engine, apdus_before, opens_before, &https_before);
   return ok;
 }
@@ -1424,7 +1508,12 @@ job_thread (gpointer user_data)
       run_download (engine, job->download, &job->download_outcome, &job->error);
       break;
     case JOB_SWITCH:
-      run_switch (engine, job->switch_kind, &job->error);
+      if (run_switch (engine, job->switch_kind, &job->error) && job->switch_kind == ES10_SWITCH_RETURN_FROM_FALLBACK)
+        {
+          /* An admin ended the fallback: not euiccd's to end any more. */
+          daemon_fallback_forget (&engine->fallback);
+          save_fallback (engine);
+        }
       break;
     }
   job->ran = TRUE;
@@ -1630,6 +1719,7 @@ daemon_engine_new (DaemonConfig *config, DaemonStore *store, GMainContext *conte
 
   load_schedule (engine);
   load_eim_flags (engine);
+  load_fallback (engine);
   return g_steal_pointer (&engine);
 }
 

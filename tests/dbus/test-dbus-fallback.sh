@@ -4,7 +4,10 @@
 # enable|disable run ExecuteFallbackMechanism, ReturnFromFallback and Enable/DisableEmergencyProfile on the
 # software eUICC; the profiles change, the eUICC's refusals come back with their codes, an unprivileged caller is
 # refused, and the next poll tells the eIM (notifyStateChange with stateChangeCause fallback or emergencyProfile)
-# and delivers the switch's notifications.
+# and delivers the switch's notifications. Then the fallback euiccd runs by itself: with the original profile
+# without coverage, no eIM answers for [Connectivity] FallbackAfter and euiccd enables the fallback profile; after
+# FallbackRetryInterval it tries the original profile again and, with still no coverage there, goes back to the
+# fallback profile after AttachTimeout; once the original profile has coverage again the fallback is over.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/dbus/dbus-lib.sh"
 
 P1=89000123456789012358   # enabled, operational
@@ -19,7 +22,7 @@ next(p for p in s["profiles"] if p["iccid"] == sys.argv[2])["emergency"] = True
 json.dump(s, open(sys.argv[1], "w"))
 PYEOF
 start_modem
-write_config
+write_config "[Connectivity]" "FallbackAfter=2s" "FallbackRetryInterval=2s" "AttachTimeout=2s"
 start_bus
 start_service
 
@@ -72,5 +75,45 @@ poll_notified emergencyProfile
 ctl emergency disable >/dev/null || fail "emergency disable"
 [ "$(enabled)" = "$P1" ] || fail "emergency disable did not enable $P1 again: $(enabled)"
 poll_notified emergencyProfile
+
+# poll_until ICCID WHAT: polls (over D-Bus, next to the daemon's own backoff polls) until ICCID is enabled.
+poll_until() {
+  for _ in $(seq 30); do
+    [ "$(enabled)" = "$1" ] && return 0
+    ctl poll >/dev/null 2>&1 || true
+    sleep 0.5
+  done
+  tail -n 60 "$work/service.log" >&2
+  fail "$2: $1 never enabled (now $(enabled))"
+}
+saved_fallback() {
+  sed -n 's/^Active=//p' "$statedir/fallback"
+}
+
+# No coverage over the original profile: once no eIM has answered for FallbackAfter, the fallback profile.
+eimctl coverage --card-state "$state" "$P1" >/dev/null
+poll_until "$P2" "fallback after FallbackAfter without an eIM"
+grep -q "asking the eUICC for its fallback profile" "$work/service.log" || fail "no fallback in the log"
+[ "$(saved_fallback)" = true ] || fail "the fallback is not saved: $(cat "$statedir/fallback")"
+poll_notified fallback
+# After FallbackRetryInterval the original profile is tried; still without coverage, back to the fallback profile.
+poll_until "$P1" "return to the original profile after FallbackRetryInterval"
+poll_until "$P2" "fallback again when the original profile still reaches no eIM"
+grep -q "over the original profile either" "$work/service.log" || fail "no second fallback in the log"
+[ "$(saved_fallback)" = true ] || fail "the fallback is not saved after the second one"
+# Coverage is back: the next try of the original profile reaches the eIM and the fallback is over.
+eimctl coverage >/dev/null
+poll_until "$P1" "return once the original profile has coverage again"
+ctl poll >/dev/null || fail "poll over the original profile"
+for _ in $(seq 20); do
+  grep -q "the fallback is over" "$work/service.log" && break
+  ctl poll >/dev/null 2>&1 || true
+  sleep 0.5
+done
+grep -q "the fallback is over" "$work/service.log" || { tail -n 40 "$work/service.log" >&2; fail "the fallback did not end"; }
+[ "$(saved_fallback)" = false ] || fail "the end of the fallback is not saved"
+sleep 2.5
+ctl poll >/dev/null || fail "poll after the fallback"
+[ "$(enabled)" = "$P1" ] || fail "euiccd left the original profile after the fallback ended: $(enabled)"
 stop_service
-echo "fallback and emergency profile switched through the daemon, refusals named, eIM told"
+echo "fallback and emergency profile switched through the daemon, refusals named, eIM told; fallback by itself"

@@ -189,6 +189,8 @@ static const gchar all_keys[] =
   "[Connectivity]\n"
   "AttachTimeout=90s\n"
   "AttachRetryInterval=5\n"
+  "FallbackAfter=30m\n"
+  "FallbackRetryInterval=2h\n"
   "[Device]\n"
   "Imei=490154203237518\n"
   "IpaFeatures=minimizeEsipaBytes; eimCtxParams1Generation,indirectRspServerCommunication\n"
@@ -235,6 +237,8 @@ START_TEST (test_every_key)
   ck_assert (!config->poll_on_start);
   ck_assert_uint_eq (config->connectivity_attach_timeout_s, 90);
   ck_assert_uint_eq (config->connectivity_attach_retry_s, 5);
+  ck_assert_uint_eq (config->connectivity_fallback_after_s, 1800);
+  ck_assert_uint_eq (config->connectivity_fallback_retry_s, 7200);
   ck_assert_str_eq (config->device_imei, "490154203237518");
   ck_assert_str_eq (config->device_tac, "49015420");  /* derived from the IMEI */
   ck_assert_uint_eq (config->device_ipa_features, DAEMON_IPA_FEATURE_MINIMIZE_ESIPA_BYTES |
@@ -620,7 +624,7 @@ START_TEST (test_shipped_file)
       else
         g_string_append_printf (uncommented, "%s\n", lines[i]);
     }
-  ck_assert_uint_eq (keys, 34);
+  ck_assert_uint_eq (keys, 36);
   write_text (fx.main_path, uncommented->str);
   config = daemon_config_load (fx.main_path, NULL, &error);
   ck_assert_msg (config != NULL, "%s", error != NULL ? error->message : "");
