@@ -60,4 +60,16 @@ check_result 'assert codes(res) == [("enableResult", 0)], codes(res)
 assert p["'$P3'"]["state"] == "enabled" and p["'$P1'"]["state"] == "disabled", p
 assert s["package_results"] == [], s["package_results"]'
 if grep -q "rolling back" "$work/poll.log"; then cat "$work/poll.log" >&2; fail "rolled back with coverage"; fi
+# An enable without rollbackFlag is never undone: without coverage its result waits on the eUICC for the next poll.
+eimctl coverage --card-state "$state" "$P1" >/dev/null
+queue --psmo "enable:$P1"
+expect_poll_fails "enable without rollbackFlag into a profile without coverage"
+if grep -q "rolling back" "$work/poll.log"; then cat "$work/poll.log" >&2; fail "rolled back without rollbackFlag"; fi
+check_result 'assert p["'$P1'"]["state"] == "enabled", p
+assert len(s["package_results"]) == 1, s["package_results"]'
+eimctl coverage >/dev/null
+expect_poll_ok "poll once the coverage is back"
+check_result 'prs = [x["package_result"] for x in r if x.get("eimTransactionId") == txid and x.get("package_result")]
+assert [[(y["name"], y["code"]) for y in pr["results"]] for pr in prs] == [[("enableResult", 0)]], prs
+assert s["package_results"] == [] and s["notifications"] == [], (s["package_results"], s["notifications"])'
 echo "enable with rollback: rolled back without coverage, both results delivered and removed once ($binding)"
