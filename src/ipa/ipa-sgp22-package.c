@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* An eUICC package for a consumer (SGP.22) eUICC, which has no LoadEuiccPackage: euiccd does what SGP.32 2.11 has
+ * the eUICC do (check the eimId, the eIM's signature, the EID and the counter, store the counter), then runs each
+ * PSMO with the ES10c function that does the same, and answers the eIM with a result it builds itself. It cannot
+ * sign as the eUICC: the result carries an empty euiccSignEPR, and refusals before any change are
+ * euiccPackageErrorUnsigned, or euiccPackageErrorSigned with an empty signature when the error code matters
+ * (docs/sgp22.md says what an eIM must accept). */
+#include "config.h"
+
+#define G_LOG_DOMAIN "euiccd-ipa"
+
+#include <string.h>
+
+#include "card/es10.h"
+#include "der/der.h"
+#include "euiccd-error.h"
+#include "ipa/ipa-context.h"
+#include "ipa/ipa-private.h"
+#include "ipa/ipa-sgp22-verify.h"
+
+#define MAX_COUNTER_VALUE G_GINT64_CONSTANT (0x7FFFFFFF)
+#define ERROR_INVALID_EID 3
+#define ERROR_REPLAY 4
+#define ERROR_COUNTER_OUT_OF_RANGE 6
+#define ERROR_UNDEFINED 127
+#define TERMINATED_UNKNOWN_COMMAND 2
+#define TERMINATED_UNDEFINED 127
+
+/* The parts of the eIM's BF51 euiccd needs: what was signed, the signature, the operations. */
+typedef struct {
+  DerTlv signed_part;
+  DerTlv signature;
+  DerTlv operations;   /* psmoList (A0) or ecoList (A1) */
+} PackageParts;
+
+static gboolean
+split_package (GBytes *raw, PackageParts *parts, GError **error)
+{
+  DerTlv outer, item;
+  DerReader reader;
+  gboolean has_signed = FALSE, has_signature = FALSE, has_operations = FALSE;
+
+  if (!der_parse_expect (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw), 0xBF51, &outer, error)
+      || !der_reader_enter (&outer, &reader, error))
+    return FALSE;
+  while (!der_reader_at_end (&reader))
+    {
+      if (!der_reader_next (&reader, &item, error))
+        return FALSE;
+      if (item.tag == 0x30 && !has_signed)
+        {
+          parts->signed_part = item;
+          has_signed = TRUE;
+        }
+      else if (item.tag == 0x5F37 && !has_signature)
+        {
+          parts->signature = item;
+          has_signature = TRUE;
+        }
+    }
+  if (has_signed)
+    {
+      if (!der_reader_enter (&parts->signed_part, &reader, error))
+        return FALSE;
+      while (!der_reader_at_end (&reader) && !has_operations)
+        {
+          if (!der_reader_next (&reader, &item, error))
+            return FALSE;
+          if (item.tag == 0xA0 || item.tag == 0xA1)
+            {
+              parts->operations = item;
+              has_operations = TRUE;
+            }
+        }
+    }
+  if (!has_signed || !has_signature || !has_operations)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA, "EuiccPackageRequest: %s missing",
+                   !has_signed ? "euiccPackageSigned (30)" : !has_signature ? "eimSignature (5F37)"
+                                                                            : "euiccPackage (A0/A1)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static GBytes *
+error_unsigned (const EsipaEuiccPackageRequest *request, const Es10EimConfiguration *eim)
+{
+  g_auto(DerWriter) writer = { 0 };
+
+  der_writer_init (&writer);
+  der_begin (&writer, 0xBF51);
+  der_begin (&writer, 0xA2);
+  der_write_utf8 (&writer, 0x80, request->eim_id);
+  if (request->eim_transaction_id != NULL)
+    der_write_bytes (&writer, 0x82, request->eim_transaction_id);
+  if (eim != NULL && eim->has_association_token)
+    der_write_int (&writer, 0x84, eim->association_token);
+  der_end (&writer);
+  der_end (&writer);
+  return der_writer_finish (&writer);
+}
+
+static GBytes *
+error_signed (const EsipaEuiccPackageRequest *request, gint64 code)
+{
+  g_auto(DerWriter) writer = { 0 };
+
+  der_writer_init (&writer);
+  der_begin (&writer, 0xBF51);
+  der_begin (&writer, 0xA1);
+  der_begin (&writer, 0x30);
+  der_write_utf8 (&writer, 0x80, request->eim_id);
+  der_write_int (&writer, 0x81, request->counter_value);
+  if (request->eim_transaction_id != NULL)
+    der_write_bytes (&writer, 0x82, request->eim_transaction_id);
+  der_write_int (&writer, 0x02, code);
+  der_end (&writer);
+  /* No eUICC signature can be made here: present, as the syntax wants it, and empty. */
+  der_write (&writer, 0x5F37, NULL, 0);
+  der_end (&writer);
+  der_end (&writer);
+  return der_writer_finish (&writer);
+}
+
+/* One PSMO run with ES10c; the EuiccResultData it gives is appended to `results`. FALSE when processing must
+ * stop (the result then is processingTerminated). */
+static gboolean
+run_psmo (IpaExchange *exchange, IsdrSession *session, const DerTlv *psmo, DerWriter *results, GString *detail,
+          gboolean *all_ok)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *iccid = NULL;
+  DerTlv field;
+  Es10ProfileOp op;
+  gint64 code = -1;
+
+  switch (psmo->tag)
+    {
+    case 0xA3: op = ES10_PROFILE_OP_ENABLE; break;
+    case 0xA4: op = ES10_PROFILE_OP_DISABLE; break;
+    case 0xA5: op = ES10_PROFILE_OP_DELETE; break;
+    case 0xBF2D:
+      {
+        /* listProfileInfo is ES10c GetProfilesInfo, the same TLV both ways. */
+        g_autoptr(GBytes) request = g_bytes_new (psmo->raw, psmo->raw_length);
+        g_autoptr(GBytes) answer = es10_get_profiles_info_raw (session, request, &error);
+        DerTlv checked;
+
+        if (answer == NULL
+            || !der_parse_expect (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer), 0xBF2D, &checked,
+                                  &error))
+          {
+            g_warning ("listProfileInfo with GetProfilesInfo: %s", error->message);
+            der_write_int (results, 0x02, TERMINATED_UNDEFINED);
+            g_string_append_printf (detail, "%sprocessingTerminated=%d", detail->len > 0 ? ", " : "",
+                                    TERMINATED_UNDEFINED);
+            *all_ok = FALSE;
+            return FALSE;
+          }
+        der_write_raw (results, g_bytes_get_data (answer, NULL), g_bytes_get_size (answer));
+        g_string_append_printf (detail, "%slistProfileInfoResult=ok", detail->len > 0 ? ", " : "");
+        return TRUE;
+      }
+    default:
+      g_warning ("eIM %s: PSMO %X has no ES10c equivalent on a consumer eUICC; processing ends there",
+                 exchange->eim->eim_id, psmo->tag);
+      der_write_int (results, 0x02, TERMINATED_UNKNOWN_COMMAND);
+      g_string_append_printf (detail, "%sprocessingTerminated=%d", detail->len > 0 ? ", " : "",
+                              TERMINATED_UNKNOWN_COMMAND);
+      *all_ok = FALSE;
+      return FALSE;
+    }
+
+  if (!der_find_child (psmo, 0x5A, &field, &error)
+      || (iccid = es10_iccid_decode (field.value, field.length, &error)) == NULL)
+    {
+      g_warning ("eIM %s: PSMO %X: %s", exchange->eim->eim_id, psmo->tag, error->message);
+      der_write_int (results, 0x02, TERMINATED_UNKNOWN_COMMAND);
+      g_string_append_printf (detail, "%sprocessingTerminated=%d", detail->len > 0 ? ", " : "",
+                              TERMINATED_UNKNOWN_COMMAND);
+      *all_ok = FALSE;
+      return FALSE;
+    }
+  if (op == ES10_PROFILE_OP_ENABLE && der_find_child (psmo, 0x05, &field, NULL))
+    g_message ("eIM %s: enable with rollbackFlag: a consumer eUICC has no rollback; enabled without one",
+               exchange->eim->eim_id);
+  if (!es10_profile_op (session, op, iccid, TRUE, &code, &error))
+    {
+      g_warning ("%s: %s", es10_profile_op_name (op), error->message);
+      code = ERROR_UNDEFINED;
+    }
+  /* enableResult [3], disableResult [4], deleteResult [5]: the PSMO's own tag number. */
+  der_write_int (results, 0x80 | (psmo->tag & 0x1F), code);
+  g_string_append_printf (detail, "%s%sResult=%" G_GINT64_FORMAT, detail->len > 0 ? ", " : "",
+                          op == ES10_PROFILE_OP_ENABLE ? "enable" : op == ES10_PROFILE_OP_DISABLE ? "disable" : "delete",
+                          code);
+  if (code != 0)
+    *all_ok = FALSE;
+  /* Whatever the card answered, it may have changed something: the other eIMs hear of it. */
+  exchange->profiles_changed = TRUE;
+  return TRUE;
+}
+
+static GBytes *
+run_psmos (IpaExchange *exchange, IsdrSession *session, const EsipaEuiccPackageRequest *request,
+           const PackageParts *parts, gint64 seq_number, gchar **ret_detail, const gchar **ret_verdict)
+{
+  g_auto(DerWriter) writer = { 0 };
+  GString *detail = g_string_new (NULL);
+  DerReader reader;
+  DerTlv psmo;
+  gboolean all_ok = TRUE;
+
+  der_writer_init (&writer);
+  der_begin (&writer, 0xBF51);
+  der_begin (&writer, 0xA0);
+  der_begin (&writer, 0x30);
+  der_write_utf8 (&writer, 0x80, request->eim_id);
+  der_write_int (&writer, 0x81, request->counter_value);
+  if (request->eim_transaction_id != NULL)
+    der_write_bytes (&writer, 0x82, request->eim_transaction_id);
+  der_write_int (&writer, 0x83, seq_number);
+  der_begin (&writer, 0x30);
+  der_reader_init (&reader, parts->operations.value, parts->operations.length);
+  while (!der_reader_at_end (&reader) && der_reader_next (&reader, &psmo, NULL))
+    if (!run_psmo (exchange, session, &psmo, &writer, detail, &all_ok))
+      break;
+  der_end (&writer);
+  der_end (&writer);
+  der_write (&writer, 0x5F37, NULL, 0);
+  der_end (&writer);
+  der_end (&writer);
+  *ret_verdict = all_ok ? "ok" : "executed-with-errors";
+  *ret_detail = g_string_free (detail, FALSE);
+  return der_writer_finish (&writer);
+}
+
+/* The eIM acknowledges euiccd's seqNumber for the result together with the card's for the notifications, and the
+ * two count apart: only those of notifications sent are taken to the card. */
+static void
+keep_card_acknowledgements (EsipaProvideResultResponse *response, const GArray *sent)
+{
+  if (response == NULL || response->kind != ESIPA_PROVIDE_RESULT_ACKNOWLEDGEMENTS || response->seq_numbers == NULL)
+    return;
+  for (guint i = response->seq_numbers->len; i > 0; i--)
+    {
+      gint64 seq = g_array_index (response->seq_numbers, gint64, i - 1);
+      gboolean was_sent = FALSE;
+
+      for (guint j = 0; j < sent->len && !was_sent; j++)
+        was_sent = g_array_index (sent, gint64, j) == seq;
+      if (!was_sent)
+        g_array_remove_index (response->seq_numbers, i - 1);
+    }
+}
+
+/* The checks of SGP.32 2.11 in the eUICC's order; the answer to a package that fails one, or NULL when all pass
+ * (`parts` then filled in). */
+static GBytes *
+check_package (IpaExchange *exchange, const EsipaEimPackage *package, PackageParts *parts, const gchar **ret_verdict)
+{
+  const EsipaEuiccPackageRequest *request = package->euicc_package;
+  const Es10EimConfiguration *eim = exchange->eim;
+  g_autoptr(GByteArray) signed_data = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 last_counter;
+
+  if (g_strcmp0 (request->eim_id, eim->eim_id) != 0)
+    {
+      g_warning ("eIM %s sent a package for another eimId: refused unsigned", eim->eim_id);
+      *ret_verdict = "unknownEim";
+      return error_unsigned (request, NULL);
+    }
+  if (!split_package (package->raw, parts, &error))
+    {
+      g_warning ("eIM %s: %s", eim->eim_id, error->message);
+      *ret_verdict = "rejected";
+      return error_unsigned (request, eim);
+    }
+  signed_data = g_byte_array_new ();
+  g_byte_array_append (signed_data, parts->signed_part.raw, parts->signed_part.raw_length);
+  if (eim->has_association_token)
+    {
+      g_auto(DerWriter) token = { 0 };
+      g_autoptr(GBytes) token_tlv = NULL;
+
+      der_writer_init (&token);
+      der_write_int (&token, 0x84, eim->association_token);
+      token_tlv = der_writer_finish (&token);
+      g_byte_array_append (signed_data, g_bytes_get_data (token_tlv, NULL), g_bytes_get_size (token_tlv));
+    }
+  if (!ipa_sgp22_verify_signature (eim->public_key_kind, eim->public_key_data, signed_data->data, signed_data->len,
+                                   parts->signature.value, parts->signature.length, &error))
+    {
+      g_warning ("eIM %s: package refused: %s", eim->eim_id, error->message);
+      *ret_verdict = "rejected";
+      return error_unsigned (request, eim);
+    }
+  if (memcmp (request->eid, exchange->eid, sizeof exchange->eid) != 0)
+    {
+      *ret_verdict = "invalidEid";
+      return error_signed (request, ERROR_INVALID_EID);
+    }
+  if (request->counter_value < 0 || request->counter_value > MAX_COUNTER_VALUE)
+    {
+      *ret_verdict = "counterValueOutOfRange";
+      return error_signed (request, ERROR_COUNTER_OUT_OF_RANGE);
+    }
+  last_counter = exchange->sgp22->get_counter (exchange->sgp22->user_data, eim->eim_id);
+  if (request->counter_value <= last_counter)
+    {
+      g_warning ("eIM %s: counterValue %" G_GINT64_FORMAT " is not above %" G_GINT64_FORMAT ": replay refused",
+                 eim->eim_id, request->counter_value, last_counter);
+      *ret_verdict = "replayError";
+      return error_signed (request, ERROR_REPLAY);
+    }
+  return NULL;
+}
+
+gboolean
+ipa_sgp22_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GError **error)
+{
+  const EsipaEuiccPackageRequest *request = package->euicc_package;
+  g_autoptr(GBytes) result = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(EsipaProvideResultResponse) response = NULL;
+  g_autoptr(GPtrArray) notifications = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr(GArray) sent = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autofree gchar *stored_key = NULL;
+  g_autofree gchar *detail = NULL;
+  const Es10PendingNotificationList *pending = NULL;
+  const gchar *verdict = "ok";
+  EsipaEimPackageResult answer = { .eid = exchange->eid, .kind = ESIPA_RESULT_EUICC_PACKAGE_RESULT };
+  PackageParts parts = { 0 };
+  gint64 seq_number = 0;
+  IsdrSession *session;
+
+  result = check_package (exchange, package, &parts, &verdict);
+  if (result == NULL && request->is_eco_list)
+    {
+      /* eCOs would change the eIM configuration euiccd keeps: not done for consumer eUICCs yet. */
+      g_warning ("eIM %s: eCOs are not supported for a consumer eUICC; answered undefinedError",
+                 exchange->eim->eim_id);
+      verdict = "undefinedError";
+      result = error_signed (request, ERROR_UNDEFINED);
+    }
+  if (result == NULL)
+    {
+      if (!exchange->sgp22->accept_counter (exchange->sgp22->user_data, exchange->eim->eim_id, request->counter_value,
+                                            &seq_number, &local_error))
+        {
+          /* Without the counter on disk a replay could not be recognised after a restart: nothing is run. */
+          g_warning ("eIM %s: storing the counterValue: %s; the package is not run", exchange->eim->eim_id,
+                     local_error->message);
+          verdict = "undefinedError";
+          result = error_signed (request, ERROR_UNDEFINED);
+        }
+    }
+  if (result == NULL)
+    {
+      session = ipa_exchange_session (exchange, error);
+      if (session == NULL)
+        return FALSE;
+      ipa_exchange_step (exchange, "before-load");
+      exchange->card_pending |= IPA_PENDING_NOTIFICATIONS;
+      result = run_psmos (exchange, session, request, &parts, seq_number, &detail, &verdict);
+    }
+  else
+    detail = g_strdup_printf ("refused by euiccd before any change: %s", verdict);
+
+  /* Only euiccd has this result: on disk before anything else can happen. */
+  answer.euicc_package_result = result;
+  stored_key = ipa_store_result (exchange, &answer, request->eim_transaction_id);
+  ipa_exchange_step (exchange, "after-load");
+
+  if (exchange->profiles_changed)
+    {
+      g_autoptr(GError) list_error = NULL;
+
+      pending = ipa_read_list (exchange, FALSE, TRUE, &list_error);
+      if (pending == NULL)
+        g_warning ("Reading the notifications the package caused: %s; they wait for the next delivery",
+                   list_error->message);
+    }
+  for (guint i = 0; pending != NULL && !pending->has_error && i < pending->notifications->len; i++)
+    {
+      const Es10PendingNotification *n = g_ptr_array_index (pending->notifications, i);
+
+      if (n->kind == ES10_PENDING_EUICC_PACKAGE_RESULT || !ipa_item_is_ours (exchange, n))
+        continue;
+      g_ptr_array_add (notifications, ipa_notification_for_eim (exchange, n->raw, FALSE));
+      if (n->has_seq_number)
+        g_array_append_val (sent, n->seq_number);
+    }
+  if (notifications->len > 0)
+    {
+      answer.kind = ESIPA_RESULT_EPR_AND_NOTIFICATIONS;
+      answer.notifications = notifications;
+    }
+  if (!ipa_send_result (exchange, &answer, stored_key, FALSE, request->eim_transaction_id, &response, error))
+    return FALSE;
+  ipa_exchange_report (exchange, request->eim_transaction_id, request->is_eco_list ? "eco" : "psmo", verdict,
+                       detail);
+  keep_card_acknowledgements (response, sent);
+  ipa_remove_acknowledged (exchange, response);
+  return TRUE;
+}
