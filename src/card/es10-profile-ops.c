@@ -78,7 +78,7 @@ decode_single_result (guint32 tag, const gchar *structure, const guint8 *data, g
         return FALSE;
       found = TRUE;
     }
-  return es10_missing (found, structure, "result", 0x80, error);
+  return !es10_missing (found, structure, "result", 0x80, error);
 }
 
 gboolean
