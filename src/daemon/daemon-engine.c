@@ -650,6 +650,12 @@ sgp22_accept_counter (gpointer user_data, const gchar *eim_id, gint64 counter_va
   return daemon_sgp22_eims_accept_counter (user_data, eim_id, counter_value, ret_seq_number, error);
 }
 
+static GBytes *
+sgp22_run_eco (gpointer user_data, const guint8 *eco, gsize length, gboolean *ret_changed)
+{
+  return daemon_sgp22_eims_run_eco (user_data, eco, length, ret_changed);
+}
+
 static gboolean
 run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, IpaCardLists *lists, GError **error)
 {
@@ -657,7 +663,7 @@ run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, IpaCardList
   g_autoptr(EsipaClient) esipa = NULL;
   EimFlags *flags = flags_for (engine, eim->eim_id);
   DaemonSgp22Eims *sgp22_eims = daemon_card_get_sgp22_eims (engine->card);
-  IpaSgp22Access sgp22 = { sgp22_get_counter, sgp22_accept_counter, sgp22_eims };
+  IpaSgp22Access sgp22 = { sgp22_get_counter, sgp22_accept_counter, sgp22_run_eco, sgp22_eims };
   IpaExchange exchange;
   gboolean ok;
 

@@ -331,3 +331,223 @@ daemon_sgp22_eims_add_initial (DaemonSgp22Eims *self, const Es10EimConfiguration
   g_mutex_unlock (&self->lock);
   return ok;
 }
+
+#define ECO_OK 0
+#define ECO_INSUFFICIENT_MEMORY 1
+#define ECO_ALREADY_EXISTS 2
+#define ECO_NOT_FOUND 1
+#define ECO_LAST_EIM_DELETED 2
+#define ECO_COUNTER_OUT_OF_RANGE 6
+#define ECO_COMMAND_ERROR 7
+#define ECO_UNDEFINED_ERROR 127
+#define MAX_KEPT_EIMS 8
+#define MAX_COUNTER_VALUE G_GINT64_CONSTANT (0x7FFFFFFF)
+
+static GBytes *
+single_int (guint32 tag, gint64 value)
+{
+  g_auto(DerWriter) writer = { 0 };
+
+  der_writer_init (&writer);
+  der_write_int (&writer, tag, value);
+  return der_writer_finish (&writer);
+}
+
+/* AddEimResult is an untagged CHOICE: its [8] is explicit around the alternative. */
+static GBytes *
+add_result (guint32 inner_tag, gint64 value)
+{
+  g_auto(DerWriter) writer = { 0 };
+
+  der_writer_init (&writer);
+  der_begin (&writer, 0xA8);
+  der_write_int (&writer, inner_tag, value);
+  der_end (&writer);
+  return der_writer_finish (&writer);
+}
+
+/* EimConfigurationData under the eCO's implicit tag, with its SEQUENCE tag put back. */
+static Es10EimConfiguration *
+decode_eco_configuration (const DerTlv *eco, gint64 *ret_code)
+{
+  g_auto(DerWriter) writer = { 0 };
+  g_autoptr(GBytes) sequence = NULL;
+  g_autoptr(GError) error = NULL;
+  Es10EimConfiguration *eim;
+
+  der_writer_init (&writer);
+  der_write (&writer, 0x30, eco->value, eco->length);
+  sequence = der_writer_finish (&writer);
+  eim = es10_eim_configuration_decode (g_bytes_get_data (sequence, NULL), g_bytes_get_size (sequence), &error);
+  if (eim == NULL)
+    {
+      g_warning ("eCO %X: %s", eco->tag, error->message);
+      *ret_code = ECO_COMMAND_ERROR;
+      return NULL;
+    }
+  if (eim->has_counter_value && (eim->counter_value < 0 || eim->counter_value > MAX_COUNTER_VALUE))
+    {
+      es10_eim_configuration_free (eim);
+      *ret_code = ECO_COUNTER_OUT_OF_RANGE;
+      return NULL;
+    }
+  return eim;
+}
+
+static guint
+index_of (DaemonSgp22Eims *self, const gchar *eim_id)
+{
+  for (guint i = 0; i < self->eims->len; i++)
+    if (g_strcmp0 (((Es10EimConfiguration *) g_ptr_array_index (self->eims, i))->eim_id, eim_id) == 0)
+      return i;
+  return G_MAXUINT;
+}
+
+static GBytes *
+eco_add (DaemonSgp22Eims *self, const DerTlv *eco, gboolean *ret_changed)
+{
+  g_autoptr(GError) error = NULL;
+  Es10EimConfiguration *eim;
+  gint64 code = ECO_OK;
+  gint64 token = 0;
+
+  eim = decode_eco_configuration (eco, &code);
+  if (eim == NULL)
+    return add_result (0x02, code);
+  if (index_of (self, eim->eim_id) != G_MAXUINT || self->eims->len >= MAX_KEPT_EIMS)
+    {
+      code = index_of (self, eim->eim_id) != G_MAXUINT ? ECO_ALREADY_EXISTS : ECO_INSUFFICIENT_MEMORY;
+      es10_eim_configuration_free (eim);
+      return add_result (0x02, code);
+    }
+  if (!eim->has_counter_value)
+    {
+      eim->has_counter_value = TRUE;
+      eim->counter_value = 0;
+    }
+  if (eim->has_association_token)
+    eim->association_token = token = self->next_token++;
+  g_ptr_array_add (self->eims, eim);
+  if (!save (self, &error))
+    {
+      g_warning ("addEim: %s", error->message);
+      g_ptr_array_remove_index (self->eims, self->eims->len - 1);
+      if (token != 0)
+        self->next_token--;
+      return add_result (0x02, ECO_UNDEFINED_ERROR);
+    }
+  *ret_changed = TRUE;
+  return token != 0 ? add_result (0x84, token) : add_result (0x02, ECO_OK);
+}
+
+static GBytes *
+eco_delete (DaemonSgp22Eims *self, const DerTlv *eco, gboolean *ret_changed)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *eim_id = NULL;
+  Es10EimConfiguration *removed;
+  DerTlv field;
+  guint index;
+
+  if (!der_find_child (eco, 0x80, &field, NULL) || (eim_id = der_tlv_dup_utf8 (&field, NULL)) == NULL)
+    return single_int (0x89, ECO_COMMAND_ERROR);
+  index = index_of (self, eim_id);
+  if (index == G_MAXUINT)
+    return single_int (0x89, ECO_NOT_FOUND);
+  removed = g_ptr_array_steal_index (self->eims, index);
+  if (!save (self, &error))
+    {
+      g_warning ("deleteEim: %s", error->message);
+      g_ptr_array_insert (self->eims, index, removed);
+      return single_int (0x89, ECO_UNDEFINED_ERROR);
+    }
+  es10_eim_configuration_free (removed);
+  *ret_changed = TRUE;
+  /* Deleted either way; the code tells the eIM that none is left. */
+  return single_int (0x89, self->eims->len == 0 ? ECO_LAST_EIM_DELETED : ECO_OK);
+}
+
+static GBytes *
+eco_update (DaemonSgp22Eims *self, const DerTlv *eco, gboolean *ret_changed)
+{
+  g_autoptr(GError) error = NULL;
+  Es10EimConfiguration *eim, *old;
+  gint64 code = ECO_OK;
+  guint index;
+
+  eim = decode_eco_configuration (eco, &code);
+  if (eim == NULL)
+    return single_int (0x8A, code);
+  index = index_of (self, eim->eim_id);
+  if (index == G_MAXUINT)
+    {
+      es10_eim_configuration_free (eim);
+      return single_int (0x8A, ECO_NOT_FOUND);
+    }
+  old = self->eims->pdata[index];
+  /* The association token stays, and the counter unless a new one is given. */
+  eim->has_association_token = old->has_association_token;
+  eim->association_token = old->association_token;
+  if (!eim->has_counter_value)
+    {
+      eim->has_counter_value = old->has_counter_value;
+      eim->counter_value = old->counter_value;
+    }
+  self->eims->pdata[index] = eim;
+  if (!save (self, &error))
+    {
+      g_warning ("updateEim: %s", error->message);
+      self->eims->pdata[index] = old;
+      es10_eim_configuration_free (eim);
+      return single_int (0x8A, ECO_UNDEFINED_ERROR);
+    }
+  es10_eim_configuration_free (old);
+  *ret_changed = TRUE;
+  return single_int (0x8A, ECO_OK);
+}
+
+static GBytes *
+eco_list (DaemonSgp22Eims *self)
+{
+  g_auto(DerWriter) writer = { 0 };
+
+  der_writer_init (&writer);
+  der_begin (&writer, 0xAB);
+  der_begin (&writer, 0xA0);
+  for (guint i = 0; i < self->eims->len; i++)
+    {
+      const Es10EimConfiguration *eim = g_ptr_array_index (self->eims, i);
+
+      der_begin (&writer, 0x30);
+      der_write_utf8 (&writer, 0x80, eim->eim_id);
+      /* eimIdType is given for the OID and FQDN types only. */
+      if (eim->has_eim_id_type && (eim->eim_id_type == 1 || eim->eim_id_type == 2))
+        der_write_int (&writer, 0x82, eim->eim_id_type);
+      der_end (&writer);
+    }
+  der_end (&writer);
+  der_end (&writer);
+  return der_writer_finish (&writer);
+}
+
+GBytes *
+daemon_sgp22_eims_run_eco (DaemonSgp22Eims *self, const guint8 *eco, gsize length, gboolean *ret_changed)
+{
+  GBytes *result = NULL;
+  DerTlv tlv;
+
+  *ret_changed = FALSE;
+  if (!der_parse_single (eco, length, &tlv, NULL) || !der_validate (&tlv, NULL))
+    return NULL;
+  g_mutex_lock (&self->lock);
+  switch (tlv.tag)
+    {
+    case 0xA8: result = eco_add (self, &tlv, ret_changed); break;
+    case 0xA9: result = eco_delete (self, &tlv, ret_changed); break;
+    case 0xAA: result = eco_update (self, &tlv, ret_changed); break;
+    case 0xAB: result = eco_list (self); break;
+    default: break;
+    }
+  g_mutex_unlock (&self->lock);
+  return result;
+}

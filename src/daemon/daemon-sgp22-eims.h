@@ -34,6 +34,12 @@ gboolean daemon_sgp22_eims_accept_counter (DaemonSgp22Eims *eims, const gchar *e
 gboolean daemon_sgp22_eims_add_initial (DaemonSgp22Eims *eims, const Es10EimConfiguration *eim,
                                         gboolean *ret_has_token, gint64 *ret_token, GError **error);
 
+/* One eCO (SGP.32 Eco: addEim A8, deleteEim A9, updateEim AA, listEim AB) run against the kept eIMs, written to
+ * disk before it returns; the EuiccResultData TLV answering it (addEimResult A8, deleteEimResult 89,
+ * updateEimResult 8A, listEimResult AB), or NULL for a TLV that is no eCO (processingTerminated). *ret_changed
+ * tells whether the eIMs changed. */
+GBytes *daemon_sgp22_eims_run_eco (DaemonSgp22Eims *eims, const guint8 *eco, gsize length, gboolean *ret_changed);
+
 /* The eIM public key (PEM: a SubjectPublicKeyInfo or a certificate) as eimPublicKeyData. */
 gboolean daemon_sgp22_eims_read_key_file (const gchar *path, Es10EimKeyKind *ret_kind, GBytes **ret_data,
                                           GError **error);

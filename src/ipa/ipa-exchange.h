@@ -111,6 +111,9 @@ typedef struct {
    * on disk when it returns TRUE. */
   gboolean (*accept_counter) (gpointer user_data, const gchar *eim_id, gint64 counter_value, gint64 *ret_seq_number,
                               GError **error);
+  /* Runs one eCO TLV against the eIMs euiccd keeps; its EuiccResultData TLV, or NULL for a TLV that is no eCO.
+   * *ret_changed: the eIMs changed. */
+  GBytes *(*run_eco) (gpointer user_data, const guint8 *eco, gsize length, gboolean *ret_changed);
   gpointer user_data;
 } IpaSgp22Access;
 

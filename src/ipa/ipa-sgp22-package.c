@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* An eUICC package for a consumer (SGP.22) eUICC, which has no LoadEuiccPackage: euiccd does what SGP.32 2.11 has
  * the eUICC do (check the eimId, the eIM's signature, the EID and the counter, store the counter), then runs each
- * PSMO with the ES10c function that does the same, and answers the eIM with a result it builds itself. It cannot
- * sign as the eUICC: the result carries an empty euiccSignEPR, and refusals before any change are
- * euiccPackageErrorUnsigned, or euiccPackageErrorSigned with an empty signature when the error code matters
- * (docs/sgp22.md says what an eIM must accept). */
+ * PSMO with the ES10c function that does the same, or each eCO against the eIMs it keeps, and answers the eIM
+ * with a result it builds itself. It cannot sign as the eUICC: the result carries an empty euiccSignEPR, and
+ * refusals before any change are euiccPackageErrorUnsigned, or euiccPackageErrorSigned with an empty signature
+ * when the error code matters (docs/sgp22.md says what an eIM must accept). */
 #include "config.h"
 
 #define G_LOG_DOMAIN "euiccd-ipa"
@@ -202,6 +202,71 @@ run_psmo (IpaExchange *exchange, IsdrSession *session, const DerTlv *psmo, DerWr
   return TRUE;
 }
 
+static const gchar *
+eco_result_name (guint32 tag)
+{
+  switch (tag)
+    {
+    case 0xA8: return "addEimResult";
+    case 0xA9: return "deleteEimResult";
+    case 0xAA: return "updateEimResult";
+    case 0xAB: return "listEimResult";
+    default: return "processingTerminated";
+    }
+}
+
+/* One eCO, run against the eIMs euiccd keeps (the card has none). FALSE when processing must stop. */
+static gboolean
+run_eco (IpaExchange *exchange, const DerTlv *eco, DerWriter *results, GString *detail, gboolean *all_ok)
+{
+  gboolean changed = FALSE;
+  g_autoptr(GBytes) result = exchange->sgp22->run_eco (exchange->sgp22->user_data, eco->raw, eco->raw_length,
+                                                        &changed);
+  DerTlv code;
+
+  if (result == NULL)
+    {
+      g_warning ("eIM %s: eCO %X is unknown or damaged; processing ends there", exchange->eim->eim_id, eco->tag);
+      der_write_int (results, 0x02, TERMINATED_UNKNOWN_COMMAND);
+      g_string_append_printf (detail, "%sprocessingTerminated=%d", detail->len > 0 ? ", " : "",
+                              TERMINATED_UNKNOWN_COMMAND);
+      *all_ok = FALSE;
+      return FALSE;
+    }
+  der_write_raw (results, g_bytes_get_data (result, NULL), g_bytes_get_size (result));
+  if (changed)
+    exchange->eims_changed = TRUE;
+  /* deleteEim and updateEim answer a bare INTEGER; addEim an INTEGER or a token inside A8; listEim a list. */
+  if (der_parse_single (g_bytes_get_data (result, NULL), g_bytes_get_size (result), &code, NULL) && !code.constructed)
+    {
+      gint64 value = -1;
+
+      der_tlv_get_int (&code, &value, NULL);
+      g_string_append_printf (detail, "%s%s=%" G_GINT64_FORMAT, detail->len > 0 ? ", " : "",
+                              eco_result_name (eco->tag), value);
+      /* lastEimDeleted(2) is a deletion done. */
+      if (value != 0 && !(eco->tag == 0xA9 && value == 2))
+        *all_ok = FALSE;
+    }
+  else
+    {
+      DerTlv inner;
+
+      if (eco->tag == 0xA8 && der_find_child (&code, 0x02, &inner, NULL))
+        {
+          gint64 value = -1;
+
+          der_tlv_get_int (&inner, &value, NULL);
+          g_string_append_printf (detail, "%saddEimResult=%" G_GINT64_FORMAT, detail->len > 0 ? ", " : "", value);
+          if (value != 0)
+            *all_ok = FALSE;
+        }
+      else
+        g_string_append_printf (detail, "%s%s=ok", detail->len > 0 ? ", " : "", eco_result_name (eco->tag));
+    }
+  return TRUE;
+}
+
 static GBytes *
 run_psmos (IpaExchange *exchange, IsdrSession *session, const EsipaEuiccPackageRequest *request,
            const PackageParts *parts, gint64 seq_number, gchar **ret_detail, const gchar **ret_verdict)
@@ -224,7 +289,8 @@ run_psmos (IpaExchange *exchange, IsdrSession *session, const EsipaEuiccPackageR
   der_begin (&writer, 0x30);
   der_reader_init (&reader, parts->operations.value, parts->operations.length);
   while (!der_reader_at_end (&reader) && der_reader_next (&reader, &psmo, NULL))
-    if (!run_psmo (exchange, session, &psmo, &writer, detail, &all_ok))
+    if (request->is_eco_list ? !run_eco (exchange, &psmo, &writer, detail, &all_ok)
+                             : !run_psmo (exchange, session, &psmo, &writer, detail, &all_ok))
       break;
   der_end (&writer);
   der_end (&writer);
@@ -337,14 +403,6 @@ ipa_sgp22_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *packa
   IsdrSession *session;
 
   result = check_package (exchange, package, &parts, &verdict);
-  if (result == NULL && request->is_eco_list)
-    {
-      /* eCOs would change the eIM configuration euiccd keeps: not done for consumer eUICCs yet. */
-      g_warning ("eIM %s: eCOs are not supported for a consumer eUICC; answered undefinedError",
-                 exchange->eim->eim_id);
-      verdict = "undefinedError";
-      result = error_signed (request, ERROR_UNDEFINED);
-    }
   if (result == NULL)
     {
       if (!exchange->sgp22->accept_counter (exchange->sgp22->user_data, exchange->eim->eim_id, request->counter_value,
@@ -359,11 +417,13 @@ ipa_sgp22_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *packa
     }
   if (result == NULL)
     {
-      session = ipa_exchange_session (exchange, error);
-      if (session == NULL)
+      /* eCOs touch only euiccd's own store; PSMOs need the card. */
+      session = request->is_eco_list ? NULL : ipa_exchange_session (exchange, error);
+      if (session == NULL && !request->is_eco_list)
         return FALSE;
       ipa_exchange_step (exchange, "before-load");
-      exchange->card_pending |= IPA_PENDING_NOTIFICATIONS;
+      if (!request->is_eco_list)
+        exchange->card_pending |= IPA_PENDING_NOTIFICATIONS;
       result = run_psmos (exchange, session, request, &parts, seq_number, &detail, &verdict);
     }
   else

@@ -3,7 +3,7 @@
 # A consumer (SGP.22) eUICC managed by the test eIM: the software eUICC in its "sgp22" kind answers neither
 # LoadEuiccPackage nor GetEimConfigurationData, so euiccd takes the eIM from its configuration, checks each package
 # (signature, EID, counter) itself, runs the PSMOs with ES10c and reports a result with an empty eUICC signature,
-# which the eIM, told the card is a consumer eUICC, accepts.
+# which the eIM, told the card is a consumer eUICC, accepts; eCOs change the eIMs euiccd keeps.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/e2e-lib.sh"
 
 P1=89000123456789012358   # enabled, operational
@@ -48,6 +48,19 @@ check_result 'assert codes(res) == [("disableResult", 1)], codes(res)'
 queue --psmo getRAT
 expect_poll_ok "getRAT"
 check_result 'r0 = res["package_result"]["results"][0]; assert r0["name"] == "processingTerminated" and r0["code"] == 2, r0'
+
+# eCOs run against the eIMs euiccd keeps (the card has none): the eIM is added, listed, deleted, and stored.
+queue --eco "addEim:eimId=eim2,pubkey=own,protocol=injectHttps,token=1"
+expect_poll_ok "addEim"
+check_result 'r0 = res["package_result"]["results"][0]; assert r0["name"] == "addEimResult" and r0.get("associationToken") == 1, r0'
+queue --eco listEim
+expect_poll_ok "listEim"
+check_result 'assert sorted(e["eimId"] for e in res["package_result"]["results"][0]["eims"]) == ["eim-test", "eim2"], res["package_result"]["results"]'
+grep -q "eim2" "$statedir/sgp22-eims" || fail "the added eIM was not stored"
+queue --eco "deleteEim:eim2" --eco "deleteEim:eim3"
+expect_poll_ok "deleteEim"
+check_result 'assert codes(res) == [("deleteEimResult", 0), ("deleteEimResult", 1)], codes(res)'
+grep -q "eim2" "$statedir/sgp22-eims" && fail "the deleted eIM is still stored"
 
 # A replayed counter and another EID: refused with their error codes. Every poll is a new euiccd process, so the
 # replay is recognised from the counter it stored.
