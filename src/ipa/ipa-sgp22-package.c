@@ -16,6 +16,7 @@
 #include "euiccd-error.h"
 #include "ipa/ipa-context.h"
 #include "ipa/ipa-private.h"
+#include "ipa/ipa-sgp22-result.h"
 #include "ipa/ipa-sgp22-verify.h"
 
 #define MAX_COUNTER_VALUE G_GINT64_CONSTANT (0x7FFFFFFF)
@@ -81,46 +82,6 @@ split_package (GBytes *raw, PackageParts *parts, GError **error)
       return FALSE;
     }
   return TRUE;
-}
-
-static GBytes *
-error_unsigned (const EsipaEuiccPackageRequest *request, const Es10EimConfiguration *eim)
-{
-  g_auto(DerWriter) writer = { 0 };
-
-  der_writer_init (&writer);
-  der_begin (&writer, 0xBF51);
-  der_begin (&writer, 0xA2);
-  der_write_utf8 (&writer, 0x80, request->eim_id);
-  if (request->eim_transaction_id != NULL)
-    der_write_bytes (&writer, 0x82, request->eim_transaction_id);
-  if (eim != NULL && eim->has_association_token)
-    der_write_int (&writer, 0x84, eim->association_token);
-  der_end (&writer);
-  der_end (&writer);
-  return der_writer_finish (&writer);
-}
-
-static GBytes *
-error_signed (const EsipaEuiccPackageRequest *request, gint64 code)
-{
-  g_auto(DerWriter) writer = { 0 };
-
-  der_writer_init (&writer);
-  der_begin (&writer, 0xBF51);
-  der_begin (&writer, 0xA1);
-  der_begin (&writer, 0x30);
-  der_write_utf8 (&writer, 0x80, request->eim_id);
-  der_write_int (&writer, 0x81, request->counter_value);
-  if (request->eim_transaction_id != NULL)
-    der_write_bytes (&writer, 0x82, request->eim_transaction_id);
-  der_write_int (&writer, 0x02, code);
-  der_end (&writer);
-  /* No eUICC signature can be made here: present, as the syntax wants it, and empty. */
-  der_write (&writer, 0x5F37, NULL, 0);
-  der_end (&writer);
-  der_end (&writer);
-  return der_writer_finish (&writer);
 }
 
 /* One PSMO run with ES10c; the EuiccResultData it gives is appended to `results`. FALSE when processing must
@@ -277,29 +238,15 @@ run_psmos (IpaExchange *exchange, IsdrSession *session, const EsipaEuiccPackageR
   DerTlv psmo;
   gboolean all_ok = TRUE;
 
-  der_writer_init (&writer);
-  der_begin (&writer, 0xBF51);
-  der_begin (&writer, 0xA0);
-  der_begin (&writer, 0x30);
-  der_write_utf8 (&writer, 0x80, request->eim_id);
-  der_write_int (&writer, 0x81, request->counter_value);
-  if (request->eim_transaction_id != NULL)
-    der_write_bytes (&writer, 0x82, request->eim_transaction_id);
-  der_write_int (&writer, 0x83, seq_number);
-  der_begin (&writer, 0x30);
+  ipa_sgp22_result_begin (&writer, request->eim_id, request->counter_value, request->eim_transaction_id, seq_number);
   der_reader_init (&reader, parts->operations.value, parts->operations.length);
   while (!der_reader_at_end (&reader) && der_reader_next (&reader, &psmo, NULL))
     if (request->is_eco_list ? !run_eco (exchange, &psmo, &writer, detail, &all_ok)
                              : !run_psmo (exchange, session, &psmo, &writer, detail, &all_ok))
       break;
-  der_end (&writer);
-  der_end (&writer);
-  der_write (&writer, 0x5F37, NULL, 0);
-  der_end (&writer);
-  der_end (&writer);
   *ret_verdict = all_ok ? "ok" : "executed-with-errors";
   *ret_detail = g_string_free (detail, FALSE);
-  return der_writer_finish (&writer);
+  return ipa_sgp22_result_end (&writer);
 }
 
 /* The eIM acknowledges euiccd's seqNumber for the result together with the card's for the notifications, and the
@@ -336,13 +283,14 @@ check_package (IpaExchange *exchange, const EsipaEimPackage *package, PackagePar
     {
       g_warning ("eIM %s sent a package for another eimId: refused unsigned", eim->eim_id);
       *ret_verdict = "unknownEim";
-      return error_unsigned (request, NULL);
+      return ipa_sgp22_error_unsigned (request->eim_id, request->eim_transaction_id, FALSE, 0);
     }
   if (!split_package (package->raw, parts, &error))
     {
       g_warning ("eIM %s: %s", eim->eim_id, error->message);
       *ret_verdict = "rejected";
-      return error_unsigned (request, eim);
+      return ipa_sgp22_error_unsigned (request->eim_id, request->eim_transaction_id, eim->has_association_token,
+                                       eim->association_token);
     }
   signed_data = g_byte_array_new ();
   g_byte_array_append (signed_data, parts->signed_part.raw, parts->signed_part.raw_length);
@@ -361,17 +309,18 @@ check_package (IpaExchange *exchange, const EsipaEimPackage *package, PackagePar
     {
       g_warning ("eIM %s: package refused: %s", eim->eim_id, error->message);
       *ret_verdict = "rejected";
-      return error_unsigned (request, eim);
+      return ipa_sgp22_error_unsigned (request->eim_id, request->eim_transaction_id, eim->has_association_token,
+                                       eim->association_token);
     }
   if (memcmp (request->eid, exchange->eid, sizeof exchange->eid) != 0)
     {
       *ret_verdict = "invalidEid";
-      return error_signed (request, ERROR_INVALID_EID);
+      return ipa_sgp22_error_signed (request->eim_id, request->counter_value, request->eim_transaction_id, ERROR_INVALID_EID);
     }
   if (request->counter_value < 0 || request->counter_value > MAX_COUNTER_VALUE)
     {
       *ret_verdict = "counterValueOutOfRange";
-      return error_signed (request, ERROR_COUNTER_OUT_OF_RANGE);
+      return ipa_sgp22_error_signed (request->eim_id, request->counter_value, request->eim_transaction_id, ERROR_COUNTER_OUT_OF_RANGE);
     }
   last_counter = exchange->sgp22->get_counter (exchange->sgp22->user_data, eim->eim_id);
   if (request->counter_value <= last_counter)
@@ -379,7 +328,7 @@ check_package (IpaExchange *exchange, const EsipaEimPackage *package, PackagePar
       g_warning ("eIM %s: counterValue %" G_GINT64_FORMAT " is not above %" G_GINT64_FORMAT ": replay refused",
                  eim->eim_id, request->counter_value, last_counter);
       *ret_verdict = "replayError";
-      return error_signed (request, ERROR_REPLAY);
+      return ipa_sgp22_error_signed (request->eim_id, request->counter_value, request->eim_transaction_id, ERROR_REPLAY);
     }
   return NULL;
 }
@@ -412,7 +361,7 @@ ipa_sgp22_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *packa
           g_warning ("eIM %s: storing the counterValue: %s; the package is not run", exchange->eim->eim_id,
                      local_error->message);
           verdict = "undefinedError";
-          result = error_signed (request, ERROR_UNDEFINED);
+          result = ipa_sgp22_error_signed (request->eim_id, request->counter_value, request->eim_transaction_id, ERROR_UNDEFINED);
         }
     }
   if (result == NULL)
