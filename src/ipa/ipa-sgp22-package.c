@@ -343,6 +343,7 @@ ipa_sgp22_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *packa
   g_autoptr(GPtrArray) notifications = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   g_autoptr(GArray) sent = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autofree gchar *stored_key = NULL;
+  g_autofree gchar *provisional_key = NULL;
   g_autofree gchar *detail = NULL;
   const Es10PendingNotificationList *pending = NULL;
   const gchar *verdict = "ok";
@@ -366,6 +367,13 @@ ipa_sgp22_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *packa
     }
   if (result == NULL)
     {
+      /* Until the real result is on disk, a crash leaves the eIM this one: what ran is not known. */
+      g_autoptr(GBytes) provisional = ipa_sgp22_error_signed (request->eim_id, request->counter_value,
+                                                              request->eim_transaction_id, ERROR_UNDEFINED);
+      EsipaEimPackageResult unknown = { .eid = exchange->eid, .kind = ESIPA_RESULT_EUICC_PACKAGE_RESULT,
+                                        .euicc_package_result = provisional };
+
+      provisional_key = ipa_store_result (exchange, &unknown, request->eim_transaction_id);
       /* eCOs touch only euiccd's own store; PSMOs need the card. */
       session = request->is_eco_list ? NULL : ipa_exchange_session (exchange, error);
       if (session == NULL && !request->is_eco_list)
@@ -381,6 +389,18 @@ ipa_sgp22_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *packa
   /* Only euiccd has this result: on disk before anything else can happen. */
   answer.euicc_package_result = result;
   stored_key = ipa_store_result (exchange, &answer, request->eim_transaction_id);
+  if (provisional_key != NULL && g_strcmp0 (provisional_key, stored_key) != 0)
+    {
+      g_autoptr(GError) remove_error = NULL;
+
+      /* Without an eimTransactionId the two have keys of their own; with one, the real result replaced it. When
+       * the real one could not be stored, the provisional one stays: the eIM then hears the package's outcome
+       * is unknown rather than nothing. */
+      if (stored_key != NULL
+          && !exchange->outbox.remove (exchange->outbox.user_data, exchange->eim->eim_id, provisional_key,
+                                       &remove_error))
+        g_warning ("Removing the provisional result %s: %s", provisional_key, remove_error->message);
+    }
   ipa_exchange_step (exchange, "after-load");
 
   if (exchange->profiles_changed)

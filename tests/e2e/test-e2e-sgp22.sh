@@ -78,4 +78,19 @@ expect_poll_ok "bad signature"
 check_result 'assert res["package_result"]["type"] == "euiccPackageErrorUnsigned", res["package_result"]'
 check_result 'assert p["'$P1'"]["state"] == "enabled"'
 
+# SIGKILL once the counter is stored but before anything ran: the next run tells the eIM the outcome is not
+# known (undefinedError), once, and nothing ran; SIGKILL after the PSMOs ran: the real result gets there, once.
+queue --psmo "disable:$P1"
+poll_killed_at before-load
+expect_poll_ok "restart after SIGKILL at before-load"
+check_result 'mine = [x for x in r if x.get("eimTransactionId") == "'$TXID'"]; assert len(mine) == 1, mine; pr = mine[0]["package_result"]; assert pr["type"] == "euiccPackageErrorSigned" and pr["errorName"] == "undefinedError", pr'
+check_result 'assert p["'$P1'"]["state"] == "enabled"'
+[ -z "$(outbox_files)" ] || fail "the outbox still holds $(outbox_files)"
+queue --psmo "disable:$P1"
+poll_killed_at after-load
+expect_poll_ok "restart after SIGKILL at after-load"
+check_result 'mine = [x for x in r if x.get("eimTransactionId") == "'$TXID'"]; assert len(mine) == 1, mine; assert codes(mine[0]) == [("disableResult", 0)], mine'
+check_result 'assert p["'$P1'"]["state"] == "disabled"'
+[ -z "$(outbox_files)" ] || fail "the outbox still holds $(outbox_files)"
+
 echo "PASS: consumer eUICC managed by the eIM through euiccd ($binding binding)"
