@@ -22,6 +22,11 @@ expect_poll_ok "first poll"
 grep -q "eUICC .* with 1 eIM configuration" "$work/poll.log" || { cat "$work/poll.log" >&2; fail "the configured eIM was not used"; }
 [ -s "$statedir/sgp22-eims" ] || fail "the eIM configuration was not stored in the state directory"
 
+# IpaEuiccData: the card's own data, no package results (the card keeps none), the token euiccd keeps (none here).
+queue --ipa-euicc-data 84A2A0BF20
+expect_poll_ok "IpaEuiccData"
+check_result 'd = res["ipaEuiccData"]; assert res["error"] is None and d["euiccPackageResultList"] == [] and d["euiccInfo1"] and "associationToken" not in d, res'
+
 queue --psmo "enable:$P3"
 expect_poll_ok "enable"
 check_result 'pr = res["package_result"]; assert pr["type"] == "euiccPackageResultSigned", pr'
