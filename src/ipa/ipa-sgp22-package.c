@@ -154,8 +154,8 @@ run_psmo (IpaExchange *exchange, IsdrSession *session, const DerTlv *psmo, DerWr
   /* enableResult [3], disableResult [4], deleteResult [5]: the PSMO's own tag number. */
   der_write_int (results, 0x80 | (psmo->tag & 0x1F), code);
   g_string_append_printf (detail, "%s%sResult=%" G_GINT64_FORMAT, detail->len > 0 ? ", " : "",
-                          op == ES10_PROFILE_OP_ENABLE ? "enable" : op == ES10_PROFILE_OP_DISABLE ? "disable" : "delete",
-                          code);
+                          op == ES10_PROFILE_OP_ENABLE ? "enable"
+                          : op == ES10_PROFILE_OP_DISABLE ? "disable" : "delete", code);
   if (code != 0)
     *all_ok = FALSE;
   /* Whatever the card answered, it may have changed something: the other eIMs hear of it. */
@@ -315,12 +315,14 @@ check_package (IpaExchange *exchange, const EsipaEimPackage *package, PackagePar
   if (memcmp (request->eid, exchange->eid, sizeof exchange->eid) != 0)
     {
       *ret_verdict = "invalidEid";
-      return ipa_sgp22_error_signed (request->eim_id, request->counter_value, request->eim_transaction_id, ERROR_INVALID_EID);
+      return ipa_sgp22_error_signed (request->eim_id, request->counter_value, request->eim_transaction_id,
+                                     ERROR_INVALID_EID);
     }
   if (request->counter_value < 0 || request->counter_value > MAX_COUNTER_VALUE)
     {
       *ret_verdict = "counterValueOutOfRange";
-      return ipa_sgp22_error_signed (request->eim_id, request->counter_value, request->eim_transaction_id, ERROR_COUNTER_OUT_OF_RANGE);
+      return ipa_sgp22_error_signed (request->eim_id, request->counter_value, request->eim_transaction_id,
+                                     ERROR_COUNTER_OUT_OF_RANGE);
     }
   last_counter = exchange->sgp22->get_counter (exchange->sgp22->user_data, eim->eim_id);
   if (request->counter_value <= last_counter)
@@ -328,7 +330,8 @@ check_package (IpaExchange *exchange, const EsipaEimPackage *package, PackagePar
       g_warning ("eIM %s: counterValue %" G_GINT64_FORMAT " is not above %" G_GINT64_FORMAT ": replay refused",
                  eim->eim_id, request->counter_value, last_counter);
       *ret_verdict = "replayError";
-      return ipa_sgp22_error_signed (request->eim_id, request->counter_value, request->eim_transaction_id, ERROR_REPLAY);
+      return ipa_sgp22_error_signed (request->eim_id, request->counter_value, request->eim_transaction_id,
+                                     ERROR_REPLAY);
     }
   return NULL;
 }
@@ -362,7 +365,8 @@ ipa_sgp22_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *packa
           g_warning ("eIM %s: storing the counterValue: %s; the package is not run", exchange->eim->eim_id,
                      local_error->message);
           verdict = "undefinedError";
-          result = ipa_sgp22_error_signed (request->eim_id, request->counter_value, request->eim_transaction_id, ERROR_UNDEFINED);
+          result = ipa_sgp22_error_signed (request->eim_id, request->counter_value, request->eim_transaction_id,
+                                           ERROR_UNDEFINED);
         }
     }
   if (result == NULL)
