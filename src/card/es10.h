@@ -8,6 +8,7 @@
 #include "card/es10-notifications.h"
 #include "card/es10-eim.h"
 #include "card/es10-package.h"
+#include "card/es10-profile-ops.h"
 #include "card/es10-download.h"
 #include "card/es10-switch.h"
 #include "card/es10-deviations.h"

@@ -7,14 +7,15 @@
 const gchar *
 daemon_card_support_to_string (DaemonCardSupport support)
 {
-  static const gchar *const names[] = { "unknown", "supported", "uicc", "m2m", "ipae-active" };
+  static const gchar *const names[] = { "unknown", "supported", "uicc", "m2m", "ipae-active", "sgp22" };
   return (guint) support < G_N_ELEMENTS (names) ? names[support] : "unknown";
 }
 
 gboolean
 daemon_card_support_is_manageable (DaemonCardSupport support)
 {
-  return support == DAEMON_CARD_SUPPORT_SUPPORTED || support == DAEMON_CARD_SUPPORT_UNKNOWN;
+  return support == DAEMON_CARD_SUPPORT_SUPPORTED || support == DAEMON_CARD_SUPPORT_SGP22
+         || support == DAEMON_CARD_SUPPORT_UNKNOWN;
 }
 
 gboolean

@@ -14,9 +14,10 @@ typedef enum {
   DAEMON_CARD_SUPPORT_PLAIN_UICC,
   DAEMON_CARD_SUPPORT_M2M,
   DAEMON_CARD_SUPPORT_IPAE_ACTIVE,
+  DAEMON_CARD_SUPPORT_SGP22,        /* a consumer eUICC: euiccd checks the eIM packages itself (ES10c) */
 } DaemonCardSupport;
 
-/* "unknown", "supported", "uicc", "m2m", "ipae-active": the D-Bus CardSupport values. */
+/* "unknown", "supported", "uicc", "m2m", "ipae-active", "sgp22": the D-Bus CardSupport values. */
 const gchar *daemon_card_support_to_string (DaemonCardSupport support);
 /* Whether the eIMs may be polled through this card. */
 gboolean daemon_card_support_is_manageable (DaemonCardSupport support);

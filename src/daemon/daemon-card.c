@@ -10,6 +10,7 @@
 #include "daemon/daemon-card.h"
 #include "daemon/daemon-log.h"
 #include "daemon/daemon-modem-scan.h"
+#include "daemon/daemon-sgp22-eims.h"
 #include "daemon/daemon-store.h"
 #include "der/der.h"
 #include "euiccd-error.h"
@@ -22,6 +23,7 @@
 struct _DaemonCard {
   const DaemonConfig *config;
   DaemonStore *store;    /* NULL: no channel record */
+  DaemonSgp22Eims *sgp22_eims;  /* the eIMs euiccd keeps for a consumer eUICC; NULL without a store */
   CardTransport *transport;
   IsdrSession *session;
   gchar *device;         /* resolved when the transport was opened */
@@ -87,6 +89,7 @@ daemon_card_free (DaemonCard *card)
   g_clear_pointer (&card->facts, daemon_card_facts_unref);
   g_free (card->device);
   g_free (card->support_reason);
+  g_clear_pointer (&card->sgp22_eims, daemon_sgp22_eims_free);
   g_free (card);
 }
 
@@ -140,6 +143,15 @@ void
 daemon_card_set_store (DaemonCard *card, DaemonStore *store)
 {
   card->store = store;
+  g_clear_pointer (&card->sgp22_eims, daemon_sgp22_eims_free);
+  if (store != NULL)
+    card->sgp22_eims = daemon_sgp22_eims_new (store, card->config);
+}
+
+DaemonSgp22Eims *
+daemon_card_get_sgp22_eims (DaemonCard *card)
+{
+  return card->support == DAEMON_CARD_SUPPORT_SGP22 ? card->sgp22_eims : NULL;
 }
 
 static void
@@ -518,7 +530,9 @@ daemon_card_refresh (DaemonCard *card, GError **error)
   g_autofree gchar *eid_hex = NULL;
   g_autoptr(Es10EimConfigurationList) eims = NULL;
   g_autoptr(GError) eid_error = NULL;
+  g_autoptr(GError) eim_error = NULL;
   g_autoptr(GBytes) eid = NULL;
+  gboolean sgp22 = FALSE;
   g_autofree gchar *shown = NULL;
   DaemonCardFacts *facts;
   IsdrSession *session;
@@ -553,8 +567,18 @@ daemon_card_refresh (DaemonCard *card, GError **error)
                    " bytes, expected 16", g_bytes_get_size (eid));
       return FALSE;
     }
-  if (!es10_get_eim_configuration_data (session, NULL, &eims, error))
-    return FALSE;
+  if (!es10_get_eim_configuration_data (session, NULL, &eims, &eim_error))
+    {
+      /* A consumer (SGP.22) eUICC knows no eIM: euiccd keeps its eIMs and checks their packages itself. */
+      if (eim_error->domain != EUICCD_ERROR || eim_error->code != EUICCD_ERROR_CARD || card->sgp22_eims == NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&eim_error));
+          return FALSE;
+        }
+      g_debug ("GetEimConfigurationData: %s: a consumer (SGP.22) eUICC", eim_error->message);
+      eims = daemon_sgp22_eims_list (card->sgp22_eims);
+      sgp22 = TRUE;
+    }
 
   facts = g_atomic_rc_box_new0 (DaemonCardFacts);
   facts->eid = g_steal_pointer (&eid_hex);
@@ -578,6 +602,8 @@ daemon_card_refresh (DaemonCard *card, GError **error)
     set_support (card, DAEMON_CARD_SUPPORT_IPAE_ACTIVE,
                  g_strdup ("the eUICC's own IPA (IPAe) is active (EUICCInfo2 ipaMode ipae): it reaches the eIM "
                            "itself; euiccd does not poll until it is deactivated (euiccctl ipae off)"));
+  else if (sgp22)
+    set_support (card, DAEMON_CARD_SUPPORT_SGP22, NULL);  /* managed: no problem to report */
   else
     set_support (card, DAEMON_CARD_SUPPORT_SUPPORTED, NULL);
 

@@ -19,6 +19,7 @@
 
 #include "card/es10.h"
 #include "daemon/daemon-card-support.h"
+#include "daemon/daemon-sgp22-eims.h"
 #include "daemon/daemon-config.h"
 #include "daemon/daemon-store.h"
 
@@ -75,6 +76,8 @@ DaemonCardFacts *daemon_card_get_facts (DaemonCard *card);
 const guint8 *daemon_card_get_eid (DaemonCard *card);
 const gchar *daemon_card_get_eid_hex (DaemonCard *card);
 const Es10EimConfigurationList *daemon_card_get_eims (DaemonCard *card);
+/* The eIMs euiccd keeps when the card is a consumer (SGP.22) eUICC (CardSupport "sgp22"), else NULL. */
+DaemonSgp22Eims *daemon_card_get_sgp22_eims (DaemonCard *card);
 
 /* IpaCardAccess: the session of this poll, opened on first use; release leaves it open for the next eIM. */
 IsdrSession *daemon_card_session_open (gpointer card, GError **error);

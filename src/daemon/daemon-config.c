@@ -375,6 +375,18 @@ parse_address_key (DaemonConfig *config, const ConfigKey *key, const gchar *valu
 }
 
 static gboolean
+parse_eim_id_key (DaemonConfig *config, const ConfigKey *key, const gchar *value, gchar **ret_problem)
+{
+  if (strlen (value) > 128)
+    {
+      *ret_problem = g_strdup ("is longer than the 128 bytes of an eimId");
+      return FALSE;
+    }
+  set_string_field (config, key, value);
+  return TRUE;
+}
+
+static gboolean
 parse_binding_key (DaemonConfig *config, const ConfigKey *key, const gchar *value, gchar **ret_problem)
 {
   for (guint i = 0; i < G_N_ELEMENTS (binding_names); i++)
@@ -598,6 +610,9 @@ static const ConfigKey config_keys[] = {
   { "Eim", "Proxy", parse_proxy_key, FIELD (eim_proxy), 0, 0 },
   { "Eim", "ConnectTimeout", parse_duration_key, FIELD (eim_connect_timeout_s), 1, 3600 },
   { "Eim", "Timeout", parse_duration_key, FIELD (eim_timeout_s), 1, 24 * 3600 },
+  { "Sgp22", "EimId", parse_eim_id_key, FIELD (sgp22_eim_id), 0, 0 },
+  { "Sgp22", "EimFqdn", parse_address_key, FIELD (sgp22_eim_fqdn), 0, 0 },
+  { "Sgp22", "EimPublicKey", parse_optional_path_key, FIELD (sgp22_eim_public_key), 0, 0 },
   { "Download", "CiCertificates", parse_ci_certificates_key, FIELD (download_ci_certificates), 0, 0 },
   { "Poll", "Interval", parse_duration_key, FIELD (poll_interval_s), 1, DURATION_MAX_S },
   { "Poll", "Jitter", parse_duration_key, FIELD (poll_jitter_s), 0, DURATION_MAX_S },
@@ -696,6 +711,9 @@ daemon_config_free (DaemonConfig *config)
   g_free (config->eim_address);
   g_free (config->eim_ca_file);
   g_free (config->eim_proxy);
+  g_free (config->sgp22_eim_id);
+  g_free (config->sgp22_eim_fqdn);
+  g_free (config->sgp22_eim_public_key);
   g_free (config->device_imei);
   g_free (config->device_tac);
   g_clear_pointer (&config->device_capabilities, g_bytes_unref);
@@ -1035,6 +1053,10 @@ daemon_config_to_data (const DaemonConfig *config)
   g_key_file_set_string (key_file, "Eim", "Proxy", config->eim_proxy != NULL ? config->eim_proxy : "");
   g_key_file_set_uint64 (key_file, "Eim", "ConnectTimeout", config->eim_connect_timeout_s);
   g_key_file_set_uint64 (key_file, "Eim", "Timeout", config->eim_timeout_s);
+  g_key_file_set_string (key_file, "Sgp22", "EimId", config->sgp22_eim_id != NULL ? config->sgp22_eim_id : "");
+  g_key_file_set_string (key_file, "Sgp22", "EimFqdn", config->sgp22_eim_fqdn != NULL ? config->sgp22_eim_fqdn : "");
+  g_key_file_set_string (key_file, "Sgp22", "EimPublicKey",
+                         config->sgp22_eim_public_key != NULL ? config->sgp22_eim_public_key : "");
   g_key_file_set_string (key_file, "Download", "CiCertificates", config->download_ci_certificates);
   g_key_file_set_uint64 (key_file, "Poll", "Interval", config->poll_interval_s);
   g_key_file_set_uint64 (key_file, "Poll", "Jitter", config->poll_jitter_s);

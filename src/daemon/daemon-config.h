@@ -67,6 +67,11 @@ typedef struct {
   guint eim_connect_timeout_s;       /* default 30 */
   guint eim_timeout_s;               /* whole exchange; default 120 */
 
+  /* [Sgp22]: the eIM of a consumer (SGP.22) eUICC, which cannot hold one itself (daemon-sgp22-eims.h) */
+  gchar *sgp22_eim_id;               /* NULL: none configured (AddInitialEim may still add one) */
+  gchar *sgp22_eim_fqdn;             /* "host" or "host:port" */
+  gchar *sgp22_eim_public_key;       /* PEM public key or certificate of the eIM's package signatures */
+
   /* [Download] */
   gchar *download_ci_certificates;   /* GSMA CI certificates (PEM), a file or a directory; default
                                       * DAEMON_CONFIG_DEFAULT_CI_CERTIFICATES */

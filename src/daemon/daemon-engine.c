@@ -637,12 +637,33 @@ begin_esipa (DaemonEngine *engine, const Es10EimConfiguration *eim, HttpsExchang
   return esipa_client_new (https, base_url, binding_for (engine));
 }
 
+static gint64
+sgp22_get_counter (gpointer user_data, const gchar *eim_id)
+{
+  return daemon_sgp22_eims_get_counter (user_data, eim_id);
+}
+
+static gboolean
+sgp22_accept_counter (gpointer user_data, const gchar *eim_id, gint64 counter_value, gint64 *ret_seq_number,
+                      GError **error)
+{
+  return daemon_sgp22_eims_accept_counter (user_data, eim_id, counter_value, ret_seq_number, error);
+}
+
+static GBytes *
+sgp22_run_eco (gpointer user_data, const guint8 *eco, gsize length, gboolean *ret_changed)
+{
+  return daemon_sgp22_eims_run_eco (user_data, eco, length, ret_changed);
+}
+
 static gboolean
 run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, IpaCardLists *lists, GError **error)
 {
   g_autoptr(HttpsExchange) https = NULL;
   g_autoptr(EsipaClient) esipa = NULL;
   EimFlags *flags = flags_for (engine, eim->eim_id);
+  DaemonSgp22Eims *sgp22_eims = daemon_card_get_sgp22_eims (engine->card);
+  IpaSgp22Access sgp22 = { sgp22_get_counter, sgp22_accept_counter, sgp22_run_eco, sgp22_eims };
   IpaExchange exchange;
   gboolean ok;
 
@@ -675,6 +696,7 @@ run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, IpaCardList
   exchange.step = on_step;
   exchange.download_journal = &engine->downloads.journal;
   exchange.rsp_access = engine->ci != NULL ? &engine->rsp_access : NULL;
+  exchange.sgp22 = sgp22_eims != NULL ? &sgp22 : NULL;
   exchange.skipped = on_skipped;
   exchange.storage_failed = on_storage_failed;
   exchange.user_data = engine;
@@ -1290,6 +1312,19 @@ run_add_initial_eim (DaemonEngine *engine, Job *job, GError **error)
   IsdrSession *session;
 
   session = daemon_card_session_open (engine->card, error);
+  if (session != NULL && !daemon_card_refresh (engine->card, &local_error))
+    g_clear_error (&local_error);  /* the card's answer to AddInitialEim tells */
+  if (session != NULL && daemon_card_get_sgp22_eims (engine->card) != NULL)
+    {
+      /* A consumer eUICC cannot hold the eIM: euiccd keeps it. */
+      gboolean ok = daemon_sgp22_eims_add_initial (daemon_card_get_sgp22_eims (engine->card), job->eim,
+                                                   &job->has_association_token, &job->association_token, error);
+      if (ok)
+        g_message ("AddInitialEim: eIM %s kept by euiccd for the consumer eUICC", job->eim->eim_id);
+      daemon_card_invalidate (engine->card);
+      daemon_card_close (engine->card);
+      return ok;
+    }
   if (session == NULL || !es10_add_initial_eim (session, eims, 1, &result, error))
     {
       daemon_card_close (engine->card);

@@ -158,6 +158,13 @@ collect_tag (IpaExchange *exchange, const EsipaIpaEuiccDataRequest *request, Isd
       if (c->read_eim)
         return TRUE;
       c->read_eim = TRUE;
+      if (exchange->sgp22 != NULL)
+        {
+          /* A consumer eUICC holds no eIM: the token is the one euiccd keeps. */
+          c->has_association_token = exchange->eim->has_association_token;
+          c->association_token = exchange->eim->association_token;
+          return TRUE;
+        }
       return collect_association_token (exchange, session, c, error);
     case 0xA5:
     case 0xA6:
@@ -182,6 +189,12 @@ collect_tag (IpaExchange *exchange, const EsipaIpaEuiccDataRequest *request, Isd
       if (c->read_package_results)
         return TRUE;
       c->read_package_results = TRUE;
+      if (exchange->sgp22 != NULL)
+        {
+          /* A consumer eUICC keeps no package results; euiccd's own wait in its outbox. */
+          c->package_result_blobs = g_ptr_array_new ();
+          return TRUE;
+        }
       return collect_package_results (exchange, request, c, error);
     default:
       /* ipaCapabilities (A8) and deviceInfo (A9) are the IPA's own. */

@@ -95,7 +95,8 @@ run_packages (IpaExchange *exchange, GError **error)
           return FALSE;
         case ESIPA_EIM_PACKAGE_EUICC_PACKAGE_REQUEST:
           exchange->packages++;
-          ok = ipa_run_euicc_package (exchange, package, error);
+          ok = exchange->sgp22 != NULL ? ipa_sgp22_run_euicc_package (exchange, package, error)
+                                       : ipa_run_euicc_package (exchange, package, error);
           break;
         case ESIPA_EIM_PACKAGE_IPA_EUICC_DATA_REQUEST:
           exchange->packages++;
@@ -124,6 +125,9 @@ ipa_exchange_run (IpaExchange *exchange, GError **error)
 
   g_return_val_if_fail (exchange->esipa != NULL && exchange->eim != NULL, FALSE);
 
+  /* A consumer eUICC keeps no eUICC package results: only its profile notifications can wait there. */
+  if (exchange->sgp22 != NULL)
+    exchange->card_pending &= ~IPA_PENDING_PACKAGE_RESULTS;
   /* What is left from before must not hold back what the eIM has now. */
   if (!ipa_download_recover_for_eim (exchange, &delivery_error))
     g_warning ("eIM %s: %s; tried again at the next exchange", exchange->eim->eim_id, delivery_error->message);

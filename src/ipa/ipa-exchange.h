@@ -102,6 +102,21 @@ typedef enum {
   IPA_PENDING_ALL = IPA_PENDING_PACKAGE_RESULTS | IPA_PENDING_NOTIFICATIONS,
 } IpaPending;
 
+/* A consumer (SGP.22) eUICC has no LoadEuiccPackage: euiccd checks the eIM's packages itself (ipa-sgp22.c) and
+ * keeps each eIM's counterValue, which these give. */
+typedef struct {
+  /* The last counterValue accepted from `eim_id` (the one configured before any package). */
+  gint64 (*get_counter) (gpointer user_data, const gchar *eim_id);
+  /* Stores `counter_value` as the last accepted from `eim_id` and gives a fresh seqNumber for the result;
+   * on disk when it returns TRUE. */
+  gboolean (*accept_counter) (gpointer user_data, const gchar *eim_id, gint64 counter_value, gint64 *ret_seq_number,
+                              GError **error);
+  /* Runs one eCO TLV against the eIMs euiccd keeps; its EuiccResultData TLV, or NULL for a TLV that is no eCO.
+   * *ret_changed: the eIMs changed. */
+  GBytes *(*run_eco) (gpointer user_data, const guint8 *eco, gsize length, gboolean *ret_changed);
+  gpointer user_data;
+} IpaSgp22Access;
+
 typedef struct {
   /* Inputs */
   EsipaClient *esipa;
@@ -123,6 +138,7 @@ typedef struct {
   guint attach_timeout_s;            /* how long the eIM may stay unreachable over a profile enabled with
                                       * rollbackFlag before ProfileRollback (0: after one try) */
   guint attach_retry_s;              /* between tries within that time (0: 1 s) */
+  const IpaSgp22Access *sgp22;       /* a consumer (SGP.22) eUICC; NULL: an SGP.32 eUICC */
   IpaOutcomeFunc outcome;
   IpaStepFunc step;
   IpaSkippedFunc skipped;            /* may be NULL */

@@ -9,6 +9,8 @@ G_BEGIN_DECLS
 
 /* The handlers of the three package kinds, and of a package that cannot be used. */
 gboolean ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GError **error);
+/* An eUICC package for a consumer (SGP.22) eUICC: checked by euiccd, run with ES10c (ipa-sgp22-package.c). */
+gboolean ipa_sgp22_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GError **error);
 gboolean ipa_run_ipa_euicc_data (IpaExchange *exchange, const EsipaEimPackage *package, GError **error);
 gboolean ipa_run_download_trigger (IpaExchange *exchange, const EsipaEimPackage *package, GError **error);
 /* A download session a crash cut short for this exchange's eIM: cancelled, and its outcome sent. */

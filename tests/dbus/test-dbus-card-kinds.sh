@@ -5,7 +5,8 @@
 # (CardSupport, CardProblem, euiccctl status) while the daemon stays up and looks again at the poll interval,
 # not in a storm; a Refresh after the card changed finds the eUICC. An eUICC whose IPAe is active is detected
 # (SELECT response E1, EUICCInfo2 ipaMode), its eIMs are left to it, and SetIpaeActive (IpaeActivation)
-# deactivates it, after which euiccd polls again; on an eUICC without an IPAe it fails with NotSupported.
+# deactivates it, after which euiccd polls again; on an eUICC without an IPAe it fails with NotSupported. A consumer
+# (SGP.22) eUICC is managed (CardSupport sgp22) with the eIM AddInitialEim stores with euiccd.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/dbus/dbus-lib.sh"
 
 daemon_log=$work/service.log
@@ -96,4 +97,22 @@ ctl poll >/dev/null || fail "euiccctl poll after the IPAe was deactivated"
 card 'ipae=null'
 ctl ipae on 2>"$work/ipae.err" && fail "ipae on succeeded on an eUICC without an IPAe"
 grep -q "notSupported" "$work/ipae.err" || { cat "$work/ipae.err" >&2; fail "the refusal does not say notSupported"; }
-echo "PASS: UICC and M2M reported without a restart storm; IPAe detected, deactivated, polled again"
+# A consumer (SGP.22) eUICC: managed, with no problem to report; it holds no eIM, so AddInitialEim stores the eIM
+# with euiccd (state file sgp22-eims) and the eUICC object shows it.
+card 'card_kind="sgp22"'
+bctl call "$SERVICE" "$MANAGER" org.euiccd.Euiccd1 Refresh || fail "Refresh of the consumer eUICC"
+wait_support sgp22
+[ "$(manager_property CardProblem)" = 's ""' ] || fail "CardProblem is $(manager_property CardProblem) for a consumer eUICC"
+ctl add-initial-eim --eim-id eim-sgp22 --fqdn "$EIM_FQDN" --association-token --public-key "$eimdir/eim-pub.pem" \
+  --json >"$work/added.json" || fail "euiccctl add-initial-eim on the consumer eUICC"
+"$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["eimId"]=="eim-sgp22" and r["associationToken"]==1, r' \
+  "$work/added.json" || fail "add-initial-eim answered $(cat "$work/added.json")"
+[ -s "$statedir/sgp22-eims" ] || fail "the eIM was not stored in the state directory"
+state_field "$state" 's.get("card_kind")' | grep -q sgp22 || fail "the card changed kind"
+bctl call "$SERVICE" "$MANAGER" org.euiccd.Euiccd1 Refresh || fail "Refresh after AddInitialEim"
+ctl eims >"$work/eims.txt" || fail "euiccctl eims"
+grep -q "eim-sgp22" "$work/eims.txt" || { cat "$work/eims.txt" >&2; fail "the kept eIM is not shown"; }
+ctl add-initial-eim --eim-id eim-second --fqdn "$EIM_FQDN" --public-key "$eimdir/eim-pub.pem" 2>"$work/second.err" &&
+  fail "a second AddInitialEim was accepted"
+grep -q "already keeps an eIM" "$work/second.err" || { cat "$work/second.err" >&2; fail "the refusal does not say why"; }
+echo "PASS: UICC and M2M reported without a restart storm; IPAe detected, deactivated, polled again; consumer eUICC managed"

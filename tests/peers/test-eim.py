@@ -610,6 +610,24 @@ class Results(unittest.TestCase):
                          [{"iccid": ICCID, "profileState": "enabled"}])
         self.assertEqual(first["raw"], provide(eid, res).hex().upper())
 
+    def test_unsigned_result_only_from_consumer_euicc(self):
+        def unsigned(seq):
+            data = tlv(0x30, [enc_utf8("eim-test", tag=0x80), enc_integer(1, tag=0x81), tlv(0x82, h(TXID)),
+                              enc_integer(seq, tag=0x83), tlv(0x30, [enc_integer(0, tag=0x83)])])
+            return tlv(0xBF51, tlv(0xA0, [data, tlv(0x5F37, b"")]))
+
+        # An SGP.32 eUICC's result must be signed: an empty signature is invalid, not acknowledged.
+        eid = fresh_eid()
+        admin("POST", "/admin/euicc", {"eid": eid, "counter": 0, "euicc_cert_pem": EUICC["pem"]})
+        self.assertEqual(esipa(provide(eid, unsigned(4)))[2].hex().upper(), EMPTY_RESPONSE)
+        self.assertIs(admin("GET", "/admin/results?eid=" + eid)[-1]["signature_valid"], False)
+        # A consumer eUICC's IPA cannot sign for it (docs/sgp22.md): taken unsigned and acknowledged.
+        eid = fresh_eid()
+        admin("POST", "/admin/euicc", {"eid": eid, "counter": 0, "euicc_cert_pem": EUICC["pem"],
+                                       "consumer": True})
+        self.assertEqual(esipa(provide(eid, unsigned(5)))[2].hex().upper(), "BF5006BF5303800105")
+        self.assertIsNone(admin("GET", "/admin/results?eid=" + eid)[-1]["signature_valid"])
+
     def test_bad_signature_and_token(self):
         eid = fresh_eid()
         admin("POST", "/admin/euicc", {"eid": eid, "counter": 0, "euicc_cert_pem": EUICC["pem"],

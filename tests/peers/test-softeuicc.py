@@ -435,6 +435,39 @@ class CardKinds(CardTest):
         _, sw = self.tx(bytes([0x80 | ch]) + hx("E29100" "06" "BF3E035C015A"))
         self.assertEqual(sw, "6982")
 
+    def test_sgp22_consumer_euicc(self):
+        self.set_state_key("card_kind", "sgp22")
+        ch, fci, sw = self.card.open_channel(ISDR_AID)
+        self.assertEqual(sw, b"\x90\x00")
+        # An SGP.22 ISD-R: E0 template, no SGP.32 E1.
+        self.assertEqual([c.tag for c in pyder.decode(fci).children()], [0x84, 0xA5, 0xE0])
+        for req in ("BF5500", "BF5700", "BF510330" "0100", "BF5800"):
+            with self.assertRaises(client.CardError) as cm:
+                client.es10(self.card, ch, hx(req))
+            self.assertEqual(cm.exception.sw, 0x6A88, req)
+        client.close(self.card, ch)
+        self.assertTrue(self.es10("BF3C00").children())   # the SGP.22 functions still answer
+
+    def test_es10c_profile_operations(self):
+        enabled, disabled = self.state()["profiles"][0], self.state()["profiles"][2]
+        ef = {p["iccid"]: ids.iccid_to_ef(p["iccid"]).hex() for p in (enabled, disabled)}
+        iccid = lambda p: "5A0A" + ef[p["iccid"]]                          # noqa: E731
+        # Enable the disabled one by ICCID (refreshFlag FALSE: no REFRESH), then again: wrong state.
+        self.assertEqual(self.es10("BF3111A00C" + iccid(disabled) + "810100").req(0x80).int(), 0)
+        states = {p["iccid"]: p["state"] for p in self.state()["profiles"]}
+        self.assertEqual((states[disabled["iccid"]], states[enabled["iccid"]]), ("enabled", "disabled"))
+        self.assertEqual(self.es10("BF3111A00C" + iccid(disabled) + "810100").req(0x80).int(), 2)
+        # By ISD-P AID; an unknown ICCID is not found.
+        aid = "4F10" + enabled["isdp_aid"]
+        self.assertEqual(self.es10("BF3117A012" + aid + "810100").req(0x80).int(), 0)
+        self.assertEqual(self.es10("BF3111A00C5A0A98001032547698000099810100").req(0x80).int(), 1)
+        # Disable the enabled one, delete it; an enabled profile is not deleted.
+        self.assertEqual(self.es10("BF3217A012" + aid + "810100").req(0x80).int(), 0)
+        self.assertEqual(self.es10("BF3217A012" + aid + "810100").req(0x80).int(), 2)
+        self.assertEqual(self.es10("BF330C" + iccid(disabled)).req(0x80).int(), 0)
+        self.assertNotIn(disabled["iccid"], [p["iccid"] for p in self.state()["profiles"]])
+        self.assertEqual(self.es10("BF330C" + iccid(disabled)).req(0x80).int(), 1)
+
     def test_ipae_detected_and_switched(self):
         _, fci, _ = self.card.open_channel(ISDR_AID)
         self.assertNotIn(0, pyder.decode(fci).req(0xE1).req(0x80).bits())

@@ -282,6 +282,24 @@ dump_download (void)
         es10_cancel_session_encode (transaction_id, ES10_CANCEL_UNDEFINED_REASON, &error), error);
 }
 
+/* ES10c of SGP.22, for consumer eUICCs (an ICCID of 20 digits and one of 19 with the F filler). */
+static void
+emit_profile_operations (void)
+{
+  static const gchar *const iccids[] = { "89000123456789012358", "8900012345678900001" };
+  GError *error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (iccids); i++)
+    {
+      emit ("EnableProfileRequest", es10_profile_op_encode (ES10_PROFILE_OP_ENABLE, iccids[i], TRUE, &error), error);
+      emit ("EnableProfileRequest", es10_profile_op_encode (ES10_PROFILE_OP_ENABLE, iccids[i], FALSE, &error), error);
+      emit ("DisableProfileRequest", es10_profile_op_encode (ES10_PROFILE_OP_DISABLE, iccids[i], TRUE, &error), error);
+      emit ("DeleteProfileRequest", es10_profile_op_encode (ES10_PROFILE_OP_DELETE, iccids[i], TRUE, &error), error);
+      emit ("SetNicknameRequest", es10_set_nickname_encode (iccids[i], "field unit 7", &error), error);
+      emit ("SetNicknameRequest", es10_set_nickname_encode (iccids[i], "", &error), error);
+    }
+}
+
 int
 main (void)
 {
@@ -293,6 +311,7 @@ main (void)
   emit ("EuiccConfiguredAddressesRequest", es10_get_euicc_configured_addresses_encode (), NULL);
   emit ("GetEuiccChallengeRequest", es10_get_euicc_challenge_encode (), NULL);
   emit ("GetRatRequest", es10_get_rat_encode (), NULL);
+  emit_profile_operations ();
   emit ("GetCertsRequest", es10_get_certs_encode (NULL, 0), NULL);
   emit ("GetCertsRequest", es10_get_certs_encode (g_bytes_get_data (pkid, NULL), g_bytes_get_size (pkid)), NULL);
   dump_profiles ();

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "der/der.h"
+#include "ipa/ipa-sgp22-result.h"
 #include "net/esipa-asn1.h"
 #include "net/esipa-minimize.h"
 
@@ -437,6 +438,47 @@ dump_download (void)
     emit ("EsipaMessageFromIpaToEim", esipa_asn1_encode_cancel_session_request (&cancel[i], NULL), NULL);
 }
 
+/* What euiccd answers for a consumer (SGP.22) eUICC (docs/sgp22.md): the three forms, signatures empty. */
+static void
+dump_sgp22_results (void)
+{
+  g_autoptr(GBytes) txid = bytes (TXID_HEX);
+  g_autoptr(GBytes) list = bytes (tlv ("BF2D", tlv ("A0", tlv ("E3", "5A0A98001032547698103285"))));
+  DerWriter writer;
+
+  emit ("EuiccPackageResult", ipa_sgp22_error_unsigned ("eim1", txid, TRUE, 3), NULL);
+  emit ("EuiccPackageResult", ipa_sgp22_error_unsigned ("eim1", NULL, FALSE, 0), NULL);
+  emit ("EuiccPackageResult", ipa_sgp22_error_signed ("eim1", 7, txid, 4), NULL);
+  emit ("EuiccPackageResult", ipa_sgp22_error_signed ("eim1", 2147483648LL, NULL, 6), NULL);
+
+  /* enable, delete, listProfileInfo, processingTerminated */
+  ipa_sgp22_result_begin (&writer, "eim1", 8, txid, 1);
+  der_write_int (&writer, 0x83, 0);
+  der_write_int (&writer, 0x85, 2);
+  der_write_raw (&writer, g_bytes_get_data (list, NULL), g_bytes_get_size (list));
+  der_write_int (&writer, 0x02, 2);
+  emit ("EuiccPackageResult", ipa_sgp22_result_end (&writer), NULL);
+  /* addEim with a token and with a code, deleteEim, updateEim, listEim */
+  ipa_sgp22_result_begin (&writer, "eim1", 9, NULL, 2);
+  der_begin (&writer, 0xA8);
+  der_write_int (&writer, 0x84, 1);
+  der_end (&writer);
+  der_begin (&writer, 0xA8);
+  der_write_int (&writer, 0x02, 2);
+  der_end (&writer);
+  der_write_int (&writer, 0x89, 2);
+  der_write_int (&writer, 0x8A, 0);
+  der_begin (&writer, 0xAB);
+  der_begin (&writer, 0xA0);
+  der_begin (&writer, 0x30);
+  der_write_utf8 (&writer, 0x80, "eim1");
+  der_write_int (&writer, 0x82, 2);
+  der_end (&writer);
+  der_end (&writer);
+  der_end (&writer);
+  emit ("EuiccPackageResult", ipa_sgp22_result_end (&writer), NULL);
+}
+
 int
 main (void)
 {
@@ -444,6 +486,7 @@ main (void)
   dump_get_eim_package ();
   dump_provide_eim_package_result ();
   dump_download ();
+  dump_sgp22_results ();
   g_ptr_array_unref (arena);
   return failures == 0 ? 0 : 1;
 }

@@ -624,7 +624,7 @@ START_TEST (test_shipped_file)
       else
         g_string_append_printf (uncommented, "%s\n", lines[i]);
     }
-  ck_assert_uint_eq (keys, 36);
+  ck_assert_uint_eq (keys, 39);
   write_text (fx.main_path, uncommented->str);
   config = daemon_config_load (fx.main_path, NULL, &error);
   ck_assert_msg (config != NULL, "%s", error != NULL ? error->message : "");

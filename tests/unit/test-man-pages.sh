@@ -117,7 +117,7 @@ group = None
 with open(conf_path, encoding="utf-8") as f:
     for number, line in enumerate(f, 1):
         line = line.rstrip("\n")
-        m = re.match(r"^\[([A-Za-z]+)\]$", line)
+        m = re.match(r"^\[([A-Za-z][A-Za-z0-9]*)\]$", line)
         if m:
             group = m.group(1)
             continue
@@ -132,7 +132,7 @@ if len(shipped) < 10:
 
 documented = {}  # (group, key) -> default as the page's tag shows it
 for heading, lines in conf_page.items():
-    m = re.match(r"^\[([A-Za-z]+)\]$", heading)
+    m = re.match(r"^\[([A-Za-z][A-Za-z0-9]*)\]$", heading)
     if not m:
         continue
     for line in lines:

@@ -2,7 +2,7 @@
 """Admin API of the test eIM: plain HTTP on 127.0.0.1, JSON in and out.
 
   GET  /admin/info                 eim.json (eimId, URLs, ports, file paths)
-  POST /admin/euicc                {"eid", "counter", "association_token", "euicc_cert_pem"}
+  POST /admin/euicc                {"eid", "counter", "association_token", "euicc_cert_pem", "consumer"}
   POST /admin/queue                {"eid", "package": {...}, "break": ..., "transaction_id": ...}
                                    -> {"transaction_id", "counter", "kind", "der"}
   GET  /admin/queue[?eid=]         packages not yet fetched
@@ -105,7 +105,7 @@ class AdminHandler(http.server.BaseHTTPRequestHandler):
                 if token is not None and not isinstance(token, int):
                     raise ValueError("association_token: integer or null expected")
                 out = store.set_euicc(body.get("eid"), body.get("counter"), token,
-                                      body.get("euicc_cert_pem"))
+                                      body.get("euicc_cert_pem"), bool(body.get("consumer")))
             elif path == "/admin/queue":
                 out = store.enqueue(body.get("eid"), body.get("package"), body.get("break"),
                                     body.get("transaction_id"))

@@ -5,7 +5,7 @@
     eimctl.py --admin http://127.0.0.1:PORT COMMAND ...   (or --dir DIR: read eim.json)
 
     info
-    euicc   --eid E [--counter N] [--token T] [--cert PEM_FILE]
+    euicc   --eid E [--counter N] [--token T] [--cert PEM_FILE] [--consumer]
     queue   --eid E (--psmo SPEC... | --eco SPEC... | --ipa-euicc-data TAGS
                      | --download AC [--cc CODE] | --download-default | --download-smds [ADDR]
                      | --raw HEX | --broken garbage|truncated|unknown-alternative
@@ -207,6 +207,9 @@ def main(argv=None):
     p.add_argument("--counter", type=int)
     p.add_argument("--token", type=int)
     p.add_argument("--cert", help="eUICC certificate, PEM file")
+    p.add_argument("--consumer", action="store_true",
+                   help="a consumer (SGP.22) eUICC whose IPA checks the packages: results with an empty "
+                        "eUICC signature are accepted (docs/sgp22.md)")
     p = sub.add_parser("queue")
     p.add_argument("--eid", required=True)
     p.add_argument("--psmo", action="append")
@@ -250,7 +253,7 @@ def main(argv=None):
         elif a.cmd == "euicc":
             out = call(admin, "POST", "/admin/euicc", {
                 "eid": a.eid, "counter": a.counter, "association_token": a.token,
-                "euicc_cert_pem": _read(a.cert) if a.cert else None})
+                "euicc_cert_pem": _read(a.cert) if a.cert else None, "consumer": a.consumer})
         elif a.cmd == "queue":
             out = call(admin, "POST", "/admin/queue", {
                 "eid": a.eid, "package": package_from_args(a), "break": a.brk,

@@ -64,7 +64,7 @@ class Store:
             self.euiccs[eid] = rec
         return rec
 
-    def set_euicc(self, eid, counter=None, token=None, cert_pem=None):
+    def set_euicc(self, eid, counter=None, token=None, cert_pem=None, consumer=False):
         if not isinstance(eid, str) or len(eid) != 32:
             raise ValueError("eid: 32 hex digits expected")
         bytes.fromhex(eid)
@@ -79,6 +79,8 @@ class Store:
             if cert_pem is not None:
                 rec["euicc_cert"] = pki.cert_from_pem_or_der(cert_pem)
                 rec["cert_source"] = "admin"
+            # A consumer (SGP.22) eUICC: its IPA checks the packages and cannot sign for the eUICC.
+            rec["consumer"] = bool(consumer)
             return self.describe(rec)
 
     def describe(self, rec):
@@ -143,6 +145,9 @@ class Store:
         """signature_valid of a decoded EuiccPackageResult: True/False, None when it is
         unsigned or no eUICC certificate is known."""
         if pr["signature"] is None:
+            return None
+        if pr["signature"] == b"" and rec is not None and rec.get("consumer"):
+            # What an eIM accepts from the IPA of a consumer eUICC (docs/sgp22.md): the result unsigned.
             return None
         cert = self._cert_for(rec) if rec is not None else None
         if cert is None:

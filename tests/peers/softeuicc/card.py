@@ -11,10 +11,14 @@ from . import apdu, es10, deviations, faults as faultlib
 from .state import State
 # The area modules fill the ES10 handler table when imported.
 from . import es10_info, es10_profiles, es10_notifications, es10_eim, es10_download
-from . import es10_package, es10_fallback
+from . import es10_package, es10_fallback, es10c_profile_ops
 
+# The ES10 requests SGP.32 added, which a consumer (SGP.22) eUICC does not know: LoadEuiccPackage, GetCerts,
+# GetEimConfigurationData, AddInitialEim, the rollback, immediate enable and fallback functions.
+SGP32_ONLY_TAGS = (0xBF51, 0xBF55, 0xBF56, 0xBF57, 0xBF58, 0xBF59, 0xBF5A, 0xBF5B, 0xBF5C, 0xBF5D, 0xBF5E,
+                   0xBF5F, 0xBF65)
 ES10_AREAS = (es10_info, es10_profiles, es10_notifications, es10_eim, es10_download,
-              es10_package, es10_fallback)
+              es10_package, es10_fallback, es10c_profile_ops)
 
 ISDR_AID = bytes.fromhex("A0000005591010FFFFFFFF8900000100")
 
@@ -189,7 +193,9 @@ class SoftEuicc:
         """What card this is ("card_kind" in the state): "euicc" (the default, SGP.22/SGP.32), "uicc" (a plain
         UICC: no ISD-R, its SELECT answers 6A82) or "m2m" (an SGP.02 M2M eUICC: the ISD-R is there, but it takes
         its commands through an SCP03 secure channel from the SM-SR, so every ES10 STORE DATA outside one is
-        refused with 6982, security status not satisfied)."""
+        refused with 6982, security status not satisfied) or "sgp22" (a consumer eUICC: no SGP.32 function, so
+        LoadEuiccPackage, the eIM configuration and the other SGP.32 ES10b requests answer 6A88 like any tag
+        it does not know, and its ISD-R FCI has no SGP.32 E1 template; ES10c works)."""
         return self.state.get("card_kind", "euicc")
 
     def ipae(self):
@@ -204,6 +210,8 @@ class SoftEuicc:
         enabled = any(p.get("state") == "enabled" for p in self.state["profiles"])
         if self.kind == "m2m":
             return tlv(0x6F, [tlv(0x84, self.isdr_aid), tlv(0xA5, tlv(0x9F65, b"\xff"))])
+        if self.kind == "sgp22":
+            return tlv(0x6F, [tlv(0x84, self.isdr_aid), tlv(0xA5, tlv(0x9F65, b"\xff")), tlv(0xE0, tlv(0x82, svn))])
         bits = ([0] if self.ipae()[0] else []) + ([1] if enabled else [])
         return tlv(0x6F, [
             tlv(0x84, self.isdr_aid),
@@ -219,6 +227,8 @@ class SoftEuicc:
         if self.kind == "m2m":
             return b"", es10.SW_SECURITY_STATUS
         tag = es10.request_tag(request)
+        if self.kind == "sgp22" and tag in SGP32_ONLY_TAGS:
+            return b"", es10.SW_NOT_FOUND
         mine = [f for f in self._faults
                 if f.kind in faultlib.TAGGED and tag is not None and f.applies(tag)]
         for f in mine:

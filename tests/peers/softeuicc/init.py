@@ -7,7 +7,7 @@ chain of --pki: the euicc-pki.json of an SM-DP+ test PKI, tests/peers/smdp/pki.p
           [--add-initial-eim eimId=eim1,fqdn=127.0.0.1:8443,counter=1[,token=1]
                              [,pubkey=PEM][,tls=PEM][,idtype=2][,protocol=retrieve-https+inject-https+bit7]
                              [,indirect=1]]
-          [--fault FAULT]...
+          [--fault FAULT]... [--card-kind euicc|sgp22|uicc|m2m]
 
 --add-initial-eim may be repeated; all are installed by one ES10b.AddInitialEim sent
 through the card.  --notification-address is the notificationAddress of the three
@@ -136,6 +136,8 @@ def main(argv):
     ap.add_argument("--notification-address")
     ap.add_argument("--add-initial-eim", action="append", default=[])
     ap.add_argument("--fault", action="append", default=[])
+    ap.add_argument("--card-kind", choices=("euicc", "sgp22", "uicc", "m2m"), default="euicc",
+                    help="sgp22: a consumer eUICC without the SGP.32 functions (card.py SoftEuicc.kind)")
     args = ap.parse_args(argv)
 
     chain = None
@@ -155,6 +157,8 @@ def main(argv):
         raise ValueError("EID %s: not 32 digits with valid mod 97-10 check digits" % args.eid)
     data = new_state(args.eid, args.smdp, args.smds, chain)
     data["faults"] = list(args.fault)
+    if args.card_kind != "euicc":
+        data["card_kind"] = args.card_kind
     if args.notification_address:
         data["notification_address"] = args.notification_address
     statelib.write_atomic(args.state, data)

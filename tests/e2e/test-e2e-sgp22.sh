@@ -1,0 +1,101 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# A consumer (SGP.22) eUICC managed by the test eIM: the software eUICC in its "sgp22" kind answers neither
+# LoadEuiccPackage nor GetEimConfigurationData, so euiccd takes the eIM from its configuration, checks each package
+# (signature, EID, counter) itself, runs the PSMOs with ES10c and reports a result with an empty eUICC signature,
+# which the eIM, told the card is a consumer eUICC, accepts; eCOs change the eIMs euiccd keeps.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/e2e-lib.sh"
+
+P1=89000123456789012358   # enabled, operational
+P3=89000123456789000023   # disabled, test profile
+
+start_eim --binding both
+make_euicc "$state" --card-kind sgp22 --notification-address "$EIM_FQDN"
+EID=$(state_field "$state" 's["eid"]')
+state_field "$state" 's["pki"]["euicc_cert"]' >"$work/euicc-cert.pem"
+eimctl euicc --eid "$EID" --counter 1 --cert "$work/euicc-cert.pem" --consumer >/dev/null
+start_modem
+write_config "[Eim]" "Binding=$binding" \
+  "[Sgp22]" "EimId=eim-test" "EimFqdn=$EIM_FQDN" "EimPublicKey=$eimdir/eim-pub.pem"
+
+expect_poll_ok "first poll"
+grep -q "eUICC .* with 1 eIM configuration" "$work/poll.log" || { cat "$work/poll.log" >&2; fail "the configured eIM was not used"; }
+[ -s "$statedir/sgp22-eims" ] || fail "the eIM configuration was not stored in the state directory"
+
+# IpaEuiccData: the card's own data, no package results (the card keeps none), the token euiccd keeps (none here).
+queue --ipa-euicc-data 84A2A0BF20
+expect_poll_ok "IpaEuiccData"
+check_result 'd = res["ipaEuiccData"]; assert res["error"] is None and d["euiccPackageResultList"] == [] and d["euiccInfo1"] and "associationToken" not in d, res'
+
+queue --psmo "enable:$P3"
+expect_poll_ok "enable"
+check_result 'pr = res["package_result"]; assert pr["type"] == "euiccPackageResultSigned", pr'
+check_result 'assert res["package_result"]["signature_valid"] is None; assert codes(res) == [("enableResult", 0)], codes(res)'
+check_result 'assert p["'$P3'"]["state"] == "enabled" and p["'$P1'"]["state"] == "disabled", p'
+# The card's enable and disable notifications went with the result and, acknowledged, left the card.
+check_result 'assert res["kind"] == "ePRAndNotifications"; assert sorted(n["operation"] for n in res["notifications"]) == ["disable", "enable"], res["notifications"]'
+check_result 'assert not [n for n in s["notifications"] if n.get("iccid") == "'$P3'"], s["notifications"]'
+
+queue --psmo "enable:$P1" --psmo "delete:$P3"
+expect_poll_ok "enable + delete"
+check_result 'assert codes(res) == [("enableResult", 0), ("deleteResult", 0)], codes(res)'
+check_result 'assert "'$P3'" not in p and p["'$P1'"]["state"] == "enabled"'
+
+queue --psmo list
+expect_poll_ok "listProfileInfo"
+check_result 'lst = res["package_result"]["results"][0]; assert lst["name"] == "listProfileInfoResult"; assert sorted(x["iccid"] for x in lst["profiles"]) == sorted(p), lst'
+
+queue --psmo "disable:$P3"
+expect_poll_ok "disable of a deleted profile"
+check_result 'assert codes(res) == [("disableResult", 1)], codes(res)'
+
+# What the card cannot do is not run, and says so.
+queue --psmo getRAT
+expect_poll_ok "getRAT"
+check_result 'r0 = res["package_result"]["results"][0]; assert r0["name"] == "processingTerminated" and r0["code"] == 2, r0'
+
+# eCOs run against the eIMs euiccd keeps (the card has none): the eIM is added, listed, deleted, and stored.
+queue --eco "addEim:eimId=eim2,pubkey=own,protocol=injectHttps,token=1"
+expect_poll_ok "addEim"
+check_result 'r0 = res["package_result"]["results"][0]; assert r0["name"] == "addEimResult" and r0.get("associationToken") == 1, r0'
+queue --eco listEim
+expect_poll_ok "listEim"
+check_result 'assert sorted(e["eimId"] for e in res["package_result"]["results"][0]["eims"]) == ["eim-test", "eim2"], res["package_result"]["results"]'
+grep -q "eim2" "$statedir/sgp22-eims" || fail "the added eIM was not stored"
+queue --eco "deleteEim:eim2" --eco "deleteEim:eim3"
+expect_poll_ok "deleteEim"
+check_result 'assert codes(res) == [("deleteEimResult", 0), ("deleteEimResult", 1)], codes(res)'
+grep -q "eim2" "$statedir/sgp22-eims" && fail "the deleted eIM is still stored"
+
+# A replayed counter and another EID: refused with their error codes. Every poll is a new euiccd process, so the
+# replay is recognised from the counter it stored.
+queue --psmo "disable:$P1" --break counter
+expect_poll_ok "replay"
+check_result 'pr = res["package_result"]; assert pr["type"] == "euiccPackageErrorSigned" and pr["errorName"] == "replayError", pr'
+queue --psmo "disable:$P1" --break eid
+expect_poll_ok "other EID"
+check_result 'pr = res["package_result"]; assert pr["errorName"] == "invalidEid", pr'
+check_result 'assert p["'$P1'"]["state"] == "enabled"'
+
+# A package the eIM did not sign: refused before the card is touched.
+queue --psmo "disable:$P1" --break signature
+expect_poll_ok "bad signature"
+check_result 'assert res["package_result"]["type"] == "euiccPackageErrorUnsigned", res["package_result"]'
+check_result 'assert p["'$P1'"]["state"] == "enabled"'
+
+# SIGKILL once the counter is stored but before anything ran: the next run tells the eIM the outcome is not
+# known (undefinedError), once, and nothing ran; SIGKILL after the PSMOs ran: the real result gets there, once.
+queue --psmo "disable:$P1"
+poll_killed_at before-load
+expect_poll_ok "restart after SIGKILL at before-load"
+check_result 'mine = [x for x in r if x.get("eimTransactionId") == "'$TXID'"]; assert len(mine) == 1, mine; pr = mine[0]["package_result"]; assert pr["type"] == "euiccPackageErrorSigned" and pr["errorName"] == "undefinedError", pr'
+check_result 'assert p["'$P1'"]["state"] == "enabled"'
+[ -z "$(outbox_files)" ] || fail "the outbox still holds $(outbox_files)"
+queue --psmo "disable:$P1"
+poll_killed_at after-load
+expect_poll_ok "restart after SIGKILL at after-load"
+check_result 'mine = [x for x in r if x.get("eimTransactionId") == "'$TXID'"]; assert len(mine) == 1, mine; assert codes(mine[0]) == [("disableResult", 0)], mine'
+check_result 'assert p["'$P1'"]["state"] == "disabled"'
+[ -z "$(outbox_files)" ] || fail "the outbox still holds $(outbox_files)"
+
+echo "PASS: consumer eUICC managed by the eIM through euiccd ($binding binding)"
