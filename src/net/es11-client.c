@@ -22,11 +22,6 @@ es11_initiate_authentication (RspClient *client, const RspInitiateAuthentication
   g_return_val_if_fail (request != NULL && ret_response != NULL, FALSE);
 
   body = es9plus_json_encode_initiate_authentication_request (request, error);
-  if (body == NULL)
-    {
-      g_prefix_error (error, "ES11 %s: cannot encode the request: ", function);
-      return FALSE;
-    }
   answer = rsp_client_post (client, function, body, FALSE, error);
   if (answer == NULL)
     return FALSE;
@@ -50,11 +45,6 @@ es11_authenticate_client (RspClient *client, const RspSessionRequest *request,
   g_return_val_if_fail (request != NULL && ret_response != NULL, FALSE);
 
   body = es9plus_json_encode_authenticate_client_request (request, error);
-  if (body == NULL)
-    {
-      g_prefix_error (error, "ES11 %s: cannot encode the request: ", function);
-      return FALSE;
-    }
   answer = rsp_client_post (client, function, body, FALSE, error);
   if (answer == NULL)
     return FALSE;

@@ -8,14 +8,6 @@
 #include "net/es9plus-client.h"
 #include "net/es9plus-json.h"
 
-/* Encoding failed: the caller's data is wrong, nothing was sent. */
-static gboolean
-encode_failed (const gchar *function, GError **error)
-{
-  g_prefix_error (error, "ES9+ %s: cannot encode the request: ", function);
-  return FALSE;
-}
-
 gboolean
 es9plus_initiate_authentication (RspClient *client, const RspInitiateAuthenticationRequest *request,
                                  RspInitiateAuthenticationResponse **ret_response, GError **error)
@@ -29,8 +21,6 @@ es9plus_initiate_authentication (RspClient *client, const RspInitiateAuthenticat
   g_return_val_if_fail (request != NULL && ret_response != NULL, FALSE);
 
   body = es9plus_json_encode_initiate_authentication_request (request, error);
-  if (body == NULL)
-    return encode_failed (function, error);
   answer = rsp_client_post (client, function, body, FALSE, error);
   if (answer == NULL)
     return FALSE;
@@ -54,8 +44,6 @@ es9plus_authenticate_client (RspClient *client, const RspSessionRequest *request
   g_return_val_if_fail (request != NULL && ret_response != NULL, FALSE);
 
   body = es9plus_json_encode_authenticate_client_request (request, error);
-  if (body == NULL)
-    return encode_failed (function, error);
   answer = rsp_client_post (client, function, body, FALSE, error);
   if (answer == NULL)
     return FALSE;
@@ -83,8 +71,6 @@ es9plus_get_bound_profile_package (RspClient *client, const RspSessionRequest *r
   g_return_val_if_fail (request != NULL && ret_response != NULL, FALSE);
 
   body = es9plus_json_encode_get_bound_profile_package_request (request, error);
-  if (body == NULL)
-    return encode_failed (function, error);
   answer = rsp_client_post (client, function, body, FALSE, error);
   if (answer == NULL)
     return FALSE;
@@ -124,8 +110,6 @@ es9plus_handle_notification (RspClient *client, const Es9HandleNotificationReque
   g_return_val_if_fail (request != NULL, FALSE);
 
   body = es9plus_json_encode_handle_notification_request (request, error);
-  if (body == NULL)
-    return encode_failed (function, error);
   return call_header_only (client, function, body, error);
 }
 
@@ -139,7 +123,5 @@ es9plus_cancel_session (RspClient *client, const RspSessionRequest *request, GEr
   g_return_val_if_fail (request != NULL, FALSE);
 
   body = es9plus_json_encode_cancel_session_request (request, error);
-  if (body == NULL)
-    return encode_failed (function, error);
   return call_header_only (client, function, body, error);
 }

@@ -144,7 +144,13 @@ rsp_client_post (RspClient *client, const gchar *function, gchar *request, gbool
   g_autofree gchar *what = NULL;
   gsize length;
 
-  g_return_val_if_fail (client != NULL && function != NULL && request != NULL, NULL);
+  g_return_val_if_fail (client != NULL && function != NULL, NULL);
+  if (request == NULL)
+    {
+      /* The caller's data is wrong: nothing is sent. */
+      g_prefix_error (error, "%s %s: cannot encode the request: ", interface_name (client), function);
+      return NULL;
+    }
 
   memset (&client->status, 0, sizeof client->status);
   path = g_strconcat (client->kind == RSP_SERVER_SMDP ? ES9PLUS_PATH_PREFIX : ES11_PATH_PREFIX, function, NULL);

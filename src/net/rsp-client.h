@@ -56,7 +56,8 @@ const RspStatus *rsp_client_get_status (const RspClient *client);
 void rsp_client_get_stats (RspClient *client, HttpsStats *ret_stats);
 
 /* For es9plus-client.c and es11-client.c: POSTs the JSON text @request to @function and returns the body of an
- * answer to decode (empty for 204 when @allow_empty). Takes @request. */
+ * answer to decode (empty for 204 when @allow_empty). Takes @request; NULL means its encoder failed and set
+ * @error, which is then named as the request that could not be encoded (nothing is sent). */
 GBytes *rsp_client_post (RspClient *client, const gchar *function, gchar *request, gboolean allow_empty,
                          GError **error);
 /* Records the status a decoder read and prefixes a decoder's error with the interface, function and URL. */
