@@ -1211,6 +1211,7 @@ run_download (DaemonEngine *engine, const DaemonDownloadRequest *request, Daemon
   download.eim_id = eim != NULL ? eim->eim_id : NULL;
   download.journal = &engine->downloads.journal;
   download.device_info = engine->device.device_info;
+  download.minimize_esipa_bytes = (engine->device.ipa_features & ESIPA_IPA_FEATURE_MINIMIZE_ESIPA_BYTES) != 0;
   download.step = on_step;
   download.step_data = engine;
   entry.eim_id = eim != NULL ? eim->eim_id : NULL;

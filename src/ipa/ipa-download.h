@@ -125,6 +125,7 @@ typedef struct {
   const gchar *eim_id;
   const IpaDownloadJournal *journal;
   const EsipaDeviceInfo *device_info;  /* NULL: an empty DeviceInfo */
+  gboolean minimize_esipa_bytes;     /* the eIM is told minimizeEsipaBytes: the compact forms go to it */
   IpaDownloadStepFunc step;
   gpointer step_data;
 } IpaDeviceDownload;
