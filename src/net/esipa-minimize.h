@@ -3,7 +3,8 @@
  * from the eUICC that the ESipa ASN.1 defines, built from the eUICC's full answers. The eIM completes them
  * from what it already knows: what it was given in IpaEuiccData (the eUICC and EUM certificates, EUICCInfo1,
  * EUICCInfo2) and what it relayed in the download session (serverSigned1, ctxParams1 and hashCc when it gave
- * them, the SM-DP+'s certificates, the profile metadata). docs/download.md says which omission rests on what.
+ * them, the SM-DP+'s certificates, the profile metadata). docs/benchmarks.md, "Bytes on the wire", says which
+ * omission rests on what.
  *
  * Each function takes the eUICC's full answer and gives the compact form, or the answer itself (a new
  * reference) when it is an error alternative or when something the eIM would rebuild is not what the eIM
