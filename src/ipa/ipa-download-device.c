@@ -33,7 +33,8 @@ ipa_download_by_device (const IpaDeviceDownload *request, const IpaActivationCod
   else
     {
       name = g_strdup_printf ("eIM %s", request->eim_id);
-      ipa_download_server_esipa (&server, &relay, request->esipa, name, request->minimize_esipa_bytes);
+      ipa_download_server_esipa (&server, &relay, request->esipa, name, request->minimize_esipa_bytes,
+                                 request->eim_holdings, request->eid);
       context.server = &server;
     }
   context.journal = request->journal;

@@ -7,10 +7,24 @@
 
 #define G_LOG_DOMAIN "euiccd-ipa"
 
+#include <string.h>
+
 #include "der/der.h"
 #include "euiccd-error.h"
 #include "ipa/ipa-download-private.h"
 #include "net/esipa-minimize.h"
+
+/* What the eIM holds of this eUICC, NULL when nothing (or of another eUICC). */
+static const IpaEimHoldings *
+held (const IpaEsipaRelay *relay)
+{
+  const IpaEimHoldings *holdings = relay->holdings;
+
+  if (holdings == NULL || !holdings->has_eid || relay->eid == NULL
+      || memcmp (holdings->eid, relay->eid, sizeof holdings->eid) != 0)
+    return NULL;
+  return holdings;
+}
 
 static void
 forget_session (IpaEsipaRelay *relay)
@@ -59,8 +73,9 @@ initiate_authentication (gpointer user_data, const EsipaInitiateAuthenticationRe
   EsipaInitiateAuthenticationRequest sent = *request;
   EsipaInitiateAuthenticationResponse *response;
 
-  /* EUICCInfo1 is the eIM's from IpaEuiccData; it changes only with the eUICC's CI keys or versions. */
-  if (relay->minimize)
+  /* Left out when the eIM was given this very EUICCInfo1 in an IpaEuiccData. */
+  if (relay->minimize && held (relay) != NULL && request->euicc_info1 != NULL
+      && held (relay)->euicc_info1 != NULL && g_bytes_equal (held (relay)->euicc_info1, request->euicc_info1))
     sent.euicc_info1 = NULL;
   forget_session (relay);
   if (!esipa_initiate_authentication (relay->client, &sent, ret_response, error))
@@ -88,8 +103,11 @@ authenticate_client (gpointer user_data, const EsipaSessionRequest *request,
 
   if (relay->minimize && relay->server_signed1 != NULL)
     {
-      card_response = esipa_minimize_authenticate_server_response (request->card_response, relay->server_signed1,
-                                                                   relay->ctx_params1, &local_error);
+      const IpaEimHoldings *holdings = held (relay);
+
+      card_response = esipa_minimize_authenticate_server_response (
+        request->card_response, relay->server_signed1, relay->ctx_params1,
+        holdings != NULL ? holdings->euicc_info2 : NULL, holdings != NULL && holdings->certificates, &local_error);
       card_response = compact_or_full (request->card_response, card_response, local_error,
                                        "AuthenticateServerResponse");
       sent.card_response = card_response;
@@ -172,10 +190,12 @@ handle_notification (gpointer user_data, GBytes *pending_notification, GError **
 
 void
 ipa_download_server_esipa (IpaDownloadServer *server, IpaEsipaRelay *relay, EsipaClient *client,
-                           const gchar *name, gboolean minimize)
+                           const gchar *name, gboolean minimize, const IpaEimHoldings *holdings, const guint8 *eid)
 {
   relay->client = client;
   relay->minimize = minimize;
+  relay->holdings = holdings;
+  relay->eid = eid;
   server->name = name;
   server->initiate_authentication = initiate_authentication;
   server->authenticate_client = authenticate_client;

@@ -14,6 +14,8 @@ G_BEGIN_DECLS
 typedef struct {
   EsipaClient *client;
   gboolean minimize;
+  const IpaEimHoldings *holdings;    /* NULL: the eIM holds nothing of this eUICC */
+  const guint8 *eid;
   GBytes *transaction_id;            /* the session's, from InitiateAuthentication */
   GBytes *server_signed1;            /* ServerSigned1 TLV the eIM sent */
   gchar *server_address;             /* its serverAddress */
@@ -22,7 +24,8 @@ typedef struct {
 } IpaEsipaRelay;
 
 void ipa_download_server_esipa (IpaDownloadServer *server, IpaEsipaRelay *relay, EsipaClient *client,
-                                const gchar *name, gboolean minimize);
+                                const gchar *name, gboolean minimize, const IpaEimHoldings *holdings,
+                                const guint8 *eid);
 void ipa_esipa_relay_clear (IpaEsipaRelay *relay);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IpaEsipaRelay, ipa_esipa_relay_clear)
 

@@ -54,7 +54,8 @@ trigger_run_init (TriggerRun *run, IpaExchange *exchange, GError **error)
   run->server_name = g_strdup_printf ("eIM %s", exchange->eim->eim_id);
   ipa_download_server_esipa (&run->server, &run->relay, exchange->esipa, run->server_name,
                              exchange->device != NULL
-                               && (exchange->device->ipa_features & ESIPA_IPA_FEATURE_MINIMIZE_ESIPA_BYTES) != 0);
+                               && (exchange->device->ipa_features & ESIPA_IPA_FEATURE_MINIMIZE_ESIPA_BYTES) != 0,
+                             exchange->eim_holdings, exchange->eid);
   run->device_info = esipa_asn1_encode_device_info_contents (
     exchange->device != NULL && exchange->device->device_info != NULL ? exchange->device->device_info
                                                                       : &no_device_info);

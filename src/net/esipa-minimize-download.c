@@ -136,14 +136,58 @@ not_compacted (GBytes *response, const gchar *structure, const gchar *why)
   return g_bytes_ref (response);
 }
 
+/* Whether the eUICC's euiccInfo2 is the one the eIM holds once its extCardResource is put in: member by member,
+ * in order, the same bytes except the value of extCardResource (84). */
+static gboolean
+same_but_ext_card_resource (const DerTlv *info2, GBytes *eim_info2)
+{
+  DerTlv held, a, b;
+  DerReader mine, theirs;
+
+  if (eim_info2 == NULL
+      || !der_parse_expect (g_bytes_get_data (eim_info2, NULL), g_bytes_get_size (eim_info2), 0xBF22, &held, NULL)
+      || !der_reader_enter (info2, &mine, NULL) || !der_reader_enter (&held, &theirs, NULL))
+    return FALSE;
+  while (!der_reader_at_end (&mine) && !der_reader_at_end (&theirs))
+    {
+      if (!der_reader_next (&mine, &a, NULL) || !der_reader_next (&theirs, &b, NULL) || a.tag != b.tag)
+        return FALSE;
+      if (a.tag != 0x84 && (a.raw_length != b.raw_length || memcmp (a.raw, b.raw, a.raw_length) != 0))
+        return FALSE;
+    }
+  return der_reader_at_end (&mine) && der_reader_at_end (&theirs);
+}
+
+/* Whether euiccSigned1 {80, 83, 84, BF22, A0} is about the serverSigned1 the eIM sent. */
+static gboolean
+about_server_signed1 (const DerTlv *fields, GBytes *server_signed1, GError **error)
+{
+  DerTlv server, server_fields[4];
+  gsize n = 0;
+
+  if (!der_parse_expect (g_bytes_get_data (server_signed1, NULL), g_bytes_get_size (server_signed1), 0x30, &server,
+                         error)
+      || !children (&server, server_fields, G_N_ELEMENTS (server_fields), &n, error))
+    {
+      g_prefix_error (error, "serverSigned1: ");
+      return FALSE;
+    }
+  return n == 4 && server_fields[0].tag == 0x80 && server_fields[2].tag == 0x83 && server_fields[3].tag == 0x84
+         && value_is (&fields[0], server_fields[0].value, server_fields[0].length)
+         && value_is (&fields[1], server_fields[2].value, server_fields[2].length)
+         && value_is (&fields[2], server_fields[3].value, server_fields[3].length);
+}
+
 GBytes *
 esipa_minimize_authenticate_server_response (GBytes *response, GBytes *server_signed1, GBytes *eim_ctx_params1,
-                                             GError **error)
+                                             GBytes *eim_euicc_info2, gboolean eim_holds_certificates, GError **error)
 {
   static const gchar structure[] = "AuthenticateServerResponse";
   g_auto (DerWriter) writer = { 0 };
-  DerTlv choice, signed1, signature, fields[5], server, server_fields[4], ext_card_resource;
-  gsize extra = 0, n = 0, server_n = 0;
+  g_autoptr(GError) local_error = NULL;
+  DerTlv choice, signed1, signature, parts[4], fields[5], ext_card_resource;
+  gsize extra = 0, n = 0, m = 0;
+  gboolean compact_signed1;
 
   g_return_val_if_fail (response != NULL && server_signed1 != NULL, NULL);
   if (!parse_answer (response, 0xBF38, structure, &choice, error))
@@ -151,45 +195,51 @@ esipa_minimize_authenticate_server_response (GBytes *response, GBytes *server_si
   if (choice.tag != TAG_OK)
     return g_bytes_ref (response);
   if (!signed_and_signature (&choice, &signed1, &signature, &extra, structure, error)
+      || !children (&choice, parts, G_N_ELEMENTS (parts), &m, error)
       || !children (&signed1, fields, G_N_ELEMENTS (fields), &n, error))
     return NULL;
   if (n != 5 || fields[0].tag != 0x80 || fields[1].tag != 0x83 || fields[2].tag != 0x84 || fields[3].tag != 0xBF22
-      || fields[4].tag != 0xA0)
-    return not_compacted (response, structure, "euiccSigned1 is not {80, 83, 84, BF22, A0}");
+      || fields[4].tag != 0xA0 || m != 4 || parts[2].tag != 0x30 || parts[3].tag != 0x30)
+    return not_compacted (response, structure, "not {euiccSigned1 {80, 83, 84, BF22, A0}, 5F37, 30, 30}");
 
-  /* transactionId, serverAddress and serverChallenge are the SM-DP+'s, from the serverSigned1 the eIM gave. */
-  if (!der_parse_expect (g_bytes_get_data (server_signed1, NULL), g_bytes_get_size (server_signed1), 0x30, &server,
-                         error)
-      || !children (&server, server_fields, G_N_ELEMENTS (server_fields), &server_n, error))
+  /* transactionId, serverAddress and serverChallenge from the serverSigned1 the eIM sent; euiccInfo2 the eIM
+   * holds from IpaEuiccData, of which only extCardResource changes with what is installed. */
+  compact_signed1 = about_server_signed1 (fields, server_signed1, &local_error)
+                    && der_find_child (&fields[3], 0x84, &ext_card_resource, NULL)
+                    && same_but_ext_card_resource (&fields[3], eim_euicc_info2);
+  if (local_error != NULL)
     {
-      g_prefix_error (error, "serverSigned1: ");
+      g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
-  if (server_n != 4 || server_fields[0].tag != 0x80 || server_fields[2].tag != 0x83 || server_fields[3].tag != 0x84
-      || !value_is (&fields[0], server_fields[0].value, server_fields[0].length)
-      || !value_is (&fields[1], server_fields[2].value, server_fields[2].length)
-      || !value_is (&fields[2], server_fields[3].value, server_fields[3].length))
-    return not_compacted (response, structure, "euiccSigned1 is not about the serverSigned1 the eIM sent");
-
-  /* euiccInfo2 the eIM holds from IpaEuiccData; only extCardResource changes with what is installed. */
-  if (!der_find_child (&fields[3], 0x84, &ext_card_resource, NULL))
-    return not_compacted (response, structure, "euiccInfo2 has no extCardResource");
+  if (!compact_signed1 && !eim_holds_certificates)
+    return not_compacted (response, structure, "the eIM could put back neither euiccSigned1 nor the certificates");
 
   der_writer_init (&writer);
   der_begin (&writer, 0xBF38);
   der_begin (&writer, TAG_COMPACT_OK);
-  der_begin (&writer, 0xA0);
-  der_write (&writer, 0x84, ext_card_resource.value, ext_card_resource.length);
-  /* ctxParams1 goes unless it is the one the eIM sent (eimCtxParams1Generation). */
-  if (!raw_is_bytes (&fields[4], eim_ctx_params1))
+  if (compact_signed1)
     {
-      der_begin (&writer, 0xA2);
-      der_write_raw (&writer, fields[4].raw, fields[4].raw_length);
+      der_begin (&writer, 0xA0);
+      der_write (&writer, 0x84, ext_card_resource.value, ext_card_resource.length);
+      /* ctxParams1 goes unless it is the one the eIM sent (eimCtxParams1Generation). */
+      if (!raw_is_bytes (&fields[4], eim_ctx_params1))
+        {
+          der_begin (&writer, 0xA2);
+          der_write_raw (&writer, fields[4].raw, fields[4].raw_length);
+          der_end (&writer);
+        }
       der_end (&writer);
     }
-  der_end (&writer);
+  else
+    der_write_raw (&writer, signed1.raw, signed1.raw_length);
   der_write_raw (&writer, signature.raw, signature.raw_length);
-  /* The certificates are the ones the eIM holds from IpaEuiccData (eumCertificate A5, euiccCertificate A6). */
+  /* euiccCertificate [1], eumCertificate [2]: unless the eIM holds them (IpaEuiccData A6, A5). */
+  if (!eim_holds_certificates)
+    {
+      der_write (&writer, 0xA1, parts[2].value, parts[2].length);
+      der_write (&writer, 0xA2, parts[3].value, parts[3].length);
+    }
   der_end (&writer);
   der_end (&writer);
   return der_writer_finish (&writer);

@@ -22,12 +22,15 @@ G_BEGIN_DECLS
  * Errors: EUICCD_ERROR_INVALID_DATA when an OtherSignedNotification lacks its metadata or signature. */
 GBytes *esipa_minimize_pending_notification (GBytes *notification, const guint8 *eid, GError **error);
 
-/* BF38 authenticateResponseOk -> compactAuthenticateResponseOk (A2): compactEuiccSigned1 {extCardResource of
- * euiccInfo2, ctxParams1 unless it is @eim_ctx_params1 (the CtxParams1 TLV the eIM sent, or NULL)}, the
- * signature, no certificates. Only when transactionId, serverAddress and serverChallenge are those of
- * @server_signed1 (the ServerSigned1 TLV the eIM sent). */
+/* BF38 authenticateResponseOk -> compactAuthenticateResponseOk (A2). signedData is compactEuiccSigned1
+ * {extCardResource of euiccInfo2, ctxParams1 unless it is @eim_ctx_params1 (the CtxParams1 TLV the eIM sent, or
+ * NULL)} when transactionId, serverAddress and serverChallenge are those of @server_signed1 (the ServerSigned1
+ * TLV the eIM sent) and euiccInfo2 is @eim_euicc_info2 (the BF22 the eIM holds, or NULL) but for
+ * extCardResource; else the full euiccSigned1. The certificates go unless @eim_holds_certificates. When
+ * neither can be left out, the answer itself. */
 GBytes *esipa_minimize_authenticate_server_response (GBytes *response, GBytes *server_signed1,
-                                                     GBytes *eim_ctx_params1, GError **error);
+                                                     GBytes *eim_ctx_params1, GBytes *eim_euicc_info2,
+                                                     gboolean eim_holds_certificates, GError **error);
 /* BF21 downloadResponseOk -> compactDownloadResponseOk (A2): euiccOtpk, hashCc unless it is @eim_hash_cc (the
  * one the eIM sent, or NULL), the signature. Only when euiccSigned2 is for @transaction_id. */
 GBytes *esipa_minimize_prepare_download_response (GBytes *response, GBytes *transaction_id, GBytes *eim_hash_cc,

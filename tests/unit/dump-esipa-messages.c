@@ -472,6 +472,7 @@ dump_download_minimized (void)
   g_autoptr(GBytes) ctx = bytes (ctx_params1 ());
   g_autoptr(GBytes) hash_cc = bytes (keep (g_strnfill (64, 'C')));
   g_autoptr(GBytes) authenticated = bytes (authenticate_response_ok ());
+  g_autoptr(GBytes) info2 = bytes (euicc_info2 ());
   g_autoptr(GBytes) prepared =
     bytes (tlv ("BF21", tlv ("A0", cat (tlv ("30", cat (tlv ("80", SM_TXID_HEX), tlv ("5F49", cat ("04", sig64 (), NULL)),
                                                         tlv ("04", keep (g_strnfill (64, 'C'))), NULL)),
@@ -490,8 +491,10 @@ dump_download_minimized (void)
                                                NULL)),
                              tlv ("5F37", sig64 ()), NULL)));
   GBytes *compact[] = {
-    esipa_minimize_authenticate_server_response (authenticated, signed1, NULL, NULL),
-    esipa_minimize_authenticate_server_response (authenticated, signed1, ctx, NULL),
+    esipa_minimize_authenticate_server_response (authenticated, signed1, NULL, info2, TRUE, NULL),
+    esipa_minimize_authenticate_server_response (authenticated, signed1, ctx, info2, TRUE, NULL),
+    esipa_minimize_authenticate_server_response (authenticated, signed1, NULL, info2, FALSE, NULL),
+    esipa_minimize_authenticate_server_response (authenticated, signed1, NULL, NULL, TRUE, NULL),
     esipa_minimize_prepare_download_response (prepared, sm_txid, NULL, NULL),
     esipa_minimize_prepare_download_response (prepared, sm_txid, hash_cc, NULL),
     esipa_minimize_cancel_session_response (cancelled, sm_txid, NULL),

@@ -160,45 +160,61 @@ success (const gchar *aid, const gchar *sima)
 
 /* ---- the tests ----------------------------------------------------------------------------------------- */
 
-/* AuthenticateServerResponse: compactEuiccSigned1 {extCardResource, ctxParams1 unless the eIM sent it}, the
- * signature, no certificates; the full form when euiccSigned1 is not about the serverSigned1 the eIM sent. */
+/* AuthenticateServerResponse: compactEuiccSigned1 {extCardResource, ctxParams1 unless the eIM sent it} when
+ * the eIM holds this euiccInfo2, the certificates unless it holds them; the full form when it could put back
+ * neither, or when euiccSigned1 is not about the serverSigned1 the eIM sent. */
 START_TEST (test_authenticate_server_response)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) full = from_hex (authenticate_ok (euicc_signed1 ("smdp.example.com", euicc_info2 ())));
+  const gchar *full_signed1 = euicc_signed1 ("smdp.example.com", euicc_info2 ());
+  g_autoptr(GBytes) full = from_hex (authenticate_ok (full_signed1));
   g_autoptr(GBytes) signed1 = from_hex (server_signed1 ("smdp.example.com"));
   g_autoptr(GBytes) other_server = from_hex (server_signed1 ("other.example.com"));
   g_autoptr(GBytes) eim_ctx = from_hex (ctx_params1 ("MID-1"));
   g_autoptr(GBytes) other_ctx = from_hex (ctx_params1 ("MID-2"));
-  g_autoptr(GBytes) no_ext = from_hex (authenticate_ok (euicc_signed1 ("smdp.example.com",
-                                                                       tlv ("BF22", "8103020301"))));
+  /* The eIM's EUICCInfo2 from before a profile was installed: another extCardResource, otherwise the same. */
+  g_autoptr(GBytes) info2 = from_hex (tlv ("BF22", cat ("8103020301", "8203020500", "8303010203",
+                                                        tlv ("84", "810104820301200083022000"), "85030576E0", NULL)));
+  g_autoptr(GBytes) changed_info2 = from_hex (tlv ("BF22", cat ("8103020301", "8203020500", "8303010203",
+                                                                tlv ("84", EXT_CARD_RESOURCE_HEX), "85030576E1",
+                                                                NULL)));
   g_autoptr(GBytes) refused = from_hex (tlv ("BF38", tlv ("A1", cat (tlv ("80", SM_TXID_HEX), "020102", NULL))));
   g_autoptr(GBytes) broken = from_hex (tlv ("BF38", tlv ("A0", tlv ("30", ""))));
-  g_autoptr(GBytes) with_ctx = NULL, without_ctx = NULL, mismatch = NULL, same_error = NULL, kept = NULL;
-  g_autoptr(GBytes) failed = NULL;
+  g_autoptr(GBytes) with_ctx = NULL, without_ctx = NULL, other = NULL, certs_kept = NULL, signed_kept = NULL;
+  g_autoptr(GBytes) mismatch = NULL, stale = NULL, nothing = NULL, same_error = NULL, failed = NULL;
   const gchar *compact_ctx = tlv ("A2", ctx_params1 ("MID-1"));
+  const gchar *certificates = cat (tlv ("A1", "020101"), tlv ("A2", "020102"), NULL);
 
-  with_ctx = esipa_minimize_authenticate_server_response (full, signed1, NULL, &error);
+  with_ctx = esipa_minimize_authenticate_server_response (full, signed1, NULL, info2, TRUE, &error);
   ck_assert_ptr_null (error);
   assert_hex (with_ctx, tlv ("BF38", tlv ("A2", cat (tlv ("A0", cat (tlv ("84", EXT_CARD_RESOURCE_HEX), compact_ctx,
                                                                      NULL)),
                                                      sig64 (), NULL))));
-  without_ctx = esipa_minimize_authenticate_server_response (full, signed1, eim_ctx, &error);
+  without_ctx = esipa_minimize_authenticate_server_response (full, signed1, eim_ctx, info2, TRUE, &error);
   assert_hex (without_ctx, tlv ("BF38", tlv ("A2", cat (tlv ("A0", tlv ("84", EXT_CARD_RESOURCE_HEX)), sig64 (),
                                                         NULL))));
-  /* ctxParams1 other than the eIM's (the IPA built it): it goes. */
-  g_clear_pointer (&without_ctx, g_bytes_unref);
-  without_ctx = esipa_minimize_authenticate_server_response (full, signed1, other_ctx, &error);
-  ck_assert_msg (g_bytes_equal (without_ctx, with_ctx), "left out a ctxParams1 the eIM did not send");
+  /* A ctxParams1 other than the eIM's (the IPA built it) goes. */
+  other = esipa_minimize_authenticate_server_response (full, signed1, other_ctx, info2, TRUE, &error);
+  ck_assert_msg (g_bytes_equal (other, with_ctx), "left out a ctxParams1 the eIM did not send");
+  /* Certificates the eIM does not hold go, as [1] and [2]. */
+  certs_kept = esipa_minimize_authenticate_server_response (full, signed1, NULL, info2, FALSE, &error);
+  assert_hex (certs_kept, tlv ("BF38", tlv ("A2", cat (tlv ("A0", cat (tlv ("84", EXT_CARD_RESOURCE_HEX), compact_ctx,
+                                                                       NULL)),
+                                                       sig64 (), certificates, NULL))));
+  /* An EUICCInfo2 the eIM does not hold: euiccSigned1 in full. */
+  signed_kept = esipa_minimize_authenticate_server_response (full, signed1, NULL, NULL, TRUE, &error);
+  assert_hex (signed_kept, tlv ("BF38", tlv ("A2", cat (full_signed1, sig64 (), NULL))));
+  stale = esipa_minimize_authenticate_server_response (full, signed1, NULL, changed_info2, TRUE, &error);
+  ck_assert_msg (g_bytes_equal (stale, signed_kept), "compacted against an EUICCInfo2 that changed");
+  mismatch = esipa_minimize_authenticate_server_response (full, other_server, NULL, info2, TRUE, &error);
+  ck_assert_msg (g_bytes_equal (mismatch, signed_kept), "compacted against another serverSigned1");
+  nothing = esipa_minimize_authenticate_server_response (full, signed1, NULL, NULL, FALSE, &error);
+  ck_assert_msg (g_bytes_equal (nothing, full), "a compact form with nothing left out");
 
-  mismatch = esipa_minimize_authenticate_server_response (full, other_server, NULL, &error);
-  ck_assert_msg (g_bytes_equal (mismatch, full), "compacted against another serverSigned1");
-  kept = esipa_minimize_authenticate_server_response (no_ext, signed1, NULL, &error);
-  ck_assert_msg (g_bytes_equal (kept, no_ext), "compacted without extCardResource");
-  same_error = esipa_minimize_authenticate_server_response (refused, signed1, NULL, &error);
+  same_error = esipa_minimize_authenticate_server_response (refused, signed1, NULL, info2, TRUE, &error);
   ck_assert_msg (g_bytes_equal (same_error, refused), "an error answer changed");
   ck_assert_ptr_null (error);
-  failed = esipa_minimize_authenticate_server_response (broken, signed1, NULL, &error);
+  failed = esipa_minimize_authenticate_server_response (broken, signed1, NULL, info2, TRUE, &error);
   ck_assert_ptr_null (failed);
   ck_assert_int_eq (error->code, EUICCD_ERROR_INVALID_DATA);
 }
