@@ -54,6 +54,14 @@ expect_poll_ok "download with a confirmation code, minimized"
 check_download 'assert res["download"]["result"] == "profileInstallationResult", res; assert "8944000000000000029" in p'
 check_forms $ALL_COMPACT
 
+# Through an SM-DS event: its AuthenticateClient goes compact too, and the SM-DS checks the signature.
+smdpctl profile matchingId=MIN-DS,iccid=8944000000000000045 >/dev/null
+smdpctl --role smds event "eid=$EID,eventId=MIN-DS,address=$SMDP_ADDRESS" >/dev/null
+queue_download '{"contactSmds": {}}'
+expect_poll_ok "download through an SM-DS event, minimized"
+check_download 'assert res["download"]["result"] == "profileInstallationResult", res; assert "8944000000000000045" in p'
+check_forms initiateAuthentication=compact authenticateClient=compact $ALL_COMPACT
+
 # Refused at AuthenticateClient: the session is cancelled with compactCancelSessionResponseOk, whose signature
 # the SM-DP+ checks on the rebuilt form.
 queue_download "{\"activationCode\": \"1\$$SMDP_ADDRESS\$NO-SUCH-ID\"}"
