@@ -32,8 +32,8 @@ check_forms initiateAuthentication=full authenticateClient=full getBoundProfileP
 
 queue --ipa-euicc-data BF20BF22A5A6
 expect_poll_ok "IpaEuiccData"
-ALL_COMPACT="initiateAuthentication=compact authenticateClient=compact getBoundProfilePackage=compact
-  handleNotification=compact"
+ALL_COMPACT="initiateAuthentication=compact authenticateClient=compact getBoundProfilePackage=compact"
+ALL_COMPACT="$ALL_COMPACT handleNotification=compact"
 
 smdpctl profile matchingId=MIN-1,iccid=8944000000000000011 >/dev/null
 queue_download "{\"activationCode\": \"1\$$SMDP_ADDRESS\$MIN-1\"}"
@@ -45,14 +45,14 @@ assert "8944000000000000011" in p, p.keys()
 assert [n for n in smdp["notifications"] if n.get("signature_ok") and n.get("iccid") == "8944000000000000011"], \
     smdp["notifications"]
 assert not session_left'
-check_forms $ALL_COMPACT
+check_forms "$ALL_COMPACT"
 
 # A confirmation code the eIM gave as hashCc: left out of the compact euiccSigned2, put back by the eIM.
 smdpctl profile matchingId=MIN-CC,iccid=8944000000000000029,cc=12345678 >/dev/null
 queue_download "{\"activationCode\": \"1\$$SMDP_ADDRESS\$MIN-CC\$\$1\", \"confirmationCode\": \"12345678\"}"
 expect_poll_ok "download with a confirmation code, minimized"
 check_download 'assert res["download"]["result"] == "profileInstallationResult", res; assert "8944000000000000029" in p'
-check_forms $ALL_COMPACT
+check_forms "$ALL_COMPACT"
 
 # Through an SM-DS event: its AuthenticateClient goes compact too, and the SM-DS checks the signature.
 smdpctl profile matchingId=MIN-DS,iccid=8944000000000000045 >/dev/null
@@ -60,7 +60,7 @@ smdpctl --role smds event "eid=$EID,eventId=MIN-DS,address=$SMDP_ADDRESS" >/dev/
 queue_download '{"contactSmds": {}}'
 expect_poll_ok "download through an SM-DS event, minimized"
 check_download 'assert res["download"]["result"] == "profileInstallationResult", res; assert "8944000000000000045" in p'
-check_forms initiateAuthentication=compact authenticateClient=compact $ALL_COMPACT
+check_forms initiateAuthentication=compact authenticateClient=compact "$ALL_COMPACT"
 
 # Refused at AuthenticateClient: the session is cancelled with compactCancelSessionResponseOk, whose signature
 # the SM-DP+ checks on the rebuilt form.
