@@ -41,7 +41,15 @@ typedef struct {
   gboolean warned_protocols; /* the warning about its eimSupportedProtocol was given */
   gboolean notify;         /* the next GetEimPackage carries notifyStateChange */
   gint64 cause;            /* its stateChangeCause */
+  IpaEimHoldings holdings; /* what it accepted in IpaEuiccData (minimizeEsipaBytes), in memory only */
 } EimFlags;
+
+static void
+eim_flags_free (EimFlags *flags)
+{
+  ipa_eim_holdings_clear (&flags->holdings);
+  g_free (flags);
+}
 
 typedef struct {
   DaemonPollDoneFunc func;
@@ -216,6 +224,46 @@ static void note_storage_problem (DaemonEngine *engine, const gchar *message);
 
 /* ---- per-eIM flags, persisted so notifyStateChange survives a restart ---------------------------------- */
 
+/* What each eIM accepted in IpaEuiccData, one record a file named after the eIM (minimizeEsipaBytes). */
+#define EIM_HOLDINGS_FOLDER "eim-holdings"
+#define EIM_HOLDINGS_MAX 4096
+
+static void
+load_eim_holdings (DaemonEngine *engine, const gchar *eim_id, IpaEimHoldings *holdings)
+{
+  g_autofree gchar *name = daemon_store_escape_name (eim_id);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = daemon_store_folder_read (engine->store, EIM_HOLDINGS_FOLDER, name, EIM_HOLDINGS_MAX,
+                                                       &error);
+
+  if (bytes == NULL)
+    {
+      if (!g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND))
+        g_warning ("Reading %s/%s: %s; the downloads it relays go without the omissions it allows",
+                   EIM_HOLDINGS_FOLDER, name, error->message);
+      return;
+    }
+  if (!ipa_eim_holdings_decode (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), holdings, &error))
+    g_warning ("%s/%s is damaged (%s): what the eIM holds is known again at its next IpaEuiccData",
+               EIM_HOLDINGS_FOLDER, name, error->message);
+}
+
+static void
+save_eim_holdings (DaemonEngine *engine, const gchar *eim_id, IpaEimHoldings *holdings)
+{
+  g_autofree gchar *name = daemon_store_escape_name (eim_id);
+  g_autoptr(GBytes) bytes = ipa_eim_holdings_encode (holdings);
+  g_autoptr(GError) error = NULL;
+
+  holdings->changed = FALSE;
+  if (!daemon_store_folder_write (engine->store, EIM_HOLDINGS_FOLDER, name, bytes, &error))
+    {
+      /* Not fatal: without the record the next run sends the full forms. */
+      g_prefix_error (&error, "Saving what eIM %s holds: ", eim_id);
+      g_warning ("%s", error->message);
+    }
+}
+
 static EimFlags *
 flags_for (DaemonEngine *engine, const gchar *eim_id)
 {
@@ -226,6 +274,7 @@ flags_for (DaemonEngine *engine, const gchar *eim_id)
       flags = g_new0 (EimFlags, 1);
       /* After a start nothing is known about what the eUICC kept: look. */
       flags->card_pending = IPA_PENDING_ALL;
+      load_eim_holdings (engine, eim_id, &flags->holdings);
       g_hash_table_insert (engine->eim_flags, g_strdup (eim_id), flags);
     }
   return flags;
@@ -697,12 +746,15 @@ run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, IpaCardList
   exchange.download_journal = &engine->downloads.journal;
   exchange.rsp_access = engine->ci != NULL ? &engine->rsp_access : NULL;
   exchange.sgp22 = sgp22_eims != NULL ? &sgp22 : NULL;
+  exchange.eim_holdings = &flags->holdings;
   exchange.skipped = on_skipped;
   exchange.storage_failed = on_storage_failed;
   exchange.user_data = engine;
 
   ok = ipa_exchange_run (&exchange, error);
   ipa_exchange_clear (&exchange);
+  if (flags->holdings.changed)
+    save_eim_holdings (engine, eim->eim_id, &flags->holdings);
 
   /* The notification went out with the first GetEimPackage that reached the eIM. */
   if (flags->notify && !exchange.notify_state_change)
@@ -1211,6 +1263,9 @@ run_download (DaemonEngine *engine, const DaemonDownloadRequest *request, Daemon
   download.eim_id = eim != NULL ? eim->eim_id : NULL;
   download.journal = &engine->downloads.journal;
   download.device_info = engine->device.device_info;
+  download.minimize_esipa_bytes = (engine->device.ipa_features & ESIPA_IPA_FEATURE_MINIMIZE_ESIPA_BYTES) != 0;
+  download.eim_holdings = eim != NULL ? &flags_for (engine, eim->eim_id)->holdings : NULL;
+  download.eid = daemon_card_get_eid (engine->card);
   download.step = on_step;
   download.step_data = engine;
   entry.eim_id = eim != NULL ? eim->eim_id : NULL;
@@ -1716,7 +1771,7 @@ daemon_engine_new (DaemonConfig *config, DaemonStore *store, GMainContext *conte
   engine->context = g_main_context_ref (context);
   g_mutex_init (&engine->lock);
   g_mutex_init (&engine->history_lock);
-  engine->eim_flags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  engine->eim_flags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) eim_flags_free);
   g_queue_init (&engine->pending);
   engine->posted = g_ptr_array_new_with_free_func (g_source_unref_notify);
   engine->rand = g_rand_new ();

@@ -19,6 +19,7 @@ ipa_download_by_device (const IpaDeviceDownload *request, const IpaActivationCod
     request->device_info != NULL ? request->device_info : &no_device_info);
   g_autoptr(IpaRspServer) rsp = NULL;
   IpaDownloadServer server = { 0 };
+  g_auto (IpaEsipaRelay) relay = { 0 };
   IpaDownloadContext context = { 0 };
   IpaDownloadOrder order = { 0 };
 
@@ -32,7 +33,8 @@ ipa_download_by_device (const IpaDeviceDownload *request, const IpaActivationCod
   else
     {
       name = g_strdup_printf ("eIM %s", request->eim_id);
-      ipa_download_server_esipa (&server, request->esipa, name);
+      ipa_download_server_esipa (&server, &relay, request->esipa, name, request->minimize_esipa_bytes,
+                                 request->eim_holdings, request->eid);
       context.server = &server;
     }
   context.journal = request->journal;

@@ -18,6 +18,7 @@
 /* What the exchange gives every download step. */
 typedef struct {
   IpaDownloadServer server;          /* the eIM, relaying */
+  IpaEsipaRelay relay;
   IpaRspServer *rsp;                 /* direct: the SM-DP+ or SM-DS spoken to now */
   const IpaRspAccess *access;        /* NULL: downloads go through the eIM */
   IpaDownloadContext context;
@@ -35,6 +36,7 @@ static void
 trigger_run_clear (TriggerRun *run)
 {
   g_free (run->server_name);
+  ipa_esipa_relay_clear (&run->relay);
   g_clear_pointer (&run->rsp, ipa_rsp_server_free);
   g_clear_pointer (&run->device_info, g_bytes_unref);
 }
@@ -50,7 +52,10 @@ trigger_run_init (TriggerRun *run, IpaExchange *exchange, GError **error)
   if (session == NULL)
     return FALSE;
   run->server_name = g_strdup_printf ("eIM %s", exchange->eim->eim_id);
-  ipa_download_server_esipa (&run->server, exchange->esipa, run->server_name);
+  ipa_download_server_esipa (&run->server, &run->relay, exchange->esipa, run->server_name,
+                             exchange->device != NULL
+                               && (exchange->device->ipa_features & ESIPA_IPA_FEATURE_MINIMIZE_ESIPA_BYTES) != 0,
+                             exchange->eim_holdings, exchange->eid);
   run->device_info = esipa_asn1_encode_device_info_contents (
     exchange->device != NULL && exchange->device->device_info != NULL ? exchange->device->device_info
                                                                       : &no_device_info);

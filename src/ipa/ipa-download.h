@@ -116,6 +116,27 @@ typedef struct {
   const SmdpTrustStore *ci;
 } IpaRspAccess;
 
+/* What an eIM was given in an IpaEuiccData it accepted: the premises of the omissions minimizeEsipaBytes allows
+ * in a download relayed by that eIM (docs/benchmarks.md, "Bytes on the wire"). Kept per eIM by the daemon, on
+ * disk as ipa_eim_holdings_encode() gives them. */
+typedef struct {
+  guint8 eid[16];                    /* the eUICC they are about */
+  gboolean has_eid;
+  GBytes *euicc_info1;               /* BF20 as given, NULL: not given */
+  GBytes *euicc_info2;               /* BF22 as given */
+  gboolean certificates;             /* both the EUM and the eUICC certificate */
+  gboolean changed;                  /* learnt something since the daemon last saved them */
+} IpaEimHoldings;
+
+void ipa_eim_holdings_clear (IpaEimHoldings *holdings);
+/* Adds what one accepted IpaEuiccData gave (NULL / FALSE: not in it); another eUICC's holdings are dropped. */
+void ipa_eim_holdings_learn (IpaEimHoldings *holdings, const guint8 eid[16], GBytes *euicc_info1, GBytes *euicc_info2,
+                             gboolean certificates);
+/* The record: 30 {5A eid, [BF20], [BF22], [01 certificates]}. Decoding refuses (EUICCD_ERROR_INVALID_DATA)
+ * anything else, and the holdings stay empty: then nothing is left out. */
+GBytes *ipa_eim_holdings_encode (const IpaEimHoldings *holdings);
+gboolean ipa_eim_holdings_decode (const guint8 *data, gsize length, IpaEimHoldings *holdings, GError **error);
+
 /* A download the device asked for: direct when `rsp` is set, else relayed by the eIM `eim_id` over `esipa`
  * (borrowed). */
 typedef struct {
@@ -125,6 +146,9 @@ typedef struct {
   const gchar *eim_id;
   const IpaDownloadJournal *journal;
   const EsipaDeviceInfo *device_info;  /* NULL: an empty DeviceInfo */
+  gboolean minimize_esipa_bytes;     /* the eIM is told minimizeEsipaBytes: the compact forms go to it */
+  const IpaEimHoldings *eim_holdings;  /* what that eIM holds of the eUICC `eid`; NULL: nothing known */
+  const guint8 *eid;
   IpaDownloadStepFunc step;
   gpointer step_data;
 } IpaDeviceDownload;

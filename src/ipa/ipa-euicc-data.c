@@ -311,6 +311,10 @@ ipa_run_ipa_euicc_data (IpaExchange *exchange, const EsipaEimPackage *package, G
       return FALSE;
     }
   ipa_exchange_report (exchange, request->eim_transaction_id, "ipaEuiccData", ok ? "ok" : "error", detail);
+  /* Accepted: the eIM holds these now, which a download under minimizeEsipaBytes may leave out. */
+  if (ok && response != NULL && response->kind != ESIPA_PROVIDE_RESULT_ERROR && exchange->eim_holdings != NULL)
+    ipa_eim_holdings_learn (exchange->eim_holdings, exchange->eid, data.euicc_info1, data.euicc_info2,
+                            data.eum_certificate != NULL && data.euicc_certificate != NULL);
 
   /* The eIM may acknowledge the notifications and results it was shown: those leave the eUICC. */
   ipa_remove_acknowledged (exchange, response);

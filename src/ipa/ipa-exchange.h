@@ -139,6 +139,8 @@ typedef struct {
                                       * rollbackFlag before ProfileRollback (0: after one try) */
   guint attach_retry_s;              /* between tries within that time (0: 1 s) */
   const IpaSgp22Access *sgp22;       /* a consumer (SGP.22) eUICC; NULL: an SGP.32 eUICC */
+  IpaEimHoldings *eim_holdings;      /* what this eIM holds from IpaEuiccData, updated when it accepts one;
+                                      * NULL: not kept */
   IpaOutcomeFunc outcome;
   IpaStepFunc step;
   IpaSkippedFunc skipped;            /* may be NULL */

@@ -438,6 +438,114 @@ dump_download (void)
     emit ("EsipaMessageFromIpaToEim", esipa_asn1_encode_cancel_session_request (&cancel[i], NULL), NULL);
 }
 
+/* The eUICC's full answers of a download session with smdp.example.com, as the minimize tests build them. */
+static const gchar *
+server_signed1 (void)
+{
+  return tlv ("30", cat (tlv ("80", SM_TXID_HEX), tlv ("81", "00112233445566778899AABBCCDDEEFF"),
+                         tlv ("83", utf8 ("smdp.example.com")), tlv ("84", "FFEEDDCCBBAA99887766554433221100"), NULL));
+}
+
+/* CtxParams1.ctxParamsForCommonAuthentication {matchingId, deviceInfo {tac, deviceCapabilities {}}} */
+static const gchar *
+ctx_params1 (void)
+{
+  return tlv ("A0", cat (tlv ("80", utf8 ("MID-1")), tlv ("A1", cat (tlv ("80", "35290611"), "A100", NULL)), NULL));
+}
+
+static const gchar *
+authenticate_response_ok (void)
+{
+  return tlv ("BF38", tlv ("A0", cat (tlv ("30", cat (tlv ("80", SM_TXID_HEX), tlv ("83", utf8 ("smdp.example.com")),
+                                                      tlv ("84", "FFEEDDCCBBAA99887766554433221100"), euicc_info2 (),
+                                                      ctx_params1 (), NULL)),
+                                      tlv ("5F37", sig64 ()), euicc_certificate_hex, eum_certificate_hex, NULL)));
+}
+
+/* minimizeEsipaBytes in the download (esipa-minimize-download.c): each compact form with and without what the
+ * eIM may have sent (ctxParams1, hashCc), inside the ESipa request that carries it. */
+static void
+dump_download_minimized (void)
+{
+  g_autoptr(GBytes) sm_txid = bytes (SM_TXID_HEX);
+  g_autoptr(GBytes) signed1 = bytes (server_signed1 ());
+  g_autoptr(GBytes) ctx = bytes (ctx_params1 ());
+  g_autoptr(GBytes) hash_cc = bytes (keep (g_strnfill (64, 'C')));
+  g_autoptr(GBytes) authenticated = bytes (authenticate_response_ok ());
+  g_autoptr(GBytes) info2 = bytes (euicc_info2 ());
+  g_autoptr(GBytes) prepared =
+    bytes (tlv ("BF21", tlv ("A0", cat (tlv ("30", cat (tlv ("80", SM_TXID_HEX), tlv ("5F49", cat ("04", sig64 (), NULL)),
+                                                        tlv ("04", keep (g_strnfill (64, 'C'))), NULL)),
+                                        tlv ("5F37", sig64 ()), NULL))));
+  g_autoptr(GBytes) cancelled =
+    bytes (tlv ("BF41", tlv ("A0", cat (tlv ("30", cat (tlv ("80", SM_TXID_HEX), tlv ("81", "2B0601040182F802"),
+                                                        "820105", NULL)),
+                                        tlv ("5F37", sig64 ()), NULL))));
+  g_autoptr(GBytes) installed = bytes (profile_installation_result ());
+  /* An error result (bppCommandId configureISDP, errorReason installFailedDueToUnknownError) and no ICCID. */
+  g_autoptr(GBytes) refused =
+    bytes (tlv ("BF37", cat (tlv ("BF27", cat (tlv ("80", SM_TXID_HEX),
+                                               tlv ("BF2F", cat ("800107", "81020780", tlv ("0C", utf8 ("smdp.example.com")),
+                                                                 NULL)),
+                                               tlv ("06", "2B0601040182F802"), tlv ("A2", tlv ("A1", "800101810108")),
+                                               NULL)),
+                             tlv ("5F37", sig64 ()), NULL)));
+  GBytes *compact[] = {
+    esipa_minimize_authenticate_server_response (authenticated, signed1, NULL, info2, TRUE, NULL),
+    esipa_minimize_authenticate_server_response (authenticated, signed1, ctx, info2, TRUE, NULL),
+    esipa_minimize_authenticate_server_response (authenticated, signed1, NULL, info2, FALSE, NULL),
+    esipa_minimize_authenticate_server_response (authenticated, signed1, NULL, NULL, TRUE, NULL),
+    esipa_minimize_prepare_download_response (prepared, sm_txid, NULL, NULL),
+    esipa_minimize_prepare_download_response (prepared, sm_txid, hash_cc, NULL),
+    esipa_minimize_cancel_session_response (cancelled, sm_txid, NULL),
+  };
+  GBytes *notifications[] = {
+    esipa_minimize_profile_installation_result (installed, sm_txid, "smdp.example.com", NULL),
+    esipa_minimize_profile_installation_result (refused, sm_txid, "smdp.example.com", NULL),
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (compact); i++)
+    {
+      EsipaSessionRequest request = { .transaction_id = sm_txid, .card_response = compact[i] };
+      g_autoptr(GError) error = NULL;
+      GBytes *encoded = NULL;
+      DerTlv answer = { 0 }, choice = { 0 };
+
+      if (compact[i] == NULL
+          || !der_parse_single (g_bytes_get_data (compact[i], NULL), g_bytes_get_size (compact[i]), &answer, NULL)
+          || !der_find_child (&answer, 0xA2, &choice, NULL))
+        {
+          fprintf (stderr, "minimized download answer %zu: no compact form\n", i);
+          failures++;
+        }
+      else if (answer.tag == 0xBF38)
+        encoded = esipa_asn1_encode_authenticate_client_request (&request, &error);
+      else if (answer.tag == 0xBF21)
+        encoded = esipa_asn1_encode_get_bound_profile_package_request (&request, &error);
+      else
+        encoded = esipa_asn1_encode_cancel_session_request (&request, &error);
+      if (encoded != NULL || error != NULL)
+        emit ("EsipaMessageFromIpaToEim", encoded, error);
+      g_clear_pointer (&compact[i], g_bytes_unref);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (notifications); i++)
+    {
+      EsipaNotification notification = { .kind = ESIPA_NOTIFICATION_PENDING,
+                                         .pending_notification = notifications[i] };
+      g_autoptr(GError) error = NULL;
+
+      if (notifications[i] == NULL || g_bytes_get_size (notifications[i]) < 1
+          || ((const guint8 *) g_bytes_get_data (notifications[i], NULL))[0] != 0xA0)
+        {
+          fprintf (stderr, "minimized install result %zu: no compact form\n", i);
+          failures++;
+        }
+      else
+        emit ("EsipaMessageFromIpaToEim", esipa_asn1_encode_handle_notification (&notification, &error), error);
+      g_clear_pointer (&notifications[i], g_bytes_unref);
+    }
+}
+
 /* What euiccd answers for a consumer (SGP.22) eUICC (docs/sgp22.md): the three forms, signatures empty. */
 static void
 dump_sgp22_results (void)
@@ -486,6 +594,7 @@ main (void)
   dump_get_eim_package ();
   dump_provide_eim_package_result ();
   dump_download ();
+  dump_download_minimized ();
   dump_sgp22_results ();
   g_ptr_array_unref (arena);
   return failures == 0 ? 0 : 1;

@@ -74,6 +74,37 @@ START_TEST (test_damaged)
 }
 END_TEST
 
+/* What an eIM holds from IpaEuiccData (minimizeEsipaBytes): learnt, encoded, decoded to the same; another
+ * eUICC's IpaEuiccData replaces it; a damaged record leaves nothing known. */
+START_TEST (test_eim_holdings)
+{
+  static const guint8 eid[16] = { 0x89, 0x04, 0x90, 0x32 };
+  static const guint8 other_eid[16] = { 0x89, 0x04, 0x90, 0x33 };
+  static const guint8 damaged[] = { 0x30, 0x03, 0x04, 0x01, 0x00 };
+  g_autoptr(GBytes) info1 = g_bytes_new_static ("\xBF\x20\x02\x82\x00", 5);
+  g_autoptr(GBytes) info2 = g_bytes_new_static ("\xBF\x22\x03\x84\x01\x07", 6);
+  g_autoptr(GBytes) encoded = NULL;
+  g_autoptr(GError) error = NULL;
+  IpaEimHoldings held = { 0 }, read = { 0 };
+
+  ipa_eim_holdings_learn (&held, eid, info1, NULL, FALSE);
+  ipa_eim_holdings_learn (&held, eid, NULL, info2, TRUE);
+  ck_assert (held.changed);
+  encoded = ipa_eim_holdings_encode (&held);
+  ck_assert (ipa_eim_holdings_decode (g_bytes_get_data (encoded, NULL), g_bytes_get_size (encoded), &read, &error));
+  ck_assert (read.has_eid && memcmp (read.eid, eid, 16) == 0 && read.certificates);
+  ck_assert (g_bytes_equal (read.euicc_info1, info1) && g_bytes_equal (read.euicc_info2, info2));
+
+  ipa_eim_holdings_learn (&held, other_eid, info1, NULL, FALSE);
+  ck_assert (held.euicc_info2 == NULL && !held.certificates && memcmp (held.eid, other_eid, 16) == 0);
+
+  ck_assert (!ipa_eim_holdings_decode (damaged, sizeof damaged, &read, &error));
+  ck_assert (g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA));
+  ipa_eim_holdings_clear (&held);
+  ipa_eim_holdings_clear (&read);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -85,6 +116,7 @@ main (void)
   tcase_add_test (tc, test_round_trip);
   tcase_add_test (tc, test_minimal);
   tcase_add_loop_test (tc, test_damaged, 0, G_N_ELEMENTS (bad));
+  tcase_add_test (tc, test_eim_holdings);
   suite_add_tcase (suite, tc);
   runner = srunner_create (suite);
   srunner_run_all (runner, CK_NORMAL);

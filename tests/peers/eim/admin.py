@@ -75,6 +75,7 @@ class AdminHandler(http.server.BaseHTTPRequestHandler):
             "/admin/faults": lambda: list(store.faults),
             "/admin/coverage": store.coverage_view,
             "/admin/relay": lambda: {"log": list(self.server.app.relay.log),
+                                     "received": list(self.server.app.relay.received),
                                      "sessions": dict(self.server.app.relay.sessions)},
         }
         fn = routes.get(url.path)

@@ -450,7 +450,7 @@ class EsipaHandler(http.server.BaseHTTPRequestHandler):
         relay = self.server.app.relay
         if relay is not None and relay.enabled:
             try:
-                return 200, relay.asn1(msg), ASN1_TYPE
+                return 200, relay.asn1(msg, self.server.app.store.held(self.conn_eid)), ASN1_TYPE
             except pyder.DerError as exc:
                 raise BadRequest("%s: %s" % (function, exc))
         return 200, codec.UNSUPPORTED_ANSWERS[msg.tag], ASN1_TYPE
@@ -486,8 +486,9 @@ class EsipaHandler(http.server.BaseHTTPRequestHandler):
             return
         try:
             inner = pyder.decode(raw, expect=0xBF3D).req(0xA0).children()
-            if len(inner) == 1 and inner[0].tag == 0xBF37:
-                relay.notification(inner[0].raw)
+            if len(inner) == 1 and inner[0].tag in (0xBF37, 0xA0):
+                # compactProfileInstallationResult (A0) is put back together first.
+                relay.notification(relay.pending_notification(inner[0].raw))
         except Exception as exc:                        # noqa: BLE001 - recorded, not fatal
             with relay.lock:
                 relay.log.append({"function": "handleNotification", "error": str(exc)})
@@ -581,7 +582,8 @@ class EsipaHandler(http.server.BaseHTTPRequestHandler):
             raise BadRequest("transferEimPackage is eIM-initiated; it is not accepted here")
         relay = self.server.app.relay
         if relay is not None and relay.enabled:
-            return self._json_out(relay.json(function, req))
+            return self._json_out(relay.json(function, req,
+                                             self.server.app.store.held(self.conn_eid)))
         return self._json_out(_status("Failed", "8.8", "3.1",
                                       "%s: indirect profile download is not supported by this "
                                       "test eIM (no --smdp-ca)" % function))

@@ -20,7 +20,10 @@ is turned into hashCc for the AuthenticateClient answer of the transaction whose
 InitiateAuthentication carried that eimTransactionId, when the SM-DP+ asks for one.  ES9+
 failures become the Esipa error codes (ASN.1) or pass through as the SGP.22 header
 (JSON); a transport failure is undefinedError(127) / Failed 8.8 3.7.  Every relayed
-call is recorded (admin GET /admin/relay)."""
+call is recorded (admin GET /admin/relay), and so is the form each eUICC answer came in
+("received": compact or full, minimizeEsipaBytes): compact ones are put back into the SGP.22
+forms first (eim/compact.py), from the session and from what `held` (the eUICC's last
+IpaEuiccData: EUICCInfo1/2 and certificates) gives."""
 
 import base64
 import binascii
@@ -33,6 +36,8 @@ import time
 
 import pyder
 from pyder import tlv, enc_integer
+
+from . import compact
 
 ES9_PREFIX = "/gsma/rsp2/es9plus/"
 ES11_PREFIX = "/gsma/rsp2/es11/"
@@ -56,6 +61,8 @@ class Relay:
         self.sessions = {}                 # transactionId (hex upper) -> SM-DP+ address
         self.codes = {}                    # eimTransactionId (hex upper) -> confirmation code
         self.session_codes = {}            # transactionId -> confirmation code
+        self.state = {}                    # transactionId -> what compact forms are rebuilt from
+        self.received = []                 # {"function", "form", "transactionId"}
         self.log = []
 
     @property
@@ -114,15 +121,42 @@ class Relay:
 
     # ------------------------------------------------------------ the functions
 
-    def initiate_authentication(self, challenge, info1, address, eim_txid=None):
+    def _received(self, function, form, txid=None):
+        with self.lock:
+            self.received.append({"function": function, "form": form, "transactionId": txid})
+
+    def session(self, txid):
+        """What this eIM keeps of a download session, for the compact forms."""
+        with self.lock:
+            st = self.state.get(txid.hex().upper() if isinstance(txid, bytes) else txid.upper())
+        if st is None:
+            raise RelayFailed("8.10.1", "3.9", "transactionId unknown to this eIM")
+        return st
+
+    def initiate_authentication(self, challenge, info1, address, eim_txid=None, held=None):
         if not address:
             raise RelayFailed("8.8.1", "2.2", "smdpAddress missing")
+        if info1:
+            self._received("initiateAuthentication", "full")
+        else:
+            # minimizeEsipaBytes: euiccInfo1 left out, the eIM's own from IpaEuiccData goes.
+            if not held or not held.get("euiccInfo1"):
+                raise RelayFailed("8.1", "2.2", "euiccInfo1 left out and none held for this eUICC")
+            info1 = bytes.fromhex(held["euiccInfo1"])
+            self._received("initiateAuthentication", "compact")
         out = self.call(address, "initiateAuthentication", {
             "euiccChallenge": _b64(challenge), "euiccInfo1": _b64(info1),
             "smdpAddress": address})
         with self.lock:
             txid = out["transactionId"].upper()
             self.sessions[txid] = address
+            try:
+                auth_oid = compact.registered_oid(_unb64(out, "serverCertificate"))
+            except (KeyError, ValueError, pyder.DerError):
+                auth_oid = None
+            self.state[txid] = {"transaction_id": bytes.fromhex(txid), "address": address,
+                                "server_signed1": _unb64(out, "serverSigned1"),
+                                "auth_oid": auth_oid, "held": held or {}}
             if eim_txid is not None and eim_txid.upper() in self.codes:
                 self.session_codes[txid] = self.codes[eim_txid.upper()]
         return out
@@ -139,6 +173,43 @@ class Relay:
 
     def forward(self, function, txid_hex, body):
         return self.call(self.address_of(txid_hex), function, dict(body, transactionId=txid_hex))
+
+    def learn_dp(self, txid_hex, out, hcc):
+        """From an SM-DP+'s authenticateClient answer: its CERT.DPpb OID, the ICCID of the
+        profile, the hashCc this eIM passes on."""
+        st = self.session(txid_hex)
+        with self.lock:
+            st["hash_cc"] = hcc
+            try:
+                st["pb_oid"] = compact.registered_oid(_unb64(out, "smdpCertificate"))
+                st["iccid"] = compact.iccid_of(_unb64(out, "profileMetadata"))
+            except (KeyError, ValueError, pyder.DerError):
+                pass
+
+    def full_authenticate_server_response(self, txid_hex, bf38):
+        full, form = compact.authenticate_server_response(bf38, self.session(txid_hex),
+                                                          self.session(txid_hex)["held"])
+        self._received("authenticateClient", form, txid_hex.upper())
+        return full
+
+    def full_prepare_download_response(self, txid_hex, bf21):
+        full, form = compact.prepare_download_response(bf21, self.session(txid_hex))
+        self._received("getBoundProfilePackage", form, txid_hex.upper())
+        return full
+
+    def full_cancel_session_response(self, txid_hex, bf41):
+        full, form = compact.cancel_session_response(bf41, self.session(txid_hex))
+        self._received("cancelSession", form, txid_hex.upper())
+        return full
+
+    def pending_notification(self, pending):
+        """A PendingNotification that may be a compactProfileInstallationResult: the full
+        BF37 (or the notification as it came)."""
+        full, form = compact.profile_installation_result(pending, self.session)
+        if full[:2] == b"\xBF\x37":
+            txid = pyder.decode(full).req(0xBF27).req(0x80).value.hex().upper()
+            self._received("handleNotification", form, txid)
+        return full
 
     def notification(self, pir):
         """Deliver a ProfileInstallationResult to the SM-DP+ that the transaction ran on."""
@@ -162,8 +233,9 @@ class Relay:
 
     # ------------------------------------------------------------ ASN.1 binding
 
-    def asn1(self, msg):
-        """One BF39 / BF3B / BF3A / BF41 request TLV -> the DER answer."""
+    def asn1(self, msg, held=None):
+        """One BF39 / BF3B / BF3A / BF41 request TLV -> the DER answer; held: what this eIM
+        holds of the eUICC (for minimizeEsipaBytes)."""
         tag = msg.tag
         try:
             if tag == 0xBF39:
@@ -173,50 +245,56 @@ class Relay:
                 out = self.initiate_authentication(msg.req(0x81).value,
                                                    info1.raw if info1 is not None else b"",
                                                    addr.str() if addr is not None else None,
-                                                   etx.value.hex() if etx is not None else None)
+                                                   etx.value.hex() if etx is not None else None,
+                                                   held)
                 return tlv(0xBF39, tlv(0xA0, [
                     tlv(0x80, bytes.fromhex(out["transactionId"])), _unb64(out, "serverSigned1"),
                     _unb64(out, "serverSignature1"), _unb64(out, "euiccCiPKIdToBeUsed"),
                     _unb64(out, "serverCertificate")]))
             txid = msg.req(0x80).value.hex().upper()
             if tag == 0xBF3B:
+                bf38 = self.full_authenticate_server_response(txid, msg.req(0xBF38).raw)
                 out = self.forward("authenticateClient", txid, {
-                    "authenticateServerResponse": _b64(msg.req(0xBF38).raw)})
+                    "authenticateServerResponse": _b64(bf38)})
                 if "smdpSigned2" not in out:
                     return tlv(0xBF3B, tlv(0xA1, [tlv(0x80, bytes.fromhex(out["transactionId"]))]
                                           + self.ds_trigger(out)))
                 signed2 = _unb64(out, "smdpSigned2")
                 hcc = self.hash_cc(txid, signed2)
+                self.learn_dp(txid, out, hcc)
                 return tlv(0xBF3B, tlv(0xA0, [
                     tlv(0x80, bytes.fromhex(out["transactionId"])), _unb64(out, "profileMetadata"),
                     signed2, _unb64(out, "smdpSignature2"), _unb64(out, "smdpCertificate")]
                     + ([tlv(0x04, hcc)] if hcc is not None else [])))
             if tag == 0xBF3A:
+                bf21 = self.full_prepare_download_response(txid, msg.req(0xBF21).raw)
                 out = self.forward("getBoundProfilePackage", txid, {
-                    "prepareDownloadResponse": _b64(msg.req(0xBF21).raw)})
+                    "prepareDownloadResponse": _b64(bf21)})
                 return tlv(0xBF3A, tlv(0xA0, [tlv(0x80, bytes.fromhex(out["transactionId"])),
                                               _unb64(out, "boundProfilePackage")]))
             if tag == 0xBF41:
                 # [A1] cancelSessionResponse is the eUICC's BF41 answer re-tagged.
                 inner = msg.req(0xA1)
-                self.forward("cancelSession", txid,
-                             {"cancelSessionResponse": _b64(tlv(0xBF41, inner.value))})
+                bf41 = self.full_cancel_session_response(txid, tlv(0xBF41, inner.value))
+                self.forward("cancelSession", txid, {"cancelSessionResponse": _b64(bf41)})
                 return tlv(0xBF41, tlv(0xA0))
         except RelayFailed as exc:
             return tlv(tag, enc_integer(asn1_error(tag, exc), tag={0xBF3B: 0x82}.get(tag, 0x81)))
-        except (KeyError, ValueError):
+        except (KeyError, ValueError) as exc:
+            self._record({"function": "%X" % tag, "error": "cannot relay: %r" % exc})
             return tlv(tag, enc_integer(UNDEFINED, tag={0xBF3B: 0x82}.get(tag, 0x81)))
         raise pyder.DerError("tag %X is not relayed" % tag)
 
     # ------------------------------------------------------------ JSON binding
 
-    def json(self, function, req):
+    def json(self, function, req, held=None):
         """One ESipa JSON download function -> the JSON answer body."""
         try:
             if function == "initiateAuthentication":
                 out = self.initiate_authentication(
-                    _unb64(req, "euiccChallenge"), _unb64(req, "euiccInfo1"),
-                    req.get("smdpAddress"), req.get("eimTransactionId"))
+                    _unb64(req, "euiccChallenge"),
+                    _unb64(req, "euiccInfo1") if "euiccInfo1" in req else None,
+                    req.get("smdpAddress"), req.get("eimTransactionId"), held)
                 return {"header": out["header"], "transactionId": out["transactionId"],
                         "serverSigned1": out["serverSigned1"],
                         "serverSignature1": out["serverSignature1"],
@@ -226,8 +304,10 @@ class Relay:
             if not isinstance(txid, str):
                 raise RelayFailed("8.10.1", "2.2", "transactionId missing")
             if function == "authenticateClient":
+                bf38 = self.full_authenticate_server_response(
+                    txid, _unb64(req, "authenticateServerResponse"))
                 out = self.forward("authenticateClient", txid, {
-                    "authenticateServerResponse": req.get("authenticateServerResponse")})
+                    "authenticateServerResponse": _b64(bf38)})
                 if "smdpSigned2" not in out:
                     answer = {"header": out["header"], "transactionId": out["transactionId"]}
                     trigger = self.ds_trigger(out)
@@ -238,17 +318,21 @@ class Relay:
                         "smdpCertificate")
                 answer = dict({k: out[k] for k in keys}, header=out["header"])
                 hcc = self.hash_cc(txid, _unb64(out, "smdpSigned2"))
+                self.learn_dp(txid, out, hcc)
                 if hcc is not None:
                     answer["hashCc"] = _b64(hcc)
                 return answer
             if function == "getBoundProfilePackage":
+                bf21 = self.full_prepare_download_response(
+                    txid, _unb64(req, "prepareDownloadResponse"))
                 out = self.forward("getBoundProfilePackage", txid, {
-                    "prepareDownloadResponse": req.get("prepareDownloadResponse")})
+                    "prepareDownloadResponse": _b64(bf21)})
                 return {"header": out["header"], "transactionId": out["transactionId"],
                         "boundProfilePackage": out["boundProfilePackage"]}
             if function == "cancelSession":
-                out = self.forward("cancelSession", txid, {
-                    "cancelSessionResponse": req.get("cancelSessionResponse")})
+                bf41 = self.full_cancel_session_response(
+                    txid, _unb64(req, "cancelSessionResponse"))
+                out = self.forward("cancelSession", txid, {"cancelSessionResponse": _b64(bf41)})
                 return {"header": out["header"]}
         except RelayFailed as exc:
             return {"header": {"functionExecutionStatus": {

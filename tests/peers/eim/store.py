@@ -60,7 +60,7 @@ class Store:
             rec = {"eid": eid, "counter": 0, "initial_counter": 0, "association_token": None,
                    "euicc_cert": None, "cert_source": None, "queue": collections.deque(),
                    "results": [], "polls": [], "seen_txids": set(), "seen_seqs": set(),
-                   "sent": []}
+                   "sent": [], "held": {}}
             self.euiccs[eid] = rec
         return rec
 
@@ -259,6 +259,10 @@ class Store:
                 entry["duplicate"] = txid is not None and txid in rec["seen_txids"]
             data = decoded["ipaEuiccData"]
             if data is not None:
+                # What minimizeEsipaBytes lets the IPA leave out of the download (eim/compact.py).
+                for key in ("euiccInfo1", "euiccInfo2", "euiccCertificate", "eumCertificate"):
+                    if data.get(key):
+                        rec["held"][key] = data[key]
                 if data.get("euiccCertificate"):
                     self._learn_cert(rec, bytes.fromhex(data["euiccCertificate"]), "ipaEuiccData")
                 if data.get("associationToken") is not None and rec["association_token"] is None:
@@ -283,6 +287,12 @@ class Store:
             entry = jsonable(entry)
             rec["results"].append(entry)
             return entry, acks
+
+    def held(self, eid):
+        """What the eUICC's IpaEuiccData gave this eIM (hex DER by name), {} when nothing."""
+        with self.lock:
+            rec = self.euiccs.get(eid.upper()) if eid else None
+            return dict(rec["held"]) if rec is not None else {}
 
     def add_notification(self, n, raw, binding, conn_eid):
         """Record a HandleNotificationEsipa.pendingNotification."""
