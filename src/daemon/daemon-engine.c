@@ -551,12 +551,14 @@ on_step (const gchar *step, gpointer user_data)
   DaemonEngine *engine = user_data;
 
   if (g_str_equal (step, "before-load"))
-    {
-      set_state (engine, DAEMON_STATE_APPLYING);
-      /* The package may switch profiles: ModemManager keeps off the modem until the poll has closed the port. */
-      if (engine->modem_manager != NULL)
-        daemon_modem_manager_inhibit (engine->modem_manager);
-    }
+    set_state (engine, DAEMON_STATE_APPLYING);
+  /* A package may switch profiles, a Bound Profile Package installs one in a long run of card commands, and
+   * ImmediateEnable switches to it: ModemManager keeps off the modem until the job has closed the port (polls
+   * and downloads release it then, whatever the outcome). */
+  if ((g_str_equal (step, "before-load") || g_str_equal (step, "download-before-bpp")
+       || g_str_equal (step, "download-before-immediate-enable"))
+      && engine->modem_manager != NULL)
+    daemon_modem_manager_inhibit (engine->modem_manager);
   if (engine->kill_step != NULL && g_str_equal (step, engine->kill_step) && --engine->kill_countdown == 0)
     {
       g_message ("EUICCD_TEST_KILL_AT: stopping hard at %s", step);
@@ -1634,6 +1636,10 @@ job_thread (gpointer user_data)
       break;
     case JOB_DOWNLOAD:
       run_download (engine, job->download, &job->download_outcome, &job->error);
+      /* The port is closed on every way out of the download: ModemManager gets the modem back, and reads the
+       * SIM again when a profile came (ImmediateEnable may have enabled it). */
+      if (engine->modem_manager != NULL)
+        daemon_modem_manager_release (engine->modem_manager, job->download_outcome.installed);
       break;
     case JOB_SWITCH:
       if (run_switch (engine, job->switch_kind, &job->error) && job->switch_kind == ES10_SWITCH_RETURN_FROM_FALLBACK)
