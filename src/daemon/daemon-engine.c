@@ -18,6 +18,7 @@
 #include "daemon/daemon-eim-flags.h"
 #include "daemon/daemon-fallback.h"
 #include "daemon/daemon-modem-manager.h"
+#include "daemon/daemon-rollback.h"
 #include "daemon/daemon-schedule.h"
 #include "daemon/daemon-skipped.h"
 #include "der/der.h"
@@ -112,6 +113,7 @@ struct _DaemonEngine {
   GRand *rand;
   IpaDeviceProfile device;
   DaemonDownloadJournal downloads;   /* the profile download session record */
+  IpaRollbackJournal rollback;       /* the record of an enable with rollbackFlag */
   SmdpTrustStore *ci;                /* GSMA CI certificates; NULL: no direct download */
   IpaRspAccess rsp_access;
   DaemonDownloadProgress download_progress;  /* main context */
@@ -123,6 +125,8 @@ struct _DaemonEngine {
 
   /* Touched by the worker during a job, by the main loop otherwise; `lock` guards what both read. */
   GMutex lock;
+  GCond stop_cond;         /* signalled with `lock` when `stopping` is set */
+  gboolean stopping;       /* the daemon is stopping: waits end, no further eIM is polled; under `lock` */
   GHashTable *eim_flags;   /* eim_id -> EimFlags */
   DaemonFallback fallback; /* the fallback euiccd runs by itself, worker only once started */
   DaemonState state;
@@ -547,17 +551,47 @@ on_step (const gchar *step, gpointer user_data)
   DaemonEngine *engine = user_data;
 
   if (g_str_equal (step, "before-load"))
-    {
-      set_state (engine, DAEMON_STATE_APPLYING);
-      /* The package may switch profiles: ModemManager keeps off the modem until the poll has closed the port. */
-      if (engine->modem_manager != NULL)
-        daemon_modem_manager_inhibit (engine->modem_manager);
-    }
+    set_state (engine, DAEMON_STATE_APPLYING);
+  /* A package may switch profiles, a Bound Profile Package installs one in a long run of card commands, and
+   * ImmediateEnable switches to it: ModemManager keeps off the modem until the job has closed the port (polls
+   * and downloads release it then, whatever the outcome). */
+  if ((g_str_equal (step, "before-load") || g_str_equal (step, "download-before-bpp")
+       || g_str_equal (step, "download-before-immediate-enable"))
+      && engine->modem_manager != NULL)
+    daemon_modem_manager_inhibit (engine->modem_manager);
   if (engine->kill_step != NULL && g_str_equal (step, engine->kill_step) && --engine->kill_countdown == 0)
     {
       g_message ("EUICCD_TEST_KILL_AT: stopping hard at %s", step);
       raise (SIGKILL);
     }
+}
+
+static gboolean
+is_stopping (DaemonEngine *engine)
+{
+  gboolean stopping;
+
+  g_mutex_lock (&engine->lock);
+  stopping = engine->stopping;
+  g_mutex_unlock (&engine->lock);
+  return stopping;
+}
+
+/* In the worker: the wait for the module to attach, which a stop of the daemon ends at once (the state it
+ * needs to go on is on disk already). */
+static gboolean
+wait_unless_stopping (gint64 us, gpointer user_data)
+{
+  DaemonEngine *engine = user_data;
+  gint64 end = g_get_monotonic_time () + us;
+  gboolean stopping;
+
+  g_mutex_lock (&engine->lock);
+  while (!engine->stopping && g_cond_wait_until (&engine->stop_cond, &engine->lock, end))
+    ;
+  stopping = engine->stopping;
+  g_mutex_unlock (&engine->lock);
+  return !stopping;
 }
 
 static void
@@ -741,8 +775,10 @@ run_exchange (DaemonEngine *engine, const Es10EimConfiguration *eim, IpaCardList
   exchange.lists = lists;
   exchange.attach_timeout_s = engine->config->connectivity_attach_timeout_s;
   exchange.attach_retry_s = engine->config->connectivity_attach_retry_s;
+  exchange.rollback_journal = &engine->rollback;
   exchange.outcome = on_outcome;
   exchange.step = on_step;
+  exchange.wait = wait_unless_stopping;
   exchange.download_journal = &engine->downloads.journal;
   exchange.rsp_access = engine->ci != NULL ? &engine->rsp_access : NULL;
   exchange.sgp22 = sgp22_eims != NULL ? &sgp22 : NULL;
@@ -883,8 +919,10 @@ daemon_engine_poll_blocking (DaemonEngine *engine, GError **error)
   ok = poll_all_eims (engine, error);
   https_client_get_stats (engine->https, &https_after);
   was_active = engine->fallback.active;
-  /* Any answer over HTTP shows the way to the eIMs works; only transport failures count against it. */
-  if (daemon_fallback_after_poll (&engine->fallback, &fallback, https_after.requests > https_before.requests,
+  /* Any answer over HTTP shows the way to the eIMs works; only transport failures count against it. A poll a
+   * stop cut short says nothing about it. */
+  if (!is_stopping (engine)
+      && daemon_fallback_after_poll (&engine->fallback, &fallback, https_after.requests > https_before.requests,
                                   g_get_monotonic_time ()) == DAEMON_FALLBACK_EXECUTE
       && run_fallback_switch (engine, TRUE))
     {
@@ -951,6 +989,8 @@ poll_all_eims (DaemonEngine *engine, GError **error)
       const Es10EimConfiguration *eim = g_ptr_array_index (eims->eims, i);
       g_autoptr(GError) local_error = NULL;
 
+      if (is_stopping (engine))
+        break;
       if (!eim_is_pollable (engine, eim))
         continue;
       polled++;
@@ -1596,6 +1636,10 @@ job_thread (gpointer user_data)
       break;
     case JOB_DOWNLOAD:
       run_download (engine, job->download, &job->download_outcome, &job->error);
+      /* The port is closed on every way out of the download: ModemManager gets the modem back, and reads the
+       * SIM again when a profile came (ImmediateEnable may have enabled it). */
+      if (engine->modem_manager != NULL)
+        daemon_modem_manager_release (engine->modem_manager, job->download_outcome.installed);
       break;
     case JOB_SWITCH:
       if (run_switch (engine, job->switch_kind, &job->error) && job->switch_kind == ES10_SWITCH_RETURN_FROM_FALLBACK)
@@ -1768,8 +1812,10 @@ daemon_engine_new (DaemonConfig *config, DaemonStore *store, GMainContext *conte
   engine->config = config;
   engine->store = store;
   daemon_download_journal_init (&engine->downloads, store, on_download_progress, engine);
+  daemon_rollback_journal_init (&engine->rollback, store);
   engine->context = g_main_context_ref (context);
   g_mutex_init (&engine->lock);
+  g_cond_init (&engine->stop_cond);
   g_mutex_init (&engine->history_lock);
   engine->eim_flags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) eim_flags_free);
   g_queue_init (&engine->pending);
@@ -1821,6 +1867,11 @@ daemon_engine_free (DaemonEngine *engine)
 
   if (engine == NULL)
     return;
+  /* A job waiting for the module to attach ends now instead of holding the stop for minutes. */
+  g_mutex_lock (&engine->lock);
+  engine->stopping = TRUE;
+  g_cond_broadcast (&engine->stop_cond);
+  g_mutex_unlock (&engine->lock);
   if (engine->worker != NULL)
     g_thread_join (engine->worker);
   /* Calls the worker posted and jobs not started: their callers hear that the daemon is stopping. */
@@ -1847,6 +1898,7 @@ daemon_engine_free (DaemonEngine *engine)
   g_clear_pointer (&engine->context, g_main_context_unref);
   daemon_schedule_state_clear (&engine->schedule);
   g_mutex_clear (&engine->lock);
+  g_cond_clear (&engine->stop_cond);
   g_mutex_clear (&engine->history_lock);
   g_free (engine->kill_step);
   g_free (engine);

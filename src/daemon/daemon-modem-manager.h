@@ -32,8 +32,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DaemonModemManager, daemon_modem_manager_free)
  * first answer from the bus; then falls back to the scan. */
 gchar *daemon_modem_manager_resolve (DaemonModemManager *manager, guint *ret_slot, GError **error);
 
-/* From the poll worker, before the eUICC switches profiles: asks ModemManager to let go of the modem the
- * device came from. Does nothing when it did not come from ModemManager or is inhibited already. */
+/* From the worker, before the eUICC switches profiles or installs one: asks ModemManager to let go of the modem
+ * the device came from. Does nothing when it did not come from ModemManager or is inhibited already. */
 void daemon_modem_manager_inhibit (DaemonModemManager *manager);
 /* From the poll worker once the port is closed: lifts the inhibition. `card_changed`: the enabled profile
  * may have changed, so ModemManager must read the SIM again (see the .c for how). */

@@ -525,6 +525,8 @@ ipa_download_immediate_enable (const IpaDownloadContext *context)
   g_autoptr(GError) local_error = NULL;
   gint64 result = 0;
 
+  if (context->step != NULL)
+    context->step ("download-before-immediate-enable", context->step_data);
   if (!es10_immediate_enable (context->session, TRUE, &result, &local_error))
     {
       g_warning ("ImmediateEnable after the installation: %s; the new profile stays disabled", local_error->message);

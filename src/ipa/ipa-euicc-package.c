@@ -224,6 +224,7 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
   g_autoptr(EsipaProvideResultResponse) response = NULL;
   g_autoptr(GError) card_error = NULL;
   g_autoptr(GError) list_error = NULL;
+  g_autoptr(IpaRollbackRecord) rollback = NULL;
   EsipaEimPackageResult answer = { 0 };
   const Es10PendingNotificationList *pending;
   IsdrSession *session;
@@ -232,7 +233,7 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
   const gchar *verdict;
 
   session = ipa_exchange_session (exchange, error);
-  if (session == NULL)
+  if (session == NULL || !ipa_rollback_begin (exchange, package, operation, &rollback, error))
     return FALSE;
 
   ipa_exchange_step (exchange, "before-load");
@@ -260,8 +261,16 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
           /* Nothing to report from the card: the eIM still gets an answer naming the transaction. */
           EsipaUnusablePackage unusable = { .result_error_code = ESIPA_PACKAGE_RESULT_ERROR_UNDEFINED,
                                             .eim_transaction_id = request->eim_transaction_id };
+          if (rollback != NULL)
+            ipa_rollback_forget (exchange);
           return ipa_answer_unusable (exchange, &unusable, card_error, error);
         }
+    }
+  /* What cannot be read cannot be rolled back: the eUICC's answer decides nothing here. */
+  if (rollback != NULL && (result == NULL || !ipa_rollback_armed (package, result)))
+    {
+      ipa_rollback_forget (exchange);
+      g_clear_pointer (&rollback, ipa_rollback_record_free);
     }
   if (result == NULL)
     return pass_on_raw_result (exchange, request, operation, undecodable, undecodable_reason, error);
@@ -315,20 +324,15 @@ ipa_run_euicc_package (IpaExchange *exchange, const EsipaEimPackage *package, GE
   else
     answer.kind = ESIPA_RESULT_EUICC_PACKAGE_RESULT;
 
-  if (ipa_rollback_armed (package, result))
+  if (rollback != NULL)
     {
       gboolean rolled_back = FALSE;
-      gboolean sent = ipa_rollback_send_result (exchange, &answer, stored_key, kept_by_card,
+      gboolean sent = ipa_rollback_send_result (exchange, rollback, &answer, stored_key, kept_by_card,
                                                 request->eim_transaction_id, &response, &rolled_back, error);
 
+      /* Rolled back: the results went (or wait) with what the eUICC holds, and the outcome was reported. */
       if (rolled_back)
-        {
-          /* The results went (or wait) with what the eUICC holds: nothing of this package is left to do here. */
-          ipa_exchange_report (exchange, request->eim_transaction_id, operation, "rolled-back",
-                               "the eIM was not reachable over the profile enabled with rollbackFlag; "
-                               "ProfileRollback enabled the previous profile again");
-          return sent;
-        }
+        return sent;
       if (!sent)
         return FALSE;
     }

@@ -132,6 +132,16 @@ ipa_exchange_run (IpaExchange *exchange, GError **error)
   if (!ipa_download_recover_for_eim (exchange, &delivery_error))
     g_warning ("eIM %s: %s; tried again at the next exchange", exchange->eim->eim_id, delivery_error->message);
   g_clear_error (&delivery_error);
+  if (!ipa_rollback_resume (exchange, &delivery_error))
+    {
+      if (exchange->stopped)
+        {
+          g_propagate_error (error, g_steal_pointer (&delivery_error));
+          return FALSE;
+        }
+      g_warning ("%s", delivery_error->message);
+      g_clear_error (&delivery_error);
+    }
   if (!ipa_deliver_pending (exchange, &delivery_error))
     {
       delivery_retry_after = esipa_client_get_retry_after (exchange->esipa);

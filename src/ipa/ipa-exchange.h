@@ -13,6 +13,7 @@
 
 #include "card/es10.h"
 #include "ipa/ipa-download.h"
+#include "ipa/ipa-rollback-record.h"
 #include "net/esipa-client.h"
 
 G_BEGIN_DECLS
@@ -91,6 +92,8 @@ typedef void (*IpaSkippedFunc) (const gchar *list, const Es10SkippedEntry *entry
 typedef void (*IpaStorageFunc) (const GError *error, gpointer user_data);
 /* Called at the named steps of an exchange; the crash tests stop the daemon there. */
 typedef void (*IpaStepFunc) (const gchar *step, gpointer user_data);
+/* Waits `us` microseconds, or less when the daemon is stopping: then FALSE. */
+typedef gboolean (*IpaWaitFunc) (gint64 us, gpointer user_data);
 
 /* What the eUICC may hold for an eIM that it has not been given yet. SGP.32's RetrieveNotificationsList answers
  * either the profile notifications or the eUICC package results, so each kind costs a read of its own and is
@@ -138,11 +141,13 @@ typedef struct {
   guint attach_timeout_s;            /* how long the eIM may stay unreachable over a profile enabled with
                                       * rollbackFlag before ProfileRollback (0: after one try) */
   guint attach_retry_s;              /* between tries within that time (0: 1 s) */
+  const IpaRollbackJournal *rollback_journal;  /* the record of an enable with rollbackFlag; NULL: none kept */
   const IpaSgp22Access *sgp22;       /* a consumer (SGP.22) eUICC; NULL: an SGP.32 eUICC */
   IpaEimHoldings *eim_holdings;      /* what this eIM holds from IpaEuiccData, updated when it accepts one;
                                       * NULL: not kept */
   IpaOutcomeFunc outcome;
   IpaStepFunc step;
+  IpaWaitFunc wait;                  /* the waits for the module to attach; NULL: g_usleep(), not cut short */
   IpaSkippedFunc skipped;            /* may be NULL */
   IpaStorageFunc storage_failed;     /* may be NULL */
   gpointer user_data;
@@ -153,6 +158,7 @@ typedef struct {
   gboolean eims_changed;             /* a package changed the eIM configuration (eCOs) */
   gint64 retry_after_s;              /* the eIM's Retry-After on a failure, -1 if none */
   guint dead_letters;                /* items the eIM refused for good, set aside */
+  gboolean stopped;                  /* a wait was cut short because the daemon is stopping: the exchange ended */
 
   /* Private */
   IsdrSession *session;

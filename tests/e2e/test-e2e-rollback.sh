@@ -72,4 +72,4 @@ expect_poll_ok "poll once the coverage is back"
 check_result 'prs = [x["package_result"] for x in r if x.get("eimTransactionId") == txid and x.get("package_result")]
 assert [[(y["name"], y["code"]) for y in pr["results"]] for pr in prs] == [[("enableResult", 0)]], prs
 assert s["package_results"] == [] and s["notifications"] == [], (s["package_results"], s["notifications"])'
-echo "enable with rollback: rolled back without coverage, both results delivered and removed once ($binding)"
+echo "enable with rollback: rolled back without coverage, both results delivered and removed once ($binding, $e2e_transport)"

@@ -28,7 +28,7 @@ allowed_for() {
 # src/ipa: the loop, the context and the pure helpers below it; every other file is a procedure.
 ipa_loop="ipa-exchange"
 ipa_context="ipa-context"
-ipa_helpers="ipa-ownership ipa-result-record ipa-activation-code ipa-sgp22-result ipa-sgp22-verify"
+ipa_helpers="ipa-ownership ipa-result-record ipa-rollback-record ipa-activation-code ipa-sgp22-result ipa-sgp22-verify"
 
 failures=0
 fail() {
