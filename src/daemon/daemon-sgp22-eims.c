@@ -178,6 +178,21 @@ add_configured (DaemonSgp22Eims *self, const DaemonConfig *config)
   g_message ("Consumer eUICC eIM %s taken from the configuration", config->sgp22_eim_id);
 }
 
+/* A file that does not decode is kept in corrupt/ for a person to look at, and euiccd goes on without it: the
+ * eIM comes again from [Sgp22] or AddInitialEim. Its counters and seqNumbers are lost with it. */
+static void
+set_aside_damaged (DaemonSgp22Eims *self, const gchar *why)
+{
+  g_autofree gchar *moved = daemon_store_set_aside_file (self->store, STATE_FILE);
+
+  g_ptr_array_set_size (self->eims, 0);
+  self->next_seq_number = 1;
+  self->next_token = 1;
+  g_warning ("%s/%s is damaged (%s): %s%s; the consumer eUICC's eIM configuration comes again from [Sgp22] or "
+             "AddInitialEim", daemon_store_get_directory (self->store), STATE_FILE, why,
+             moved != NULL ? "moved to " : "left in place", moved != NULL ? moved : "");
+}
+
 DaemonSgp22Eims *
 daemon_sgp22_eims_new (DaemonStore *store, const DaemonConfig *config)
 {
@@ -191,15 +206,12 @@ daemon_sgp22_eims_new (DaemonStore *store, const DaemonConfig *config)
   self->next_seq_number = 1;
   self->next_token = 1;
   bytes = daemon_store_read_file (store, STATE_FILE, &error);
-  if (bytes == NULL && !g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND))
+  if (bytes == NULL && g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA))
+    set_aside_damaged (self, error->message);
+  else if (bytes == NULL && !g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND))
     g_warning ("%s/%s: %s", daemon_store_get_directory (store), STATE_FILE, error->message);
   else if (bytes != NULL && !decode_state (self, bytes, &error))
-    {
-      /* Its counters are lost with it: the eIM's next package sets them again. */
-      g_warning ("%s/%s is damaged (%s): the consumer eUICC's eIMs start afresh", daemon_store_get_directory (store),
-                 STATE_FILE, error->message);
-      g_ptr_array_set_size (self->eims, 0);
-    }
+    set_aside_damaged (self, error->message);
   if (self->eims->len == 0)
     add_configured (self, config);
   return self;

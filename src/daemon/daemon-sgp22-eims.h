@@ -16,8 +16,8 @@ G_BEGIN_DECLS
 
 typedef struct _DaemonSgp22Eims DaemonSgp22Eims;
 
-/* Reads the state file (a damaged one is set aside with a warning and euiccd starts without eIMs); when no eIM is
- * kept yet and [Sgp22] names one, that one is added (a key file that cannot be read is a warning). */
+/* Reads the state file (a damaged one is moved to corrupt/ with a warning and euiccd starts without eIMs); when
+ * no eIM is kept yet and [Sgp22] names one, that one is added (a key file that cannot be read is a warning). */
 DaemonSgp22Eims *daemon_sgp22_eims_new (DaemonStore *store, const DaemonConfig *config);
 void daemon_sgp22_eims_free (DaemonSgp22Eims *eims);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DaemonSgp22Eims, daemon_sgp22_eims_free)

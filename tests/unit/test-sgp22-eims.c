@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The eIMs euiccd keeps for a consumer (SGP.22) eUICC: what survives a restart (the counter accepted before a
- * package runs, the seqNumbers, eIMs added by AddInitialEim and eCOs), and what a damaged file does. */
+ * package runs, the seqNumbers, eIMs added by AddInitialEim and eCOs), and that a damaged file goes to corrupt/. */
 #include "config.h"
 
 #include <check.h>
@@ -19,14 +19,37 @@ setup (void)
   ck_assert_ptr_nonnull (root);
 }
 
+/* The files in corrupt/ whose names start with `prefix`. */
+static guint
+count_corrupt (const gchar *prefix)
+{
+  g_autofree gchar *corrupt = g_build_filename (root, "corrupt", NULL);
+  g_autoptr(GDir) dir = g_dir_open (corrupt, 0, NULL);
+  const gchar *name;
+  guint count = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, prefix))
+      count++;
+  return count;
+}
+
 static void
 teardown (void)
 {
   g_autofree gchar *file = g_build_filename (root, "sgp22-eims", NULL);
-
   g_autofree gchar *outbox = g_build_filename (root, "outbox", NULL);
+  g_autofree gchar *corrupt = g_build_filename (root, "corrupt", NULL);
+  g_autoptr(GDir) dir = g_dir_open (corrupt, 0, NULL);
+  const gchar *name;
 
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree gchar *path = g_build_filename (corrupt, name, NULL);
+      g_unlink (path);
+    }
   g_unlink (file);
+  g_rmdir (corrupt);
   g_rmdir (outbox);
   g_rmdir (root);
   g_clear_pointer (&root, g_free);
@@ -138,7 +161,7 @@ START_TEST (test_ecos_and_damage)
     ck_assert_ptr_null (run_eco (eims, "A100", &changed));
     ck_assert_ptr_null (run_eco (eims, "A8", &changed));
   }
-  /* A damaged file: warned about, and euiccd starts without eIMs instead of failing. */
+  /* A damaged file: moved to corrupt/, and euiccd starts without eIMs instead of failing. */
   ck_assert (g_file_set_contents (file, "\x30\x05\x80", 3, NULL));
   {
     g_autoptr(DaemonStore) store = daemon_store_open (root, 10, &error);
@@ -147,6 +170,44 @@ START_TEST (test_ecos_and_damage)
 
     ck_assert_uint_eq (list->eims->len, 0);
   }
+  ck_assert (!g_file_test (file, G_FILE_TEST_EXISTS));
+  ck_assert_uint_eq (count_corrupt ("sgp22-eims."), 1);
+}
+END_TEST
+
+/* A damaged file with [Sgp22] set: set aside, and the configured eIM is kept afresh (counter 0). */
+START_TEST (test_damaged_then_configured)
+{
+  g_autoptr(DaemonConfig) config = daemon_config_new_default ();
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *file = g_build_filename (root, "sgp22-eims", NULL);
+  /* An EimConfigurationData list entry that is no SEQUENCE. */
+  static const guint8 damaged[] = { 0x30, 0x08, 0x80, 0x01, 0x05, 0xA0, 0x03, 0x04, 0x01, 0x00 };
+
+  config->sgp22_eim_id = g_strdup ("eim-conf");
+  config->sgp22_eim_fqdn = g_strdup ("eim.example.com");
+  ck_assert (g_file_set_contents (file, (const gchar *) damaged, sizeof damaged, NULL));
+  {
+    g_autoptr(DaemonStore) store = daemon_store_open (root, 10, &error);
+    g_autoptr(DaemonSgp22Eims) eims = daemon_sgp22_eims_new (store, config);
+    g_autoptr(Es10EimConfigurationList) list = daemon_sgp22_eims_list (eims);
+    gint64 seq = 0;
+
+    ck_assert_uint_eq (list->eims->len, 1);
+    ck_assert_str_eq (((Es10EimConfiguration *) g_ptr_array_index (list->eims, 0))->eim_id, "eim-conf");
+    ck_assert_int_eq (daemon_sgp22_eims_get_counter (eims, "eim-conf"), 0);
+    ck_assert (daemon_sgp22_eims_accept_counter (eims, "eim-conf", 1, &seq, &error));
+    ck_assert_int_eq (seq, 1);
+  }
+  ck_assert_uint_eq (count_corrupt ("sgp22-eims."), 1);
+  /* The new file is whole again: read back as it was written. */
+  {
+    g_autoptr(DaemonStore) store = daemon_store_open (root, 10, &error);
+    g_autoptr(DaemonSgp22Eims) eims = daemon_sgp22_eims_new (store, config);
+
+    ck_assert_int_eq (daemon_sgp22_eims_get_counter (eims, "eim-conf"), 1);
+  }
+  ck_assert_uint_eq (count_corrupt ("sgp22-eims."), 1);
 }
 END_TEST
 
@@ -198,6 +259,7 @@ main (void)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_kept_across_restarts);
   tcase_add_test (tc, test_ecos_and_damage);
+  tcase_add_test (tc, test_damaged_then_configured);
   tcase_add_test (tc, test_from_configuration);
   suite_add_tcase (suite, tc);
   runner = srunner_create (suite);
