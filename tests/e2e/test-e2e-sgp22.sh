@@ -2,12 +2,25 @@
 # SPDX-License-Identifier: Apache-2.0
 # A consumer (SGP.22) eUICC managed by the test eIM: the software eUICC in its "sgp22" kind answers neither
 # LoadEuiccPackage nor GetEimConfigurationData, so euiccd takes the eIM from its configuration, checks each package
-# (signature, EID, counter) itself, runs the PSMOs with ES10c and reports a result with an empty eUICC signature,
-# which the eIM, told the card is a consumer eUICC, accepts; eCOs change the eIMs euiccd keeps.
+# (signature, EID, counter) itself, runs the PSMOs with ES10c (getRAT with ES10b GetRAT) and reports a result with
+# an empty eUICC signature, which the eIM, told the card is a consumer eUICC, accepts; eCOs change the eIMs euiccd
+# keeps.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/e2e-lib.sh"
 
 P1=89000123456789012358   # enabled, operational
 P3=89000123456789000023   # disabled, test profile
+
+# set_card_faults FAULT...: the software eUICC's fault list (none: cleared).
+set_card_faults() {
+  "$PY" - "$state" "$@" <<'PYEOF'
+import json, os, sys
+s = json.load(open(sys.argv[1]))
+s["faults"] = sys.argv[2:]
+with open(sys.argv[1] + ".new", "w") as f:
+    json.dump(s, f)
+os.rename(sys.argv[1] + ".new", sys.argv[1])
+PYEOF
+}
 
 start_eim --binding both
 make_euicc "$state" --card-kind sgp22 --notification-address "$EIM_FQDN"
@@ -49,10 +62,22 @@ queue --psmo "disable:$P3"
 expect_poll_ok "disable of a deleted profile"
 check_result 'assert codes(res) == [("disableResult", 1)], codes(res)'
 
-# What the card cannot do is not run, and says so.
+# getRAT is the card's GetRAT, its RulesAuthorisationTable passed on as getRATResult.
 queue --psmo getRAT
 expect_poll_ok "getRAT"
-check_result 'r0 = res["package_result"]["results"][0]; assert r0["name"] == "processingTerminated" and r0["code"] == 2, r0'
+check_result 'r0 = res["package_result"]["results"][0]; assert r0["name"] == "getRATResult" and r0["rules"] == len(s["rat"]) == 1, r0'
+grep -q "getRATResult=1 rule(s)" "$work/poll.log" || { cat "$work/poll.log" >&2; fail "the getRAT outcome was not logged"; }
+# A GetRAT the card refuses ends the processing there (undefinedError); what the card cannot do is not run.
+set_card_faults "sw:BF43:6F00"
+queue --psmo getRAT --psmo "disable:$P1"
+expect_poll_ok "getRAT refused"
+check_result 'assert codes(res) == [("processingTerminated", 127)], codes(res)'
+check_result 'assert p["'$P1'"]["state"] == "enabled"'
+set_card_faults
+queue --psmo unsetFallback --psmo "disable:$P1"
+expect_poll_ok "unsetFallbackAttribute"
+check_result 'assert codes(res) == [("processingTerminated", 2)], codes(res)'
+check_result 'assert p["'$P1'"]["state"] == "enabled"'
 
 # eCOs run against the eIMs euiccd keeps (the card has none): the eIM is added, listed, deleted, and stored.
 queue --eco "addEim:eimId=eim2,pubkey=own,protocol=injectHttps,token=1"
