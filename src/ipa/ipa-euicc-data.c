@@ -139,6 +139,7 @@ static gboolean
 collect_tag (IpaExchange *exchange, const EsipaIpaEuiccDataRequest *request, IsdrSession *session, guint32 tag,
              Collected *c, gint64 *ret_code, GError **error)
 {
+  g_autoptr(GError) certs_error = NULL;
   const guint8 *pkid = request->euicc_ci_pkid != NULL ? g_bytes_get_data (request->euicc_ci_pkid, NULL) : NULL;
   gsize pkid_length = request->euicc_ci_pkid != NULL ? g_bytes_get_size (request->euicc_ci_pkid) : 0;
 
@@ -171,8 +172,19 @@ collect_tag (IpaExchange *exchange, const EsipaIpaEuiccDataRequest *request, Isd
       if (c->read_certs)
         return TRUE;
       c->read_certs = TRUE;
-      if (!es10_get_certs (session, pkid, pkid_length, &c->certs, error))
-        return FALSE;
+      if (!es10_get_certs (session, pkid, pkid_length, &c->certs, &certs_error))
+        {
+          /* A consumer eUICC without GetCerts gives its certificates only in AuthenticateServer, to an SM-DP+ it
+           * has authenticated: they are left out of the answer, the other items given. */
+          if (exchange->sgp22 != NULL && isdr_session_refused_as_unknown (session, certs_error))
+            {
+              g_message ("IpaEuiccData: the consumer eUICC has no GetCerts (%s): the certificates are left out",
+                         certs_error->message);
+              return TRUE;
+            }
+          g_propagate_error (error, g_steal_pointer (&certs_error));
+          return FALSE;
+        }
       if (c->certs->has_error)
         {
           *ret_code = c->certs->error_code == 1 ? ESIPA_IPA_EUICC_DATA_ERROR_CI_PKID_NOT_FOUND

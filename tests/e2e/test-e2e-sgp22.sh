@@ -10,12 +10,17 @@
 P1=89000123456789012358   # enabled, operational
 P3=89000123456789000023   # disabled, test profile
 
-# set_card_faults FAULT...: the software eUICC's fault list (none: cleared).
-set_card_faults() {
+# card KEY=JSON...: sets keys of the software eUICC's state (it re-reads the file at each command); null removes.
+card() {
   "$PY" - "$state" "$@" <<'PYEOF'
 import json, os, sys
 s = json.load(open(sys.argv[1]))
-s["faults"] = sys.argv[2:]
+for item in sys.argv[2:]:
+    key, value = item.split("=", 1)
+    if value == "null":
+        s.pop(key, None)
+    else:
+        s[key] = json.loads(value)
 with open(sys.argv[1] + ".new", "w") as f:
     json.dump(s, f)
 os.rename(sys.argv[1] + ".new", sys.argv[1])
@@ -35,10 +40,24 @@ expect_poll_ok "first poll"
 grep -q "eUICC .* with 1 eIM configuration" "$work/poll.log" || { cat "$work/poll.log" >&2; fail "the configured eIM was not used"; }
 [ -s "$statedir/sgp22-eims" ] || fail "the eIM configuration was not stored in the state directory"
 
-# IpaEuiccData: the card's own data, no package results (the card keeps none), the token euiccd keeps (none here).
-queue --ipa-euicc-data 84A2A0BF20
+# IpaEuiccData: the card's own data, no package results (the card keeps none), the token euiccd keeps (none here),
+# and the certificates left out: a consumer card without GetCerts gives them only to an SM-DP+ it authenticated.
+queue --ipa-euicc-data 84A2A0BF20A5A6BF22
 expect_poll_ok "IpaEuiccData"
-check_result 'd = res["ipaEuiccData"]; assert res["error"] is None and d["euiccPackageResultList"] == [] and d["euiccInfo1"] and "associationToken" not in d, res'
+check_result 'd = res["ipaEuiccData"]; assert res["error"] is None and d["euiccPackageResultList"] == [] and d["euiccInfo1"] and d["euiccInfo2"] and "associationToken" not in d, res'
+check_result 'd = res["ipaEuiccData"]; assert "eumCertificate" not in d and "euiccCertificate" not in d, d'
+grep -q "the consumer eUICC has no GetCerts (.*6A88.*): the certificates are left out" "$work/poll.log" ||
+  { cat "$work/poll.log" >&2; fail "leaving the certificates out was not logged"; }
+# A consumer card that answers GetCerts gives them; one whose GetCerts fails otherwise is an error, not an omission.
+card 'sgp22_get_certs=true'
+queue --ipa-euicc-data A6BF20A5
+expect_poll_ok "IpaEuiccData with GetCerts"
+check_result 'd = res["ipaEuiccData"]; der = __import__("ssl").PEM_cert_to_DER_cert; assert d["euiccCertificate"].lower() == der(s["pki"]["euicc_cert"]).hex() and d["eumCertificate"].lower() == der(s["pki"]["eum_cert"]).hex() and d["euiccInfo1"], d'
+card 'faults=["sw:BF56:6F00"]'
+queue --ipa-euicc-data A6BF20
+expect_poll_ok "IpaEuiccData, GetCerts failing"
+check_result 'assert res["error"]["code"] == 127, res'
+card 'faults=null' 'sgp22_get_certs=null'
 
 queue --psmo "enable:$P3"
 expect_poll_ok "enable"
@@ -68,12 +87,12 @@ expect_poll_ok "getRAT"
 check_result 'r0 = res["package_result"]["results"][0]; assert r0["name"] == "getRATResult" and r0["rules"] == len(s["rat"]) == 1, r0'
 grep -q "getRATResult=1 rule(s)" "$work/poll.log" || { cat "$work/poll.log" >&2; fail "the getRAT outcome was not logged"; }
 # A GetRAT the card refuses ends the processing there (undefinedError); what the card cannot do is not run.
-set_card_faults "sw:BF43:6F00"
+card 'faults=["sw:BF43:6F00"]'
 queue --psmo getRAT --psmo "disable:$P1"
 expect_poll_ok "getRAT refused"
 check_result 'assert codes(res) == [("processingTerminated", 127)], codes(res)'
 check_result 'assert p["'$P1'"]["state"] == "enabled"'
-set_card_faults
+card 'faults=null'
 queue --psmo unsetFallback --psmo "disable:$P1"
 expect_poll_ok "unsetFallbackAttribute"
 check_result 'assert codes(res) == [("processingTerminated", 2)], codes(res)'
