@@ -228,17 +228,18 @@ class SoftEuicc:
         if self.kind == "m2m":
             return b"", es10.SW_SECURITY_STATUS
         tag = es10.request_tag(request)
-        if self.kind == "sgp22" and tag in SGP32_ONLY_TAGS:
-            if not (tag == 0xBF56 and self.state.get("sgp22_get_certs")):
-                return b"", es10.SW_NOT_FOUND
         mine = [f for f in self._faults
                 if f.kind in faultlib.TAGGED and tag is not None and f.applies(tag)]
         for f in mine:
             if f.kind == "slow":
                 time.sleep(f.arg / 1000.0)
+        # A status word fault comes first: it also stands for another answer of a consumer card to an SGP.32 tag.
         for f in mine:
             if f.kind == "sw":
                 return b"", f.arg
+        if self.kind == "sgp22" and tag in SGP32_ONLY_TAGS:
+            if not (tag == 0xBF56 and self.state.get("sgp22_get_certs")):
+                return b"", es10.SW_NOT_FOUND
         resp, sw = es10.dispatch(self, request)
         if sw != apdu.SW_OK:
             self._refresh_due = False
