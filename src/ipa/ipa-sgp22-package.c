@@ -198,12 +198,38 @@ eco_result_name (guint32 tag)
     }
 }
 
+/* The CIs the card signs with (EUICCInfo1), which the euiccCiPKId of an addEim or updateEim must name, as the
+ * eUICC would check it; read only for an ecoList with one of those. NULL when none is needed or the card failed
+ * (the eCOs naming a CI are then answered undefinedError). */
+static Es10EuiccInfo1 *
+read_card_cis (IpaExchange *exchange, const DerTlv *operations)
+{
+  g_autoptr(GError) error = NULL;
+  Es10EuiccInfo1 *info1 = NULL;
+  gboolean needed = FALSE;
+  IsdrSession *session;
+  DerReader reader;
+  DerTlv eco;
+
+  der_reader_init (&reader, operations->value, operations->length);
+  while (!needed && !der_reader_at_end (&reader) && der_reader_next (&reader, &eco, NULL))
+    needed = eco.tag == 0xA8 || eco.tag == 0xAA;
+  if (!needed)
+    return NULL;
+  session = ipa_exchange_session (exchange, &error);
+  if (session == NULL || !es10_get_euicc_info1 (session, &info1, &error))
+    g_warning ("eIM %s: reading the eUICC's CIs for the eCOs: %s", exchange->eim->eim_id, error->message);
+  return info1;
+}
+
 /* One eCO, run against the eIMs euiccd keeps (the card has none). FALSE when processing must stop. */
 static gboolean
-run_eco (IpaExchange *exchange, const DerTlv *eco, DerWriter *results, GString *detail, gboolean *all_ok)
+run_eco (IpaExchange *exchange, const DerTlv *eco, const Es10EuiccInfo1 *card_cis, DerWriter *results,
+         GString *detail, gboolean *all_ok)
 {
   gboolean changed = FALSE;
   g_autoptr(GBytes) result = exchange->sgp22->run_eco (exchange->sgp22->user_data, eco->raw, eco->raw_length,
+                                                        card_cis != NULL ? card_cis->ci_pkids_signing : NULL,
                                                         &changed);
   DerTlv code;
 
@@ -252,6 +278,7 @@ run_psmos (IpaExchange *exchange, IsdrSession *session, const EsipaEuiccPackageR
            const PackageParts *parts, gint64 seq_number, gchar **ret_detail, const gchar **ret_verdict)
 {
   g_auto(DerWriter) writer = { 0 };
+  g_autoptr(Es10EuiccInfo1) card_cis = request->is_eco_list ? read_card_cis (exchange, &parts->operations) : NULL;
   GString *detail = g_string_new (NULL);
   DerReader reader;
   DerTlv psmo;
@@ -260,7 +287,7 @@ run_psmos (IpaExchange *exchange, IsdrSession *session, const EsipaEuiccPackageR
   ipa_sgp22_result_begin (&writer, request->eim_id, request->counter_value, request->eim_transaction_id, seq_number);
   der_reader_init (&reader, parts->operations.value, parts->operations.length);
   while (!der_reader_at_end (&reader) && der_reader_next (&reader, &psmo, NULL))
-    if (request->is_eco_list ? !run_eco (exchange, &psmo, &writer, detail, &all_ok)
+    if (request->is_eco_list ? !run_eco (exchange, &psmo, card_cis, &writer, detail, &all_ok)
                              : !run_psmo (exchange, session, &psmo, &writer, detail, &all_ok))
       break;
   *ret_verdict = all_ok ? "ok" : "executed-with-errors";

@@ -106,6 +106,17 @@ queue --eco listEim
 expect_poll_ok "listEim"
 check_result 'assert sorted(e["eimId"] for e in res["package_result"]["results"][0]["eims"]) == ["eim-test", "eim2"], res["package_result"]["results"]'
 grep -q "eim2" "$statedir/sgp22-eims" || fail "the added eIM was not stored"
+# An eIM must name a CI the card signs with (EUICCInfo1), as an SGP.32 eUICC checks: else ciPKUnknown, not added.
+CI_SKI=$("$PY" -c 'import json, sys
+from cryptography import x509
+c = x509.load_pem_x509_certificate(json.load(open(sys.argv[1]))["pki"]["ci_cert"].encode())
+print(c.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest.hex())' "$state")
+queue --eco "addEim:eimId=eim3,pubkey=own,cipkid=0102030405060708090A0B0C0D0E0F1011121314" \
+  --eco "updateEim:eimId=eim2,pubkey=own,protocol=injectHttps,cipkid=0102030405060708090A0B0C0D0E0F1011121314" \
+  --eco "updateEim:eimId=eim2,pubkey=own,protocol=injectHttps,cipkid=$CI_SKI"
+expect_poll_ok "eCOs naming CIs"
+check_result 'assert codes(res) == [("addEimResult", 3), ("updateEimResult", 3), ("updateEimResult", 0)], codes(res)'
+grep -q "eim3" "$statedir/sgp22-eims" && fail "an eIM with an unknown CI was stored"
 queue --eco "deleteEim:eim2" --eco "deleteEim:eim3"
 expect_poll_ok "deleteEim"
 check_result 'assert codes(res) == [("deleteEimResult", 0), ("deleteEimResult", 1)], codes(res)'

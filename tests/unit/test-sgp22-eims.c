@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <string.h>
 #include <glib/gstdio.h>
 
 #include "daemon/daemon-sgp22-eims.h"
@@ -67,11 +68,17 @@ eim_new (const gchar *eim_id, gboolean token)
 }
 
 static GBytes *
-run_eco (DaemonSgp22Eims *eims, const gchar *hex, gboolean *changed)
+run_eco_with_cis (DaemonSgp22Eims *eims, const gchar *hex, const GPtrArray *ci_pkids, gboolean *changed)
 {
   g_autoptr(GBytes) eco = der_from_hex (hex, NULL);
 
-  return daemon_sgp22_eims_run_eco (eims, g_bytes_get_data (eco, NULL), g_bytes_get_size (eco), changed);
+  return daemon_sgp22_eims_run_eco (eims, g_bytes_get_data (eco, NULL), g_bytes_get_size (eco), ci_pkids, changed);
+}
+
+static GBytes *
+run_eco (DaemonSgp22Eims *eims, const gchar *hex, gboolean *changed)
+{
+  return run_eco_with_cis (eims, hex, NULL, changed);
 }
 
 static void
@@ -98,10 +105,10 @@ START_TEST (test_kept_across_restarts)
     g_autoptr(DaemonSgp22Eims) eims = daemon_sgp22_eims_new (store, config);
 
     ck_assert_int_eq (daemon_sgp22_eims_get_counter (eims, "eim-a"), G_MAXINT64);  /* unknown: nothing passes */
-    ck_assert (daemon_sgp22_eims_add_initial (eims, eim, &has_token, &token, &error));
+    ck_assert (daemon_sgp22_eims_add_initial (eims, eim, NULL, &has_token, &token, &error));
     ck_assert (has_token);
     ck_assert_int_eq (token, 1);
-    ck_assert (!daemon_sgp22_eims_add_initial (eims, eim, &has_token, &token, &error));
+    ck_assert (!daemon_sgp22_eims_add_initial (eims, eim, NULL, &has_token, &token, &error));
     ck_assert (g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_BUSY));
     g_clear_error (&error);
     ck_assert_int_eq (daemon_sgp22_eims_get_counter (eims, "eim-a"), 0);
@@ -133,6 +140,46 @@ START_TEST (test_kept_across_restarts)
 }
 END_TEST
 
+/* A new eIM's euiccCiPKId must name a CI the card signs with, as an SGP.32 eUICC checks it: else ciPKUnknown(3)
+ * (addEim, updateEim, AddInitialEim), or undefinedError(127) when the card's CIs could not be read. */
+START_TEST (test_ci_pkid_checked)
+{
+  g_autoptr(DaemonConfig) config = daemon_config_new_default ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) cis = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr(Es10EimConfiguration) eim = eim_new ("eim-a", FALSE);
+  g_autoptr(DaemonStore) store = daemon_store_open (root, 10, &error);
+  g_autoptr(DaemonSgp22Eims) eims = daemon_sgp22_eims_new (store, config);
+  g_autoptr(Es10EimConfigurationList) list = NULL;
+  gboolean has_token = FALSE, changed = TRUE;
+  gint64 token = 0;
+
+  g_ptr_array_add (cis, der_from_hex ("F54172BDF98A95D65CBEB88A38A1C11D800A85C3", NULL));
+  g_ptr_array_add (cis, der_from_hex ("C0BC70BA36929D43B467FF57570530E57AB8FCD8", NULL));
+  /* AddInitialEim with an unknown CI: refused, nothing kept; with the card's second CI: kept. */
+  eim->euicc_ci_pkid = der_from_hex ("0102030405060708090A0B0C0D0E0F1011121314", NULL);
+  ck_assert (!daemon_sgp22_eims_add_initial (eims, eim, cis, &has_token, &token, &error));
+  ck_assert (g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_CARD));
+  ck_assert_ptr_nonnull (strstr (error->message, "ciPKUnknown(3)"));
+  g_clear_error (&error);
+  g_bytes_unref (eim->euicc_ci_pkid);
+  eim->euicc_ci_pkid = der_from_hex ("C0BC70BA36929D43B467FF57570530E57AB8FCD8", NULL);
+  ck_assert (daemon_sgp22_eims_add_initial (eims, eim, cis, &has_token, &token, &error));
+  /* addEim eim-b naming an unknown CI (88 04 01020304): ciPKUnknown, not added. */
+  assert_hex (run_eco_with_cis (eims, "A80D800565696D2D62880401020304", cis, &changed), "A803020103");
+  ck_assert (!changed);
+  /* ... naming the start of the card's first CI (a truncated identifier): added. */
+  assert_hex (run_eco_with_cis (eims, "A80D800565696D2D628804F54172BD", cis, &changed), "A803020100");
+  ck_assert (changed);
+  /* updateEim naming an unknown CI: ciPKUnknown; the CIs not read: undefinedError; without a CI: no check. */
+  assert_hex (run_eco_with_cis (eims, "AA0D800565696D2D62880401020304", cis, &changed), "8A0103");
+  assert_hex (run_eco_with_cis (eims, "AA0D800565696D2D628804F54172BD", NULL, &changed), "8A017F");
+  assert_hex (run_eco_with_cis (eims, "AA07800565696D2D62", NULL, &changed), "8A0100");
+  list = daemon_sgp22_eims_list (eims);
+  ck_assert_uint_eq (list->eims->len, 2);
+}
+END_TEST
+
 START_TEST (test_ecos_and_damage)
 {
   g_autoptr(DaemonConfig) config = daemon_config_new_default ();
@@ -146,7 +193,7 @@ START_TEST (test_ecos_and_damage)
     g_autoptr(DaemonStore) store = daemon_store_open (root, 10, &error);
     g_autoptr(DaemonSgp22Eims) eims = daemon_sgp22_eims_new (store, config);
 
-    ck_assert (daemon_sgp22_eims_add_initial (eims, eim, &has_token, &token, &error));
+    ck_assert (daemon_sgp22_eims_add_initial (eims, eim, NULL, &has_token, &token, &error));
     ck_assert (!has_token);
     /* updateEim with a new counter; of an unknown eIM; a counter out of range. */
     assert_hex (run_eco (eims, "AA0A800565696D2D61830109", &changed), "8A0100");
@@ -258,6 +305,7 @@ main (void)
 
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_kept_across_restarts);
+  tcase_add_test (tc, test_ci_pkid_checked);
   tcase_add_test (tc, test_ecos_and_damage);
   tcase_add_test (tc, test_damaged_then_configured);
   tcase_add_test (tc, test_from_configuration);
