@@ -58,6 +58,12 @@ daemon_card_support_is_consumer (IsdrSession *session, const GError *eim_error, 
   g_autoptr(Es10EuiccInfo2) info2 = NULL;
   g_autoptr(GError) info_error = NULL;
 
+  if (!g_error_matches (eim_error, EUICCD_ERROR, EUICCD_ERROR_CARD))
+    {
+      /* A transport failure, a timeout, an answer that does not decode: the card said nothing about the function. */
+      g_propagate_error (error, g_error_copy (eim_error));
+      return FALSE;
+    }
   if (!isdr_session_refused_as_unknown (session, eim_error))
     {
       g_set_error (error, eim_error->domain, eim_error->code, "%s (not the refusal of a function the card does not "
