@@ -30,6 +30,11 @@ PYEOF
 start_eim --binding both
 make_euicc "$state" --card-kind sgp22 --notification-address "$EIM_FQDN"
 EID=$(state_field "$state" 's["eid"]')
+# The card's CI (its EUICCInfo1 lists it for signing).
+CI_SKI=$("$PY" -c 'import json, sys
+from cryptography import x509
+c = x509.load_pem_x509_certificate(json.load(open(sys.argv[1]))["pki"]["ci_cert"].encode())
+print(c.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest.hex())' "$state")
 state_field "$state" 's["pki"]["euicc_cert"]' >"$work/euicc-cert.pem"
 eimctl euicc --eid "$EID" --counter 1 --cert "$work/euicc-cert.pem" --consumer >/dev/null
 start_modem
@@ -48,6 +53,13 @@ check_result 'd = res["ipaEuiccData"]; assert res["error"] is None and d["euiccP
 check_result 'd = res["ipaEuiccData"]; assert "eumCertificate" not in d and "euiccCertificate" not in d, d'
 grep -q "the consumer eUICC has no GetCerts (.*6A88.*): the certificates are left out" "$work/poll.log" ||
   { cat "$work/poll.log" >&2; fail "leaving the certificates out was not logged"; }
+# The CI to be used must still be one of the card's (EUICCInfo1), as GetCerts would check it.
+queue_package '{"ipaEuiccData": {"tags": "BF20A6", "euiccCiPKId": "0102030405"}}'
+expect_poll_ok "IpaEuiccData naming an unknown CI"
+check_result 'assert res["error"]["code_name"] == "euiccCiPKIdNotFound", res'
+queue_package '{"ipaEuiccData": {"tags": "BF20A6", "euiccCiPKId": "'"$(echo "$CI_SKI" | cut -c1-16)"'"}}'
+expect_poll_ok "IpaEuiccData naming the card's CI"
+check_result 'd = res["ipaEuiccData"]; assert res["error"] is None and d["euiccInfo1"] and "euiccCertificate" not in d, res'
 # A consumer card that answers GetCerts gives them; one whose GetCerts fails otherwise is an error, not an omission.
 card 'sgp22_get_certs=true'
 queue --ipa-euicc-data A6BF20A5
@@ -107,10 +119,6 @@ expect_poll_ok "listEim"
 check_result 'assert sorted(e["eimId"] for e in res["package_result"]["results"][0]["eims"]) == ["eim-test", "eim2"], res["package_result"]["results"]'
 grep -q "eim2" "$statedir/sgp22-eims" || fail "the added eIM was not stored"
 # An eIM must name a CI the card signs with (EUICCInfo1), as an SGP.32 eUICC checks: else ciPKUnknown, not added.
-CI_SKI=$("$PY" -c 'import json, sys
-from cryptography import x509
-c = x509.load_pem_x509_certificate(json.load(open(sys.argv[1]))["pki"]["ci_cert"].encode())
-print(c.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest.hex())' "$state")
 queue --eco "addEim:eimId=eim3,pubkey=own,cipkid=0102030405060708090A0B0C0D0E0F1011121314" \
   --eco "updateEim:eimId=eim2,pubkey=own,protocol=injectHttps,cipkid=0102030405060708090A0B0C0D0E0F1011121314" \
   --eco "updateEim:eimId=eim2,pubkey=own,protocol=injectHttps,cipkid=$CI_SKI"
