@@ -552,6 +552,24 @@ isdr_session_get_last_status_word (IsdrSession *session)
   return session->last_status_word;
 }
 
+gboolean
+isdr_session_refused_as_unknown (IsdrSession *session, const GError *error)
+{
+  if (error == NULL || !g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_CARD))
+    return FALSE;
+  switch (session->last_status_word)
+    {
+    case 0x6A80:
+    case 0x6A81:
+    case 0x6A86:
+    case 0x6A88:
+    case 0x6D00:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
 void
 isdr_session_close (IsdrSession *session)
 {

@@ -84,6 +84,11 @@ void isdr_session_set_max_response_length (IsdrSession *session, gsize max_lengt
 guint8 isdr_session_get_channel (IsdrSession *session);
 /* The status word that ended the last ES10 command (0x9000, 0x91xx, or the error status word). */
 guint16 isdr_session_get_last_status_word (IsdrSession *session);
+/* TRUE when `error` is the card refusing the last ES10 command as one it does not know: 6A80 (wrong data), 6A81
+ * (function not supported), 6A86 (wrong P1-P2), 6A88 (referenced data not found) or 6D00 (INS not supported). A
+ * card that lacks the function answers so every time; 6F00, other status words, a transport failure, a timeout or
+ * an answer that does not decode are no such refusal and may pass. */
+gboolean isdr_session_refused_as_unknown (IsdrSession *session, const GError *error);
 /* Closes the channel (errors are logged, not returned: nothing more can be done) and frees the session. */
 void isdr_session_close (IsdrSession *session);
 

@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
+#include "card/isdr-session.h"
+
 G_BEGIN_DECLS
 
 typedef enum {
@@ -25,5 +27,12 @@ gboolean daemon_card_support_is_manageable (DaemonCardSupport support);
 /* What the ISD-R's SELECT response (FCI, 6F) says: the SGP.32 ISDRProprietaryApplicationTemplateIoT (E1)
  * euiccConfiguration bit ipaeSupported(0). FALSE for anything that does not parse. */
 gboolean daemon_card_support_fci_ipae_supported (GBytes *fci);
+
+/* Whether a card whose ISD-R failed GetEimConfigurationData with `eim_error` is a consumer (SGP.22) eUICC: the
+ * card must have refused it as a function it does not know (isdr_session_refused_as_unknown()), and its EUICCInfo2,
+ * read here, must have none of SGP.32's fields (ipaMode, iotSpecificInfo). Anything else (6F00, a transport error,
+ * a timeout, an answer that does not decode, an EUICCInfo2 that cannot be read or names SGP.32) is no proof, so the
+ * card is not taken for one: FALSE with `error` saying why, for the poll to fail and be tried again. */
+gboolean daemon_card_support_is_consumer (IsdrSession *session, const GError *eim_error, GError **error);
 
 G_END_DECLS

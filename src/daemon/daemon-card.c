@@ -570,12 +570,16 @@ daemon_card_refresh (DaemonCard *card, GError **error)
   if (!es10_get_eim_configuration_data (session, NULL, &eims, &eim_error))
     {
       /* A consumer (SGP.22) eUICC knows no eIM: euiccd keeps its eIMs and checks their packages itself. */
-      if (eim_error->domain != EUICCD_ERROR || eim_error->code != EUICCD_ERROR_CARD || card->sgp22_eims == NULL)
+      if (card->sgp22_eims == NULL)
         {
           g_propagate_error (error, g_steal_pointer (&eim_error));
           return FALSE;
         }
-      g_debug ("GetEimConfigurationData: %s: a consumer (SGP.22) eUICC", eim_error->message);
+      if (!daemon_card_support_is_consumer (session, eim_error, error))
+        return FALSE;
+      if (card->support != DAEMON_CARD_SUPPORT_SGP22)
+        g_message ("A consumer (SGP.22) eUICC: it refuses GetEimConfigurationData (%s) and its EUICCInfo2 has no "
+                   "SGP.32 field; euiccd keeps its eIMs and checks their packages itself", eim_error->message);
       eims = daemon_sgp22_eims_list (card->sgp22_eims);
       sgp22 = TRUE;
     }

@@ -734,9 +734,9 @@ sgp22_accept_counter (gpointer user_data, const gchar *eim_id, gint64 counter_va
 }
 
 static GBytes *
-sgp22_run_eco (gpointer user_data, const guint8 *eco, gsize length, gboolean *ret_changed)
+sgp22_run_eco (gpointer user_data, const guint8 *eco, gsize length, const GPtrArray *ci_pkids, gboolean *ret_changed)
 {
-  return daemon_sgp22_eims_run_eco (user_data, eco, length, ret_changed);
+  return daemon_sgp22_eims_run_eco (user_data, eco, length, ci_pkids, ret_changed);
 }
 
 static gboolean
@@ -1411,9 +1411,15 @@ run_add_initial_eim (DaemonEngine *engine, Job *job, GError **error)
     g_clear_error (&local_error);  /* the card's answer to AddInitialEim tells */
   if (session != NULL && daemon_card_get_sgp22_eims (engine->card) != NULL)
     {
-      /* A consumer eUICC cannot hold the eIM: euiccd keeps it. */
-      gboolean ok = daemon_sgp22_eims_add_initial (daemon_card_get_sgp22_eims (engine->card), job->eim,
-                                                   &job->has_association_token, &job->association_token, error);
+      /* A consumer eUICC cannot hold the eIM: euiccd keeps it, checking its CI as the eUICC would. */
+      g_autoptr(Es10EuiccInfo1) info1 = NULL;
+      gboolean ok;
+
+      if (job->eim->euicc_ci_pkid != NULL && !es10_get_euicc_info1 (session, &info1, &local_error))
+        g_warning ("AddInitialEim: reading the consumer eUICC's CIs: %s", local_error->message);
+      ok = daemon_sgp22_eims_add_initial (daemon_card_get_sgp22_eims (engine->card), job->eim,
+                                          info1 != NULL ? info1->ci_pkids_signing : NULL,
+                                          &job->has_association_token, &job->association_token, error);
       if (ok)
         g_message ("AddInitialEim: eIM %s kept by euiccd for the consumer eUICC", job->eim->eim_id);
       daemon_card_invalidate (engine->card);

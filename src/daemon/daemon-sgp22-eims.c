@@ -16,6 +16,19 @@
 #define STATE_FILE "sgp22-eims"
 #define MAX_KEY_DER 4096
 
+/* The results of the eCOs (SGP.32 AddEimResult, DeleteEimResult, UpdateEimResult). */
+#define ECO_OK 0
+#define ECO_INSUFFICIENT_MEMORY 1
+#define ECO_ALREADY_EXISTS 2
+#define ECO_NOT_FOUND 1
+#define ECO_LAST_EIM_DELETED 2
+#define ECO_CI_PK_UNKNOWN 3
+#define ECO_COUNTER_OUT_OF_RANGE 6
+#define ECO_COMMAND_ERROR 7
+#define ECO_UNDEFINED_ERROR 127
+#define MAX_KEPT_EIMS 8
+#define MAX_COUNTER_VALUE G_GINT64_CONSTANT (0x7FFFFFFF)
+
 struct _DaemonSgp22Eims {
   GMutex lock;
   DaemonStore *store;
@@ -178,6 +191,21 @@ add_configured (DaemonSgp22Eims *self, const DaemonConfig *config)
   g_message ("Consumer eUICC eIM %s taken from the configuration", config->sgp22_eim_id);
 }
 
+/* A file that does not decode is kept in corrupt/ for a person to look at, and euiccd goes on without it: the
+ * eIM comes again from [Sgp22] or AddInitialEim. Its counters and seqNumbers are lost with it. */
+static void
+set_aside_damaged (DaemonSgp22Eims *self, const gchar *why)
+{
+  g_autofree gchar *moved = daemon_store_set_aside_file (self->store, STATE_FILE);
+
+  g_ptr_array_set_size (self->eims, 0);
+  self->next_seq_number = 1;
+  self->next_token = 1;
+  g_warning ("%s/%s is damaged (%s): %s%s; the consumer eUICC's eIM configuration comes again from [Sgp22] or "
+             "AddInitialEim", daemon_store_get_directory (self->store), STATE_FILE, why,
+             moved != NULL ? "moved to " : "left in place", moved != NULL ? moved : "");
+}
+
 DaemonSgp22Eims *
 daemon_sgp22_eims_new (DaemonStore *store, const DaemonConfig *config)
 {
@@ -191,15 +219,12 @@ daemon_sgp22_eims_new (DaemonStore *store, const DaemonConfig *config)
   self->next_seq_number = 1;
   self->next_token = 1;
   bytes = daemon_store_read_file (store, STATE_FILE, &error);
-  if (bytes == NULL && !g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND))
+  if (bytes == NULL && g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_DATA))
+    set_aside_damaged (self, error->message);
+  else if (bytes == NULL && !g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND))
     g_warning ("%s/%s: %s", daemon_store_get_directory (store), STATE_FILE, error->message);
   else if (bytes != NULL && !decode_state (self, bytes, &error))
-    {
-      /* Its counters are lost with it: the eIM's next package sets them again. */
-      g_warning ("%s/%s is damaged (%s): the consumer eUICC's eIMs start afresh", daemon_store_get_directory (store),
-                 STATE_FILE, error->message);
-      g_ptr_array_set_size (self->eims, 0);
-    }
+    set_aside_damaged (self, error->message);
   if (self->eims->len == 0)
     add_configured (self, config);
   return self;
@@ -292,13 +317,61 @@ daemon_sgp22_eims_accept_counter (DaemonSgp22Eims *self, const gchar *eim_id, gi
   return ok;
 }
 
+/* Whether `pkid` names one of the eUICC's CIs for signing: the whole SubjectKeyIdentifier, or its start. */
+static gboolean
+ci_is_known (const GPtrArray *ci_pkids, GBytes *pkid)
+{
+  gsize length = g_bytes_get_size (pkid);
+
+  for (guint i = 0; ci_pkids != NULL && length > 0 && i < ci_pkids->len; i++)
+    {
+      GBytes *known = g_ptr_array_index (ci_pkids, i);
+
+      if (g_bytes_get_size (known) >= length && memcmp (g_bytes_get_data (known, NULL), g_bytes_get_data (pkid, NULL),
+                                                        length) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The check an SGP.32 eUICC makes of a new eIM's euiccCiPKId: 0 when it is absent or one of the card's, else
+ * ciPKUnknown(3), or undefinedError(127) when the card's list could not be read. */
+static gint64
+check_ci_pkid (const Es10EimConfiguration *eim, const GPtrArray *ci_pkids)
+{
+  g_autofree gchar *hex = NULL;
+
+  if (eim->euicc_ci_pkid == NULL)
+    return ECO_OK;
+  if (ci_pkids == NULL)
+    {
+      g_warning ("eIM %s: its euiccCiPKId cannot be checked: the eUICC's CI list was not read", eim->eim_id);
+      return ECO_UNDEFINED_ERROR;
+    }
+  if (ci_is_known (ci_pkids, eim->euicc_ci_pkid))
+    return ECO_OK;
+  hex = der_to_hex (g_bytes_get_data (eim->euicc_ci_pkid, NULL), g_bytes_get_size (eim->euicc_ci_pkid));
+  g_warning ("eIM %s: euiccCiPKId %s is none of the CIs the eUICC signs with: ciPKUnknown", eim->eim_id, hex);
+  return ECO_CI_PK_UNKNOWN;
+}
+
 gboolean
-daemon_sgp22_eims_add_initial (DaemonSgp22Eims *self, const Es10EimConfiguration *eim, gboolean *ret_has_token,
-                               gint64 *ret_token, GError **error)
+daemon_sgp22_eims_add_initial (DaemonSgp22Eims *self, const Es10EimConfiguration *eim, const GPtrArray *ci_pkids,
+                               gboolean *ret_has_token, gint64 *ret_token, GError **error)
 {
   Es10EimConfiguration *copy;
+  gint64 code;
   gboolean ok;
 
+  code = check_ci_pkid (eim, ci_pkids);
+  if (code != ECO_OK)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_CARD, "AddInitialEim: refused with %s(%" G_GINT64_FORMAT "): %s",
+                   code == ECO_CI_PK_UNKNOWN ? "ciPKUnknown" : "undefinedError", code,
+                   code == ECO_CI_PK_UNKNOWN ? "its euiccCiPKId is none of the CIs the consumer eUICC signs with"
+                                             : "the consumer eUICC's CI list could not be read");
+      return FALSE;
+    }
   g_mutex_lock (&self->lock);
   if (self->eims->len > 0)
     {
@@ -332,16 +405,6 @@ daemon_sgp22_eims_add_initial (DaemonSgp22Eims *self, const Es10EimConfiguration
   return ok;
 }
 
-#define ECO_OK 0
-#define ECO_INSUFFICIENT_MEMORY 1
-#define ECO_ALREADY_EXISTS 2
-#define ECO_NOT_FOUND 1
-#define ECO_LAST_EIM_DELETED 2
-#define ECO_COUNTER_OUT_OF_RANGE 6
-#define ECO_COMMAND_ERROR 7
-#define ECO_UNDEFINED_ERROR 127
-#define MAX_KEPT_EIMS 8
-#define MAX_COUNTER_VALUE G_GINT64_CONSTANT (0x7FFFFFFF)
 
 static GBytes *
 single_int (guint32 tag, gint64 value)
@@ -368,7 +431,7 @@ add_result (guint32 inner_tag, gint64 value)
 
 /* EimConfigurationData under the eCO's implicit tag, with its SEQUENCE tag put back. */
 static Es10EimConfiguration *
-decode_eco_configuration (const DerTlv *eco, gint64 *ret_code)
+decode_eco_configuration (const DerTlv *eco, const GPtrArray *ci_pkids, gint64 *ret_code)
 {
   g_auto(DerWriter) writer = { 0 };
   g_autoptr(GBytes) sequence = NULL;
@@ -391,6 +454,12 @@ decode_eco_configuration (const DerTlv *eco, gint64 *ret_code)
       *ret_code = ECO_COUNTER_OUT_OF_RANGE;
       return NULL;
     }
+  *ret_code = check_ci_pkid (eim, ci_pkids);
+  if (*ret_code != ECO_OK)
+    {
+      es10_eim_configuration_free (eim);
+      return NULL;
+    }
   return eim;
 }
 
@@ -404,14 +473,14 @@ index_of (DaemonSgp22Eims *self, const gchar *eim_id)
 }
 
 static GBytes *
-eco_add (DaemonSgp22Eims *self, const DerTlv *eco, gboolean *ret_changed)
+eco_add (DaemonSgp22Eims *self, const DerTlv *eco, const GPtrArray *ci_pkids, gboolean *ret_changed)
 {
   g_autoptr(GError) error = NULL;
   Es10EimConfiguration *eim;
   gint64 code = ECO_OK;
   gint64 token = 0;
 
-  eim = decode_eco_configuration (eco, &code);
+  eim = decode_eco_configuration (eco, ci_pkids, &code);
   if (eim == NULL)
     return add_result (0x02, code);
   if (index_of (self, eim->eim_id) != G_MAXUINT || self->eims->len >= MAX_KEPT_EIMS)
@@ -468,14 +537,14 @@ eco_delete (DaemonSgp22Eims *self, const DerTlv *eco, gboolean *ret_changed)
 }
 
 static GBytes *
-eco_update (DaemonSgp22Eims *self, const DerTlv *eco, gboolean *ret_changed)
+eco_update (DaemonSgp22Eims *self, const DerTlv *eco, const GPtrArray *ci_pkids, gboolean *ret_changed)
 {
   g_autoptr(GError) error = NULL;
   Es10EimConfiguration *eim, *old;
   gint64 code = ECO_OK;
   guint index;
 
-  eim = decode_eco_configuration (eco, &code);
+  eim = decode_eco_configuration (eco, ci_pkids, &code);
   if (eim == NULL)
     return single_int (0x8A, code);
   index = index_of (self, eim->eim_id);
@@ -531,7 +600,8 @@ eco_list (DaemonSgp22Eims *self)
 }
 
 GBytes *
-daemon_sgp22_eims_run_eco (DaemonSgp22Eims *self, const guint8 *eco, gsize length, gboolean *ret_changed)
+daemon_sgp22_eims_run_eco (DaemonSgp22Eims *self, const guint8 *eco, gsize length, const GPtrArray *ci_pkids,
+                           gboolean *ret_changed)
 {
   GBytes *result = NULL;
   DerTlv tlv;
@@ -542,9 +612,9 @@ daemon_sgp22_eims_run_eco (DaemonSgp22Eims *self, const guint8 *eco, gsize lengt
   g_mutex_lock (&self->lock);
   switch (tlv.tag)
     {
-    case 0xA8: result = eco_add (self, &tlv, ret_changed); break;
+    case 0xA8: result = eco_add (self, &tlv, ci_pkids, ret_changed); break;
     case 0xA9: result = eco_delete (self, &tlv, ret_changed); break;
-    case 0xAA: result = eco_update (self, &tlv, ret_changed); break;
+    case 0xAA: result = eco_update (self, &tlv, ci_pkids, ret_changed); break;
     case 0xAB: result = eco_list (self); break;
     default: break;
     }

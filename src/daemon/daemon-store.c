@@ -886,6 +886,21 @@ daemon_store_read_file (DaemonStore *store, const gchar *name, GError **error)
   return read_bounded (path, DAEMON_STORE_MAX_FILE_SIZE, error);
 }
 
+gchar *
+daemon_store_set_aside_file (DaemonStore *store, const gchar *name)
+{
+  g_autofree gchar *path = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!check_file_name (name, &error))
+    {
+      g_warning ("%s", error->message);
+      return NULL;
+    }
+  path = g_build_filename (store->directory, name, NULL);
+  return move_aside (store, path, "");
+}
+
 gboolean
 daemon_store_remove_file (DaemonStore *store, const gchar *name, GError **error)
 {

@@ -86,6 +86,8 @@ gboolean daemon_store_write_file (DaemonStore *store, const gchar *name, GBytes 
 GBytes *daemon_store_read_file (DaemonStore *store, const gchar *name, GError **error);
 /* Removing a file that does not exist is not an error. */
 gboolean daemon_store_remove_file (DaemonStore *store, const gchar *name, GError **error);
+/* Moves a damaged state file to corrupt/; returns where it went, NULL when it could not be moved (warned). */
+gchar *daemon_store_set_aside_file (DaemonStore *store, const gchar *name);
 
 /* ---- history of eIM package outcomes ---- */
 typedef struct {

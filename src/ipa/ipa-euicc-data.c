@@ -7,6 +7,8 @@
 
 #define G_LOG_DOMAIN "euiccd-ipa"
 
+#include <string.h>
+
 #include "der/der.h"
 #include "euiccd-error.h"
 #include "ipa/ipa-context.h"
@@ -133,12 +135,38 @@ collect_association_token (IpaExchange *exchange, IsdrSession *session, Collecte
   return TRUE;
 }
 
+/* A consumer eUICC without GetCerts cannot check the euiccCiPKIdentifierToBeUsed: it is checked here against the
+ * CIs the card signs with (EUICCInfo1), the whole identifier or its start, as GetCerts would
+ * (euiccCiPKIdNotFound). */
+static gboolean
+check_consumer_ci (IsdrSession *session, const guint8 *pkid, gsize pkid_length, gint64 *ret_code, GError **error)
+{
+  g_autoptr(Es10EuiccInfo1) info1 = NULL;
+
+  if (pkid == NULL)
+    return TRUE;
+  if (!es10_get_euicc_info1 (session, &info1, error))
+    return FALSE;
+  for (guint i = 0; info1->ci_pkids_signing != NULL && i < info1->ci_pkids_signing->len; i++)
+    {
+      GBytes *known = g_ptr_array_index (info1->ci_pkids_signing, i);
+
+      if (pkid_length > 0 && g_bytes_get_size (known) >= pkid_length
+          && memcmp (g_bytes_get_data (known, NULL), pkid, pkid_length) == 0)
+        return TRUE;
+    }
+  g_message ("IpaEuiccData: euiccCiPKIdentifierToBeUsed is none of the consumer eUICC's CIs");
+  *ret_code = ESIPA_IPA_EUICC_DATA_ERROR_CI_PKID_NOT_FOUND;
+  return FALSE;
+}
+
 /* Reads one item of the tagList from the eUICC. Items that share a read (81 and 83, A5 and A6) are read once.
  * Returns FALSE with `ret_code` set when the request is at fault, FALSE with `error` when the card failed. */
 static gboolean
 collect_tag (IpaExchange *exchange, const EsipaIpaEuiccDataRequest *request, IsdrSession *session, guint32 tag,
              Collected *c, gint64 *ret_code, GError **error)
 {
+  g_autoptr(GError) certs_error = NULL;
   const guint8 *pkid = request->euicc_ci_pkid != NULL ? g_bytes_get_data (request->euicc_ci_pkid, NULL) : NULL;
   gsize pkid_length = request->euicc_ci_pkid != NULL ? g_bytes_get_size (request->euicc_ci_pkid) : 0;
 
@@ -171,8 +199,19 @@ collect_tag (IpaExchange *exchange, const EsipaIpaEuiccDataRequest *request, Isd
       if (c->read_certs)
         return TRUE;
       c->read_certs = TRUE;
-      if (!es10_get_certs (session, pkid, pkid_length, &c->certs, error))
-        return FALSE;
+      if (!es10_get_certs (session, pkid, pkid_length, &c->certs, &certs_error))
+        {
+          /* A consumer eUICC without GetCerts gives its certificates only in AuthenticateServer, to an SM-DP+ it
+           * has authenticated: they are left out of the answer, the other items given. */
+          if (exchange->sgp22 != NULL && isdr_session_refused_as_unknown (session, certs_error))
+            {
+              g_message ("IpaEuiccData: the consumer eUICC has no GetCerts (%s): the certificates are left out",
+                         certs_error->message);
+              return check_consumer_ci (session, pkid, pkid_length, ret_code, error);
+            }
+          g_propagate_error (error, g_steal_pointer (&certs_error));
+          return FALSE;
+        }
       if (c->certs->has_error)
         {
           *ret_code = c->certs->error_code == 1 ? ESIPA_IPA_EUICC_DATA_ERROR_CI_PKID_NOT_FOUND

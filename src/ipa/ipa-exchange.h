@@ -115,8 +115,10 @@ typedef struct {
   gboolean (*accept_counter) (gpointer user_data, const gchar *eim_id, gint64 counter_value, gint64 *ret_seq_number,
                               GError **error);
   /* Runs one eCO TLV against the eIMs euiccd keeps; its EuiccResultData TLV, or NULL for a TLV that is no eCO.
-   * *ret_changed: the eIMs changed. */
-  GBytes *(*run_eco) (gpointer user_data, const guint8 *eco, gsize length, gboolean *ret_changed);
+   * `ci_pkids`: the CIs the card signs with (EUICCInfo1 euiccCiPKIdListForSigning, GBytes; NULL: not read), which
+   * a new eIM's euiccCiPKId must name. *ret_changed: the eIMs changed. */
+  GBytes *(*run_eco) (gpointer user_data, const guint8 *eco, gsize length, const GPtrArray *ci_pkids,
+                      gboolean *ret_changed);
   gpointer user_data;
 } IpaSgp22Access;
 

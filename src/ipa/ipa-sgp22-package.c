@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* An eUICC package for a consumer (SGP.22) eUICC, which has no LoadEuiccPackage: euiccd does what SGP.32 2.11 has
  * the eUICC do (check the eimId, the eIM's signature, the EID and the counter, store the counter), then runs each
- * PSMO with the ES10c function that does the same, or each eCO against the eIMs it keeps, and answers the eIM
- * with a result it builds itself. It cannot sign as the eUICC: the result carries an empty euiccSignEPR, and
- * refusals before any change are euiccPackageErrorUnsigned, or euiccPackageErrorSigned with an empty signature
- * when the error code matters (docs/sgp22.md says what an eIM must accept). */
+ * PSMO with the ES10c function (or ES10b GetRAT) that does the same, or each eCO against the eIMs it keeps, and
+ * answers the eIM with a result it builds itself. It cannot sign as the eUICC: the result carries an empty
+ * euiccSignEPR, and refusals before any change are euiccPackageErrorUnsigned, or euiccPackageErrorSigned with an
+ * empty signature when the error code matters (docs/sgp22.md says what an eIM must accept). */
 #include "config.h"
 
 #define G_LOG_DOMAIN "euiccd-ipa"
@@ -84,6 +84,36 @@ split_package (GBytes *raw, PackageParts *parts, GError **error)
   return TRUE;
 }
 
+static void
+terminate (DerWriter *results, GString *detail, gint64 code, gboolean *all_ok)
+{
+  der_write_int (results, 0x02, code);
+  g_string_append_printf (detail, "%sprocessingTerminated=%" G_GINT64_FORMAT, detail->len > 0 ? ", " : "", code);
+  *all_ok = FALSE;
+}
+
+/* getRAT is ES10b GetRAT, which consumer eUICCs have too: its rat (A0) becomes getRATResult (A6), the same
+ * RulesAuthorisationTable under the PSMO result's tag. FALSE when processing must stop. */
+static gboolean
+run_get_rat (IpaExchange *exchange, IsdrSession *session, DerWriter *results, GString *detail, gboolean *all_ok)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Es10Rat) rat = NULL;
+  DerTlv outer, table;
+
+  if (!es10_get_rat (session, &rat, &error)
+      || !der_parse_single (g_bytes_get_data (rat->raw, NULL), g_bytes_get_size (rat->raw), &outer, &error)
+      || !der_find_child (&outer, 0xA0, &table, &error))
+    {
+      g_warning ("eIM %s: getRAT with GetRAT: %s", exchange->eim->eim_id, error->message);
+      terminate (results, detail, TERMINATED_UNDEFINED, all_ok);
+      return FALSE;
+    }
+  der_write (results, 0xA6, table.value, table.length);
+  g_string_append_printf (detail, "%sgetRATResult=%u rule(s)", detail->len > 0 ? ", " : "", rat->rules->len);
+  return TRUE;
+}
+
 /* One PSMO run with ES10c; the EuiccResultData it gives is appended to `results`. FALSE when processing must
  * stop (the result then is processingTerminated). */
 static gboolean
@@ -101,6 +131,7 @@ run_psmo (IpaExchange *exchange, IsdrSession *session, const DerTlv *psmo, DerWr
     case 0xA3: op = ES10_PROFILE_OP_ENABLE; break;
     case 0xA4: op = ES10_PROFILE_OP_DISABLE; break;
     case 0xA5: op = ES10_PROFILE_OP_DELETE; break;
+    case 0xA6: return run_get_rat (exchange, session, results, detail, all_ok);
     case 0xBF2D:
       {
         /* listProfileInfo is ES10c GetProfilesInfo, the same TLV both ways. */
@@ -113,10 +144,7 @@ run_psmo (IpaExchange *exchange, IsdrSession *session, const DerTlv *psmo, DerWr
                                   &error))
           {
             g_warning ("listProfileInfo with GetProfilesInfo: %s", error->message);
-            der_write_int (results, 0x02, TERMINATED_UNDEFINED);
-            g_string_append_printf (detail, "%sprocessingTerminated=%d", detail->len > 0 ? ", " : "",
-                                    TERMINATED_UNDEFINED);
-            *all_ok = FALSE;
+            terminate (results, detail, TERMINATED_UNDEFINED, all_ok);
             return FALSE;
           }
         der_write_raw (results, g_bytes_get_data (answer, NULL), g_bytes_get_size (answer));
@@ -126,10 +154,7 @@ run_psmo (IpaExchange *exchange, IsdrSession *session, const DerTlv *psmo, DerWr
     default:
       g_warning ("eIM %s: PSMO %X has no ES10c equivalent on a consumer eUICC; processing ends there",
                  exchange->eim->eim_id, psmo->tag);
-      der_write_int (results, 0x02, TERMINATED_UNKNOWN_COMMAND);
-      g_string_append_printf (detail, "%sprocessingTerminated=%d", detail->len > 0 ? ", " : "",
-                              TERMINATED_UNKNOWN_COMMAND);
-      *all_ok = FALSE;
+      terminate (results, detail, TERMINATED_UNKNOWN_COMMAND, all_ok);
       return FALSE;
     }
 
@@ -137,10 +162,7 @@ run_psmo (IpaExchange *exchange, IsdrSession *session, const DerTlv *psmo, DerWr
       || (iccid = es10_iccid_decode (field.value, field.length, &error)) == NULL)
     {
       g_warning ("eIM %s: PSMO %X: %s", exchange->eim->eim_id, psmo->tag, error->message);
-      der_write_int (results, 0x02, TERMINATED_UNKNOWN_COMMAND);
-      g_string_append_printf (detail, "%sprocessingTerminated=%d", detail->len > 0 ? ", " : "",
-                              TERMINATED_UNKNOWN_COMMAND);
-      *all_ok = FALSE;
+      terminate (results, detail, TERMINATED_UNKNOWN_COMMAND, all_ok);
       return FALSE;
     }
   if (op == ES10_PROFILE_OP_ENABLE && der_find_child (psmo, 0x05, &field, NULL))
@@ -176,22 +198,45 @@ eco_result_name (guint32 tag)
     }
 }
 
+/* The CIs the card signs with (EUICCInfo1), which the euiccCiPKId of an addEim or updateEim must name, as the
+ * eUICC would check it; read only for an ecoList with one of those. NULL when none is needed or the card failed
+ * (the eCOs naming a CI are then answered undefinedError). */
+static Es10EuiccInfo1 *
+read_card_cis (IpaExchange *exchange, const DerTlv *operations)
+{
+  g_autoptr(GError) error = NULL;
+  Es10EuiccInfo1 *info1 = NULL;
+  gboolean needed = FALSE;
+  IsdrSession *session;
+  DerReader reader;
+  DerTlv eco;
+
+  der_reader_init (&reader, operations->value, operations->length);
+  while (!needed && !der_reader_at_end (&reader) && der_reader_next (&reader, &eco, NULL))
+    needed = eco.tag == 0xA8 || eco.tag == 0xAA;
+  if (!needed)
+    return NULL;
+  session = ipa_exchange_session (exchange, &error);
+  if (session == NULL || !es10_get_euicc_info1 (session, &info1, &error))
+    g_warning ("eIM %s: reading the eUICC's CIs for the eCOs: %s", exchange->eim->eim_id, error->message);
+  return info1;
+}
+
 /* One eCO, run against the eIMs euiccd keeps (the card has none). FALSE when processing must stop. */
 static gboolean
-run_eco (IpaExchange *exchange, const DerTlv *eco, DerWriter *results, GString *detail, gboolean *all_ok)
+run_eco (IpaExchange *exchange, const DerTlv *eco, const Es10EuiccInfo1 *card_cis, DerWriter *results,
+         GString *detail, gboolean *all_ok)
 {
   gboolean changed = FALSE;
   g_autoptr(GBytes) result = exchange->sgp22->run_eco (exchange->sgp22->user_data, eco->raw, eco->raw_length,
+                                                        card_cis != NULL ? card_cis->ci_pkids_signing : NULL,
                                                         &changed);
   DerTlv code;
 
   if (result == NULL)
     {
       g_warning ("eIM %s: eCO %X is unknown or damaged; processing ends there", exchange->eim->eim_id, eco->tag);
-      der_write_int (results, 0x02, TERMINATED_UNKNOWN_COMMAND);
-      g_string_append_printf (detail, "%sprocessingTerminated=%d", detail->len > 0 ? ", " : "",
-                              TERMINATED_UNKNOWN_COMMAND);
-      *all_ok = FALSE;
+      terminate (results, detail, TERMINATED_UNKNOWN_COMMAND, all_ok);
       return FALSE;
     }
   der_write_raw (results, g_bytes_get_data (result, NULL), g_bytes_get_size (result));
@@ -233,6 +278,7 @@ run_psmos (IpaExchange *exchange, IsdrSession *session, const EsipaEuiccPackageR
            const PackageParts *parts, gint64 seq_number, gchar **ret_detail, const gchar **ret_verdict)
 {
   g_auto(DerWriter) writer = { 0 };
+  g_autoptr(Es10EuiccInfo1) card_cis = request->is_eco_list ? read_card_cis (exchange, &parts->operations) : NULL;
   GString *detail = g_string_new (NULL);
   DerReader reader;
   DerTlv psmo;
@@ -241,7 +287,7 @@ run_psmos (IpaExchange *exchange, IsdrSession *session, const EsipaEuiccPackageR
   ipa_sgp22_result_begin (&writer, request->eim_id, request->counter_value, request->eim_transaction_id, seq_number);
   der_reader_init (&reader, parts->operations.value, parts->operations.length);
   while (!der_reader_at_end (&reader) && der_reader_next (&reader, &psmo, NULL))
-    if (request->is_eco_list ? !run_eco (exchange, &psmo, &writer, detail, &all_ok)
+    if (request->is_eco_list ? !run_eco (exchange, &psmo, card_cis, &writer, detail, &all_ok)
                              : !run_psmo (exchange, session, &psmo, &writer, detail, &all_ok))
       break;
   *ret_verdict = all_ok ? "ok" : "executed-with-errors";

@@ -6,7 +6,8 @@
 # not in a storm; a Refresh after the card changed finds the eUICC. An eUICC whose IPAe is active is detected
 # (SELECT response E1, EUICCInfo2 ipaMode), its eIMs are left to it, and SetIpaeActive (IpaeActivation)
 # deactivates it, after which euiccd polls again; on an eUICC without an IPAe it fails with NotSupported. A consumer
-# (SGP.22) eUICC is managed (CardSupport sgp22) with the eIM AddInitialEim stores with euiccd.
+# (SGP.22) eUICC is managed (CardSupport sgp22) with the eIM AddInitialEim stores with euiccd; a refusal of
+# GetEimConfigurationData that is passing (6F00, EUICCInfo2 unreadable) or from an SGP.32 eUICC does not make one.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/dbus/dbus-lib.sh"
 
 daemon_log=$work/service.log
@@ -97,9 +98,33 @@ ctl poll >/dev/null || fail "euiccctl poll after the IPAe was deactivated"
 card 'ipae=null'
 ctl ipae on 2>"$work/ipae.err" && fail "ipae on succeeded on an eUICC without an IPAe"
 grep -q "notSupported" "$work/ipae.err" || { cat "$work/ipae.err" >&2; fail "the refusal does not say notSupported"; }
+# Only a card that refuses GetEimConfigurationData as a function it does not know and whose EUICCInfo2 has no
+# SGP.32 field is a consumer eUICC. refused_refresh WHY FAULT: a Refresh that fails with WHY and leaves CardSupport.
+refused_refresh() {
+  card "faults=[\"$2\"]"
+  bctl call "$SERVICE" "$MANAGER" org.euiccd.Euiccd1 Refresh 2>"$work/refresh.err" && fail "Refresh with $2 succeeded"
+  grep -q "$1" "$work/refresh.err" || { cat "$work/refresh.err" >&2; fail "the Refresh with $2 does not say $1"; }
+  [ "$(manager_property CardSupport)" = "s \"$3\"" ] || fail "CardSupport is $(manager_property CardSupport) after $2"
+}
+# An SGP.32 eUICC whose GetEimConfigurationData fails (6F00), or refuses it while its EUICCInfo2 names SGP.32.
+refused_refresh "6F00 (not the refusal of a function the card does not know" "sw:BF55:6F00" supported
+refused_refresh "6A88, although the card's EUICCInfo2 has SGP.32's iotSpecificInfo" "sw:BF55:6A88" supported
+# A consumer eUICC failing for a passing reason (6F00 to GetEimConfigurationData, to GetEUICCInfo2) stays what it
+# was until the card answers as one.
+card 'card_kind="sgp22"'
+refused_refresh "GetEimConfigurationData.*6F00 (not the refusal" "sw:BF55:6F00" supported
+refused_refresh "reading EUICCInfo2 to tell a consumer eUICC: .*6F00" "sw:BF22:6F00" supported
+grep -q "A consumer (SGP.22) eUICC" "$daemon_log" && fail "a passing failure was taken for a consumer eUICC"
+# Another status word of a card that does not know the function (6D00) is the same refusal as 6A88.
+card 'faults=["sw:BF55:6D00"]'
+bctl call "$SERVICE" "$MANAGER" org.euiccd.Euiccd1 Refresh || fail "Refresh of the consumer eUICC answering 6D00"
+wait_support sgp22
+grep -q "A consumer (SGP.22) eUICC: it refuses GetEimConfigurationData (.*6D00)" "$daemon_log" ||
+  fail "the consumer eUICC was not logged"
+card 'faults=null'
+
 # A consumer (SGP.22) eUICC: managed, with no problem to report; it holds no eIM, so AddInitialEim stores the eIM
 # with euiccd (state file sgp22-eims) and the eUICC object shows it.
-card 'card_kind="sgp22"'
 bctl call "$SERVICE" "$MANAGER" org.euiccd.Euiccd1 Refresh || fail "Refresh of the consumer eUICC"
 wait_support sgp22
 [ "$(manager_property CardProblem)" = 's ""' ] || fail "CardProblem is $(manager_property CardProblem) for a consumer eUICC"

@@ -2,16 +2,39 @@
 # SPDX-License-Identifier: Apache-2.0
 # A consumer (SGP.22) eUICC managed by the test eIM: the software eUICC in its "sgp22" kind answers neither
 # LoadEuiccPackage nor GetEimConfigurationData, so euiccd takes the eIM from its configuration, checks each package
-# (signature, EID, counter) itself, runs the PSMOs with ES10c and reports a result with an empty eUICC signature,
-# which the eIM, told the card is a consumer eUICC, accepts; eCOs change the eIMs euiccd keeps.
+# (signature, EID, counter) itself, runs the PSMOs with ES10c (getRAT with ES10b GetRAT) and reports a result with
+# an empty eUICC signature, which the eIM, told the card is a consumer eUICC, accepts; eCOs change the eIMs euiccd
+# keeps.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/e2e-lib.sh"
 
 P1=89000123456789012358   # enabled, operational
 P3=89000123456789000023   # disabled, test profile
 
+# card KEY=JSON...: sets keys of the software eUICC's state (it re-reads the file at each command); null removes.
+card() {
+  "$PY" - "$state" "$@" <<'PYEOF'
+import json, os, sys
+s = json.load(open(sys.argv[1]))
+for item in sys.argv[2:]:
+    key, value = item.split("=", 1)
+    if value == "null":
+        s.pop(key, None)
+    else:
+        s[key] = json.loads(value)
+with open(sys.argv[1] + ".new", "w") as f:
+    json.dump(s, f)
+os.rename(sys.argv[1] + ".new", sys.argv[1])
+PYEOF
+}
+
 start_eim --binding both
 make_euicc "$state" --card-kind sgp22 --notification-address "$EIM_FQDN"
 EID=$(state_field "$state" 's["eid"]')
+# The card's CI (its EUICCInfo1 lists it for signing).
+CI_SKI=$("$PY" -c 'import json, sys
+from cryptography import x509
+c = x509.load_pem_x509_certificate(json.load(open(sys.argv[1]))["pki"]["ci_cert"].encode())
+print(c.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest.hex())' "$state")
 state_field "$state" 's["pki"]["euicc_cert"]' >"$work/euicc-cert.pem"
 eimctl euicc --eid "$EID" --counter 1 --cert "$work/euicc-cert.pem" --consumer >/dev/null
 start_modem
@@ -22,10 +45,31 @@ expect_poll_ok "first poll"
 grep -q "eUICC .* with 1 eIM configuration" "$work/poll.log" || { cat "$work/poll.log" >&2; fail "the configured eIM was not used"; }
 [ -s "$statedir/sgp22-eims" ] || fail "the eIM configuration was not stored in the state directory"
 
-# IpaEuiccData: the card's own data, no package results (the card keeps none), the token euiccd keeps (none here).
-queue --ipa-euicc-data 84A2A0BF20
+# IpaEuiccData: the card's own data, no package results (the card keeps none), the token euiccd keeps (none here),
+# and the certificates left out: a consumer card without GetCerts gives them only to an SM-DP+ it authenticated.
+queue --ipa-euicc-data 84A2A0BF20A5A6BF22
 expect_poll_ok "IpaEuiccData"
-check_result 'd = res["ipaEuiccData"]; assert res["error"] is None and d["euiccPackageResultList"] == [] and d["euiccInfo1"] and "associationToken" not in d, res'
+check_result 'd = res["ipaEuiccData"]; assert res["error"] is None and d["euiccPackageResultList"] == [] and d["euiccInfo1"] and d["euiccInfo2"] and "associationToken" not in d, res'
+check_result 'd = res["ipaEuiccData"]; assert "eumCertificate" not in d and "euiccCertificate" not in d, d'
+grep -q "the consumer eUICC has no GetCerts (.*6A88.*): the certificates are left out" "$work/poll.log" ||
+  { cat "$work/poll.log" >&2; fail "leaving the certificates out was not logged"; }
+# The CI to be used must still be one of the card's (EUICCInfo1), as GetCerts would check it.
+queue_package '{"ipaEuiccData": {"tags": "BF20A6", "euiccCiPKId": "0102030405"}}'
+expect_poll_ok "IpaEuiccData naming an unknown CI"
+check_result 'assert res["error"]["code_name"] == "euiccCiPKIdNotFound", res'
+queue_package '{"ipaEuiccData": {"tags": "BF20A6", "euiccCiPKId": "'"$(echo "$CI_SKI" | cut -c1-16)"'"}}'
+expect_poll_ok "IpaEuiccData naming the card's CI"
+check_result 'd = res["ipaEuiccData"]; assert res["error"] is None and d["euiccInfo1"] and "euiccCertificate" not in d, res'
+# A consumer card that answers GetCerts gives them; one whose GetCerts fails otherwise is an error, not an omission.
+card 'sgp22_get_certs=true'
+queue --ipa-euicc-data A6BF20A5
+expect_poll_ok "IpaEuiccData with GetCerts"
+check_result 'd = res["ipaEuiccData"]; der = __import__("ssl").PEM_cert_to_DER_cert; assert d["euiccCertificate"].lower() == der(s["pki"]["euicc_cert"]).hex() and d["eumCertificate"].lower() == der(s["pki"]["eum_cert"]).hex() and d["euiccInfo1"], d'
+card 'faults=["sw:BF56:6F00"]'
+queue --ipa-euicc-data A6BF20
+expect_poll_ok "IpaEuiccData, GetCerts failing"
+check_result 'assert res["error"]["code"] == 127, res'
+card 'faults=null' 'sgp22_get_certs=null'
 
 queue --psmo "enable:$P3"
 expect_poll_ok "enable"
@@ -49,10 +93,22 @@ queue --psmo "disable:$P3"
 expect_poll_ok "disable of a deleted profile"
 check_result 'assert codes(res) == [("disableResult", 1)], codes(res)'
 
-# What the card cannot do is not run, and says so.
+# getRAT is the card's GetRAT, its RulesAuthorisationTable passed on as getRATResult.
 queue --psmo getRAT
 expect_poll_ok "getRAT"
-check_result 'r0 = res["package_result"]["results"][0]; assert r0["name"] == "processingTerminated" and r0["code"] == 2, r0'
+check_result 'r0 = res["package_result"]["results"][0]; assert r0["name"] == "getRATResult" and r0["rules"] == len(s["rat"]) == 1, r0'
+grep -q "getRATResult=1 rule(s)" "$work/poll.log" || { cat "$work/poll.log" >&2; fail "the getRAT outcome was not logged"; }
+# A GetRAT the card refuses ends the processing there (undefinedError); what the card cannot do is not run.
+card 'faults=["sw:BF43:6F00"]'
+queue --psmo getRAT --psmo "disable:$P1"
+expect_poll_ok "getRAT refused"
+check_result 'assert codes(res) == [("processingTerminated", 127)], codes(res)'
+check_result 'assert p["'$P1'"]["state"] == "enabled"'
+card 'faults=null'
+queue --psmo unsetFallback --psmo "disable:$P1"
+expect_poll_ok "unsetFallbackAttribute"
+check_result 'assert codes(res) == [("processingTerminated", 2)], codes(res)'
+check_result 'assert p["'$P1'"]["state"] == "enabled"'
 
 # eCOs run against the eIMs euiccd keeps (the card has none): the eIM is added, listed, deleted, and stored.
 queue --eco "addEim:eimId=eim2,pubkey=own,protocol=injectHttps,token=1"
@@ -62,6 +118,13 @@ queue --eco listEim
 expect_poll_ok "listEim"
 check_result 'assert sorted(e["eimId"] for e in res["package_result"]["results"][0]["eims"]) == ["eim-test", "eim2"], res["package_result"]["results"]'
 grep -q "eim2" "$statedir/sgp22-eims" || fail "the added eIM was not stored"
+# An eIM must name a CI the card signs with (EUICCInfo1), as an SGP.32 eUICC checks: else ciPKUnknown, not added.
+queue --eco "addEim:eimId=eim3,pubkey=own,cipkid=0102030405060708090A0B0C0D0E0F1011121314" \
+  --eco "updateEim:eimId=eim2,pubkey=own,protocol=injectHttps,cipkid=0102030405060708090A0B0C0D0E0F1011121314" \
+  --eco "updateEim:eimId=eim2,pubkey=own,protocol=injectHttps,cipkid=$CI_SKI"
+expect_poll_ok "eCOs naming CIs"
+check_result 'assert codes(res) == [("addEimResult", 3), ("updateEimResult", 3), ("updateEimResult", 0)], codes(res)'
+grep -q "eim3" "$statedir/sgp22-eims" && fail "an eIM with an unknown CI was stored"
 queue --eco "deleteEim:eim2" --eco "deleteEim:eim3"
 expect_poll_ok "deleteEim"
 check_result 'assert codes(res) == [("deleteEimResult", 0), ("deleteEimResult", 1)], codes(res)'

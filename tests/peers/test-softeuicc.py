@@ -447,6 +447,26 @@ class CardKinds(CardTest):
             self.assertEqual(cm.exception.sw, 0x6A88, req)
         client.close(self.card, ch)
         self.assertTrue(self.es10("BF3C00").children())   # the SGP.22 functions still answer
+        self.assertTrue(self.es10("BF4300").req(0xA0).children())
+        # An SGP.22 EUICCInfo2: no ipaMode (90), no iotSpecificInfo (B4).
+        tags = [c.tag for c in self.es10("BF2200").children()]
+        self.assertIn(0xAA, tags)
+        self.assertNotIn(0x90, tags)
+        self.assertNotIn(0xB4, tags)
+        # GetCerts only with the switch; a status word fault comes before the consumer card's refusal.
+        ch, _, _ = self.card.open_channel(ISDR_AID)
+        with self.assertRaises(client.CardError) as cm:
+            client.es10(self.card, ch, hx("BF5600"))
+        self.assertEqual(cm.exception.sw, 0x6A88)
+        client.close(self.card, ch)
+        self.set_state_key("sgp22_get_certs", True)
+        self.assertEqual([c.tag for c in self.es10("BF5600").req(0xA0).children()], [0xA5, 0xA6])
+        self.set_state_key("faults", ["sw:BF55:6D00"])
+        ch, _, _ = self.card.open_channel(ISDR_AID)
+        with self.assertRaises(client.CardError) as cm:
+            client.es10(self.card, ch, hx("BF5500"))
+        self.assertEqual(cm.exception.sw, 0x6D00)
+        client.close(self.card, ch)
 
     def test_es10c_profile_operations(self):
         enabled, disabled = self.state()["profiles"][0], self.state()["profiles"][2]

@@ -463,6 +463,8 @@ START_TEST (test_error_last_block)
   ck_assert_int_eq (error->code, EUICCD_ERROR_CARD);
   ck_assert_str_eq (error->message, expected);
   ck_assert_uint_eq (isdr_session_get_last_status_word (session), error_words[_i]);
+  /* All but 6F00 say the card does not know the function; 6F00 may pass. */
+  ck_assert (isdr_session_refused_as_unknown (session, error) == (error_words[_i] != 0x6F00));
   isdr_session_close (session);
   ck_assert_uint_eq (card->closes, 1);
 }
@@ -582,6 +584,7 @@ START_TEST (test_transport_failure)
   ck_assert_ptr_null (response);
   ck_assert_int_eq (error->code, EUICCD_ERROR_TIMEOUT);
   ck_assert_str_eq (error->message, "GetEID (BF3E): STORE DATA block 0: scripted: APDU 81 E2: no answer in 30000 ms");
+  ck_assert (!isdr_session_refused_as_unknown (session, error));
   isdr_session_close (session);
   ck_assert_uint_eq (card->closes, 1);
   ck_assert (!card->channel_open);

@@ -195,7 +195,8 @@ class SoftEuicc:
         its commands through an SCP03 secure channel from the SM-SR, so every ES10 STORE DATA outside one is
         refused with 6982, security status not satisfied) or "sgp22" (a consumer eUICC: no SGP.32 function, so
         LoadEuiccPackage, the eIM configuration and the other SGP.32 ES10b requests answer 6A88 like any tag
-        it does not know, and its ISD-R FCI has no SGP.32 E1 template; ES10c works)."""
+        it does not know, and its ISD-R FCI has no SGP.32 E1 template and its EUICCInfo2 no ipaMode and no
+        iotSpecificInfo; ES10c and GetRAT work; "sgp22_get_certs": true in the state makes it answer GetCerts)."""
         return self.state.get("card_kind", "euicc")
 
     def ipae(self):
@@ -227,16 +228,18 @@ class SoftEuicc:
         if self.kind == "m2m":
             return b"", es10.SW_SECURITY_STATUS
         tag = es10.request_tag(request)
-        if self.kind == "sgp22" and tag in SGP32_ONLY_TAGS:
-            return b"", es10.SW_NOT_FOUND
         mine = [f for f in self._faults
                 if f.kind in faultlib.TAGGED and tag is not None and f.applies(tag)]
         for f in mine:
             if f.kind == "slow":
                 time.sleep(f.arg / 1000.0)
+        # A status word fault comes first: it also stands for another answer of a consumer card to an SGP.32 tag.
         for f in mine:
             if f.kind == "sw":
                 return b"", f.arg
+        if self.kind == "sgp22" and tag in SGP32_ONLY_TAGS:
+            if not (tag == 0xBF56 and self.state.get("sgp22_get_certs")):
+                return b"", es10.SW_NOT_FOUND
         resp, sw = es10.dispatch(self, request)
         if sw != apdu.SW_OK:
             self._refresh_due = False

@@ -58,9 +58,11 @@ def encode_euicc_info2(state):
         enc_utf8(info.get("sas", "TEST-SAS-0001")),                # sasAcreditationNumber
         tlv(0xAC, [enc_utf8("euiccd-soft-euicc", tag=0x80),
                    enc_utf8("https://dloa.example.com/", tag=0x81)]),
+    ] + ([] if state.get("card_kind") == "sgp22" else [
+        # SGP.32's own fields, which a consumer (SGP.22) eUICC does not have.
         enc_integer(1 if ipae_active else 0, tag=0x90),            # ipaMode ipad(0) / ipae(1)
         tlv(0xB4, iot),
-    ])
+    ]))
 
 
 @handles(0xBF3E)
