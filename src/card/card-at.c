@@ -456,6 +456,7 @@ card_at_transmit (CardTransport *transport, guint8 channel, const guint8 *apdu, 
   CardAtChannel *slot = find_channel (self, channel);
   g_autofree gchar *command = NULL;
   g_autofree gchar *info = NULL;
+  gboolean refused = FALSE;
 
   if (channel == 0 && self->basic_mode && apdu_length >= 4)
     return csim_transmit (self, apdu, apdu_length, transport->options.apdu_timeout_ms, NULL, error);
@@ -473,8 +474,20 @@ card_at_transmit (CardTransport *transport, guint8 channel, const guint8 *apdu, 
     }
 
   command = card_at_format_cgla (slot->session_id, apdu, apdu_length);
-  if (!at_command (self, command, "+CGLA:", FALSE, transport->options.apdu_timeout_ms, &info, error))
-    return NULL;
+  if (!at_command_full (self, command, "+CGLA:", FALSE, transport->options.apdu_timeout_ms, &info, &refused, error))
+    {
+      /* +CME ERROR: 21 (invalid index): the module no longer knows the session, its SIM reset on its own (no
+       * REFRESH seen here), and the APDU never reached the card. The session is forgotten. */
+      if (refused && error != NULL && *error != NULL
+          && (strstr ((*error)->message, "ERROR: 21") != NULL || strstr ((*error)->message, "invalid index") != NULL))
+        {
+          slot->used = FALSE;
+          (*error)->code = EUICCD_ERROR_CHANNEL_GONE;
+          g_prefix_error (error, "session %" G_GUINT32_FORMAT " (channel %u) is no longer open on the module: ",
+                          slot->session_id, channel);
+        }
+      return NULL;
+    }
   return card_at_parse_cgla (info, error);
 }
 

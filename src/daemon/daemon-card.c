@@ -431,7 +431,8 @@ daemon_card_session_release (gpointer user_data, IsdrSession *session)
 void
 daemon_card_close (DaemonCard *card)
 {
-  if (card->session != NULL && isdr_session_get_stats (card->session)->transport_failures > 0)
+  if (card->session != NULL && (isdr_session_get_stats (card->session)->transport_failures > 0
+                                || isdr_session_get_stats (card->session)->channel_resets > 0))
     card->lost = TRUE;
   g_clear_pointer (&card->session, isdr_session_close);
   if (card->transport != NULL)
@@ -471,7 +472,10 @@ daemon_card_forget (DaemonCard *card)
 gboolean
 daemon_card_went_away (DaemonCard *card)
 {
-  return card->went_away;
+  /* A module that reset its card session on its own (the channel gone without a REFRESH) may have done so
+   * because the card changed: read like one that went away. */
+  return card->went_away
+         || (card->session != NULL && isdr_session_get_stats (card->session)->channel_resets > 0);
 }
 
 gboolean

@@ -34,7 +34,8 @@ Faults handled here (all others go to the software eUICC):
   at-sid-offset:<n>   session ids are the channel number plus n
   at-ccho-cme:<n>     +CCHO answers +CME ERROR: <n> (a module refusing logical
                       channels; +CGLA/+CCHC then have no session to use)
-  reset-on-refresh[:<ms>], vanish-on-refresh:<ms>, vanish-on:<TAG>:<ms>
+  reset-on-refresh[:<ms>], vanish-on-refresh:<ms>, vanish-on:<TAG>:<ms>,
+  silent-reset-after:<TAG>
                       REFRESH and modem loss (modemlib/loss.py): while the SIM
                       re-initialises +CCHO answers +CME ERROR: 14 (SIM busy);
                       +CGLA on a session the reset ended answers +CME ERROR: 21;

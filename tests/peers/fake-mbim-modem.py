@@ -23,7 +23,7 @@ APDU and channel status words travel as a u32 holding SW1 | SW2 << 8.
 Modem-level faults: mbim-no-channels (Open Channel answers
 MBIM_STATUS_MS_NO_LOGICAL_CHANNELS), mbim-slow:<ms> (every UICC answer is
 delayed), and the REFRESH and modem-loss switches of modemlib/loss.py
-(reset-on-refresh, vanish-on-refresh, vanish-on; while the UICC re-initialises,
+(reset-on-refresh, vanish-on-refresh, vanish-on, silent-reset-after; while the UICC re-initialises,
 Open Channel answers NOT_INITIALIZED, and APDU on a channel the reset closed
 answers MS_INVALID_LOGICAL_CHANNEL). Other --fault values go to the card.
 """
@@ -348,7 +348,7 @@ def main():
     parser.add_argument("--state", required=True, help="software eUICC state file")
     parser.add_argument("--fault", action="append", default=[],
                         help="mbim-no-channels, mbim-slow:<ms>, reset-on-refresh[:<ms>], vanish-on-refresh:<ms>, "
-                        "vanish-on:<TAG>:<ms>, or a card fault (repeatable)")
+                        "vanish-on:<TAG>:<ms>, silent-reset-after:<TAG>, or a card fault (repeatable)")
     parser.add_argument("--link", help="also make a symlink to the pty at this path")
     parser.add_argument("--card-module", help=argparse.SUPPRESS)
     parser.add_argument("--verbose", "-v", action="store_true", help="log every message to stderr")

@@ -16,7 +16,8 @@ Open Logical Channel answers InsufficientResources.
 
 Modem-level faults: qmi-open-denied (Open Logical Channel answers AccessDenied),
 qmi-slow:<ms> (every UIM answer is delayed), and the REFRESH and modem-loss
-switches of modemlib/loss.py (reset-on-refresh, vanish-on-refresh, vanish-on;
+switches of modemlib/loss.py (reset-on-refresh, vanish-on-refresh, vanish-on,
+silent-reset-after;
 while the UIM re-initialises, Open Logical Channel answers DeviceNotReady, and
 Send APDU on a channel the reset closed answers InvalidArgument). Other --fault
 values go to the card.
@@ -352,7 +353,7 @@ def main():
     parser.add_argument("--state", required=True, help="software eUICC state file")
     parser.add_argument("--fault", action="append", default=[],
                         help="qmi-open-denied, qmi-slow:<ms>, reset-on-refresh[:<ms>], vanish-on-refresh:<ms>, "
-                        "vanish-on:<TAG>:<ms>, or a card fault (repeatable)")
+                        "vanish-on:<TAG>:<ms>, silent-reset-after:<TAG>, or a card fault (repeatable)")
     parser.add_argument("--link", help="also make a symlink to the pty at this path")
     parser.add_argument("--slot", type=int, default=1, help="slot holding the card (default 1)")
     parser.add_argument("--card-module", help=argparse.SUPPRESS)
