@@ -16,7 +16,8 @@
  * the module's own telephony stack uses: selecting the ISD-R there deselects its USIM application until the
  * next SELECT, and the module may select something else between two of our commands (the ISD-R session then
  * sees 6985 and selects the ISD-R again). It is a last resort, logged as such. When AT+CSIM fails too, the
- * error names both answers.
+ * error names both answers. The caller may remember the finding for the device
+ * (CardTransportOptions.basic_channel_known), so the next transport starts on the basic channel.
  *
  * Timeouts: the port set-up and AT+CCHO (and the SELECT on the basic channel) get [Card] OpenTimeout (15 s by
  * default: a module re-initialising its SIM after a REFRESH answers within a few seconds, and a slow UART at
@@ -652,6 +653,15 @@ card_at_open (const gchar *device, const CardTransportOptions *options, GError *
   self->fd = fd;
   self->path = path;
   self->parser = card_at_parser_new (0);
+  /* The module refused AT+CCHO to an earlier transport: asking again at every session would cost two refused
+   * AT+CCHO and the closing of 19 channels each time. */
+  if (options->basic_channel_known)
+    {
+      g_debug ("AT %s: logical channels refused earlier on this module: the basic channel, through AT+CSIM", path);
+      self->basic_mode = TRUE;
+      self->parent.basic_channel = TRUE;
+      self->ccho_answer = g_strdup ("AT+CCHO refused earlier on this module");
+    }
 
   if (!configure_port (self, speed, error))
     {
