@@ -418,8 +418,10 @@ card_at_open_channel (CardTransport *transport, const guint8 *aid, gsize aid_len
       self->ccho_answer = g_strdup (local_error->message);
       /* 27.007 has no code for "no channel left", and modules answer it with assorted CME errors: the first
        * refusal may be that, so the caller may reclaim stale channels and try once more. A second one means
-       * the module gives no logical channel at all. */
-      if (++self->ccho_refusals >= 2)
+       * the module gives no logical channel at all. +CME ERROR: 22 (not found) is no such thing: the card has
+       * no such application (a plain UICC), which the SELECT on the basic channel tells at once. */
+      if (++self->ccho_refusals >= 2 || strstr (local_error->message, "ERROR: 22") != NULL
+          || strstr (local_error->message, "ERROR: not found") != NULL)
         return open_basic_channel (self, aid, aid_length, ret_channel, error);
       local_error->code = EUICCD_ERROR_BUSY;
       g_propagate_error (error, g_steal_pointer (&local_error));
