@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """An MBIM modem without hardware: MBIM control messages on a pty, with the software eUICC.
 
-    fake-mbim-modem.py --state FILE [--fault F ...] [--link PATH]
+    fake-mbim-modem.py --state FILE [--fault F ...] [--link PATH [--relink PATH]]
 
 The slave path of the pty is printed on the first line of stdout; point libmbim
 (mbimcli -d PATH, the daemon's mbim:// URI) at it. Served: OPEN/CLOSE, basic
@@ -350,6 +350,8 @@ def main():
                         help="mbim-no-channels, mbim-slow:<ms>, reset-on-refresh[:<ms>], vanish-on-refresh:<ms>, "
                         "vanish-on:<TAG>:<ms>, silent-reset-after:<TAG>, or a card fault (repeatable)")
     parser.add_argument("--link", help="also make a symlink to the pty at this path")
+    parser.add_argument("--relink", help="after leaving the bus, come back with the symlink at this path instead "
+                        "(a module renumbered by USB re-enumeration)")
     parser.add_argument("--card-module", help=argparse.SUPPRESS)
     parser.add_argument("--verbose", "-v", action="store_true", help="log every message to stderr")
     args = parser.parse_args()
@@ -363,7 +365,7 @@ def main():
         return 1
 
     stop = StopFlag()
-    port = PtyPort(args.link)
+    port = PtyPort(args.link, args.relink)
     port.announce()
     framer = mbim.MbimStreamParser()
     try:
