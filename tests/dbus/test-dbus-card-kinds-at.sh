@@ -40,6 +40,8 @@ for cme in 22 50; do
   write_config "[Eim]" "Binding=$binding"
   sed -i 's/^Interval=1h$/Interval=2s/; s/^BackoffMax=4s$/BackoffMax=1h/' "$conf"
   printf '[Daemon]\nAdminGroup=%s\n' "$ADMIN_GROUP" >>"$conf"
+  # Each run from a fresh state: the failed polls of the last one would lengthen the backoff.
+  rm -rf "$statedir"
   : >"$daemon_log"
   start_daemon --bus system
   pid=$DAEMON_PID
@@ -50,8 +52,16 @@ for cme in 22 50; do
     fail "CardProblem is $problem"
   ctl status >"$work/status.txt" || fail "euiccctl status"
   grep -q "^Card: *uicc: the card has no ISD-R" "$work/status.txt" || { cat "$work/status.txt" >&2; fail "status"; }
-  # Looked at again at the 2 s interval: two to four polls in about 5 s, none sooner than the interval.
-  sleep 5
+  # Looked at again at the 2 s interval: two to four polls in about 5 s, none sooner than the interval (shown
+  # once: the second run only shows the other answer reported).
+  if [ "$cme" = 22 ]; then
+    sleep 5
+  else
+    for _ in $(seq 100); do
+      [ "$(grep -c "Poll failed: .*the card has no ISD-R" "$daemon_log" || true)" -ge 2 ] && break
+      sleep 0.05
+    done
+  fi
   failed=$(grep -c "Poll failed: .*the card has no ISD-R" "$daemon_log" || true)
   [ "$failed" -ge 2 ] && [ "$failed" -le 4 ] ||
     { tail -n 30 "$daemon_log" >&2; fail "$failed polls of the UICC in about 5 s, expected 2 to 4"; }
@@ -65,7 +75,7 @@ for cme in 22 50; do
   [ "$(grep -c "euiccd: euiccd .* started (" "$daemon_log")" -eq 1 ] || fail "euiccd was restarted"
   ccho=$(grep -c "<- AT+CCHO=" "$commands" || true)
   cchc=$(grep -c "<- AT+CCHC=" "$commands" || true)
-  echo "CME $cme: $failed polls in 5 s; AT+CCHO sent $ccho times, AT+CCHC $cchc times"
+  echo "CME $cme: $failed polls; AT+CCHO sent $ccho times, AT+CCHC $cchc times"
   # "Not found" names the missing application: no channels are closed to make room, one AT+CCHO per poll (the
   # next poll may have begun since the count of failed ones).
   if [ "$cme" = 22 ]; then
