@@ -36,8 +36,8 @@ Faults handled here (all others go to the software eUICC):
                       channels; +CGLA/+CCHC then have no session to use)
   at-ccho-missing-cme:<n>  +CCHO of an AID the card does not have (SELECT 6A82:
                       a plain UICC asked for the ISD-R) answers +CME ERROR: <n>
-                      (22, not found, by default; 50, incorrect parameters, and
-                      others are seen too)
+                      (3, operation not allowed, by default; 22, not found, and
+                      50, incorrect parameters, are seen too)
   reset-on-refresh[:<ms>], vanish-on-refresh:<ms>, vanish-on:<TAG>:<ms>,
   silent-reset-after:<TAG>
                       REFRESH and modem loss (modemlib/loss.py): while the SIM
@@ -130,7 +130,7 @@ class Faults:
         self.ccho_bare = False
         self.sid_offset = 0
         self.ccho_cme = None
-        self.ccho_missing_cme = 22
+        self.ccho_missing_cme = 3
         self.card_faults = []
         loss = []
         for f in faults:
