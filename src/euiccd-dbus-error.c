@@ -21,8 +21,9 @@ static const gchar *const error_names[] = {
   [EUICCD_ERROR_ACCESS_DENIED] = EUICCD_DBUS_ERROR_PREFIX "AccessDenied",
   [EUICCD_ERROR_BUSY] = EUICCD_DBUS_ERROR_PREFIX "Busy",
   [EUICCD_ERROR_CONFIG] = EUICCD_DBUS_ERROR_PREFIX "Config",
+  [EUICCD_ERROR_CHANNEL_GONE] = EUICCD_DBUS_ERROR_PREFIX "ChannelGone",
 };
-G_STATIC_ASSERT (G_N_ELEMENTS (error_names) == EUICCD_ERROR_CONFIG + 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (error_names) == EUICCD_ERROR_CHANNEL_GONE + 1);
 
 const gchar *
 euiccd_dbus_error_name (gint code)

@@ -25,6 +25,8 @@ typedef enum {
   EUICCD_ERROR_ACCESS_DENIED,  /* the caller may not do this */
   EUICCD_ERROR_BUSY,           /* the eUICC is in use by another procedure */
   EUICCD_ERROR_CONFIG,         /* configuration is invalid */
+  EUICCD_ERROR_CHANNEL_GONE,   /* the modem no longer knows the logical channel (its card session reset): the
+                                * command was refused before it reached the card */
 } EuiccdError;
 
 G_END_DECLS

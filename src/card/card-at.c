@@ -16,7 +16,8 @@
  * the module's own telephony stack uses: selecting the ISD-R there deselects its USIM application until the
  * next SELECT, and the module may select something else between two of our commands (the ISD-R session then
  * sees 6985 and selects the ISD-R again). It is a last resort, logged as such. When AT+CSIM fails too, the
- * error names both answers.
+ * error names both answers. The caller may remember the finding for the device
+ * (CardTransportOptions.basic_channel_known), so the next transport starts on the basic channel.
  *
  * Timeouts: the port set-up and AT+CCHO (and the SELECT on the basic channel) get [Card] OpenTimeout (15 s by
  * default: a module re-initialising its SIM after a REFRESH answers within a few seconds, and a slow UART at
@@ -417,8 +418,10 @@ card_at_open_channel (CardTransport *transport, const guint8 *aid, gsize aid_len
       self->ccho_answer = g_strdup (local_error->message);
       /* 27.007 has no code for "no channel left", and modules answer it with assorted CME errors: the first
        * refusal may be that, so the caller may reclaim stale channels and try once more. A second one means
-       * the module gives no logical channel at all. */
-      if (++self->ccho_refusals >= 2)
+       * the module gives no logical channel at all. +CME ERROR: 22 (not found) is no such thing: the card has
+       * no such application (a plain UICC), which the SELECT on the basic channel tells at once. */
+      if (++self->ccho_refusals >= 2 || strstr (local_error->message, "ERROR: 22") != NULL
+          || strstr (local_error->message, "ERROR: not found") != NULL)
         return open_basic_channel (self, aid, aid_length, ret_channel, error);
       local_error->code = EUICCD_ERROR_BUSY;
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -456,6 +459,7 @@ card_at_transmit (CardTransport *transport, guint8 channel, const guint8 *apdu, 
   CardAtChannel *slot = find_channel (self, channel);
   g_autofree gchar *command = NULL;
   g_autofree gchar *info = NULL;
+  gboolean refused = FALSE;
 
   if (channel == 0 && self->basic_mode && apdu_length >= 4)
     return csim_transmit (self, apdu, apdu_length, transport->options.apdu_timeout_ms, NULL, error);
@@ -473,8 +477,20 @@ card_at_transmit (CardTransport *transport, guint8 channel, const guint8 *apdu, 
     }
 
   command = card_at_format_cgla (slot->session_id, apdu, apdu_length);
-  if (!at_command (self, command, "+CGLA:", FALSE, transport->options.apdu_timeout_ms, &info, error))
-    return NULL;
+  if (!at_command_full (self, command, "+CGLA:", FALSE, transport->options.apdu_timeout_ms, &info, &refused, error))
+    {
+      /* +CME ERROR: 21 (invalid index): the module no longer knows the session, its SIM reset on its own (no
+       * REFRESH seen here), and the APDU never reached the card. The session is forgotten. */
+      if (refused && error != NULL && *error != NULL
+          && (strstr ((*error)->message, "ERROR: 21") != NULL || strstr ((*error)->message, "invalid index") != NULL))
+        {
+          slot->used = FALSE;
+          (*error)->code = EUICCD_ERROR_CHANNEL_GONE;
+          g_prefix_error (error, "session %" G_GUINT32_FORMAT " (channel %u) is no longer open on the module: ",
+                          slot->session_id, channel);
+        }
+      return NULL;
+    }
   return card_at_parse_cgla (info, error);
 }
 
@@ -639,6 +655,15 @@ card_at_open (const gchar *device, const CardTransportOptions *options, GError *
   self->fd = fd;
   self->path = path;
   self->parser = card_at_parser_new (0);
+  /* The module refused AT+CCHO to an earlier transport: asking again at every session would cost two refused
+   * AT+CCHO and the closing of 19 channels each time. */
+  if (options->basic_channel_known)
+    {
+      g_debug ("AT %s: logical channels refused earlier on this module: the basic channel, through AT+CSIM", path);
+      self->basic_mode = TRUE;
+      self->parent.basic_channel = TRUE;
+      self->ccho_answer = g_strdup ("AT+CCHO refused earlier on this module");
+    }
 
   if (!configure_port (self, speed, error))
     {

@@ -17,6 +17,7 @@
  * reclaims every channel a euiccd process left open when it died. ASCII "eUIC". */
 #define CARD_MBIM_CHANNEL_GROUP 0x65554943u
 #define CARD_MBIM_STATUS_NO_LOGICAL_CHANNELS 0x87430001u
+#define CARD_MBIM_STATUS_INVALID_LOGICAL_CHANNEL 0x87430003u
 
 #define CARD_MBIM_TEARDOWN_TIMEOUT_MS 3000
 
@@ -69,10 +70,16 @@ propagate_mbim_error (CardMbim *self, GError **error, GError *mbim_error, const 
   else if (mbim_error->domain == MBIM_STATUS_ERROR)
     {
       const gchar *name = status_name ((guint32) mbim_error->code);
+      EuiccdError code = EUICCD_ERROR_TRANSPORT;
+
       /* Every logical channel of the card is taken: the caller may reclaim stale ones and try again. */
-      g_set_error (error, EUICCD_ERROR,
-                   (guint32) mbim_error->code == CARD_MBIM_STATUS_NO_LOGICAL_CHANNELS ? EUICCD_ERROR_BUSY
-                                                                                     : EUICCD_ERROR_TRANSPORT, "%s failed: MBIM status %s (0x%08X)", operation,
+      if ((guint32) mbim_error->code == CARD_MBIM_STATUS_NO_LOGICAL_CHANNELS)
+        code = EUICCD_ERROR_BUSY;
+      /* The function no longer knows the channel: the UICC reset under it (no REFRESH seen by the host), and
+       * the command never reached the card. */
+      else if ((guint32) mbim_error->code == CARD_MBIM_STATUS_INVALID_LOGICAL_CHANNEL)
+        code = EUICCD_ERROR_CHANNEL_GONE;
+      g_set_error (error, EUICCD_ERROR, code, "%s failed: MBIM status %s (0x%08X)", operation,
                    name != NULL ? name : "unknown", (guint32) mbim_error->code);
     }
   else if (mbim_error->domain == MBIM_PROTOCOL_ERROR)

@@ -431,6 +431,7 @@ qmi_transmit (CardTransport *transport, guint8 channel, const guint8 *apdu, gsiz
   CardQmi *self = (CardQmi *) transport;
   g_autoptr(QmiMessage) request = NULL;
   g_autoptr(QmiMessage) response = NULL;
+  GBytes *apdu_response;
 
   request = card_qmi_build_send_apdu (qmi_client_get_cid (self->client),
                                       qmi_client_get_next_transaction_id (self->client), self->slot, channel, apdu,
@@ -440,7 +441,16 @@ qmi_transmit (CardTransport *transport, guint8 channel, const guint8 *apdu, gsiz
   response = command (self, request, transport->options.apdu_timeout_ms, error);
   if (response == NULL)
     return NULL;
-  return card_qmi_parse_send_apdu (response, error);
+  apdu_response = card_qmi_parse_send_apdu (response, error);
+  /* InvalidArgument to an APDU on a logical channel: the modem checks the channel id against those it holds,
+   * and a UIM that reset on its own (no REFRESH seen by the host) holds none; the APDU never reached the card. */
+  if (apdu_response == NULL && channel != 0 && result_code (response) == QMI_PROTOCOL_ERROR_INVALID_ARGUMENT
+      && error != NULL && *error != NULL)
+    {
+      (*error)->code = EUICCD_ERROR_CHANNEL_GONE;
+      g_prefix_error (error, "logical channel %u is no longer open on the modem: ", channel);
+    }
+  return apdu_response;
 }
 
 static gboolean

@@ -20,6 +20,9 @@ typedef struct {
    * (default CARD_DEFAULT_TERMINAL_CAPABILITY); not copied, must outlive the transport. */
   const guint8 *terminal_capability;
   gsize terminal_capability_length;
+  /* An earlier transport on this same device found logical channels refused and the ISD-R on the basic channel
+   * (CardTransport.basic_channel): go there at once instead of asking for a channel again (AT). */
+  gboolean basic_channel_known;
 } CardTransportOptions;
 
 /* Counters the benchmarks and the probe report. */

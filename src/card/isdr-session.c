@@ -305,11 +305,21 @@ append_piece (IsdrSession *session, GByteArray *assembled, const guint8 *data, g
 }
 
 /* 6881 (no such channel) and 6985 (nothing selected) to a STORE DATA: the channel lost the ISD-R, the
- * command never reached it. */
+ * command never reached it. 6A88 is not taken for that: the ISD-R answers it itself (to a segment of a bound
+ * profile package after it ended the installation, to a request it does not know), and sending such a
+ * request again would only hide the answer. */
 static gboolean
 is_channel_lost (guint16 sw)
 {
   return sw == 0x6881 || sw == 0x6985;
+}
+
+/* The modem refused the command because it no longer knows the channel: its card session reset without a
+ * REFRESH being seen (a module resetting its UIM on its own). The command never reached the card. */
+static gboolean
+is_channel_gone (const GError *error)
+{
+  return error != NULL && error->domain == EUICCD_ERROR && error->code == EUICCD_ERROR_CHANNEL_GONE;
 }
 
 static GBytes *
@@ -359,6 +369,12 @@ es10_attempt (IsdrSession *session, const guint8 *request, gsize request_length,
       session->stats.store_data_blocks++;
       if (response == NULL)
         {
+          if (error != NULL && is_channel_gone (*error))
+            {
+              /* Refused by the modem: none of the request's blocks reached the card session they were for. */
+              session->stats.channel_resets++;
+              *ret_channel_lost = TRUE;
+            }
           g_prefix_error (error, "%s: STORE DATA block %" G_GSIZE_FORMAT ": ", what, block);
           return NULL;
         }
@@ -438,6 +454,9 @@ es10_attempt (IsdrSession *session, const guint8 *request, gsize request_length,
       session->stats.get_responses++;
       if (response == NULL)
         {
+          /* The command was executed and its answer is gone with the card session: it is not sent again. */
+          if (error != NULL && is_channel_gone (*error))
+            session->stats.channel_resets++;
           g_prefix_error (error, "%s: GET RESPONSE: ", what);
           return NULL;
         }
@@ -494,7 +513,7 @@ isdr_session_es10 (IsdrSession *session, const guint8 *request, gsize request_le
     {
       if (is_transport_failure (lost_error))
         session->stats.transport_failures++;
-      if (channel_lost || is_transport_failure (lost_error))
+      if (channel_lost || is_transport_failure (lost_error) || is_channel_gone (lost_error))
         session->reopen_needed = TRUE;
       g_propagate_error (error, g_steal_pointer (&lost_error));
       return NULL;

@@ -45,6 +45,8 @@ typedef struct {
   guint stale_closes;      /* channels closed to make room when the card had none free */
   guint transport_failures; /* commands and channel opens the transport failed (not card errors) */
   guint reconnects;        /* transports replaced through the reconnect function */
+  guint channel_resets;    /* commands the modem refused because the card session under the channel had reset
+                            * without a REFRESH (EUICCD_ERROR_CHANNEL_GONE) */
 } IsdrSessionStats;
 
 void isdr_session_options_init (IsdrSessionOptions *options);
@@ -55,10 +57,12 @@ void isdr_session_options_init (IsdrSessionOptions *options);
  *
  * Recovery: after an ES10 command that ended with 91 xx (a REFRESH is pending), or failed on a transport
  * error, the next command first reopens the channel (new MANAGE CHANNEL and SELECT), so nothing is read
- * from a card session that may have reset. A command the card refuses with 6881 (channel not open) or 6985
- * (ISD-R no longer selected) never reached the ISD-R: the channel is reopened and the command sent again,
- * once, when it is a whole ES10 function (BFxx); a later segment of a bound profile package is not (it
- * belongs to the lost card session).
+ * from a card session that may have reset. A command the card refuses with 6881 (channel not open), 6985
+ * (ISD-R no longer selected), or that the modem refuses because it no longer
+ * knows the channel (EUICCD_ERROR_CHANNEL_GONE from the transport: the module reset its card session without
+ * a REFRESH), never reached the ISD-R: the channel is reopened and the command sent again, once, when it is a
+ * whole ES10 function (BFxx); a later segment of a bound profile package is not (it belongs to the lost card
+ * session), nor a command whose GET RESPONSE was refused (the card executed it).
  *
  * Modem loss: when reopening the channel fails on the transport itself (the module reset, or left the bus and
  * may come back at another path), the session calls `reconnect` (when given) with the failed transport; it

@@ -44,6 +44,10 @@ struct _DaemonCard {
   gboolean reread_after_loss; /* the facts were read again because of that, for the engine to hear once */
   gboolean went_away;    /* a session asked for a new transport since the card was last read */
   guint reconnects;
+  /* The device whose module refused logical channels and reached the ISD-R on the basic channel (AT+CSIM):
+   * later transports on it start there. Forgotten when the modem fails or is lost, or the session cannot be
+   * opened that way. */
+  gchar *basic_channel_device;
 };
 
 static void
@@ -88,6 +92,7 @@ daemon_card_free (DaemonCard *card)
   daemon_card_close (card);
   g_clear_pointer (&card->facts, daemon_card_facts_unref);
   g_free (card->device);
+  g_free (card->basic_channel_device);
   g_free (card->support_reason);
   g_clear_pointer (&card->sgp22_eims, daemon_sgp22_eims_free);
   g_free (card);
@@ -268,6 +273,7 @@ open_transport (DaemonCard *card, GError **error)
   if (device == NULL)
     {
       card->lost = TRUE;
+      g_clear_pointer (&card->basic_channel_device, g_free);
       return NULL;
     }
   if (slot == 0)
@@ -279,10 +285,12 @@ open_transport (DaemonCard *card, GError **error)
   transport_options.open_timeout_ms = config->card_open_timeout_s * 1000;
   transport_options.terminal_capability = config->card_terminal_capability;
   transport_options.terminal_capability_length = config->card_terminal_capability_length;
+  transport_options.basic_channel_known = g_strcmp0 (card->basic_channel_device, device) == 0;
   transport = card_transport_open (device, &transport_options, error);
   if (transport == NULL)
     {
       card->lost = TRUE;
+      g_clear_pointer (&card->basic_channel_device, g_free);
       return NULL;
     }
   g_free (card->device);
@@ -332,6 +340,8 @@ reconnect (CardTransport *failed, gpointer user_data, GError **error)
   g_return_val_if_fail (failed == card->transport, NULL);
   card->lost = TRUE;
   card->went_away = TRUE;
+  /* What comes back may be another module: whether it offers logical channels is found out again. */
+  g_clear_pointer (&card->basic_channel_device, g_free);
   /* Released before the device is opened again: an MBIM CLOSE from the old one would close the new one's
    * function too, and a module may take one open at a time. */
   if (failed != NULL)
@@ -416,6 +426,8 @@ daemon_card_session_open (gpointer user_data, GError **error)
           g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_CARD, "The card cannot be managed by euiccd: %s",
                        card->support_reason);
         }
+      /* The basic channel remembered may be what failed: the next session asks for a logical channel again. */
+      g_clear_pointer (&card->basic_channel_device, g_free);
       daemon_card_close (card);
       return NULL;
     }
@@ -431,8 +443,19 @@ daemon_card_session_release (gpointer user_data, IsdrSession *session)
 void
 daemon_card_close (DaemonCard *card)
 {
-  if (card->session != NULL && isdr_session_get_stats (card->session)->transport_failures > 0)
+  if (card->session != NULL && (isdr_session_get_stats (card->session)->transport_failures > 0
+                                || isdr_session_get_stats (card->session)->channel_resets > 0))
     card->lost = TRUE;
+  if (card->lost)
+    g_clear_pointer (&card->basic_channel_device, g_free);
+  else if (card->session != NULL && card->transport != NULL && card->transport->basic_channel
+           && g_strcmp0 (card->basic_channel_device, card->device) != 0)
+    {
+      g_message ("The module on %s refuses logical channels: its sessions start on the basic channel until it "
+                 "fails or goes away", card->device);
+      g_free (card->basic_channel_device);
+      card->basic_channel_device = g_strdup (card->device);
+    }
   g_clear_pointer (&card->session, isdr_session_close);
   if (card->transport != NULL)
     {
@@ -471,7 +494,10 @@ daemon_card_forget (DaemonCard *card)
 gboolean
 daemon_card_went_away (DaemonCard *card)
 {
-  return card->went_away;
+  /* A module that reset its card session on its own (the channel gone without a REFRESH) may have done so
+   * because the card changed: read like one that went away. */
+  return card->went_away
+         || (card->session != NULL && isdr_session_get_stats (card->session)->channel_resets > 0);
 }
 
 gboolean

@@ -408,9 +408,28 @@ daemon_modem_manager_resolve (DaemonModemManager *manager, guint *ret_slot, GErr
   if (manager->choice.device != NULL)
     {
       gchar *device = g_strdup (manager->choice.device);
+      g_autofree gchar *uid = g_strdup (manager->choice.uid);
+      const gchar *path = strchr (device, ':');
 
       *ret_slot = manager->choice.slot;
       g_mutex_unlock (&manager->lock);
+      /* The port is gone while ModemManager still names it (it is inhibited, or has not seen the module go): a
+       * module renumbered by USB re-enumeration is found at its new port through sysfs, under the same USB
+       * device. */
+      if (path != NULL && uid != NULL && !g_file_test (path + 1, G_FILE_TEST_EXISTS))
+        {
+          g_autoptr(GError) local_error = NULL;
+          gchar *moved = daemon_modem_scan_find_port_of (daemon_modem_scan_dev_dir (), daemon_modem_scan_sysfs_dir (),
+                                                         uid, &local_error);
+
+          if (moved != NULL)
+            {
+              g_message ("Device=auto: %s is gone; modem %s is now at %s", device, uid, moved);
+              g_free (device);
+              return moved;
+            }
+          g_debug ("Device=auto: %s is gone: %s", device, local_error->message);
+        }
       return device;
     }
   reason = g_strdup (manager->absent_reason != NULL ? manager->absent_reason : "ModemManager names no QMI or MBIM port");

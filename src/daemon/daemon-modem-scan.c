@@ -3,6 +3,10 @@
 
 #define G_LOG_DOMAIN "euiccd"
 
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "daemon/daemon-modem-scan.h"
 #include "euiccd-error.h"
 
@@ -82,5 +86,60 @@ daemon_modem_scan_find_port (const gchar *dev_directory, const gchar *sysfs_dire
   g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND,
                "[Card] Device=auto: no %s/cdc-wdm* port with a QMI (qmi_wwan) or MBIM (cdc_mbim) driver%s%s; set "
                "Device= to qmi:, mbim:, pcsc: or at:", dev_directory, skipped->len > 0 ? ", only " : "", skipped->str);
+  return NULL;
+}
+
+/* The canonical form of a path, NULL when it does not exist. */
+static gchar *
+canonical_path (const gchar *path)
+{
+  char resolved[PATH_MAX];
+
+  return realpath (path, resolved) != NULL ? g_strdup (resolved) : NULL;
+}
+
+gchar *
+daemon_modem_scan_find_port_of (const gchar *dev_directory, const gchar *sysfs_directory, const gchar *uid,
+                                GError **error)
+{
+  g_autoptr(GDir) dir = NULL;
+  g_autoptr(GPtrArray) names = NULL;
+  g_autofree gchar *uid_in_sysfs = NULL;
+  g_autofree gchar *modem = NULL;
+  const gchar *name;
+
+  uid_in_sysfs = g_str_has_prefix (uid, "/sys/") ? g_build_filename (sysfs_directory, uid + 5, NULL) : g_strdup (uid);
+  modem = canonical_path (uid_in_sysfs);
+  if (modem == NULL)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND, "the modem %s is not in %s", uid, sysfs_directory);
+      return NULL;
+    }
+  dir = g_dir_open (dev_directory, 0, error);
+  if (dir == NULL)
+    return NULL;
+  names = g_ptr_array_new_with_free_func (g_free);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "cdc-wdm"))
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  for (guint i = 0; i < names->len; i++)
+    {
+      const gchar *port = g_ptr_array_index (names, i);
+      g_autofree gchar *link = g_build_filename (sysfs_directory, "class", "usbmisc", port, "device", NULL);
+      g_autofree gchar *interface = canonical_path (link);
+      g_autofree gchar *driver = NULL;
+      const gchar *transport;
+
+      /* The port's USB interface lies under the modem's USB device. */
+      if (interface == NULL || !g_str_has_prefix (interface, modem) || interface[strlen (modem)] != '/')
+        continue;
+      driver = read_driver (sysfs_directory, port);
+      transport = daemon_modem_scan_transport_for_driver (driver);
+      if (transport != NULL)
+        return g_strdup_printf ("%s:%s/%s", transport, dev_directory, port);
+    }
+  g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_FOUND, "no %s/cdc-wdm* port of the modem %s now",
+               dev_directory, uid);
   return NULL;
 }

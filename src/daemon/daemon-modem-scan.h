@@ -25,4 +25,11 @@ const gchar *daemon_modem_scan_transport_for_driver (const gchar *driver);
  * QMI (a kernel without sysfs, a container), with a log line saying so. */
 gchar *daemon_modem_scan_find_port (const gchar *dev_directory, const gchar *sysfs_directory, GError **error);
 
+/* The device URI of the cdc-wdm* port in `dev_directory` that belongs to the USB device `uid` (a sysfs device
+ * path such as "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-1", ModemManager's Device property; "/sys" stands
+ * for `sysfs_directory`) and has a QMI or MBIM driver: where a module renumbered by USB re-enumeration
+ * (cdc-wdm0 back as cdc-wdm1) is now. NULL with EUICCD_ERROR_NOT_FOUND when it has none now. */
+gchar *daemon_modem_scan_find_port_of (const gchar *dev_directory, const gchar *sysfs_directory, const gchar *uid,
+                                       GError **error);
+
 G_END_DECLS

@@ -19,7 +19,7 @@
 START_TEST (test_error_names)
 {
   euiccd_dbus_error_register ();
-  for (gint code = EUICCD_ERROR_FAILED; code <= EUICCD_ERROR_CONFIG; code++)
+  for (gint code = EUICCD_ERROR_FAILED; code <= EUICCD_ERROR_CHANNEL_GONE; code++)
     {
       g_autoptr(GError) error = g_error_new (EUICCD_ERROR, code, "message %d", code);
       g_autofree gchar *name = g_dbus_error_encode_gerror (error);
@@ -32,7 +32,7 @@ START_TEST (test_error_names)
     }
   ck_assert_str_eq (euiccd_dbus_error_name (EUICCD_ERROR_ACCESS_DENIED), "org.euiccd.Euiccd1.Error.AccessDenied");
   ck_assert_str_eq (euiccd_dbus_error_name (EUICCD_ERROR_CARD), "org.euiccd.Euiccd1.Error.Card");
-  ck_assert_ptr_null (euiccd_dbus_error_name (EUICCD_ERROR_CONFIG + 1));
+  ck_assert_ptr_null (euiccd_dbus_error_name (EUICCD_ERROR_CHANNEL_GONE + 1));
   ck_assert_ptr_null (euiccd_dbus_error_name (-1));
 }
 END_TEST

@@ -326,10 +326,26 @@ def vanish():
     print("vanish: %s -> %s behind the link, card reset" % (m.path, back), flush=True)
 
 
+def silent_reset():
+    """silent-reset-after:BF3E: GetEID answered in full (after its GET RESPONSE), then the session is gone
+    without a 91xx: the next AT+CGLA answers +CME ERROR: 21, and a new session works."""
+    m = Modem("--fault", "silent-reset-after:BF3E")
+    m.expect("AT+CMEE=1", "OK")
+    sid = open_isdr(m)
+    get_eid(m, sid)
+    m.expect(hexcmd("CGLA", sid, "80E2910006BF3E035C015A"), "+CME ERROR: 21")
+    sid = open_isdr(m)
+    get_eid(m, sid)
+    m.stop()
+    print("silent-reset-after: GetEID answered, then +CME ERROR: 21 on the old session, a new one works",
+          flush=True)
+
+
 basic()
 noisy()
 faults()
 vanish()
+silent_reset()
 print("PASS", flush=True)
 EOF
 

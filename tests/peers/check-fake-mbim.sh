@@ -158,6 +158,19 @@ expect "after vanish-on: mbimcli through the symlink" "response: $(colons "$atr"
 expect "after vanish-on: GetEID answered" "apdu status=0x00000000 fragments=1 sw=0090 data=bf3e125a10$EID" "$tmp/out"
 stop_fake
 
+# A UICC reset of the module's own (silent-reset-after): GetEID is answered in full, then the channel is gone
+# without a 91xx and the next APDU on it answers MsInvalidLogicalChannel; mbimcli still reads the ATR, and a new
+# channel works.
+start_fake fake-mbim-modem.py --state "$tmp/card.json" --fault silent-reset-after:BF3E
+"$PY" "$peers/modemlib/mbim_probe.py" "$fake_dev" mbim-open "open:$ISDR" "apdu:$GET_EID" "apdu:$GET_EID" >"$tmp/out" 2>&1
+expect "silent-reset-after: GetEID answered, no 91xx" "apdu status=0x00000000 fragments=1 sw=0090 data=bf3e125a10$EID" "$tmp/out"
+expect "silent-reset-after: the next APDU on the old channel refused" "apdu status=0x87430003" "$tmp/out"
+mbimcli -d "$fake_dev" --ms-query-uicc-atr >"$tmp/out" 2>&1
+expect "silent-reset-after: mbimcli reads the ATR" "response: $(colons "$atr")" "$tmp/out"
+"$PY" "$peers/modemlib/mbim_probe.py" "$fake_dev" mbim-open "open:$ISDR" "apdu:$GET_EID" close >"$tmp/out" 2>&1
+expect "silent-reset-after: a new channel, GetEID answered" "apdu status=0x00000000 fragments=1 sw=0090 data=bf3e125a10$EID" "$tmp/out"
+stop_fake
+
 # Hostile input, in-process against the same modem code: random and mangled messages.
 make_state "$tmp/hostile.json" "$EID"
 "$PY" "$peers/modemlib/hostile_input.py" mbim "$tmp/hostile.json" 2000 >"$tmp/out" 2>&1

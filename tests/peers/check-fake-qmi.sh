@@ -128,6 +128,19 @@ expect "after vanish-on: card reset, channel 1 free again" "open error=0 channel
 expect "after vanish-on: GetEID answered (once only)" "apdu-auto error=0 sw=9000 data=bf3e125a10$EID" "$tmp/out"
 stop_fake
 
+# A UIM reset of the module's own (silent-reset-after): GetEID is answered in full, then the channel is gone
+# without a 91xx, the next APDU on it answers InvalidArgument (48); qmicli still reads the card, and a new
+# channel works.
+start_fake fake-qmi-modem.py --state "$tmp/card.json" --fault silent-reset-after:BF3E
+"$PY" "$peers/modemlib/qmi_probe.py" "$fake_dev" "open:$ISDR" "apdu-auto:$GET_EID" "apdu-auto:$GET_EID" >"$tmp/out" 2>&1
+expect "silent-reset-after: GetEID answered, no 91xx" "apdu-auto error=0 sw=9000 data=bf3e125a10$EID" "$tmp/out"
+expect "silent-reset-after: the next APDU on the old channel refused" "apdu-auto error=48" "$tmp/out"
+qmicli -d "$fake_dev" --device-open-qmi --uim-get-card-status >"$tmp/out" 2>&1
+expect "silent-reset-after: qmicli reads the card" "Card state: 'present'" "$tmp/out"
+"$PY" "$peers/modemlib/qmi_probe.py" "$fake_dev" "open:$ISDR" "apdu-auto:$GET_EID" >"$tmp/out" 2>&1
+expect "silent-reset-after: a new channel, GetEID answered" "apdu-auto error=0 sw=9000 data=bf3e125a10$EID" "$tmp/out"
+stop_fake
+
 # Hostile input, in-process against the same modem code: random and mangled messages.
 make_state "$tmp/hostile.json" "$EID"
 "$PY" "$peers/modemlib/hostile_input.py" qmi "$tmp/hostile.json" 2000 >"$tmp/out" 2>&1

@@ -34,7 +34,12 @@ Faults handled here (all others go to the software eUICC):
   at-sid-offset:<n>   session ids are the channel number plus n
   at-ccho-cme:<n>     +CCHO answers +CME ERROR: <n> (a module refusing logical
                       channels; +CGLA/+CCHC then have no session to use)
-  reset-on-refresh[:<ms>], vanish-on-refresh:<ms>, vanish-on:<TAG>:<ms>
+  at-ccho-missing-cme:<n>  +CCHO of an AID the card does not have (SELECT 6A82:
+                      a plain UICC asked for the ISD-R) answers +CME ERROR: <n>
+                      (3, operation not allowed, by default; 22, not found, and
+                      50, incorrect parameters, are seen too)
+  reset-on-refresh[:<ms>], vanish-on-refresh:<ms>, vanish-on:<TAG>:<ms>,
+  silent-reset-after:<TAG>
                       REFRESH and modem loss (modemlib/loss.py): while the SIM
                       re-initialises +CCHO answers +CME ERROR: 14 (SIM busy);
                       +CGLA on a session the reset ended answers +CME ERROR: 21;
@@ -78,6 +83,7 @@ CME_TEXT = {
     13: "SIM failure",
     14: "SIM busy",
     21: "invalid index",
+    22: "not found",
     50: "incorrect parameters",
     100: "unknown",
 }
@@ -124,6 +130,7 @@ class Faults:
         self.ccho_bare = False
         self.sid_offset = 0
         self.ccho_cme = None
+        self.ccho_missing_cme = 3
         self.card_faults = []
         loss = []
         for f in faults:
@@ -140,6 +147,8 @@ class Faults:
                 self.sid_offset = int(arg)
             elif name == "at-ccho-cme":
                 self.ccho_cme = int(arg)
+            elif name == "at-ccho-missing-cme":
+                self.ccho_missing_cme = int(arg)
             elif name in LOSS_FAULTS:
                 loss.append(f)
             else:
@@ -389,6 +398,11 @@ class Modem:
             raise CmeError(14)
         channel, _fci, sw = self.card.open_channel(bytes.fromhex(aid_hex))
         sw = bytes(sw)
+        if sw == b"\x6a\x82":
+            # No such application on the card (a plain UICC asked for the ISD-R): modules say so with a CME
+            # error of their own choice.
+            self.log("open_channel: no application %s" % aid_hex)
+            raise CmeError(self.faults.ccho_missing_cme)
         if not channel or len(sw) != 2 or not (sw == b"\x90\x00" or sw[0] == 0x61):
             self.log("open_channel failed: channel %r SW %s" % (channel, sw.hex()))
             raise CmeError(3)

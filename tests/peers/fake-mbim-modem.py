@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """An MBIM modem without hardware: MBIM control messages on a pty, with the software eUICC.
 
-    fake-mbim-modem.py --state FILE [--fault F ...] [--link PATH]
+    fake-mbim-modem.py --state FILE [--fault F ...] [--link PATH [--relink PATH]]
 
 The slave path of the pty is printed on the first line of stdout; point libmbim
 (mbimcli -d PATH, the daemon's mbim:// URI) at it. Served: OPEN/CLOSE, basic
@@ -23,7 +23,7 @@ APDU and channel status words travel as a u32 holding SW1 | SW2 << 8.
 Modem-level faults: mbim-no-channels (Open Channel answers
 MBIM_STATUS_MS_NO_LOGICAL_CHANNELS), mbim-slow:<ms> (every UICC answer is
 delayed), and the REFRESH and modem-loss switches of modemlib/loss.py
-(reset-on-refresh, vanish-on-refresh, vanish-on; while the UICC re-initialises,
+(reset-on-refresh, vanish-on-refresh, vanish-on, silent-reset-after; while the UICC re-initialises,
 Open Channel answers NOT_INITIALIZED, and APDU on a channel the reset closed
 answers MS_INVALID_LOGICAL_CHANNEL). Other --fault values go to the card.
 """
@@ -348,8 +348,10 @@ def main():
     parser.add_argument("--state", required=True, help="software eUICC state file")
     parser.add_argument("--fault", action="append", default=[],
                         help="mbim-no-channels, mbim-slow:<ms>, reset-on-refresh[:<ms>], vanish-on-refresh:<ms>, "
-                        "vanish-on:<TAG>:<ms>, or a card fault (repeatable)")
+                        "vanish-on:<TAG>:<ms>, silent-reset-after:<TAG>, or a card fault (repeatable)")
     parser.add_argument("--link", help="also make a symlink to the pty at this path")
+    parser.add_argument("--relink", help="after leaving the bus, come back with the symlink at this path instead "
+                        "(a module renumbered by USB re-enumeration)")
     parser.add_argument("--card-module", help=argparse.SUPPRESS)
     parser.add_argument("--verbose", "-v", action="store_true", help="log every message to stderr")
     args = parser.parse_args()
@@ -363,7 +365,7 @@ def main():
         return 1
 
     stop = StopFlag()
-    port = PtyPort(args.link)
+    port = PtyPort(args.link, args.relink)
     port.announce()
     framer = mbim.MbimStreamParser()
     try:

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """A QMI modem without hardware: QMUX on a pty, with the software eUICC in its slot.
 
-    fake-qmi-modem.py --state FILE [--fault F ...] [--link PATH] [--slot N]
+    fake-qmi-modem.py --state FILE [--fault F ...] [--link PATH [--relink PATH]] [--slot N]
 
 The slave path of the pty is printed on the first line of stdout; point libqmi
 (qmicli -d PATH, the daemon's qmi:// URI) at it. Served: QMI_CTL Set Instance
@@ -16,7 +16,8 @@ Open Logical Channel answers InsufficientResources.
 
 Modem-level faults: qmi-open-denied (Open Logical Channel answers AccessDenied),
 qmi-slow:<ms> (every UIM answer is delayed), and the REFRESH and modem-loss
-switches of modemlib/loss.py (reset-on-refresh, vanish-on-refresh, vanish-on;
+switches of modemlib/loss.py (reset-on-refresh, vanish-on-refresh, vanish-on,
+silent-reset-after;
 while the UIM re-initialises, Open Logical Channel answers DeviceNotReady, and
 Send APDU on a channel the reset closed answers InvalidArgument). Other --fault
 values go to the card.
@@ -352,8 +353,10 @@ def main():
     parser.add_argument("--state", required=True, help="software eUICC state file")
     parser.add_argument("--fault", action="append", default=[],
                         help="qmi-open-denied, qmi-slow:<ms>, reset-on-refresh[:<ms>], vanish-on-refresh:<ms>, "
-                        "vanish-on:<TAG>:<ms>, or a card fault (repeatable)")
+                        "vanish-on:<TAG>:<ms>, silent-reset-after:<TAG>, or a card fault (repeatable)")
     parser.add_argument("--link", help="also make a symlink to the pty at this path")
+    parser.add_argument("--relink", help="after leaving the bus, come back with the symlink at this path instead "
+                        "(a module renumbered by USB re-enumeration)")
     parser.add_argument("--slot", type=int, default=1, help="slot holding the card (default 1)")
     parser.add_argument("--card-module", help=argparse.SUPPRESS)
     parser.add_argument("--verbose", "-v", action="store_true", help="log every message to stderr")
@@ -370,7 +373,7 @@ def main():
         return 1
 
     stop = StopFlag()
-    port = PtyPort(args.link)
+    port = PtyPort(args.link, args.relink)
     port.announce()
     framer = qmux.QmuxParser()
     try:

@@ -20,6 +20,8 @@ typedef struct {
   guint stale_closes;      /* closes of channels this card did not hand out (only while busy_opens was set) */
   gboolean allow_stale_closes;
   gboolean transmit_fails; /* the transport itself fails (not a status word) */
+  guint gone_at;           /* the command APDU with this 1-based index is refused as on a channel the modem
+                            * no longer knows (EUICCD_ERROR_CHANNEL_GONE); 0: never */
   gboolean channel_open;
   guint opens;
   guint closes;
@@ -72,6 +74,11 @@ scripted_transmit (CardTransport *transport, guint8 channel, const guint8 *apdu,
   if (card->transmit_fails)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_TIMEOUT, "no answer in 30000 ms");
+      return NULL;
+    }
+  if (card->gone_at == card->apdus->len)
+    {
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_CHANNEL_GONE, "logical channel %u is no longer open", channel);
       return NULL;
     }
   answer = g_queue_pop_head (&card->answers);
@@ -616,6 +623,54 @@ START_TEST (test_channel_lost_reopens_and_retries)
 }
 END_TEST
 
+/* The modem refuses an APDU on a channel it no longer knows (its card session reset without a REFRESH): the
+ * command never reached the card, so the whole ES10 function is sent again on a new channel, from block 0. */
+START_TEST (test_channel_gone_resends_whole_function)
+{
+  ScriptedCard *card = scripted_card_new (1);
+  g_autoptr(CardTransport) transport = &card->parent;
+  g_autofree guint8 *request = pattern (300);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IsdrSession) session = open_session (card, 0);
+  g_autoptr(GBytes) response = NULL;
+  gsize length;
+
+  card->gone_at = 2;  /* the second block */
+  response = isdr_session_es10 (session, request, 300, &error);
+  ck_assert_msg (response != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_uint_eq (card->opens, 2);
+  ck_assert_uint_eq (card->apdus->len, 4);  /* blocks 0, 1 (refused), then 0 and 1 on the new channel */
+  ck_assert_int_eq (apdu_at (card, 2, &length)[3], 0);
+  ck_assert_uint_eq (isdr_session_get_stats (session)->channel_resets, 1);
+  ck_assert_uint_eq (isdr_session_get_stats (session)->transport_failures, 0);
+}
+END_TEST
+
+/* Refused at GET RESPONSE: the card executed the command and its answer is lost; it is not sent again, and the
+ * next command starts on a new channel. */
+START_TEST (test_channel_gone_at_get_response_not_resent)
+{
+  ScriptedCard *card = scripted_card_new (1);
+  g_autoptr(CardTransport) transport = &card->parent;
+  static const guint8 request[] = { 0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IsdrSession) session = open_session (card, 0);
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(GBytes) second = NULL;
+
+  answer_sw (card, 0x6110);
+  card->gone_at = 2;
+  response = isdr_session_es10 (session, request, sizeof request, &error);
+  ck_assert_ptr_null (response);
+  ck_assert_int_eq (error->code, EUICCD_ERROR_CHANNEL_GONE);
+  ck_assert_uint_eq (card->opens, 1);
+  ck_assert_uint_eq (card->apdus->len, 2);
+  second = isdr_session_es10 (session, request, sizeof request, NULL);
+  ck_assert_ptr_nonnull (second);
+  ck_assert_uint_eq (card->opens, 2);
+}
+END_TEST
+
 /* Lost twice in a row: the error names the status word, and the next command reopens again first. */
 START_TEST (test_channel_lost_twice)
 {
@@ -995,6 +1050,8 @@ isdr_session_suite (void)
   tcase_add_test (responses, test_transport_failure);
   tcase_add_loop_test (responses, test_channel_lost_reopens_and_retries, 0, G_N_ELEMENTS (lost_words));
   tcase_add_test (responses, test_channel_lost_twice);
+  tcase_add_test (responses, test_channel_gone_resends_whole_function);
+  tcase_add_test (responses, test_channel_gone_at_get_response_not_resent);
   tcase_add_test (responses, test_channel_lost_segment_not_retried);
   tcase_add_test (responses, test_refresh_reopens_before_next_command);
   tcase_add_test (responses, test_transport_failure_reopens_next);

@@ -19,7 +19,10 @@ import tty
 
 
 class PtyPort:
-    def __init__(self, link=None):
+    def __init__(self, link=None, relink=None):
+        # Where the symlink is made when the module comes back (a module renumbered by USB re-enumeration:
+        # cdc-wdm0 back as cdc-wdm1); the same place by default.
+        self.relink = relink
         self.master, self.slave = os.openpty()
         tty.setraw(self.slave, termios.TCSANOW)
         # The master side also sees raw bytes: no echo, no translation.
@@ -35,7 +38,7 @@ class PtyPort:
     def vanish(self, milliseconds):
         """The module leaves the bus for milliseconds and comes back on a new pty: clients holding the old
         one read EOF/EIO, the symlink is gone meanwhile, then points to the new pty (printed on stdout)."""
-        link = self.link
+        link = self.relink if self.relink is not None else self.link
         # The next pty is taken before the old one goes, so the module comes back at another path.
         master, slave = os.openpty()
         self.close()

@@ -1,0 +1,4 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# test-e2e-modem-reset.sh over the at transport.
+E2E_TRANSPORT=at exec sh "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/test-e2e-modem-reset.sh"
