@@ -22,6 +22,12 @@ cli_nickname_main (int argc, char **argv)
       fprintf (stderr, "euiccctl nickname: expected the profile's ICCID and the nickname (\"\" to clear it)\n");
       return CLI_EXIT_USAGE;
     }
+  /* A D-Bus string must be UTF-8: the call could not even carry it. */
+  if (!g_utf8_validate (argv[2], -1, NULL))
+    {
+      fprintf (stderr, "euiccctl nickname: the nickname is not UTF-8\n");
+      return CLI_EXIT_USAGE;
+    }
   manager = cli_dbus_manager (&error);
   if (manager == NULL
       || !euiccd_dbus_manager_call_set_profile_nickname_sync (manager, argv[1], argv[2], NULL, &error))
