@@ -1595,8 +1595,9 @@ run_set_nickname (DaemonEngine *engine, Job *job, GError **error)
   if (result != 0)
     {
       daemon_card_close (engine->card);
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_CARD, "SetNickname: the eUICC answered %s(%" G_GINT64_FORMAT ")%s",
-                   set_nickname_result_name (result), result, result == 1 ? ": it holds no profile with this ICCID" : "");
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_CARD, "SetNickname: the eUICC answered %s(%" G_GINT64_FORMAT
+                   ")%s", set_nickname_result_name (result), result,
+                   result == 1 ? ": it holds no profile with this ICCID" : "");
       entry.result = (gchar *) set_nickname_result_name (result);
       record_history (engine, &entry);
       return FALSE;

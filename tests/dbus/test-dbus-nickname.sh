@@ -99,7 +99,8 @@ as_uid "$ADMIN_UID" "$ADMIN_GID" "$busdir/euiccctl" --json nickname "$P2" "$NICK
 for path in $(bctl tree --list "$SERVICE" | grep "/Profile/"); do
   bctl --json=short get-property "$SERVICE" "$path" "$SERVICE.Profile" Nickname >>"$work/nicknames.txt"
 done
-grep -qxF "{\"type\":\"s\",\"data\":\"$NICK\"}" "$work/nicknames.txt" || { cat "$work/nicknames.txt" >&2; fail "no Profile object shows the nickname"; }
+grep -qxF "{\"type\":\"s\",\"data\":\"$NICK\"}" "$work/nicknames.txt" ||
+  { cat "$work/nicknames.txt" >&2; fail "no Profile object shows the nickname"; }
 ctl profiles >"$work/profiles.txt" && grep -q "^$P2 .* \"$NICK\"$" "$work/profiles.txt" ||
   { cat "$work/profiles.txt" >&2; fail "euiccctl profiles does not show the nickname"; }
 ctl --json profiles >"$work/profiles.json" || fail "euiccctl --json profiles"
@@ -126,7 +127,8 @@ assert h == [("setNickname", r) for r in ("notSupported",) * 3 + ("ok", "iccidNo
 PYEOF
 for secret in "$P2" "$UNKNOWN" "$NICK"; do
   grep -q "$secret" "$statedir/history" && fail "the history file holds '$secret'"
-  grep -q "$secret" "$work/service.log" && { grep "$secret" "$work/service.log" | head -n 3 >&2; fail "the log holds '$secret'"; }
+  grep -q "$secret" "$work/service.log" &&
+    { grep "$secret" "$work/service.log" | head -n 3 >&2; fail "the log holds '$secret'"; }
 done
 grep -q "SetNickname: the nickname of profile 8900…0015 is set" "$work/service.log" || fail "the change was not logged"
 
