@@ -136,7 +136,7 @@ cli_profiles_main (int argc, char **argv)
   if (json)
     array = cJSON_CreateArray ();
   else
-    printf ("%-22s %-9s %-13s %-8s %s\n", "ICCID", "STATE", "CLASS", "FALLBACK", "NAME (PROVIDER)");
+    printf ("%-22s %-9s %-13s %-8s %s\n", "ICCID", "STATE", "CLASS", "FALLBACK", "NAME (PROVIDER) \"NICKNAME\"");
   for (guint i = 0; paths != NULL && paths[i] != NULL; i++)
     {
       g_autoptr(EuiccdDbusProfile) profile = cli_dbus_profile (paths[i], &error);
@@ -166,10 +166,17 @@ cli_profiles_main (int argc, char **argv)
           cJSON_AddItemToArray (array, object);
         }
       else
-        printf ("%-22s %-9s %-13s %-8s %s (%s)\n", iccid != NULL ? iccid : "(restricted)",
-                euiccd_dbus_profile_get_state (profile), euiccd_dbus_profile_get_class (profile),
-                euiccd_dbus_profile_get_fallback_attribute (profile) ? "yes" : "no",
-                euiccd_dbus_profile_get_name (profile), euiccd_dbus_profile_get_service_provider_name (profile));
+        {
+          const gchar *nickname = euiccd_dbus_profile_get_nickname (profile);
+
+          printf ("%-22s %-9s %-13s %-8s %s (%s)", iccid != NULL ? iccid : "(restricted)",
+                  euiccd_dbus_profile_get_state (profile), euiccd_dbus_profile_get_class (profile),
+                  euiccd_dbus_profile_get_fallback_attribute (profile) ? "yes" : "no",
+                  euiccd_dbus_profile_get_name (profile), euiccd_dbus_profile_get_service_provider_name (profile));
+          if (nickname != NULL && nickname[0] != '\0')
+            printf (" \"%s\"", nickname);
+          printf ("\n");
+        }
     }
   if (json)
     cli_dbus_print_json (array);

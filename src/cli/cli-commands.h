@@ -29,6 +29,7 @@ int cli_add_initial_eim_main (int argc, char **argv);
 int cli_dead_letters_main (int argc, char **argv);
 int cli_drop_dead_letter_main (int argc, char **argv);
 int cli_ipae_main (int argc, char **argv);
+int cli_nickname_main (int argc, char **argv);
 int cli_fallback_main (int argc, char **argv);
 int cli_emergency_main (int argc, char **argv);
 

@@ -25,6 +25,7 @@ static const CliCommand commands[] = {
   { "dead-letters", cli_dead_letters_main, "what an eIM refused for good, kept until dropped" },
   { "drop-dead-letter", cli_drop_dead_letter_main, "ID delete a dead letter for good" },
   { "add-initial-eim", cli_add_initial_eim_main, "write the first eIM onto a fresh eUICC (factory)" },
+  { "nickname", cli_nickname_main, "ICCID NICKNAME set a profile's nickname" },
   { "ipae", cli_ipae_main, "on|off activate or deactivate the eUICC's own IPA (IPAe)" },
   { "fallback", cli_fallback_main, "execute|return switch to the fallback profile, or back" },
   { "emergency", cli_emergency_main, "enable|disable enable or disable the emergency profile" },

@@ -522,6 +522,26 @@ on_handle_set_ipae_active (EuiccdDbusManager *manager, GDBusMethodInvocation *in
 }
 
 static gboolean
+on_handle_set_profile_nickname (EuiccdDbusManager *manager, GDBusMethodInvocation *invocation, const gchar *iccid,
+                                const gchar *nickname, gpointer user_data)
+{
+  DaemonDbus *dbus = user_data;
+  g_autoptr(GError) error = NULL;
+  /* Encoded once here so that a malformed ICCID or nickname is refused before the card is touched. */
+  g_autoptr(GBytes) request = es10_set_nickname_encode (iccid, nickname, &error);
+
+  if (request == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return TRUE;
+    }
+  g_message ("SetNickname requested over D-Bus by %s", g_dbus_method_invocation_get_sender (invocation));
+  /* Answered like SetIpaeActive: nothing, or the error. */
+  daemon_engine_set_nickname (dbus->engine, iccid, nickname, on_ipae_done, g_object_ref (invocation));
+  return TRUE;
+}
+
+static gboolean
 handle_switch (EuiccdDbusManager *manager, GDBusMethodInvocation *invocation, Es10Switch which, gpointer user_data)
 {
   DaemonDbus *dbus = user_data;
@@ -719,6 +739,7 @@ daemon_dbus_new (DaemonEngine *engine, const DaemonConfig *config, DaemonBus bus
   g_signal_connect (dbus->manager, "handle-disable-emergency-profile",
                     G_CALLBACK (on_handle_disable_emergency_profile), dbus);
   g_signal_connect (dbus->manager, "handle-download", G_CALLBACK (on_handle_download), dbus);
+  g_signal_connect (dbus->manager, "handle-set-profile-nickname", G_CALLBACK (on_handle_set_profile_nickname), dbus);
   euiccd_dbus_manager_set_download (dbus->manager,
                                     download_progress_to_variant (daemon_engine_get_download_progress (engine)));
   daemon_dbus_sync_state (dbus);

@@ -17,6 +17,7 @@
 #include "daemon/daemon-engine.h"
 #include "daemon/daemon-eim-flags.h"
 #include "daemon/daemon-fallback.h"
+#include "daemon/daemon-log.h"
 #include "daemon/daemon-modem-manager.h"
 #include "daemon/daemon-rollback.h"
 #include "daemon/daemon-schedule.h"
@@ -65,6 +66,7 @@ typedef enum {
   JOB_IPAE_ACTIVATION,
   JOB_DOWNLOAD,
   JOB_SWITCH,
+  JOB_SET_NICKNAME,
 } JobKind;
 
 typedef struct {
@@ -74,6 +76,8 @@ typedef struct {
   Es10EimConfiguration *eim;           /* AddInitialEim */
   gboolean activate_ipae;              /* IpaeActivation */
   Es10Switch switch_kind;              /* a switch asked for over D-Bus */
+  gchar *iccid;                        /* SetNickname */
+  gchar *nickname;
   DaemonAddInitialEimDoneFunc add_done;
   gpointer add_user_data;
   gboolean ran;                        /* the worker carried it out */
@@ -1240,6 +1244,8 @@ job_free (Job *job)
     }
   g_array_unref (job->waiters);
   g_clear_pointer (&job->eim, es10_eim_configuration_free);
+  g_free (job->iccid);
+  g_free (job->nickname);
   g_clear_pointer (&job->download, daemon_download_request_free);
   daemon_download_outcome_clear (&job->download_outcome);
   g_clear_error (&job->error);
@@ -1541,6 +1547,77 @@ run_ipae_activation (DaemonEngine *engine, Job *job, GError **error)
   return TRUE;
 }
 
+static const gchar *
+set_nickname_result_name (gint64 result)
+{
+  switch (result)
+    {
+    case 1: return "iccidNotFound";
+    case 127: return "undefinedError";
+    default: return "unknown";
+    }
+}
+
+/* ES10c SetNickname asked for by an admin: SGP.32 has no PSMO for it, so no eIM ever asks. Recorded in the
+ * history without the ICCID or the nickname. */
+static gboolean
+run_set_nickname (DaemonEngine *engine, Job *job, GError **error)
+{
+  DaemonHistoryEntry entry = { .time = g_get_real_time (), .operation = (gchar *) "setNickname",
+                               .result = (gchar *) "ok" };
+  g_autoptr(GError) local_error = NULL;
+  g_autofree gchar *shown = daemon_log_redact (job->iccid);
+  g_autofree gchar *detail = NULL;
+  gint64 result = -1;
+  IsdrSession *session;
+
+  session = daemon_card_session_open (engine->card, error);
+  if (session == NULL)
+    {
+      daemon_card_close (engine->card);
+      return FALSE;
+    }
+  if (!es10_set_nickname (session, job->iccid, job->nickname, &result, &local_error))
+    {
+      if (isdr_session_refused_as_unknown (session, local_error))
+        {
+          g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_SUPPORTED, "SetNickname: the eUICC does not offer "
+                       "ES10c SetNickname (status word %04X); an SGP.32 IoT eUICC has no ES10c",
+                       isdr_session_get_last_status_word (session));
+          entry.result = (gchar *) "notSupported";
+          record_history (engine, &entry);
+        }
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      daemon_card_close (engine->card);
+      return FALSE;
+    }
+  if (result != 0)
+    {
+      daemon_card_close (engine->card);
+      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_CARD, "SetNickname: the eUICC answered %s(%" G_GINT64_FORMAT
+                   ")%s", set_nickname_result_name (result), result,
+                   result == 1 ? ": it holds no profile with this ICCID" : "");
+      entry.result = (gchar *) set_nickname_result_name (result);
+      record_history (engine, &entry);
+      return FALSE;
+    }
+  g_message ("SetNickname: the nickname of profile %s is set", shown);
+  if (daemon_log_get_personal_data ())
+    g_info ("SetNickname: profile %s is now called '%s'", shown, job->nickname);
+  detail = g_strdup_printf ("profile nickname %s by an administrator", job->nickname[0] != '\0' ? "set" : "cleared");
+  entry.detail = detail;
+  record_history (engine, &entry);
+  /* The Profile object's Nickname comes from the profile list: read it in the same session. */
+  daemon_card_invalidate (engine->card);
+  if (!daemon_card_refresh (engine->card, &local_error))
+    g_warning ("Reading the eUICC after SetNickname: %s", local_error->message);
+  else
+    report_card_skipped (engine);
+  daemon_card_close (engine->card);
+  return TRUE;
+}
+
 static void start_next_job (DaemonEngine *engine);
 
 /* The main loop shows what the worker read last; it is the worker's to change only while a job runs. */
@@ -1655,6 +1732,9 @@ job_thread (gpointer user_data)
           save_fallback (engine);
         }
       break;
+    case JOB_SET_NICKNAME:
+      run_set_nickname (engine, job, &job->error);
+      break;
     }
   job->ran = TRUE;
   post_to_main (engine, job_finished, job, job_free_notify);
@@ -1761,6 +1841,21 @@ daemon_engine_switch_profile (DaemonEngine *engine, Es10Switch which, DaemonPoll
   PollWaiter w = { done, user_data };
 
   job->switch_kind = which;
+  if (done != NULL)
+    g_array_append_val (job->waiters, w);
+  g_queue_push_tail (&engine->pending, job);
+  start_next_job (engine);
+}
+
+void
+daemon_engine_set_nickname (DaemonEngine *engine, const gchar *iccid, const gchar *nickname, DaemonPollDoneFunc done,
+                            gpointer user_data)
+{
+  Job *job = job_new (engine, JOB_SET_NICKNAME);
+  PollWaiter w = { done, user_data };
+
+  job->iccid = g_strdup (iccid);
+  job->nickname = g_strdup (nickname);
   if (done != NULL)
     g_array_append_val (job->waiters, w);
   g_queue_push_tail (&engine->pending, job);

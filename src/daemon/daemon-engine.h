@@ -92,6 +92,11 @@ void daemon_engine_set_ipae_active (DaemonEngine *engine, gboolean activate, Dae
  * naming its code. */
 void daemon_engine_switch_profile (DaemonEngine *engine, Es10Switch which, DaemonPollDoneFunc done,
                                    gpointer user_data);
+/* Runs ES10c SetNickname (validate `iccid` and `nickname` first: es10_set_nickname_encode) and reads the profiles
+ * again. iccidNotFound and undefinedError are EUICCD_ERROR_CARD naming the code; an eUICC that does not know the
+ * function (an SGP.32 IoT eUICC) gives EUICCD_ERROR_NOT_SUPPORTED. */
+void daemon_engine_set_nickname (DaemonEngine *engine, const gchar *iccid, const gchar *nickname,
+                                 DaemonPollDoneFunc done, gpointer user_data);
 /* What the last read found about the card's kind; *ret_problem (to free) says why euiccd cannot manage it, NULL
  * when it can. */
 DaemonCardSupport daemon_engine_get_card_support (DaemonEngine *engine, gchar **ret_problem);

@@ -294,6 +294,7 @@ class Mechanics(CardTest):
         self.assertEqual((ch, sw), (1, b"\x90\x00"))
         self.assertEqual(pyder.decode(fci, expect=0x6F).req(0x84).value, ISDR_AID)
         self.assertEqual(self.card.open_channel(hx("A0000000871002FF")), (0, b"", b"\x6a\x82"))
+        self.set_state_key("card_kind", "sgp22")   # SetNickname is a consumer eUICC's
         r = self.es10("BF29125A0A98001032547698103285900473696D31", ch=ch)   # SetNickname
         self.assertEqual(r.raw, hx("BF2903800100"))
         self.assertEqual(self.card.close_channel(ch), b"\x90\x00")
@@ -436,6 +437,12 @@ class CardKinds(CardTest):
         self.assertEqual(sw, "6982")
 
     def test_sgp22_consumer_euicc(self):
+        # An IoT eUICC does not know SetNickname (SGP.22 ES10c only).
+        ch, _, _ = self.card.open_channel(ISDR_AID)
+        with self.assertRaises(client.CardError) as cm:
+            client.es10(self.card, ch, hx("BF29125A0A98001032547698103285900473696D31"))
+        self.assertEqual(cm.exception.sw, 0x6A88)
+        client.close(self.card, ch)
         self.set_state_key("card_kind", "sgp22")
         ch, fci, sw = self.card.open_channel(ISDR_AID)
         self.assertEqual(sw, b"\x90\x00")
@@ -447,6 +454,11 @@ class CardKinds(CardTest):
             self.assertEqual(cm.exception.sw, 0x6A88, req)
         client.close(self.card, ch)
         self.assertTrue(self.es10("BF3C00").children())   # the SGP.22 functions still answer
+        # SetNickname, which only a consumer eUICC has: by ICCID, then an ICCID it does not hold.
+        nickname = "BF29125A0A%s900473696D31" % ids.iccid_to_ef(self.state()["profiles"][1]["iccid"]).hex()
+        self.assertEqual(self.es10(nickname).raw, hx("BF2903800100"))
+        self.assertEqual(self.state()["profiles"][1]["nickname"], "sim1")
+        self.assertEqual(self.es10("BF29125A0A98001032547698000000900473696D31").raw, hx("BF2903800101"))
         self.assertTrue(self.es10("BF4300").req(0xA0).children())
         # An SGP.22 EUICCInfo2: no ipaMode (90), no iotSpecificInfo (B4).
         tags = [c.tag for c in self.es10("BF2200").children()]

@@ -119,6 +119,33 @@ START_TEST (test_set_nickname)
 }
 END_TEST
 
+/* What SetProfileNickname relies on to refuse bad arguments before the card: 64 bytes pass, not 65, nor a
+ * nickname that is not UTF-8, nor a malformed ICCID; the card's undefinedError is read as such. */
+START_TEST (test_set_nickname_limits)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *name_64 = g_strnfill (64, 'x');
+  g_autoptr(GBytes) request = es10_set_nickname_encode ("89000123456789012358", name_64, &error);
+  g_autoptr(GBytes) cleared = NULL;
+  g_autoptr(GBytes) answer = hex ("BF290380017F");
+  gint64 result = -1;
+
+  ck_assert_ptr_nonnull (request);
+  ck_assert_uint_eq (g_bytes_get_size (request), 3 + 12 + 2 + 64);  /* BF29 4E, 5A 0A ..., 90 40 ... */
+  cleared = es10_set_nickname_encode ("89000123456789012358", "", &error);
+  ck_assert_ptr_nonnull (cleared);
+  ck_assert_ptr_null (es10_set_nickname_encode ("89000123456789012358", "bad\xff", &error));
+  ck_assert (g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS));
+  g_clear_error (&error);
+  ck_assert_ptr_null (es10_set_nickname_encode ("8900012345678901235X", "unit 7", &error));
+  ck_assert (g_error_matches (error, EUICCD_ERROR, EUICCD_ERROR_INVALID_ARGS));
+  ck_assert_ptr_nonnull (strstr (error->message, "SetNickname: ICCID"));
+  g_clear_error (&error);
+  ck_assert (es10_set_nickname_decode (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer), &result, &error));
+  ck_assert_int_eq (result, 127);  /* undefinedError */
+}
+END_TEST
+
 static gboolean
 verify (Es10EimKeyKind kind, const gchar *key_hex, GBytes *data, GBytes *signature, GError **error)
 {
@@ -178,6 +205,7 @@ main (void)
   tcase_add_test (tc, test_profile_op_encode);
   tcase_add_test (tc, test_profile_op_decode);
   tcase_add_test (tc, test_set_nickname);
+  tcase_add_test (tc, test_set_nickname_limits);
   tcase_add_test (tc, test_verify_signature);
   suite_add_tcase (suite, tc);
   runner = srunner_create (suite);

@@ -17,6 +17,9 @@ from . import es10_package, es10_fallback, es10c_profile_ops
 # GetEimConfigurationData, AddInitialEim, the rollback, immediate enable and fallback functions.
 SGP32_ONLY_TAGS = (0xBF51, 0xBF55, 0xBF56, 0xBF57, 0xBF58, 0xBF59, 0xBF5A, 0xBF5B, 0xBF5C, 0xBF5D, 0xBF5E,
                    0xBF5F, 0xBF65)
+# And the other way round: SetNickname is ES10c of SGP.22 only (SGP.32 v1.2 defines it neither in ES10 nor as a
+# PSMO), so an IoT eUICC does not know it.
+SGP22_ONLY_TAGS = (0xBF29,)
 ES10_AREAS = (es10_info, es10_profiles, es10_notifications, es10_eim, es10_download,
               es10_package, es10_fallback, es10c_profile_ops)
 
@@ -196,7 +199,8 @@ class SoftEuicc:
         refused with 6982, security status not satisfied) or "sgp22" (a consumer eUICC: no SGP.32 function, so
         LoadEuiccPackage, the eIM configuration and the other SGP.32 ES10b requests answer 6A88 like any tag
         it does not know, and its ISD-R FCI has no SGP.32 E1 template and its EUICCInfo2 no ipaMode and no
-        iotSpecificInfo; ES10c and GetRAT work; "sgp22_get_certs": true in the state makes it answer GetCerts)."""
+        iotSpecificInfo; ES10c and GetRAT work; "sgp22_get_certs": true in the state makes it answer GetCerts). The
+        "euicc" kind is an IoT eUICC: SetNickname, which SGP.32 does not have, answers 6A88."""
         return self.state.get("card_kind", "euicc")
 
     def ipae(self):
@@ -240,6 +244,8 @@ class SoftEuicc:
         if self.kind == "sgp22" and tag in SGP32_ONLY_TAGS:
             if not (tag == 0xBF56 and self.state.get("sgp22_get_certs")):
                 return b"", es10.SW_NOT_FOUND
+        if self.kind == "euicc" and tag in SGP22_ONLY_TAGS:
+            return b"", es10.SW_NOT_FOUND
         resp, sw = es10.dispatch(self, request)
         if sw != apdu.SW_OK:
             self._refresh_due = False
