@@ -23,27 +23,36 @@ ipa_eim_holdings_clear (IpaEimHoldings *holdings)
   holdings->has_eid = FALSE;
 }
 
-static void
+/* TRUE when the slot took a different value. */
+static gboolean
 replace (GBytes **slot, GBytes *bytes)
 {
-  if (bytes == NULL)
-    return;
+  if (bytes == NULL || (*slot != NULL && g_bytes_equal (*slot, bytes)))
+    return FALSE;
   g_clear_pointer (slot, g_bytes_unref);
   *slot = g_bytes_ref (bytes);
+  return TRUE;
 }
 
 void
 ipa_eim_holdings_learn (IpaEimHoldings *holdings, const guint8 eid[16], GBytes *euicc_info1, GBytes *euicc_info2,
                         gboolean certificates)
 {
-  if (holdings->has_eid && memcmp (holdings->eid, eid, sizeof holdings->eid) != 0)
-    ipa_eim_holdings_clear (holdings);
-  memcpy (holdings->eid, eid, sizeof holdings->eid);
-  holdings->has_eid = TRUE;
-  replace (&holdings->euicc_info1, euicc_info1);
-  replace (&holdings->euicc_info2, euicc_info2);
+  gboolean changed = FALSE;
+
+  if (!holdings->has_eid || memcmp (holdings->eid, eid, sizeof holdings->eid) != 0)
+    {
+      ipa_eim_holdings_clear (holdings);
+      memcpy (holdings->eid, eid, sizeof holdings->eid);
+      holdings->has_eid = TRUE;
+      changed = TRUE;
+    }
+  changed |= replace (&holdings->euicc_info1, euicc_info1);
+  changed |= replace (&holdings->euicc_info2, euicc_info2);
+  changed |= certificates && !holdings->certificates;
   holdings->certificates |= certificates;
-  holdings->changed = TRUE;
+  /* Rewritten on disk only when it says something new: the same IpaEuiccData every poll costs no flash write. */
+  holdings->changed |= changed;
 }
 
 GBytes *

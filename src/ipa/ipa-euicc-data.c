@@ -350,8 +350,12 @@ ipa_run_ipa_euicc_data (IpaExchange *exchange, const EsipaEimPackage *package, G
       return FALSE;
     }
   ipa_exchange_report (exchange, request->eim_transaction_id, "ipaEuiccData", ok ? "ok" : "error", detail);
-  /* Accepted: the eIM holds these now, which a download under minimizeEsipaBytes may leave out. */
-  if (ok && response != NULL && response->kind != ESIPA_PROVIDE_RESULT_ERROR && exchange->eim_holdings != NULL)
+  /* Accepted: the eIM holds these now, which a download under minimizeEsipaBytes may leave out. Only then is it
+   * worth a record (a write to flash): without the feature, or for an answer with none of them, nothing changes. */
+  if (ok && response != NULL && response->kind != ESIPA_PROVIDE_RESULT_ERROR && exchange->eim_holdings != NULL
+      && exchange->device != NULL && (exchange->device->ipa_features & ESIPA_IPA_FEATURE_MINIMIZE_ESIPA_BYTES) != 0
+      && (data.euicc_info1 != NULL || data.euicc_info2 != NULL
+          || (data.eum_certificate != NULL && data.euicc_certificate != NULL)))
     ipa_eim_holdings_learn (exchange->eim_holdings, exchange->eid, data.euicc_info1, data.euicc_info2,
                             data.eum_certificate != NULL && data.euicc_certificate != NULL);
 
