@@ -6,81 +6,32 @@
 
 #define G_LOG_DOMAIN "euiccd-ipa"
 
-#include <gmodule.h>
-
 #include "euiccd-error.h"
+#include "euiccd-module.h"
 #include "ipa/ipa-context.h"
 #include "ipa/ipa-download-module.h"
 #include "net/esipa-asn1.h"
 
-#define MODULE_DIR_ENV "EUICCD_MODULE_DIR"
-
 static GMutex module_lock;
-static const IpaDownloadModule *loaded;  /* the module stays loaded for the life of the process */
-
-const gchar *
-ipa_download_module_dir (void)
-{
-  const gchar *dir = g_getenv (MODULE_DIR_ENV);
-
-  return dir != NULL && *dir != '\0' ? dir : EUICCD_MODULEDIR;
-}
-
-static const IpaDownloadModule *
-open_module (const gchar *path, GError **error)
-{
-  GModule *module;
-  gpointer symbol = NULL;
-  const IpaDownloadModule *descriptor;
-
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_SUPPORTED, "Profile download is not installed: no module %s "
-                   "(set %s to load it from elsewhere)", path, MODULE_DIR_ENV);
-      return NULL;
-    }
-  /* Local binding: the module's copies of the helpers only it uses never meet the daemon's. */
-  module = g_module_open (path, G_MODULE_BIND_LOCAL);
-  if (module == NULL)
-    {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_SUPPORTED, "Profile download: cannot load %s: %s", path,
-                   g_module_error ());
-      return NULL;
-    }
-  if (!g_module_symbol (module, IPA_DOWNLOAD_MODULE_SYMBOL, &symbol) || symbol == NULL)
-    {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_SUPPORTED, "Profile download: %s is not a euiccd module "
-                   "(no %s)", path, IPA_DOWNLOAD_MODULE_SYMBOL);
-      g_module_close (module);
-      return NULL;
-    }
-  descriptor = symbol;
-  if (g_strcmp0 (descriptor->version, PACKAGE_VERSION) != 0 || descriptor->exchange_size != sizeof (IpaExchange)
-      || descriptor->device_download_size != sizeof (IpaDeviceDownload)
-      || descriptor->package_size != sizeof (EsipaEimPackage))
-    {
-      g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_SUPPORTED, "Profile download: %s was built for another "
-                   "euiccd (version %s; this is %s)", path, descriptor->version != NULL ? descriptor->version : "?",
-                   PACKAGE_VERSION);
-      g_module_close (module);
-      return NULL;
-    }
-  g_module_make_resident (module);
-  g_debug ("profile download loaded from %s", path);
-  return descriptor;
-}
+static const IpaDownloadModule *loaded;  /* kept for the life of the process */
 
 static const IpaDownloadModule *
 load (GError **error)
 {
-  g_autofree gchar *path = NULL;
   const IpaDownloadModule *module;
 
   g_mutex_lock (&module_lock);
   if (loaded == NULL)
     {
-      path = g_build_filename (ipa_download_module_dir (), IPA_DOWNLOAD_MODULE_FILE, NULL);
-      loaded = open_module (path, error);
+      module = euiccd_module_load (IPA_DOWNLOAD_MODULE_NAME, "Profile download", IPA_DOWNLOAD_MODULE_SYMBOL, error);
+      /* Sizes of another build's structures: version numbers alone miss a local change. */
+      if (module != NULL && (module->exchange_size != sizeof (IpaExchange)
+                             || module->device_download_size != sizeof (IpaDeviceDownload)
+                             || module->package_size != sizeof (EsipaEimPackage)))
+        g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_SUPPORTED, "Profile download: the module in %s was built "
+                     "for another euiccd (its structures differ)", euiccd_module_dir ());
+      else
+        loaded = module;
     }
   module = loaded;
   g_mutex_unlock (&module_lock);

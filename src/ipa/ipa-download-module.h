@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Profile download lives in a module loaded on first use ($(pkglibdir)/modules/download.so), as the transports
- * do: a device that never downloads a profile never maps its ES9+/ES11 clients, the Bound Profile Package
- * steps and the recovery of a session cut short. The daemon links ipa-download-module.c, whose functions of the
+/* Profile download lives in a module loaded on first use ($(pkglibdir)/modules/download.so, euiccd-module.h):
+ * a device that never downloads a profile never maps its ES9+/ES11 clients, the Bound Profile Package steps and
+ * the recovery of a session cut short. The daemon links ipa-download-module.c, whose functions of the
  * same names as the module's (ipa-download.h, ipa-private.h) load the module and call it; the library and the
  * unit tests keep the code itself. */
 #pragma once
@@ -27,10 +27,6 @@ typedef struct {
 } IpaDownloadModule;
 
 #define IPA_DOWNLOAD_MODULE_SYMBOL "ipa_download_module"
-#define IPA_DOWNLOAD_MODULE_FILE "download.so"
-
-/* The directory the module is loaded from: $EUICCD_MODULE_DIR when set (tests run from the build tree), else
- * the one configure chose. */
-const gchar *ipa_download_module_dir (void);
+#define IPA_DOWNLOAD_MODULE_NAME "download"
 
 G_END_DECLS
