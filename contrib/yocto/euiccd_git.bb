@@ -55,6 +55,7 @@ RRECOMMENDS:${PN} = "${@' '.join('${PN}-transport-' + t for t in ('qmi', 'mbim',
 
 FILES:${PN} += " \
     ${libdir}/euiccd/transports/at.so \
+    ${libdir}/euiccd/modules/*.so \
     ${datadir}/dbus-1/system.d/org.euiccd.Euiccd1.conf \
     ${datadir}/dbus-1/system-services/org.euiccd.Euiccd1.service \
 "

@@ -10,26 +10,6 @@
 #include "euiccd-error.h"
 #include "ipa/ipa-download.h"
 
-const gchar *
-ipa_download_phase_to_string (IpaDownloadPhase phase)
-{
-  switch (phase)
-    {
-    case IPA_DOWNLOAD_PHASE_AUTHENTICATING:
-      return "authenticating";
-    case IPA_DOWNLOAD_PHASE_PREPARING:
-      return "preparing";
-    case IPA_DOWNLOAD_PHASE_LOADING:
-      return "loading";
-    case IPA_DOWNLOAD_PHASE_NOTIFYING:
-      return "notifying";
-    case IPA_DOWNLOAD_PHASE_CANCELLING:
-      return "cancelling";
-    default:
-      return "unknown";
-    }
-}
-
 typedef struct {
   gint64 code;
   const gchar *name;
