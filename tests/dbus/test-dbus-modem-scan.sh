@@ -58,4 +58,21 @@ wait_for_log "ModemManager names no modem with a QMI or MBIM port \(.*/Modem/0: 
 bctl call "$SERVICE" "$MANAGER" org.euiccd.Euiccd1 Refresh || fail "Refresh beside the odd ModemManager"
 wait_device "qmi:$devdir/cdc-wdm1"
 daemon_alive || fail "euiccd died of odd types"
-echo "PASS: the sysfs driver decides QMI or MBIM; an odd ModemManager falls back to the scan"
+
+# Without the ModemManager client's module (a device image that left it out): the scan decides, with the
+# missing file named once, and ModemManager on the bus is not asked.
+stop_daemon
+module_dir=$EUICCD_MODULE_DIR
+mkdir -p "$work/no-modules"
+restart_mark=$(wc -l <"$daemon_log")
+EUICCD_MODULE_DIR="$work/no-modules" start_daemon --bus system
+LOG_MARK=$restart_mark  # the module is looked for before the "started" line
+wait_for_log "The ModemManager client is not installed: no module $work/no-modules/modem-manager.so .*; Device=auto finds the modem's port by scanning /dev/cdc-wdm\\*" 10 \
+  "the missing module named"
+bctl call "$SERVICE" "$MANAGER" org.euiccd.Euiccd1 Refresh || fail "Refresh without the ModemManager module"
+wait_device "qmi:$devdir/cdc-wdm1"
+# The odd ModemManager started above is still on the bus: with the client it would be named in the log.
+! tail -n "+$((restart_mark + 1))" "$daemon_log" | grep -q "ModemManager names\|ModemManager answered" ||
+  fail "ModemManager was asked although its module is missing"
+EUICCD_MODULE_DIR=$module_dir
+echo "PASS: the sysfs driver decides QMI or MBIM; an odd ModemManager, or no ModemManager module, falls back to the scan"

@@ -28,7 +28,7 @@ for module in "$builddir"/src/daemon/modules/*.so "$builddir"/src/card/transport
   checked=$((checked + 1))
   # The names of euiccd's layers (src/der ... src/ipa and src/euiccd-*): libraries' names never start so.
   "$NM" -D --undefined-only "$module" | awk '{ print $NF }' |
-    grep -E '^(der|card|es10|isdr|esipa|gsma|https|smdp|rsp|es9plus|es11|ipa|euiccd)_' | sort -u >"$work/needed" || true
+    grep -E '^(der|card|es10|isdr|esipa|gsma|https|smdp|rsp|es9plus|es11|ipa|daemon|euiccd)_' | sort -u >"$work/needed" || true
   case $module in
     */transports/*) programs="euiccd euiccctl" ;;
     *) programs="euiccd" ;;
@@ -42,7 +42,7 @@ for module in "$builddir"/src/daemon/modules/*.so "$builddir"/src/card/transport
   done
   exports=$("$NM" -D --defined-only "$module" | awk '$2 ~ /^[TDR]$/ { print $NF }' | tr '\n' ' ')
   case $exports in
-    card_transport_module\ | ipa_download_module\ | esipa_json_module\ | ipa_sgp22_module\ ) ;;
+    card_transport_module\ | ipa_download_module\ | esipa_json_module\ | ipa_sgp22_module\ | daemon_modem_manager_module\ ) ;;
     *)
       echo "FAIL: ${module#"$builddir"/} exports more than its descriptor: $exports" >&2
       failures=$((failures + 1))
