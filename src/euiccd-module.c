@@ -4,6 +4,8 @@
 
 #define G_LOG_DOMAIN "euiccd"
 
+#include <string.h>
+
 #include <gmodule.h>
 
 #include "euiccd-error.h"
@@ -19,8 +21,8 @@ euiccd_module_dir (void)
   return dir != NULL && *dir != '\0' ? dir : EUICCD_MODULEDIR;
 }
 
-gconstpointer
-euiccd_module_load (const gchar *name, const gchar *what, const gchar *symbol, GError **error)
+static gconstpointer
+load (const gchar *name, const gchar *what, const gchar *symbol, GError **error)
 {
   g_autofree gchar *file = g_strconcat (name, ".so", NULL);
   g_autofree gchar *path = g_build_filename (euiccd_module_dir (), file, NULL);
@@ -50,7 +52,7 @@ euiccd_module_load (const gchar *name, const gchar *what, const gchar *symbol, G
       g_module_close (module);
       return NULL;
     }
-  version = *(const gchar *const *) descriptor;
+  version = ((const EuiccdModuleHeader *) descriptor)->version;
   if (g_strcmp0 (version, PACKAGE_VERSION) != 0)
     {
       g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_SUPPORTED, "%s: %s was built for another euiccd (version "
@@ -60,5 +62,26 @@ euiccd_module_load (const gchar *name, const gchar *what, const gchar *symbol, G
     }
   g_module_make_resident (module);
   g_debug ("%s loaded from %s", what, path);
+  return descriptor;
+}
+
+gconstpointer
+euiccd_module_get (EuiccdModule *module, GError **error)
+{
+  gconstpointer descriptor;
+
+  g_mutex_lock (&module->lock);
+  if (module->descriptor == NULL)
+    {
+      descriptor = load (module->name, module->what, module->symbol, error);
+      if (descriptor != NULL && memcmp (((const EuiccdModuleHeader *) descriptor)->shared_sizes, module->shared_sizes,
+                                        sizeof module->shared_sizes) != 0)
+        g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_SUPPORTED, "%s: the module in %s was built for another "
+                     "euiccd (its structures differ)", module->what, euiccd_module_dir ());
+      else
+        module->descriptor = descriptor;
+    }
+  descriptor = module->descriptor;
+  g_mutex_unlock (&module->lock);
   return descriptor;
 }

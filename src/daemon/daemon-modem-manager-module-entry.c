@@ -8,7 +8,7 @@
 extern const DaemonModemManagerModule daemon_modem_manager_module;
 
 const DaemonModemManagerModule daemon_modem_manager_module = {
-  .version = PACKAGE_VERSION,
+  .header = { PACKAGE_VERSION, { 0 } },
   .new_client = daemon_modem_manager_new,
   .free_client = daemon_modem_manager_free,
   .resolve = daemon_modem_manager_resolve,

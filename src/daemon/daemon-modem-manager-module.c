@@ -9,47 +9,53 @@
 #include "daemon/daemon-modem-manager-module.h"
 #include "euiccd-module.h"
 
-/* Loaded from the main thread, before the worker starts, and kept for the life of the process: a manager exists
- * only once this is set, so the calls below need no lock. */
-static const DaemonModemManagerModule *loaded;
+static EuiccdModule module_file = {
+  .name = DAEMON_MODEM_MANAGER_MODULE_NAME, .what = "The ModemManager client",
+  .symbol = DAEMON_MODEM_MANAGER_MODULE_SYMBOL,
+};
+
+/* A manager exists only once the module is loaded, and the module stays: the calls on a manager need no lock. */
+static const DaemonModemManagerModule *
+loaded (void)
+{
+  return module_file.descriptor;
+}
 
 DaemonModemManager *
 daemon_modem_manager_new (GMainContext *context, DaemonModemManagerChangedFunc changed, gpointer user_data)
 {
   g_autoptr(GError) error = NULL;
+  const DaemonModemManagerModule *module = euiccd_module_get (&module_file, &error);
 
-  if (loaded == NULL)
-    loaded = euiccd_module_load (DAEMON_MODEM_MANAGER_MODULE_NAME, "The ModemManager client",
-                                 DAEMON_MODEM_MANAGER_MODULE_SYMBOL, &error);
-  if (loaded == NULL)
+  if (module == NULL)
     {
       g_warning ("%s; Device=auto finds the modem's port by scanning /dev/cdc-wdm*", error->message);
       return NULL;
     }
-  return loaded->new_client (context, changed, user_data);
+  return module->new_client (context, changed, user_data);
 }
 
 void
 daemon_modem_manager_free (DaemonModemManager *manager)
 {
   if (manager != NULL)
-    loaded->free_client (manager);
+    loaded ()->free_client (manager);
 }
 
 gchar *
 daemon_modem_manager_resolve (DaemonModemManager *manager, guint *ret_slot, GError **error)
 {
-  return loaded->resolve (manager, ret_slot, error);
+  return loaded ()->resolve (manager, ret_slot, error);
 }
 
 void
 daemon_modem_manager_inhibit (DaemonModemManager *manager)
 {
-  loaded->inhibit (manager);
+  loaded ()->inhibit (manager);
 }
 
 void
 daemon_modem_manager_release (DaemonModemManager *manager, gboolean card_changed)
 {
-  loaded->release (manager, card_changed);
+  loaded ()->release (manager, card_changed);
 }

@@ -6,11 +6,12 @@
 #pragma once
 
 #include "daemon/daemon-modem-manager.h"
+#include "euiccd-module.h"
 
 G_BEGIN_DECLS
 
 typedef struct {
-  const gchar *version;              /* PACKAGE_VERSION of the build that made it */
+  EuiccdModuleHeader header;         /* shares no structure with the daemon: sizes 0 */
   DaemonModemManager *(*new_client) (GMainContext *context, DaemonModemManagerChangedFunc changed,
                                      gpointer user_data);
   void (*free_client) (DaemonModemManager *manager);

@@ -7,10 +7,7 @@
 extern const IpaDownloadModule ipa_download_module;
 
 const IpaDownloadModule ipa_download_module = {
-  .version = PACKAGE_VERSION,
-  .exchange_size = sizeof (IpaExchange),
-  .device_download_size = sizeof (IpaDeviceDownload),
-  .package_size = sizeof (EsipaEimPackage),
+  .header = { PACKAGE_VERSION, IPA_DOWNLOAD_MODULE_SHARED_SIZES },
   .run_download_trigger = ipa_run_download_trigger,
   .recover_for_eim = ipa_download_recover_for_eim,
   .download_by_device = ipa_download_by_device,

@@ -12,30 +12,15 @@
 #include "ipa/ipa-download-module.h"
 #include "net/esipa-asn1.h"
 
-static GMutex module_lock;
-static const IpaDownloadModule *loaded;  /* kept for the life of the process */
+static EuiccdModule module_file = {
+  .name = IPA_DOWNLOAD_MODULE_NAME, .what = "Profile download",
+  .symbol = IPA_DOWNLOAD_MODULE_SYMBOL, .shared_sizes = IPA_DOWNLOAD_MODULE_SHARED_SIZES,
+};
 
 static const IpaDownloadModule *
 load (GError **error)
 {
-  const IpaDownloadModule *module;
-
-  g_mutex_lock (&module_lock);
-  if (loaded == NULL)
-    {
-      module = euiccd_module_load (IPA_DOWNLOAD_MODULE_NAME, "Profile download", IPA_DOWNLOAD_MODULE_SYMBOL, error);
-      /* Sizes of another build's structures: version numbers alone miss a local change. */
-      if (module != NULL && (module->exchange_size != sizeof (IpaExchange)
-                             || module->device_download_size != sizeof (IpaDeviceDownload)
-                             || module->package_size != sizeof (EsipaEimPackage)))
-        g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_SUPPORTED, "Profile download: the module in %s was built "
-                     "for another euiccd (its structures differ)", euiccd_module_dir ());
-      else
-        loaded = module;
-    }
-  module = loaded;
-  g_mutex_unlock (&module_lock);
-  return module;
+  return euiccd_module_get (&module_file, error);
 }
 
 /* Whether the journal holds a session record: only then is there something to recover, and the module needed. */

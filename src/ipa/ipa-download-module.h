@@ -6,6 +6,7 @@
  * unit tests keep the code itself. */
 #pragma once
 
+#include "euiccd-module.h"
 #include "ipa/ipa-private.h"
 
 G_BEGIN_DECLS
@@ -13,10 +14,7 @@ G_BEGIN_DECLS
 /* The module and the daemon share the exchange's structures: a module from another build (another version,
  * or structures of another size) is refused instead of corrupting memory. */
 typedef struct {
-  const gchar *version;              /* PACKAGE_VERSION of the build that made it */
-  gsize exchange_size;               /* sizeof (IpaExchange) */
-  gsize device_download_size;        /* sizeof (IpaDeviceDownload) */
-  gsize package_size;                /* sizeof (EsipaEimPackage) */
+  EuiccdModuleHeader header;         /* shared_sizes: IPA_DOWNLOAD_MODULE_SHARED_SIZES */
   gboolean (*run_download_trigger) (IpaExchange *exchange, const EsipaEimPackage *package, GError **error);
   gboolean (*recover_for_eim) (IpaExchange *exchange, GError **error);
   gboolean (*download_by_device) (const IpaDeviceDownload *request, const IpaActivationCode *code,
@@ -28,5 +26,6 @@ typedef struct {
 
 #define IPA_DOWNLOAD_MODULE_SYMBOL "ipa_download_module"
 #define IPA_DOWNLOAD_MODULE_NAME "download"
+#define IPA_DOWNLOAD_MODULE_SHARED_SIZES { sizeof (IpaExchange), sizeof (IpaDeviceDownload), sizeof (EsipaEimPackage) }
 
 G_END_DECLS

@@ -7,8 +7,6 @@
 extern const IpaSgp22Module ipa_sgp22_module;
 
 const IpaSgp22Module ipa_sgp22_module = {
-  .version = PACKAGE_VERSION,
-  .exchange_size = sizeof (IpaExchange),
-  .package_size = sizeof (EsipaEimPackage),
+  .header = { PACKAGE_VERSION, IPA_SGP22_MODULE_SHARED_SIZES },
   .run_euicc_package = ipa_sgp22_run_euicc_package,
 };

@@ -7,32 +7,18 @@
 
 #define G_LOG_DOMAIN "euiccd-ipa"
 
-#include "euiccd-error.h"
 #include "euiccd-module.h"
 #include "ipa/ipa-sgp22-module.h"
 
-static GMutex module_lock;
-static const IpaSgp22Module *loaded;  /* kept for the life of the process */
+static EuiccdModule module_file = {
+  .name = IPA_SGP22_MODULE_NAME, .what = "The SGP.22 mode",
+  .symbol = IPA_SGP22_MODULE_SYMBOL, .shared_sizes = IPA_SGP22_MODULE_SHARED_SIZES,
+};
 
 static const IpaSgp22Module *
 load (GError **error)
 {
-  const IpaSgp22Module *module;
-
-  g_mutex_lock (&module_lock);
-  if (loaded == NULL)
-    {
-      module = euiccd_module_load (IPA_SGP22_MODULE_NAME, "The SGP.22 mode", IPA_SGP22_MODULE_SYMBOL, error);
-      if (module != NULL && (module->exchange_size != sizeof (IpaExchange)
-                             || module->package_size != sizeof (EsipaEimPackage)))
-        g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_SUPPORTED, "The SGP.22 mode: the module in %s was built "
-                     "for another euiccd (its structures differ)", euiccd_module_dir ());
-      else
-        loaded = module;
-    }
-  module = loaded;
-  g_mutex_unlock (&module_lock);
-  return module;
+  return euiccd_module_get (&module_file, error);
 }
 
 gboolean

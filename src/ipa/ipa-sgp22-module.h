@@ -5,19 +5,19 @@
  * it; the library and the unit tests keep the code itself. */
 #pragma once
 
+#include "euiccd-module.h"
 #include "ipa/ipa-private.h"
 
 G_BEGIN_DECLS
 
 /* The module and the daemon share the exchange's structures: a module from another build is refused. */
 typedef struct {
-  const gchar *version;              /* PACKAGE_VERSION of the build that made it */
-  gsize exchange_size;               /* sizeof (IpaExchange) */
-  gsize package_size;                /* sizeof (EsipaEimPackage) */
+  EuiccdModuleHeader header;         /* shared_sizes: IPA_SGP22_MODULE_SHARED_SIZES */
   gboolean (*run_euicc_package) (IpaExchange *exchange, const EsipaEimPackage *package, GError **error);
 } IpaSgp22Module;
 
 #define IPA_SGP22_MODULE_SYMBOL "ipa_sgp22_module"
 #define IPA_SGP22_MODULE_NAME "sgp22"
+#define IPA_SGP22_MODULE_SHARED_SIZES { sizeof (IpaExchange), sizeof (EsipaEimPackage) }
 
 G_END_DECLS

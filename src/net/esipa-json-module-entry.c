@@ -7,9 +7,7 @@
 extern const EsipaJsonModule esipa_json_module;
 
 const EsipaJsonModule esipa_json_module = {
-  .version = PACKAGE_VERSION,
-  .package_size = sizeof (EsipaEimPackage),
-  .result_size = sizeof (EsipaEimPackageResult),
+  .header = { PACKAGE_VERSION, ESIPA_JSON_MODULE_SHARED_SIZES },
   .encode_get_eim_package_request = esipa_json_encode_get_eim_package_request,
   .encode_provide_eim_package_result = esipa_json_encode_provide_eim_package_result,
   .encode_handle_notification = esipa_json_encode_handle_notification,

@@ -7,32 +7,18 @@
 
 #define G_LOG_DOMAIN "euiccd-net"
 
-#include "euiccd-error.h"
 #include "euiccd-module.h"
 #include "net/esipa-json-module.h"
 
-static GMutex module_lock;
-static const EsipaJsonModule *loaded;  /* kept for the life of the process */
+static EuiccdModule module_file = {
+  .name = ESIPA_JSON_MODULE_NAME, .what = "The ESipa JSON binding",
+  .symbol = ESIPA_JSON_MODULE_SYMBOL, .shared_sizes = ESIPA_JSON_MODULE_SHARED_SIZES,
+};
 
 static const EsipaJsonModule *
 load (GError **error)
 {
-  const EsipaJsonModule *module;
-
-  g_mutex_lock (&module_lock);
-  if (loaded == NULL)
-    {
-      module = euiccd_module_load (ESIPA_JSON_MODULE_NAME, "The ESipa JSON binding", ESIPA_JSON_MODULE_SYMBOL, error);
-      if (module != NULL && (module->package_size != sizeof (EsipaEimPackage)
-                             || module->result_size != sizeof (EsipaEimPackageResult)))
-        g_set_error (error, EUICCD_ERROR, EUICCD_ERROR_NOT_SUPPORTED, "The ESipa JSON binding: the module in %s was "
-                     "built for another euiccd (its structures differ)", euiccd_module_dir ());
-      else
-        loaded = module;
-    }
-  module = loaded;
-  g_mutex_unlock (&module_lock);
-  return module;
+  return euiccd_module_get (&module_file, error);
 }
 
 gchar *

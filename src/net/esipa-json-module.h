@@ -5,15 +5,14 @@
  * tests keep the binding itself (esipa-json.c). */
 #pragma once
 
+#include "euiccd-module.h"
 #include "net/esipa-json.h"
 
 G_BEGIN_DECLS
 
 /* The module and the daemon share the ESipa structures: a module from another build is refused. */
 typedef struct {
-  const gchar *version;              /* PACKAGE_VERSION of the build that made it */
-  gsize package_size;                /* sizeof (EsipaEimPackage) */
-  gsize result_size;                 /* sizeof (EsipaEimPackageResult) */
+  EuiccdModuleHeader header;         /* shared_sizes: ESIPA_JSON_MODULE_SHARED_SIZES */
   gchar *(*encode_get_eim_package_request) (const EsipaGetEimPackageRequest *request, GError **error);
   gchar *(*encode_provide_eim_package_result) (const EsipaEimPackageResult *result, GError **error);
   gchar *(*encode_handle_notification) (const EsipaNotification *notification, GError **error);
@@ -39,5 +38,6 @@ typedef struct {
 
 #define ESIPA_JSON_MODULE_SYMBOL "esipa_json_module"
 #define ESIPA_JSON_MODULE_NAME "esipa-json"
+#define ESIPA_JSON_MODULE_SHARED_SIZES { sizeof (EsipaEimPackage), sizeof (EsipaEimPackageResult) }
 
 G_END_DECLS
